@@ -1,0 +1,81 @@
+/** The layer reference (`docs/layers.md`), rendered from the registry. */
+import { Document, isScalar, visit } from 'yaml';
+import type { JsonSchema } from '../layers/params.js';
+import type { Category, LayerDef, LayerRegistry } from '../layers/registry.js';
+import { COMMON_LAYER_KEYS } from '../spec/schema.js';
+
+const CATEGORY_TITLES: Record<Category, string> = {
+  core: 'Core',
+  convolution: 'Convolution',
+  pooling: 'Pooling',
+  normalization: 'Normalization',
+  embedding: 'Embedding',
+  recurrent: 'Recurrent',
+  merge: 'Merge',
+};
+
+function typeText(s: JsonSchema): string {
+  if (s.$ref) return String(s.$ref).replace('#/$defs/', '').replace(/^nested\..*/, 'layer');
+  if (s.enum) return (s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(', ');
+  const t = Array.isArray(s.type) ? s.type.join(' or ') : String(s.type ?? '');
+  return t === 'array' ? 'list' : t;
+}
+
+function defaultText(s: JsonSchema, required: boolean): string {
+  if (required) return 'required';
+  if (s.default === undefined) return '—';
+  return `\`${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}\``;
+}
+
+function row(key: string, s: JsonSchema, required: boolean): string {
+  const desc = String(s.description ?? '').replace(/\|/g, '\\|');
+  return `| \`${key}\` | ${typeText(s)} | ${defaultText(s, required)} | ${desc} |`;
+}
+
+/** The layer's example as a YAML list entry, short lists written inline. */
+function exampleYaml(def: LayerDef): string {
+  const inputs = def.arity === 'many' ? { inputs: def.example.inputs.map((_, i) => `branch_${i + 1}`) } : {};
+  const doc = new Document([{ type: def.type, ...inputs, ...def.example.params }]);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+  });
+  return doc.toString({ flowCollectionPadding: false }).trimEnd();
+}
+
+function section(def: LayerDef): string {
+  const lines = [`### \`${def.type}\``, '', `${def.description} Keras: \`${def.keras}\`.`, ''];
+  const keys = Object.entries(def.params);
+  if (keys.length > 0) {
+    lines.push('| key | type | default | meaning |', '| --- | --- | --- | --- |');
+    for (const [key, p] of keys) lines.push(row(key, p.schema, p.required === true));
+    lines.push('');
+  }
+  lines.push('```yaml', exampleYaml(def), '```', '');
+  return lines.join('\n');
+}
+
+export function renderLayerDocs(registry: LayerRegistry): string {
+  const defs = [...registry];
+  const out = [
+    '# Layer reference',
+    '',
+    '<!-- Generated from the layer registry by `npm run generate`; do not edit by hand. -->',
+    '',
+    `strata has ${defs.length} layer types. Every layer also takes these keys:`,
+    '',
+    '| key | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(COMMON_LAYER_KEYS).map(([k, s]) => row(k, s, false)),
+    '',
+    'Initializers are given by name (`glorot_uniform`, `he_normal`, `orthogonal`, ...) or as a mapping with `type` and arguments, such as `{type: random_normal, stddev: 0.02}`. Regularizers are mappings such as `{l2: 0.0001}`.',
+    '',
+  ];
+  for (const [cat, title] of Object.entries(CATEGORY_TITLES)) {
+    const inCat = defs.filter((d) => d.category === cat);
+    if (inCat.length === 0) continue;
+    out.push(`## ${title}`, '', ...inCat.map(section));
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,62 @@
+/**
+ * One error shape for the whole program. A mistake of the user's becomes a
+ * `UsageError` (exit 2) carrying one or more diagnostics that name the place;
+ * a failure at run time becomes a `RuntimeFailure` (exit 1). Only the CLI's
+ * top-level handler turns them into output and an exit code.
+ */
+
+/** Where a diagnostic points: a file position, or a command-line argument. */
+export interface Place {
+  file?: string;
+  line?: number;
+  col?: number;
+  /** Set when the value came from the command line (`--set key=value`). */
+  arg?: string;
+}
+
+export interface Diagnostic extends Place {
+  /** A stable machine-readable code, e.g. `unknown-key`, `shape-mismatch`. */
+  code: string;
+  /** The whole human-readable text, including any "did you mean" or fix. */
+  message: string;
+  /** The suggested replacement alone, for machine readers (`--json`). */
+  suggestion?: string;
+}
+
+export class StrataError extends Error {
+  readonly exitCode: number;
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(diagnostics: readonly Diagnostic[], exitCode: number) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Bad usage, bad spec or bad data: the user must change something (exit 2). */
+export class UsageError extends StrataError {
+  constructor(diagnostics: Diagnostic | readonly Diagnostic[]) {
+    super(Array.isArray(diagnostics) ? diagnostics : [diagnostics as Diagnostic], 2);
+  }
+}
+
+/** A failure at run time, such as I/O (exit 1). */
+export class RuntimeFailure extends StrataError {
+  constructor(diagnostic: Diagnostic) {
+    super([diagnostic], 1);
+  }
+}
+
+export function formatPlace(p: Place): string {
+  if (p.arg !== undefined) return p.arg;
+  if (p.file === undefined) return 'strata';
+  if (p.line === undefined) return p.file;
+  return `${p.file}:${p.line}:${p.col ?? 1}`;
+}
+
+/** `FILE:LINE:COL: error: MESSAGE` — the one line a user sees per problem. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${formatPlace(d)}: error: ${d.message}`;
+}

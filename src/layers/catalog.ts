@@ -1,0 +1,19 @@
+/** The registry of every layer type strata knows. */
+import { convLayers } from './conv.js';
+import { coreLayers } from './core.js';
+import { embeddingLayers } from './embedding.js';
+import { mergeLayers } from './merge.js';
+import { normalizationLayers } from './normalization.js';
+import { poolingLayers } from './pooling.js';
+import { recurrentLayers } from './recurrent.js';
+import { LayerRegistry } from './registry.js';
+
+export const layerRegistry = new LayerRegistry([
+  ...coreLayers,
+  ...convLayers,
+  ...poolingLayers,
+  ...normalizationLayers,
+  ...embeddingLayers,
+  ...recurrentLayers,
+  ...mergeLayers,
+]);

@@ -1,0 +1,154 @@
+/**
+ * Building blocks for layer parameters. Each helper returns the parameter's
+ * JSON Schema (with its description, which editors show) and its default;
+ * the registry turns these into the spec schema, the docs and the defaults
+ * applied before a layer is built.
+ */
+
+import { INITIALIZERS } from './initializers.js';
+
+export type JsonSchema = { [key: string]: unknown };
+
+export interface Param {
+  schema: JsonSchema;
+  required?: boolean;
+  /** The value used when the spec leaves the key out. */
+  default?: unknown;
+}
+
+interface Common {
+  required?: boolean;
+}
+
+const withDefault = (schema: JsonSchema, def: unknown): JsonSchema => (def === undefined ? schema : { ...schema, default: def });
+
+export function int(description: string, o: Common & { min?: number; max?: number; default?: number } = {}): Param {
+  const schema: JsonSchema = { type: 'integer', description };
+  if (o.min !== undefined) schema.minimum = o.min;
+  if (o.max !== undefined) schema.maximum = o.max;
+  return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
+}
+
+export function num(description: string, o: Common & { min?: number; max?: number; exclusiveMax?: number; exclusiveMin?: number; default?: number } = {}): Param {
+  const schema: JsonSchema = { type: 'number', description };
+  if (o.min !== undefined) schema.minimum = o.min;
+  if (o.max !== undefined) schema.maximum = o.max;
+  if (o.exclusiveMin !== undefined) schema.exclusiveMinimum = o.exclusiveMin;
+  if (o.exclusiveMax !== undefined) schema.exclusiveMaximum = o.exclusiveMax;
+  return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
+}
+
+export function bool(description: string, def: boolean): Param {
+  return { schema: { type: 'boolean', description, default: def }, default: def };
+}
+
+export function choice<T extends string>(description: string, values: readonly T[], o: Common & { default?: T } = {}): Param {
+  return { schema: withDefault({ type: 'string', enum: [...values], description }, o.default), required: o.required, default: o.default };
+}
+
+export function str(description: string, o: Common = {}): Param {
+  return { schema: { type: 'string', minLength: 1, description }, required: o.required };
+}
+
+/** A positive integer, or one per spatial dimension (`3` or `[3, 3]`). */
+export function sizes(description: string, dims: number, o: Common & { default?: number | number[]; min?: number } = {}): Param {
+  const min = o.min ?? 1;
+  const schema: JsonSchema = {
+    type: dims === 1 ? ['integer', 'array'] : ['integer', 'array'],
+    minimum: min,
+    items: { type: 'integer', minimum: min },
+    minItems: dims,
+    maxItems: dims,
+    description: `${description} An integer, or a list of ${dims}.`,
+  };
+  return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
+}
+
+/** A shape without the batch dimension; `null` marks a dimension of any size. */
+export function shape(description: string, o: Common & { allowMinusOne?: boolean } = {}): Param {
+  const items = o.allowMinusOne ? { anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] } : { type: ['integer', 'null'], minimum: 1 };
+  return { schema: { type: 'array', minItems: 1, items, description }, required: o.required };
+}
+
+/** A list of integers (for example axes). */
+export function intList(description: string): Param {
+  return { schema: { type: 'array', items: { type: 'integer' }, minItems: 1, description } };
+}
+
+/** A nested value whose schema is a reference into `$defs`. */
+export function ref(description: string, def: string, o: Common = {}): Param {
+  return { schema: { $ref: `#/$defs/${def}`, description }, required: o.required };
+}
+
+export const ACTIVATIONS = {
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  elu: 'elu',
+  selu: 'selu',
+  gelu: 'gelu',
+  swish: 'swish',
+  silu: 'swish',
+  mish: 'mish',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  softmax: 'softmax',
+  sigmoid: 'sigmoid',
+  hard_sigmoid: 'hardSigmoid',
+  tanh: 'tanh',
+} as const;
+
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+export function activation(description: string, def: ActivationName): Param {
+  return choice(description, Object.keys(ACTIVATIONS) as ActivationName[], { default: def });
+}
+
+export function initializer(description: string, def: string): Param {
+  return { schema: { $ref: '#/$defs/initializer', description, default: def }, default: def };
+}
+
+export function regularizer(description: string): Param {
+  return { schema: { $ref: '#/$defs/regularizer', description } };
+}
+
+/** Shared `$defs` that the helpers above refer to. */
+export function sharedDefs(): Record<string, JsonSchema> {
+  const names = Object.keys(INITIALIZERS);
+  const argDocs: Record<string, string> = {};
+  for (const [name, def] of Object.entries(INITIALIZERS)) {
+    for (const [arg, d] of Object.entries(def.args)) argDocs[arg] = `${argDocs[arg] ? `${argDocs[arg]}, ` : ''}${name} (default ${d})`;
+  }
+  return {
+    initializer: {
+      description: `An initializer name (${names.join(', ')}), or a mapping with \`type\` and its arguments, such as {type: constant, value: 0.1}.`,
+      type: ['string', 'object'],
+      if: { type: 'string' },
+      then: { enum: names },
+      else: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { enum: names, description: 'The initializer.' },
+          value: { type: 'number', description: `The value, for ${argDocs.value}.` },
+          mean: { type: 'number', description: `The mean, for ${argDocs.mean}.` },
+          stddev: { type: 'number', exclusiveMinimum: 0, description: `The standard deviation, for ${argDocs.stddev}.` },
+          minval: { type: 'number', description: `The lower bound, for ${argDocs.minval}.` },
+          maxval: { type: 'number', description: `The upper bound, for ${argDocs.maxval}.` },
+          gain: { type: 'number', exclusiveMinimum: 0, description: `The multiplicative factor, for ${argDocs.gain}.` },
+        },
+        additionalProperties: false,
+      },
+    },
+    regularizer: {
+      description: 'L1 and/or L2 penalties added to the loss, such as {l2: 0.0001}.',
+      type: 'object',
+      properties: {
+        l1: { type: 'number', minimum: 0, description: 'L1 factor.' },
+        l2: { type: 'number', minimum: 0, description: 'L2 factor.' },
+      },
+      minProperties: 1,
+      additionalProperties: false,
+    },
+  };
+}

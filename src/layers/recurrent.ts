@@ -1,0 +1,120 @@
+/** Recurrent layers (simple_rnn, lstm, gru) and the bidirectional wrapper. */
+import { act } from './core.js';
+import { activation, bool, choice, int, num, ref } from './params.js';
+import type { ActivationName } from './params.js';
+import { defineLayer } from './registry.js';
+import type { LayerDef, LayerParams } from './registry.js';
+import { expectRank, knownLast, ShapeProblem } from './shape.js';
+import type { Shape } from './shape.js';
+import { activityParams, biasArgs, biasParams, weightArgs, weightParams } from './weights.js';
+
+type RnnP = LayerParams & {
+  units: number;
+  activation: ActivationName;
+  recurrent_activation?: ActivationName;
+  dropout: number;
+  recurrent_dropout: number;
+  return_sequences: boolean;
+  go_backwards: boolean;
+  unit_forget_bias?: boolean;
+};
+
+const TF_BUILDER = { simple_rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' } as const;
+
+function rnnOutput(x: Shape, p: RnnP): Shape {
+  expectRank(x, [2], '[batch, steps, features]', (r) =>
+    r === 1
+      ? 'add a reshape layer before it, such as target_shape: [-1, 1], or an embedding layer for token ids'
+      : 'add a reshape layer before it that makes [steps, features]',
+  );
+  knownLast(x, 'number of features');
+  return p.return_sequences ? [x[0]!, p.units] : [p.units];
+}
+
+function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: string): LayerDef {
+  const gated = type !== 'simple_rnn';
+  return defineLayer<RnnP>({
+    type,
+    keras,
+    category: 'recurrent',
+    description,
+    params: {
+      units: int('The size of the hidden state and of the output.', { min: 1, required: true }),
+      activation: activation('The activation of the candidate state.', 'tanh'),
+      ...(gated ? { recurrent_activation: activation('The activation of the gates.', 'sigmoid') } : {}),
+      return_sequences: bool('Return the output of every step ([batch, steps, units]) instead of the last one ([batch, units]).', false),
+      go_backwards: bool('Read the sequence from the end.', false),
+      dropout: num('Fraction of the inputs dropped while training.', { min: 0, exclusiveMax: 1, default: 0 }),
+      recurrent_dropout: num('Fraction of the recurrent state dropped while training.', { min: 0, exclusiveMax: 1, default: 0 }),
+      ...weightParams('kernel', 'glorot_uniform'),
+      ...weightParams('recurrent', 'orthogonal'),
+      ...biasParams(),
+      ...(type === 'lstm' ? { unit_forget_bias: bool('Add 1 to the forget-gate bias at the start (Jozefowicz et al.).', true) } : {}),
+      ...activityParams(),
+    },
+    arity: 'one',
+    outputShape: ([x], p) => rnnOutput(x!, p),
+    build: (p, c) => {
+      const args = {
+        name: c.name,
+        units: p.units,
+        activation: act(p.activation) as 'tanh',
+        ...(gated ? { recurrentActivation: act(p.recurrent_activation) as 'sigmoid' } : {}),
+        returnSequences: p.return_sequences,
+        goBackwards: p.go_backwards,
+        dropout: p.dropout,
+        recurrentDropout: p.recurrent_dropout,
+        ...weightArgs(p, c, 'kernel'),
+        ...weightArgs(p, c, 'recurrent'),
+        ...biasArgs(p, c),
+        ...(type === 'lstm' ? { unitForgetBias: p.unit_forget_bias } : {}),
+        activityRegularizer: c.regularizer(p.activity_regularizer),
+      };
+      return c.tf.layers[TF_BUILDER[type]](args as Parameters<TfRnnBuilder>[0]);
+    },
+    example: { inputs: [[5, 3]], params: { units: 4 } },
+  });
+}
+
+type TfRnnBuilder = (args: { units: number }) => ReturnType<typeof import('@tensorflow/tfjs-layers').layers.lstm>;
+
+const simpleRnn = recurrent('simple_rnn', 'SimpleRNN', 'A fully connected recurrent layer: the output of each step is fed back with the next input.');
+const lstm = recurrent('lstm', 'LSTM', 'Long short-term memory (Hochreiter & Schmidhuber, 1997). Parameters: 4 × (units × (features + units) + units).');
+const gru = recurrent(
+  'gru',
+  'GRU',
+  'Gated recurrent unit (Cho et al., 2014), with the reset gate applied before the matrix product (Keras `reset_after=False`, the form TensorFlow.js implements). Parameters: 3 × (units × (features + units) + units).',
+);
+
+const RECURRENT: Record<string, LayerDef> = { simple_rnn: simpleRnn, lstm, gru };
+
+type BiP = LayerParams & { layer: RnnP & { type: string }; merge_mode: 'concat' | 'sum' | 'mul' | 'ave' };
+
+const bidirectional = defineLayer<BiP>({
+  type: 'bidirectional',
+  keras: 'Bidirectional',
+  category: 'recurrent',
+  description: 'Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges their outputs.',
+  params: {
+    layer: ref('The recurrent layer to run both ways (simple_rnn, lstm or gru), such as {type: lstm, units: 64}.', 'nested_recurrent', { required: true }),
+    merge_mode: choice('How the two directions are merged: concat doubles the units.', ['concat', 'sum', 'mul', 'ave'], { default: 'concat' }),
+  },
+  arity: 'one',
+  nested: { key: 'layer', types: Object.keys(RECURRENT) },
+  outputShape: ([x], p) => {
+    const inner = RECURRENT[p.layer.type];
+    if (!inner) throw new ShapeProblem(`layer.type must be one of ${Object.keys(RECURRENT).join(', ')}`);
+    const out = inner.outputShape([x!], p.layer);
+    if (p.merge_mode !== 'concat') return out;
+    return [...out.slice(0, -1), out[out.length - 1]! * 2];
+  },
+  build: (p, c) =>
+    c.tf.layers.bidirectional({
+      name: c.name,
+      layer: c.nested(p.layer, 'layer') as Parameters<typeof c.tf.layers.bidirectional>[0]['layer'],
+      mergeMode: p.merge_mode,
+    }),
+  example: { inputs: [[5, 3]], params: { layer: { type: 'lstm', units: 4 } } },
+});
+
+export const recurrentLayers = [simpleRnn, lstm, gru, bidirectional];

@@ -1,0 +1,86 @@
+/**
+ * The layer registry: one entry per layer type, holding everything about it —
+ * its parameters (which become the spec schema and the docs), its Keras class
+ * name, its shape rule (used to check a spec before anything is built) and its
+ * builder. Lists of layer types anywhere in strata are derived from here.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { Param } from './params.js';
+import type { Shape } from './shape.js';
+
+export type { Layer, SymbolicTensor };
+export type TfLayers = typeof tfl;
+
+/** A layer's keys from the spec, with defaults filled in. */
+export type LayerParams = Readonly<Record<string, unknown>>;
+
+export interface BuildContext {
+  tf: TfLayers;
+  /** The layer's unique name in the model. */
+  name: string;
+  /** An initializer for a spec value (name or mapping), seeded from the spec's seed. */
+  initializer(value: unknown, slot: string): ReturnType<TfLayers['initializers']['zeros']>;
+  regularizer(value: unknown): ReturnType<TfLayers['regularizers']['l1l2']> | undefined;
+  /** Build a layer nested inside this one (the `layer:` of a wrapper). */
+  nested(spec: LayerParams & { type: string }, slot: string): Layer;
+}
+
+export type Category = 'core' | 'convolution' | 'pooling' | 'normalization' | 'embedding' | 'recurrent' | 'merge';
+
+export interface LayerExample {
+  /** Input shapes (without batch) the example is checked with. */
+  inputs: Shape[];
+  /** The layer's keys in a spec, `type` excluded. */
+  params: Record<string, unknown>;
+}
+
+export interface LayerDef<P extends LayerParams = LayerParams> {
+  type: string;
+  /** The Keras class this layer corresponds to. */
+  keras: string;
+  category: Category;
+  description: string;
+  /** The layer's own keys (the common ones — type, name, inputs, repeat, trainable — are added by the schema). */
+  params: Record<string, Param>;
+  /** How many inputs it takes: an input layer none, a merge two or more. */
+  arity: 'none' | 'one' | 'many';
+  /** The output shape for the given input shapes; throws `ShapeProblem` when they do not fit. */
+  outputShape(inputs: readonly Shape[], p: P): Shape;
+  /** Build the TensorFlow.js layer. Input layers build their symbolic input instead (see `input`). */
+  build(p: P, ctx: BuildContext): Layer;
+  /** For the input layer: the model input it creates. */
+  input?(p: P, ctx: BuildContext): SymbolicTensor;
+  /** A small spec using the layer, for the docs and the table-driven tests. */
+  example: LayerExample;
+  /** A key whose value is a nested layer spec, and the types allowed there. */
+  nested?: { key: string; types: readonly string[] };
+}
+
+/** Type-checks a definition against its own parameter type, then stores it untyped. */
+export function defineLayer<P extends LayerParams>(def: LayerDef<P>): LayerDef {
+  return def as unknown as LayerDef;
+}
+
+export class LayerRegistry implements Iterable<LayerDef> {
+  private readonly byType = new Map<string, LayerDef>();
+
+  constructor(defs: Iterable<LayerDef>) {
+    for (const def of defs) {
+      if (this.byType.has(def.type)) throw new Error(`layer type '${def.type}' is registered twice`);
+      this.byType.set(def.type, def);
+    }
+  }
+
+  get(type: string): LayerDef | undefined {
+    return this.byType.get(type);
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  [Symbol.iterator](): Iterator<LayerDef> {
+    return this.byType.values();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Spec → tf.LayersModel: each layer's registry builder, applied in graph
+ * order to the symbolic outputs of its inputs. The spec has already passed
+ * both validation phases, so a failure here is a bug in strata.
+ */
+import type { Engine } from '../backend/select.js';
+import { layerRegistry } from '../layers/catalog.js';
+import { makeInitializer } from '../layers/initializers.js';
+import type { BuildContext, LayerParams, LayerRegistry, SymbolicTensor } from '../layers/registry.js';
+import type { ResolvedLayer, Spec } from '../spec/types.js';
+
+export type LayersModel = import('@tensorflow/tfjs-layers').LayersModel;
+
+/** A 31-bit seed for one weight of one layer, derived from the spec's seed (FNV-1a). */
+export function weightSeed(seed: number | undefined, layer: string, slot: string): number | undefined {
+  if (seed === undefined) return undefined;
+  let h = 0x811c9dc5;
+  for (const ch of `${seed}/${layer}/${slot}`) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 1;
+}
+
+function context(engine: Engine, registry: LayerRegistry, name: string, seed: number | undefined): BuildContext {
+  const { tfl } = engine;
+  return {
+    tf: tfl,
+    name,
+    initializer: (value, slot) => makeInitializer(tfl, value, weightSeed(seed, name, slot)),
+    regularizer: (value) => {
+      if (value === undefined) return undefined;
+      const { l1 = 0, l2 = 0 } = value as { l1?: number; l2?: number };
+      return tfl.regularizers.l1l2({ l1, l2 });
+    },
+    nested: (spec: LayerParams & { type: string }, slot: string) => {
+      const childName = `${name}_${slot}`;
+      return registry.get(spec.type)!.build(spec, context(engine, registry, childName, seed));
+    },
+  };
+}
+
+export interface BuiltModel {
+  model: LayersModel;
+  /** The spec layer behind each TensorFlow.js layer name. */
+  layers: Map<string, ResolvedLayer>;
+}
+
+export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry = layerRegistry): BuiltModel {
+  const tensors = new Map<string, SymbolicTensor>();
+  const layers = new Map<string, ResolvedLayer>();
+  for (const node of spec.model.layers) {
+    const def = registry.get(node.type)!;
+    const ctx = context(engine, registry, node.name, spec.seed);
+    layers.set(node.name, node);
+    if (def.input) {
+      tensors.set(node.name, def.input(node.params, ctx));
+      continue;
+    }
+    const layer = def.build(node.params, ctx);
+    layer.trainable = node.trainable;
+    const inputs = node.inputs.map((n) => tensors.get(n)!);
+    tensors.set(node.name, layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as SymbolicTensor);
+  }
+  const model = engine.tfl.model({
+    name: spec.name,
+    inputs: spec.model.inputs.map((n) => tensors.get(n)!),
+    outputs: spec.model.outputs.map((n) => tensors.get(n)!),
+  });
+  return { model, layers };
+}

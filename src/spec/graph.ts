@@ -1,0 +1,239 @@
+/**
+ * Phase two of validation, after the schema: expand `repeat`, name every
+ * layer, resolve `inputs:`, refuse duplicate names, dangling references,
+ * cycles and unused layers, and run each layer's shape rule, so a spec that
+ * passes here builds.
+ */
+import type { Diagnostic } from '../errors.js';
+import type { LayerRegistry, LayerParams } from '../layers/registry.js';
+import { formatShape, ShapeProblem } from '../layers/shape.js';
+import type { Shape } from '../layers/shape.js';
+import { placeOf } from './source.js';
+import type { SpecPath, SpecSource } from './source.js';
+import { didYouMean } from './suggest.js';
+import type { ModelGraph, ResolvedLayer } from './types.js';
+
+interface RawLayer {
+  type: string;
+  name?: string;
+  inputs?: string[];
+  repeat?: number;
+  trainable?: boolean;
+  [key: string]: unknown;
+}
+
+/** `layers[3] (dense)`, with the copy for layers made by `repeat`. */
+export function labelOf(l: Pick<ResolvedLayer, 'index' | 'type' | 'copy'>): string {
+  const copy = l.copy ? `, copy ${l.copy.n} of ${l.copy.of}` : '';
+  return `layers[${l.index}] (${l.type}${copy})`;
+}
+
+/** A layer's own keys with the registry's defaults filled in, nested layers too. */
+export function withDefaults(raw: Record<string, unknown>, registry: LayerRegistry): LayerParams {
+  const def = registry.get(String(raw.type))!;
+  const params: Record<string, unknown> = {};
+  for (const [key, p] of Object.entries(def.params)) {
+    if (raw[key] !== undefined) params[key] = raw[key];
+    else if (p.default !== undefined) params[key] = p.default;
+  }
+  if (def.nested && params[def.nested.key]) {
+    const inner = params[def.nested.key] as Record<string, unknown>;
+    params[def.nested.key] = { type: inner.type, ...withDefaults(inner, registry) };
+  }
+  return params;
+}
+
+export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: string[] } }, source: SpecSource, registry: LayerRegistry): { graph?: ModelGraph; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const report = (path: SpecPath, code: string, message: string, part: 'key' | 'value' = 'value') => diagnostics.push({ ...placeOf(source, path, part), code, message });
+  const layersPath = ['model', 'layers'];
+
+  // 1. Expand repeat and assign names.
+  const explicit = new Map<string, number>();
+  spec.model.layers.forEach((raw, index) => {
+    if (raw.name === undefined) return;
+    const earlier = explicit.get(raw.name);
+    if (earlier !== undefined) {
+      report([...layersPath, index, 'name'], 'duplicate-name', `layer name '${raw.name}' is already used by layers[${earlier}]; names must be unique`);
+    } else explicit.set(raw.name, index);
+  });
+  if (diagnostics.length > 0) return { diagnostics };
+
+  const taken = new Set<string>();
+  for (const raw of spec.model.layers) {
+    const n = raw.repeat ?? 1;
+    if (raw.name === undefined) continue;
+    if (n === 1) taken.add(raw.name);
+    else for (let k = 1; k <= n; k++) taken.add(`${raw.name}_${k}`);
+  }
+  const counters = new Map<string, number>();
+  const autoName = (type: string) => {
+    let k = counters.get(type) ?? 0;
+    let name: string;
+    do name = `${type}_${++k}`;
+    while (taken.has(name) || explicit.has(name));
+    counters.set(type, k);
+    taken.add(name);
+    return name;
+  };
+
+  const nodes: ResolvedLayer[] = [];
+  const byName = new Map<string, ResolvedLayer>();
+  /** Names as written in the spec; a repeated layer's name means its last copy. */
+  const alias = new Map<string, string>();
+  const rawInputs = new Map<ResolvedLayer, { names: string[] | undefined; explicit: boolean }>();
+  spec.model.layers.forEach((raw, index) => {
+    const n = raw.repeat ?? 1;
+    const params = withDefaults(raw, registry);
+    for (let k = 1; k <= n; k++) {
+      const name = raw.name === undefined ? autoName(raw.type) : n === 1 ? raw.name : `${raw.name}_${k}`;
+      const node: ResolvedLayer = {
+        index,
+        path: [...layersPath, index],
+        type: raw.type,
+        name,
+        params,
+        trainable: raw.trainable ?? true,
+        inputs: [],
+        inputShapes: [],
+        outputShape: [],
+        ...(n > 1 ? { copy: { n: k, of: n } } : {}),
+      };
+      const prev = nodes[nodes.length - 1];
+      const inputs = k === 1 ? raw.inputs : prev ? [prev.name] : undefined;
+      rawInputs.set(node, { names: inputs, explicit: k === 1 && raw.inputs !== undefined });
+      nodes.push(node);
+      byName.set(name, node);
+    }
+    if (raw.name !== undefined) alias.set(raw.name, nodes[nodes.length - 1]!.name);
+  });
+
+  // 2. Resolve inputs.
+  const known = () => [...alias.keys(), ...byName.keys()];
+  const resolve = (name: string) => byName.get(alias.get(name) ?? name);
+  nodes.forEach((node, i) => {
+    const def = registry.get(node.type)!;
+    const { names, explicit: wrote } = rawInputs.get(node)!;
+    const inputsPath = [...node.path, 'inputs'];
+    if (def.arity === 'none') {
+      if (wrote) report(inputsPath, 'bad-inputs', `${labelOf(node)} is a model input and takes no inputs; remove 'inputs'`, 'key');
+      return;
+    }
+    if (names === undefined) {
+      const prev = nodes[i - 1];
+      if (!prev) {
+        report(node.path, 'no-input', `${labelOf(node)} has nothing before it to take as input; start the list with an input layer, such as {type: input, shape: [784]}`);
+        return;
+      }
+      if (def.arity === 'many') {
+        report(node.path, 'bad-inputs', `${labelOf(node)} merges two or more inputs; list them, such as inputs: [${prev.name}, other]`);
+        return;
+      }
+      node.inputs = [prev.name];
+      return;
+    }
+    if (def.arity === 'one' && names.length > 1) {
+      report(inputsPath, 'bad-inputs', `${labelOf(node)} takes one input but lists ${names.length}; merge them first with add or concatenate`, 'key');
+      return;
+    }
+    if (def.arity === 'many' && names.length < 2) {
+      report(inputsPath, 'bad-inputs', `${labelOf(node)} merges two or more inputs but lists ${names.length}; add the other input`, 'key');
+      return;
+    }
+    const resolved: string[] = [];
+    names.forEach((ref, j) => {
+      const target = resolve(ref);
+      if (!target) {
+        report([...inputsPath, j], 'bad-reference', `${labelOf(node)} takes input '${ref}', but no layer has that name${didYouMean(ref, known())}`);
+      } else if (target === node) {
+        report([...inputsPath, j], 'cycle', `${labelOf(node)} takes its own output as input`);
+      } else resolved.push(target.name);
+    });
+    if (resolved.length === names.length) node.inputs = resolved;
+  });
+  if (diagnostics.length > 0) return { diagnostics };
+
+  // 3. Order: every layer after its inputs; a cycle is an error.
+  const order: ResolvedLayer[] = [];
+  const state = new Map<ResolvedLayer, 'visiting' | 'done'>();
+  const visit = (node: ResolvedLayer, trail: ResolvedLayer[]): boolean => {
+    const s = state.get(node);
+    if (s === 'done') return true;
+    if (s === 'visiting') {
+      const loop = [...trail.slice(trail.indexOf(node)), node].map((n) => n.name).join(' → ');
+      report([...node.path, 'inputs'], 'cycle', `the layers form a cycle: ${loop}; a layer cannot take, directly or through others, its own output`, 'key');
+      return false;
+    }
+    state.set(node, 'visiting');
+    for (const name of node.inputs) if (!visit(byName.get(name)!, [...trail, node])) return false;
+    state.set(node, 'done');
+    order.push(node);
+    return true;
+  };
+  for (const node of nodes) if (!visit(node, [])) return { diagnostics };
+
+  // 4. Outputs, and layers that lead to none of them.
+  let outputs: string[];
+  if (spec.model.outputs) {
+    outputs = [];
+    spec.model.outputs.forEach((ref, j) => {
+      const target = resolve(ref);
+      if (!target) report(['model', 'outputs', j], 'bad-reference', `model.outputs names '${ref}', but no layer has that name${didYouMean(ref, known())}`);
+      else outputs.push(target.name);
+    });
+    if (diagnostics.length > 0) return { diagnostics };
+  } else {
+    outputs = [nodes[nodes.length - 1]!.name];
+  }
+  const used = new Set<string>();
+  const mark = (name: string) => {
+    if (used.has(name)) return;
+    used.add(name);
+    for (const i of byName.get(name)!.inputs) mark(i);
+  };
+  outputs.forEach(mark);
+  for (const node of nodes) {
+    if (!used.has(node.name)) {
+      report(node.path, 'unused', `${labelOf(node)} '${node.name}' does not lead to the model's output; connect it through inputs:, list it in model.outputs, or remove it`);
+    }
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+
+  // 5. Shapes, in order. A layer whose input already failed is skipped.
+  const failed = new Set<string>();
+  for (const node of order) {
+    if (node.inputs.some((n) => failed.has(n))) {
+      failed.add(node.name);
+      continue;
+    }
+    const producers = node.inputs.map((n) => byName.get(n)!);
+    node.inputShapes = producers.map((p) => p.outputShape);
+    try {
+      node.outputShape = registry.get(node.type)!.outputShape(node.inputShapes, node.params);
+    } catch (e) {
+      if (!(e instanceof ShapeProblem)) throw e;
+      failed.add(node.name);
+      report(node.path, 'shape-mismatch', shapeMessage(node, producers, e));
+    }
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+
+  return { graph: { layers: order, inputs: order.filter((n) => registry.get(n.type)!.arity === 'none').map((n) => n.name), outputs }, diagnostics };
+}
+
+function shapeMessage(node: ResolvedLayer, producers: ResolvedLayer[], e: ShapeProblem): string {
+  const from = (p: ResolvedLayer) => `${formatShape(p.outputShape)} from ${labelOf(p)}`;
+  const hint = e.hint ? `; ${e.hint}` : '';
+  if (e.expects !== undefined) {
+    const p = producers[e.inputIndex ?? 0]!;
+    return `${labelOf(node)} expects input ${e.expects} but receives ${from(p)}${hint}`;
+  }
+  if (e.pair) {
+    const [a, b] = e.pair.map((i) => producers[i]!);
+    return `${labelOf(node)} cannot merge ${from(a!)} with ${from(b!)}: ${e.message}`;
+  }
+  const inputs = producers.length === 1 ? ` (input ${from(producers[0]!)})` : '';
+  return `${labelOf(node)}: ${e.message}${inputs}${hint}`;
+}
+
+export type { RawLayer, Shape };

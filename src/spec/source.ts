@@ -1,0 +1,155 @@
+/**
+ * A spec file as text, parsed with source positions. Both YAML and JSON go
+ * through the `yaml` package's document model, so every value of the spec can
+ * be traced back to a line and column; JSON is first checked by the strict
+ * JSON parser so that what JSON forbids (trailing commas, comments) is refused.
+ */
+import { extname } from 'node:path';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { Diagnostic, Place } from '../errors.js';
+import { checkStrictJson } from './strict-json.js';
+
+/** A path into the spec: object keys and list indices. */
+export type SpecPath = readonly (string | number)[];
+
+export type SpecFormat = 'yaml' | 'json';
+
+export interface SpecSource {
+  file: string;
+  text: string;
+  format: SpecFormat;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** Paths set from the command line (`--set`), keyed by `pathKey`, with the argument. */
+  overrides: Map<string, string>;
+}
+
+/** The largest number of alias expansions a spec may need (guards against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
+export function pathKey(path: SpecPath): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+}
+
+/** `model.layers[2].units` — how a path is shown in messages and `--set`. */
+export function formatPath(path: SpecPath): string {
+  return pathKey(path).replace(/^\./, '');
+}
+
+export function detectFormat(file: string, text: string): SpecFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  return /^\s*[{[]/.test(text) ? 'json' : 'yaml';
+}
+
+export interface Parsed {
+  source?: SpecSource;
+  /** The plain value of the document (present when there were no syntax errors). */
+  value?: unknown;
+  diagnostics: Diagnostic[];
+}
+
+/** Parse spec text. Syntax errors come back as diagnostics, never as exceptions. */
+export function parseSpecText(file: string, text: string): Parsed {
+  const lines = new LineCounter();
+  const at = (offset: number): Place => {
+    const { line, col } = lines.linePos(offset);
+    return { file, line, col };
+  };
+  const format = detectFormat(file, text);
+  if (text.trim() === '') {
+    return {
+      diagnostics: [{ file, line: 1, col: 1, code: 'empty', message: 'the spec is empty; it needs at least `version`, `model` and `model.layers`' }],
+    };
+  }
+
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  if (format === 'json') {
+    const jsonError = checkStrictJson(text);
+    if (jsonError) return { diagnostics: [{ ...at(jsonError.offset), code: 'syntax', message: `invalid JSON: ${jsonError.message}` }] };
+  }
+  if (doc.errors.length > 0) {
+    return {
+      diagnostics: doc.errors.map((e) => ({
+        ...at(e.pos[0]),
+        code: 'syntax',
+        message: `invalid YAML: ${firstLine(e.message)}`,
+      })),
+    };
+  }
+
+  const source: SpecSource = { file, text, format, doc, lines, overrides: new Map() };
+  if (!isMap(doc.contents)) {
+    const kind = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? `the value ${JSON.stringify(doc.contents.value)}` : 'nothing';
+    const offset = doc.contents?.range?.[0] ?? 0;
+    return {
+      source,
+      diagnostics: [{ ...at(offset), code: 'not-a-mapping', message: `the spec must be a mapping with keys such as version, name, data, model and train, but the file holds ${kind}` }],
+    };
+  }
+  try {
+    return { source, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics: [] };
+  } catch (e) {
+    // The yaml package refuses documents whose aliases expand past the limit.
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    return {
+      source,
+      diagnostics: [{
+        ...at(offset),
+        code: 'alias-bomb',
+        message: `aliases in this spec expand to too many nodes (${firstLine((e as Error).message)}); write the values out instead of nesting aliases`,
+      }],
+    };
+  }
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).trim();
+}
+
+/** Find the node at `path`, following aliases; stops at the deepest node that exists. */
+function walk(source: SpecSource, path: SpecPath): { node: Node | null; keyNode: Node | null; depth: number } {
+  let node = source.doc.contents as Node | null;
+  let keyNode: Node | null = null;
+  let depth = 0;
+  for (const seg of path) {
+    if (node && isAlias(node)) node = node.resolve(source.doc) ?? null;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = (pair.value as Node | null) ?? (pair.key as Node);
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      keyNode = null;
+      node = node.items[seg] as Node;
+    } else {
+      break;
+    }
+    depth++;
+  }
+  return { node, keyNode, depth };
+}
+
+/**
+ * The place of the value (or its key) at `path`. Values set with `--set` are
+ * reported at the argument that set them.
+ */
+export function placeOf(source: SpecSource, path: SpecPath, part: 'key' | 'value' = 'value'): Place {
+  for (let n = path.length; n >= 0; n--) {
+    const arg = source.overrides.get(pathKey(path.slice(0, n)));
+    if (arg !== undefined) return { arg };
+  }
+  const { node, keyNode, depth } = walk(source, path);
+  const target = part === 'key' && depth === path.length && keyNode ? keyNode : node;
+  const offset = target?.range?.[0] ?? 0;
+  const { line, col } = source.lines.linePos(offset);
+  return { file: source.file, line, col };
+}
