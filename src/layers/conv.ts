@@ -64,7 +64,7 @@ const conv1d = defineLayer<ConvP>({
       activation: act(p.activation) as 'linear',
       ...kernelArgs(p, c),
     }),
-  example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 } },
+  example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
 
 const conv2d = defineLayer<ConvP>({
@@ -92,7 +92,7 @@ const conv2d = defineLayer<ConvP>({
       activation: act(p.activation) as 'linear',
       ...kernelArgs(p, c),
     }),
-  example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' } },
+  example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });
 
 export const convLayers = [conv1d, conv2d];

@@ -24,7 +24,7 @@ const input = defineLayer<LayerParams & { shape: Shape; dtype: 'float32' | 'int3
     throw new Error('input layers are created with input(), not build()');
   },
   input: (p, c) => c.tf.input({ shape: [...p.shape], dtype: p.dtype, name: c.name }),
-  example: { inputs: [], params: { shape: [8] } },
+  example: { inputs: [], params: { shape: [8] }, kerasParams: 0 },
 });
 
 const dense = defineLayer<LayerParams & { units: number; activation: ActivationName }>({
@@ -44,7 +44,7 @@ const dense = defineLayer<LayerParams & { units: number; activation: ActivationN
     return [...x!.slice(0, -1), p.units];
   },
   build: (p, c) => c.tf.layers.dense({ name: c.name, units: p.units, activation: act(p.activation) as 'linear', ...kernelArgs(p, c) }),
-  example: { inputs: [[6]], params: { units: 4, activation: 'relu' } },
+  example: { inputs: [[6]], params: { units: 4, activation: 'relu' }, kerasParams: 28 },
 });
 
 const activationLayer = defineLayer<LayerParams & { activation: ActivationName }>({
@@ -56,7 +56,7 @@ const activationLayer = defineLayer<LayerParams & { activation: ActivationName }
   arity: 'one',
   outputShape: ([x]) => x!,
   build: (p, c) => c.tf.layers.activation({ name: c.name, activation: act(p.activation) as 'linear' }),
-  example: { inputs: [[6]], params: { activation: 'tanh' } },
+  example: { inputs: [[6]], params: { activation: 'tanh' }, kerasParams: 0 },
 });
 
 const dropout = defineLayer<LayerParams & { rate: number }>({
@@ -68,7 +68,7 @@ const dropout = defineLayer<LayerParams & { rate: number }>({
   arity: 'one',
   outputShape: ([x]) => x!,
   build: (p, c) => c.tf.layers.dropout({ name: c.name, rate: p.rate }),
-  example: { inputs: [[6]], params: { rate: 0.5 } },
+  example: { inputs: [[6]], params: { rate: 0.5 }, kerasParams: 0 },
 });
 
 const flatten = defineLayer({
@@ -84,7 +84,7 @@ const flatten = defineLayer({
     return [n];
   },
   build: (_p, c) => c.tf.layers.flatten({ name: c.name }),
-  example: { inputs: [[3, 4, 2]], params: {} },
+  example: { inputs: [[3, 4, 2]], params: {}, kerasParams: 0 },
 });
 
 const reshape = defineLayer<LayerParams & { target_shape: number[] }>({
@@ -111,7 +111,7 @@ const reshape = defineLayer<LayerParams & { target_shape: number[] }>({
     return t;
   },
   build: (p, c) => c.tf.layers.reshape({ name: c.name, targetShape: p.target_shape }),
-  example: { inputs: [[12]], params: { target_shape: [3, 4] } },
+  example: { inputs: [[12]], params: { target_shape: [3, 4] }, kerasParams: 0 },
 });
 
 export const coreLayers = [input, dense, activationLayer, dropout, flatten, reshape];

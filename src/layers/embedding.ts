@@ -25,7 +25,7 @@ const embedding = defineLayer<LayerParams & { input_dim: number; output_dim: num
       maskZero: p.mask_zero,
       ...weightArgs(p, c, 'embeddings'),
     }),
-  example: { inputs: [[7]], params: { input_dim: 20, output_dim: 4 } },
+  example: { inputs: [[7]], params: { input_dim: 20, output_dim: 4 }, kerasParams: 80 },
 });
 
 export const embeddingLayers = [embedding];

@@ -2,7 +2,8 @@
  * Weight initializers: the names a spec may use, the arguments each takes,
  * their Keras defaults, and how each becomes a TensorFlow.js initializer.
  */
-import type { TfLayers } from './registry.js';
+import { orthogonalClass } from './orthogonal.js';
+import type { TfCore, TfLayers } from './registry.js';
 
 type Init = ReturnType<TfLayers['initializers']['zeros']>;
 type Args = Record<string, number>;
@@ -10,7 +11,7 @@ type Args = Record<string, number>;
 interface InitializerDef {
   /** Arguments accepted in the mapping form, with their Keras defaults. */
   args: Args;
-  make(tf: TfLayers, a: Args, seed: number | undefined): Init;
+  make(tf: TfLayers, a: Args, seed: number | undefined, core: TfCore): Init;
 }
 
 export const INITIALIZERS: Record<string, InitializerDef> = {
@@ -22,7 +23,7 @@ export const INITIALIZERS: Record<string, InitializerDef> = {
   he_normal: { args: {}, make: (tf, _a, seed) => tf.initializers.heNormal({ seed }) },
   lecun_uniform: { args: {}, make: (tf, _a, seed) => tf.initializers.leCunUniform({ seed }) },
   lecun_normal: { args: {}, make: (tf, _a, seed) => tf.initializers.leCunNormal({ seed }) },
-  orthogonal: { args: { gain: 1 }, make: (tf, a, seed) => tf.initializers.orthogonal({ gain: a.gain!, seed }) },
+  orthogonal: { args: { gain: 1 }, make: (tf, a, seed, core) => new (orthogonalClass(core, tf))({ gain: a.gain!, seed }) },
   zeros: { args: {}, make: (tf) => tf.initializers.zeros() },
   ones: { args: {}, make: (tf) => tf.initializers.ones() },
   constant: { args: { value: 0 }, make: (tf, a) => tf.initializers.constant({ value: a.value! }) },
@@ -32,9 +33,9 @@ export const INITIALIZERS: Record<string, InitializerDef> = {
 };
 
 /** An initializer from its spec form: a name, or `{type, ...args}`. */
-export function makeInitializer(tf: TfLayers, value: unknown, seed: number | undefined): Init {
+export function makeInitializer(tf: TfLayers, core: TfCore, value: unknown, seed: number | undefined): Init {
   const { type, ...given } = typeof value === 'string' ? { type: value } : (value as { type: string } & Args);
   const def = INITIALIZERS[type];
   if (!def) throw new Error(`unknown initializer '${type}' passed schema validation`);
-  return def.make(tf, { ...def.args, ...given }, seed);
+  return def.make(tf, { ...def.args, ...given }, seed, core);
 }

@@ -36,7 +36,7 @@ const elementwise: LayerDef[] = ELEMENTWISE.map(([type, keras, tfName, descripti
     arity: 'many',
     outputShape: (inputs) => sameShape(inputs, type),
     build: (_p, c) => c.tf.layers[tfName]({ name: c.name }),
-    example: { inputs: [[4], [4]], params: {} },
+    example: { inputs: [[4], [4]], params: {}, kerasParams: 0 },
   }),
 );
 
@@ -65,7 +65,7 @@ const concatenate = defineLayer<LayerParams & { axis: number }>({
     return inputs[0]!.map((d, j) => (j === k ? total : d));
   },
   build: (p, c) => c.tf.layers.concatenate({ name: c.name, axis: p.axis }),
-  example: { inputs: [[4], [3]], params: {} },
+  example: { inputs: [[4], [3]], params: {}, kerasParams: 0 },
 });
 
 export const mergeLayers = [...elementwise, concatenate];

@@ -44,7 +44,7 @@ const batchNorm = defineLayer<NormP>({
       movingMeanInitializer: c.initializer(p.moving_mean_initializer, 'moving_mean'),
       movingVarianceInitializer: c.initializer(p.moving_variance_initializer, 'moving_variance'),
     }),
-  example: { inputs: [[5, 3]], params: {} },
+  example: { inputs: [[5, 3]], params: {}, kerasParams: 12 },
 });
 
 const layerNorm = defineLayer<NormP>({
@@ -68,7 +68,7 @@ const layerNorm = defineLayer<NormP>({
       ...weightArgs(p, c, 'beta'),
       ...weightArgs(p, c, 'gamma'),
     }),
-  example: { inputs: [[5, 3]], params: {} },
+  example: { inputs: [[5, 3]], params: {}, kerasParams: 6 },
 });
 
 export const normalizationLayers = [batchNorm, layerNorm];

@@ -36,7 +36,7 @@ function windowPool(kind: 'max' | 'avg', dims: 1 | 2): LayerDef {
       const fn = c.tf.layers[`${TF_KIND[kind]}Pooling${dims}d` as 'maxPooling2d'];
       return fn(args as Parameters<typeof fn>[0]);
     },
-    example: { inputs: [dims === 1 ? [8, 3] : [6, 6, 3]], params: { pool_size: 2 } },
+    example: { inputs: [dims === 1 ? [8, 3] : [6, 6, 3]], params: { pool_size: 2 }, kerasParams: 0 },
   });
 }
 
@@ -53,7 +53,7 @@ function globalPool(kind: 'max' | 'avg', dims: 1 | 2): LayerDef {
       return [x![dims]!];
     },
     build: (_p, c) => c.tf.layers[`global${KERAS_KIND[kind]}Pooling${dims}d` as 'globalMaxPooling2d']({ name: c.name }),
-    example: { inputs: [dims === 1 ? [8, 3] : [6, 6, 3]], params: {} },
+    example: { inputs: [dims === 1 ? [8, 3] : [6, 6, 3]], params: {}, kerasParams: 0 },
   });
 }
 

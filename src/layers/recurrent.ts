@@ -31,7 +31,7 @@ function rnnOutput(x: Shape, p: RnnP): Shape {
   return p.return_sequences ? [x[0]!, p.units] : [p.units];
 }
 
-function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: string): LayerDef {
+function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: string, kerasParams: number): LayerDef {
   const gated = type !== 'simple_rnn';
   return defineLayer<RnnP>({
     type,
@@ -72,18 +72,19 @@ function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: st
       };
       return c.tf.layers[TF_BUILDER[type]](args as Parameters<TfRnnBuilder>[0]);
     },
-    example: { inputs: [[5, 3]], params: { units: 4 } },
+    example: { inputs: [[5, 3]], params: { units: 4 }, kerasParams },
   });
 }
 
 type TfRnnBuilder = (args: { units: number }) => ReturnType<typeof import('@tensorflow/tfjs-layers').layers.lstm>;
 
-const simpleRnn = recurrent('simple_rnn', 'SimpleRNN', 'A fully connected recurrent layer: the output of each step is fed back with the next input.');
-const lstm = recurrent('lstm', 'LSTM', 'Long short-term memory (Hochreiter & Schmidhuber, 1997). Parameters: 4 × (units × (features + units) + units).');
+const simpleRnn = recurrent('simple_rnn', 'SimpleRNN', 'A fully connected recurrent layer: the output of each step is fed back with the next input.', 32);
+const lstm = recurrent('lstm', 'LSTM', 'Long short-term memory (Hochreiter & Schmidhuber, 1997). Parameters: 4 × (units × (features + units) + units).', 128);
 const gru = recurrent(
   'gru',
   'GRU',
   'Gated recurrent unit (Cho et al., 2014), with the reset gate applied before the matrix product (Keras `reset_after=False`, the form TensorFlow.js implements). Parameters: 3 × (units × (features + units) + units).',
+  96,
 );
 
 const RECURRENT: Record<string, LayerDef> = { simple_rnn: simpleRnn, lstm, gru };
@@ -114,7 +115,7 @@ const bidirectional = defineLayer<BiP>({
       layer: c.nested(p.layer, 'layer') as Parameters<typeof c.tf.layers.bidirectional>[0]['layer'],
       mergeMode: p.merge_mode,
     }),
-  example: { inputs: [[5, 3]], params: { layer: { type: 'lstm', units: 4 } } },
+  example: { inputs: [[5, 3]], params: { layer: { type: 'lstm', units: 4 } }, kerasParams: 256 },
 });
 
 export const recurrentLayers = [simpleRnn, lstm, gru, bidirectional];

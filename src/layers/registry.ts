@@ -4,6 +4,7 @@
  * name, its shape rule (used to check a spec before anything is built) and its
  * builder. Lists of layer types anywhere in strata are derived from here.
  */
+import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Param } from './params.js';
@@ -11,12 +12,14 @@ import type { Shape } from './shape.js';
 
 export type { Layer, SymbolicTensor };
 export type TfLayers = typeof tfl;
+export type TfCore = typeof tfc;
 
 /** A layer's keys from the spec, with defaults filled in. */
 export type LayerParams = Readonly<Record<string, unknown>>;
 
 export interface BuildContext {
   tf: TfLayers;
+  core: TfCore;
   /** The layer's unique name in the model. */
   name: string;
   /** An initializer for a spec value (name or mapping), seeded from the spec's seed. */
@@ -33,6 +36,8 @@ export interface LayerExample {
   inputs: Shape[];
   /** The layer's keys in a spec, `type` excluded. */
   params: Record<string, unknown>;
+  /** The parameter count Keras gives the same layer on these inputs (checked by the tests). */
+  kerasParams: number;
 }
 
 export interface LayerDef<P extends LayerParams = LayerParams> {

@@ -23,11 +23,12 @@ export function weightSeed(seed: number | undefined, layer: string, slot: string
 }
 
 function context(engine: Engine, registry: LayerRegistry, name: string, seed: number | undefined): BuildContext {
-  const { tfl } = engine;
+  const { tf, tfl } = engine;
   return {
     tf: tfl,
+    core: tf,
     name,
-    initializer: (value, slot) => makeInitializer(tfl, value, weightSeed(seed, name, slot)),
+    initializer: (value, slot) => makeInitializer(tfl, tf, value, weightSeed(seed, name, slot)),
     regularizer: (value) => {
       if (value === undefined) return undefined;
       const { l1 = 0, l2 = 0 } = value as { l1?: number; l2?: number };

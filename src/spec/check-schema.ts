@@ -167,9 +167,20 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown): Diagnosti
 export function checkSchema(value: unknown, source: SpecSource, schema: JsonSchema): Diagnostic[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
+  const errors = validate.errors ?? [];
+  // A misspelled required key shows up twice: as unknown and as missing. The unknown-key
+  // error (with its "did you mean") says it all, so the missing-key one is dropped.
+  const misspelled = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const known = Object.keys(((e.parentSchema as JsonSchema).properties ?? {}) as object);
+    const near = closest((e.params as { additionalProperty: string }).additionalProperty, known);
+    if (near) misspelled.add(`${e.instancePath}/${near}`);
+  }
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
-  for (const e of validate.errors ?? []) {
+  for (const e of errors) {
+    if (e.keyword === 'required' && misspelled.has(`${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`)) continue;
     const d = translate(e, source, value);
     if (!d) continue;
     const key = `${d.line}:${d.col}:${d.arg}:${d.message}`;

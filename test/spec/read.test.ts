@@ -1,0 +1,156 @@
+/** From spec text to a checked Spec: positions, all errors at once, graphs and repeat. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatDiagnostic, UsageError } from '../../src/errors.js';
+import { parseSpec, readSpecFile } from '../../src/spec/read.js';
+import { configFiles } from '../helpers/paths.js';
+
+/** The error lines a spec produces (none when it is valid). */
+function errors(text: string, overrides: string[] = [], file = 'spec.yaml'): string[] {
+  try {
+    parseSpec(file, text, { overrides });
+    return [];
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return e.diagnostics.map(formatDiagnostic);
+  }
+}
+
+const spec = (layers: string) => `version: 1\nmodel:\n  layers:\n${layers}`;
+
+test('every config in configs/ validates', () => {
+  for (const f of configFiles()) readSpecFile(f);
+});
+
+test('all errors of a file are reported in one run, in file order, at the offending key or value', () => {
+  const lines = errors(
+    spec(`    - type: input
+      shape: [28, 28, 1]
+    - type: conv2
+      filters: 32
+    - type: conv2d
+      filters: -3
+      kernel_size: 3
+      activaton: relu
+`),
+  );
+  assert.deepEqual(lines, [
+    "spec.yaml:6:13: error: unknown layer type 'conv2' (did you mean 'conv2d'?)",
+    'spec.yaml:9:16: error: layers[2].filters must be a positive integer, got -3',
+    "spec.yaml:11:7: error: unknown key 'activaton' in layers[2] (conv2d) (did you mean 'activation'?)",
+  ]);
+});
+
+test('a dense layer after a convolution names both shapes, the producer and the fix', () => {
+  const lines = errors(
+    spec(`    - type: input
+      shape: [28, 28, 1]
+    - type: conv2d
+      filters: 32
+      kernel_size: 3
+    - type: conv2d
+      filters: 32
+      kernel_size: 1
+    - type: dense
+      units: 10
+`),
+  );
+  assert.deepEqual(lines, [
+    'spec.yaml:12:7: error: layers[3] (dense) expects input [batch, features] but receives [batch, 26, 26, 32] from layers[2] (conv2d); add a flatten layer before it',
+  ]);
+});
+
+test('overrides apply before validation and their errors name the argument', () => {
+  const text = spec(`    - type: input
+      shape: [4]
+    - type: dense
+      units: 3
+`);
+  assert.deepEqual(errors(text, ['model.layers[1].units=0', 'train.epochs=two']), [
+    '--set model.layers[1].units=0: error: layers[1].units must be a positive integer, got 0',
+    "--set train.epochs=two: error: train.epochs must be an integer, got 'two'",
+  ]);
+  const s = parseSpec('spec.yaml', text, { overrides: ['model.layers[1].units=7', 'model.layers[1].activation=relu'] });
+  assert.equal(s.model.layers[1]!.params.units, 7);
+  assert.equal(s.model.layers[1]!.params.activation, 'relu');
+  assert.deepEqual(s.model.layers[1]!.outputShape, [7]);
+});
+
+test('residual graphs resolve names, and repeat makes named copies in a chain', () => {
+  const s = parseSpec(
+    'spec.yaml',
+    spec(`    - type: input
+      shape: [8]
+    - type: dense
+      name: stem
+      units: 16
+    - type: dense
+      name: block
+      units: 16
+      activation: relu
+      repeat: 3
+    - type: add
+      inputs: [stem, block]
+    - type: dense
+      units: 2
+`),
+  );
+  const names = s.model.layers.map((l) => `${l.name}<${l.inputs.join(',')}>`);
+  assert.deepEqual(names, ['input_1<>', 'stem<input_1>', 'block_1<stem>', 'block_2<block_1>', 'block_3<block_2>', 'add_1<stem,block_3>', 'dense_1<add_1>']);
+  assert.deepEqual(s.model.inputs, ['input_1']);
+  assert.deepEqual(s.model.outputs, ['dense_1']);
+  assert.deepEqual(s.model.layers[3]!.copy, { n: 2, of: 3 });
+});
+
+test('graph mistakes: unknown reference, cycle, unused layer, merge of unequal shapes', () => {
+  const base = `    - type: input
+      name: x
+      shape: [8]
+`;
+  assert.deepEqual(errors(spec(`${base}    - type: dense
+      units: 4
+      inputs: [stme]
+      name: stem
+`)), ["spec.yaml:9:16: error: layers[1] (dense) takes input 'stme', but no layer has that name (did you mean 'stem'?)"]);
+  assert.match(errors(spec(`${base}    - type: dense
+      name: a
+      units: 4
+      inputs: [b]
+    - type: dense
+      name: b
+      units: 4
+      inputs: [a]
+`))[0]!, /the layers form a cycle: a → b → a/);
+  assert.match(errors(spec(`${base}    - type: dense
+      name: side
+      units: 4
+    - type: dense
+      units: 4
+      inputs: [x]
+`))[0]!, /layers\[1\] \(dense\) 'side' does not lead to the model's output/);
+  assert.deepEqual(errors(spec(`${base}    - type: dense
+      name: a
+      units: 4
+    - type: dense
+      name: b
+      units: 5
+      inputs: [x]
+    - type: add
+      inputs: [a, b]
+`)), ['spec.yaml:14:7: error: layers[3] (add) cannot merge [batch, 4] from layers[1] (dense) with [batch, 5] from layers[2] (dense): add needs inputs of the same shape']);
+});
+
+test('keys such as __proto__ are unknown keys, not prototype changes', () => {
+  const lines = errors(`version: 1\n__proto__: {polluted: true}\nmodel:\n  layers:\n    - {type: input, shape: [2], __proto__: {x: 1}}\n`);
+  assert.deepEqual(lines, ["spec.yaml:2:1: error: unknown key '__proto__' in the spec", "spec.yaml:5:33: error: unknown key '__proto__' in layers[0] (input)"]);
+  assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+});
+
+test('JSON specs are strict JSON, and their errors have positions too', () => {
+  assert.deepEqual(errors('{"version": 1, "model": {"layers": [{"type": "input", "shape": [3]},]}}', [], 'spec.json'), [
+    "spec.json:1:68: error: invalid JSON: trailing comma before ']' (JSON allows none)",
+  ]);
+  assert.deepEqual(errors('{"version": 1,\n "model": {"layers": [{"type": "input", "shape": [3]}, {"type": "dense", "unit": 2}]}}', [], 'spec.json'), [
+    "spec.json:2:74: error: unknown key 'unit' in layers[1] (dense) (did you mean 'units'?)",
+  ]);
+});
