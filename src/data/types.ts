@@ -1,0 +1,50 @@
+/**
+ * The contract between datasets and training. A loader turns a descriptor
+ * (bundled or the user's) into a `Dataset`; training asks each split for
+ * batches by example index, so large data (text windows) is cut per batch
+ * and never materialized whole.
+ */
+
+export type Task = 'classification' | 'language_model' | 'forecasting' | 'regression';
+
+export type DType = 'float32' | 'int32';
+
+/** One batch as flat typed arrays, row-major, batch dimension first. */
+export interface Batch {
+  x: Float32Array | Int32Array;
+  y: Float32Array | Int32Array;
+  /** The number of examples in this batch. */
+  size: number;
+}
+
+export interface Split {
+  /** The number of examples. */
+  readonly size: number;
+  /**
+   * Copy the examples at `indices` (each in [0, size)) into one batch, in that
+   * order. Must not depend on anything but the indices (so a resumed run sees
+   * the same data).
+   */
+  batch(indices: ArrayLike<number>): Batch;
+}
+
+export interface Dataset {
+  /** The bundled name, or the descriptor's path. */
+  name: string;
+  task: Task;
+  /** The shape of one input example (no batch dimension) and its element type. */
+  inputShape: number[];
+  inputDtype: DType;
+  /** The shape of one target: [classes] for one-hot labels, [] for sparse labels, [horizon] for forecasts. */
+  targetShape: number[];
+  targetDtype: DType;
+  /** For classification: the class names (their count is the number of classes). */
+  classes?: string[];
+  /** For text: the vocabulary, built from the training split (index = token id). */
+  vocabulary?: string[];
+  train: Split;
+  validation?: Split;
+  test?: Split;
+  /** A stable hash of the data and its preprocessing, recorded with checkpoints. */
+  fingerprint: string;
+}
