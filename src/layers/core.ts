@@ -106,7 +106,7 @@ const reshape = defineLayer<LayerParams & { target_shape: number[] }>({
       return t.map((d) => (d === -1 ? n / known : d));
     }
     if (known !== n) {
-      throw new ShapeProblem(`cannot reshape ${n} values (${x!.join(' × ')}) to ${JSON.stringify(t)}, which holds ${known}; the sizes must match`);
+      throw new ShapeProblem(`cannot reshape ${n} values${x!.length > 1 ? ` (${x!.join(' × ')})` : ''} to [${t.join(', ')}], which holds ${known}; the sizes must match`);
     }
     return t;
   },

@@ -98,6 +98,14 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown): Diagnosti
       const known = Object.keys((schema.properties ?? {}) as object);
       const inside = layerLabel(path, root) && path.length === 3 ? layerLabel(path, root)! : what;
       const suggestion = closest(key, known);
+      if (path.length === 0 && !suggestion) {
+        // A section's key written at the top level, such as `epochs:` for `train.epochs`.
+        const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+        const section = Object.keys(props).find((s) => Object.keys((props[s]?.properties ?? {}) as object).includes(key));
+        if (section) {
+          return { ...at([key], 'key'), code: 'unknown-key', message: `unknown key '${key}' in the spec; it belongs under ${section}: (${section}.${key})` };
+        }
+      }
       return {
         ...at([...path, key], 'key'),
         code: 'unknown-key',
@@ -120,13 +128,17 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown): Diagnosti
       const value = String(e.data);
       const suggestion = closest(value, allowed);
       const extra = suggestion ? { suggestion } : {};
+      if (path[path.length - 1] === 'type' && path.length > 4 && !suggestion) {
+        const outer = layerLabel(path.slice(0, 3), root) ?? formatPath(path.slice(0, -2));
+        return { ...at(path), code: 'unknown-type', message: `${outer} cannot wrap '${value}' in ${String(path[path.length - 2])}; it takes one of ${allowed.join(', ')}` };
+      }
       if (path[path.length - 1] === 'type' && (path[1] === 'layers' || String(path[path.length - 2]) === 'layer')) {
         return { ...at(path), code: 'unknown-type', message: `unknown layer type '${value}'${didYouMean(value, allowed)}`, ...extra };
       }
       if (typeof e.data !== 'string') {
         return { ...at(path), code: 'bad-value', message: `${what} must be one of ${allowed.join(', ')}, got ${describeValue(e.data)}` };
       }
-      const list = allowed.length <= 8 ? `: ${allowed.join(', ')}` : '';
+      const list = allowed.length <= 20 ? `: ${allowed.join(', ')}` : '';
       const dym = didYouMean(value, allowed);
       return { ...at(path), code: 'bad-value', message: `${what} has an unknown value '${value}'${dym}${dym ? '' : `; expected one of${list || ` ${allowed.length} names (see the docs)`}`}`, ...extra };
     }

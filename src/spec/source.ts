@@ -75,7 +75,7 @@ export function parseSpecText(file: string, text: string): Parsed {
       diagnostics: doc.errors.map((e) => ({
         ...at(e.pos[0]),
         code: 'syntax',
-        message: `invalid YAML: ${firstLine(e.message)}`,
+        message: `invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${syntaxMessage(e.code, e.message, text, e.pos)}`,
       })),
     };
   }
@@ -152,4 +152,14 @@ export function placeOf(source: SpecSource, path: SpecPath, part: 'key' | 'value
   const offset = target?.range?.[0] ?? 0;
   const { line, col } = source.lines.linePos(offset);
   return { file: source.file, line, col };
+}
+
+/** Say which key is repeated, rather than the yaml package's generic wording. */
+function syntaxMessage(code: string, message: string, text: string, pos: [number, number]): string {
+  if (code === 'DUPLICATE_KEY') {
+    const m = /^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^:,\s]+))/.exec(text.slice(pos[0], pos[0] + 200));
+    const key = m?.[1] ?? m?.[2] ?? m?.[3];
+    if (key) return `the key '${key}' appears twice in the same mapping; keep one`;
+  }
+  return firstLine(message);
 }
