@@ -6,7 +6,7 @@
 import type { JsonSchema } from '../layers/params.js';
 import { sharedDefs } from '../layers/params.js';
 import type { LayerDef, LayerRegistry } from '../layers/registry.js';
-import { dataSchema, optimizerSchema, SPEC_VERSION, trainSchema } from './sections.js';
+import { dataSchema, optimizerSchema, scheduleSchema, SPEC_VERSION, trainSchema } from './sections.js';
 
 export const SCHEMA_ID = 'https://strata.dev/schema/strata.schema.json';
 
@@ -50,7 +50,7 @@ function dispatch(types: readonly string[], prefix: string, description: string)
 }
 
 export function buildSchema(registry: LayerRegistry): JsonSchema {
-  const defs: Record<string, JsonSchema> = { ...sharedDefs(), optimizer: optimizerSchema };
+  const defs: Record<string, JsonSchema> = { ...sharedDefs(), optimizer: optimizerSchema, schedule: scheduleSchema };
   const types = registry.types();
   defs.layer = dispatch(types, 'layer.', 'One layer of the model; `type` says which.');
   for (const def of registry) {

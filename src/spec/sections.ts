@@ -46,6 +46,30 @@ export const optimizerSchema: JsonSchema = {
   additionalProperties: false,
 };
 
+export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'one_cycle', 'reduce_on_plateau'] as const;
+
+export const scheduleSchema: JsonSchema = {
+  type: 'object',
+  description: 'How the learning rate changes during training, each with optional linear warmup.',
+  required: ['type'],
+  properties: {
+    type: { enum: [...SCHEDULES], description: 'The schedule.' },
+    warmup_epochs: { type: 'number', minimum: 0, description: 'Rise linearly from 0 over this many epochs.' },
+    warmup_steps: { type: 'integer', minimum: 0, description: 'Rise linearly from 0 over this many steps.' },
+    step_size: { type: 'number', exclusiveMinimum: 0, description: 'step: multiply by gamma every this many epochs (default 10).' },
+    gamma: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'step: the factor per step (default 0.1); exponential: per epoch (default 0.95).' },
+    min_learning_rate: { type: 'number', minimum: 0, description: 'cosine: the final rate; reduce_on_plateau: the lowest rate.' },
+    max_learning_rate: { type: 'number', exclusiveMinimum: 0, description: 'one_cycle: the peak rate (default 10 × learning_rate).' },
+    pct_start: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'one_cycle: the fraction of the run spent rising (default 0.3).' },
+    monitor: { type: 'string', minLength: 1, description: 'reduce_on_plateau: the metric watched (default val_loss).' },
+    mode: { enum: ['min', 'max'], description: 'reduce_on_plateau: whether lower or higher is better.' },
+    factor: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'reduce_on_plateau: the factor applied on a plateau (default 0.1).' },
+    patience: { type: 'integer', minimum: 1, description: 'reduce_on_plateau: epochs without improvement before reducing (default 10).' },
+    min_delta: { type: 'number', minimum: 0, description: 'reduce_on_plateau: the smallest change that counts as an improvement (default 1e-4).' },
+  },
+  additionalProperties: false,
+};
+
 export const trainSchema: JsonSchema = {
   type: 'object',
   description: 'How the model is trained.',
@@ -61,6 +85,40 @@ export const trainSchema: JsonSchema = {
     },
     loss: { enum: [...LOSSES], description: 'The loss to minimize.' },
     metrics: { type: 'array', items: { enum: [...METRICS] }, uniqueItems: true, description: 'Metrics reported each epoch.' },
+    top_k: { type: 'integer', minimum: 1, default: 5, description: 'k for top_k_accuracy.' },
+    schedule: { $ref: '#/$defs/schedule' },
+    clip_norm: { type: 'number', exclusiveMinimum: 0, description: 'Scale gradients down so that their global L2 norm is at most this.' },
+    clip_value: { type: 'number', exclusiveMinimum: 0, description: 'Clip each gradient element to [-clip_value, clip_value].' },
+    label_smoothing: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Mix one-hot targets with the uniform distribution by this much (cross-entropy losses).' },
+    class_weights: {
+      type: 'object',
+      additionalProperties: { type: 'number', minimum: 0 },
+      minProperties: 1,
+      description: 'Weight of each class in the loss, by class index or name, such as {"0": 1, "1": 5}; unlisted classes weigh 1.',
+    },
+    early_stopping: {
+      type: 'object',
+      description: 'Stop when the monitored metric has not improved for `patience` epochs.',
+      properties: {
+        monitor: { type: 'string', minLength: 1, description: 'The metric watched, such as val_loss or val_accuracy (default: val_loss, or loss without validation data).' },
+        mode: { enum: ['min', 'max'], description: 'Whether lower or higher is better (default: from the name; accuracy-like metrics are max).' },
+        patience: { type: 'integer', minimum: 1, default: 5, description: 'Epochs without improvement before stopping.' },
+        min_delta: { type: 'number', minimum: 0, default: 0, description: 'The smallest change that counts as an improvement.' },
+        restore_best: { type: 'boolean', default: true, description: 'End with the weights of the best epoch.' },
+      },
+      additionalProperties: false,
+    },
+    checkpoint: {
+      type: 'object',
+      description: 'Which checkpoints a run keeps.',
+      properties: {
+        keep_last: { type: 'integer', minimum: 1, default: 3, description: 'How many of the most recent checkpoints to keep (the best is kept as well).' },
+        monitor: { type: 'string', minLength: 1, description: 'The metric that decides the best checkpoint (default: val_loss, or loss).' },
+        mode: { enum: ['min', 'max'], description: 'Whether lower or higher is better.' },
+      },
+      additionalProperties: false,
+    },
+    steps_per_epoch: { type: 'integer', minimum: 1, description: 'Stop each epoch after this many batches (for quick trials).' },
   },
   additionalProperties: false,
 };

@@ -1,0 +1,287 @@
+/**
+ * strata's training loop. TensorFlow.js's `model.fit` has no learning-rate
+ * schedules or gradient clipping and shuffles with Math.random; this loop
+ * does one explicit step per batch (gradients, clipping, decay, update), keeps
+ * metrics as running sums on the device, draws every random number from the
+ * spec's seed, and can stop and resume at any batch with the same result.
+ */
+import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Engine } from '../backend/select.js';
+import type { Dataset, Split } from '../data/types.js';
+import type { LayersModel } from '../model/build.js';
+import { metricMode } from './config.js';
+import type { TrainConfig } from './config.js';
+import { makeLoss } from './losses.js';
+import { MetricAccumulator } from './metrics.js';
+import type { MetricContext, TargetKind } from './metrics.js';
+import { makeOptimizer } from './optimizers.js';
+import type { StrataOptimizer } from './optimizers.js';
+import { installGlobalRng, mixSeed, permutation, Rng } from './rng.js';
+import { learningRateAt, plateauStep } from './schedules.js';
+import type { PlateauState } from './schedules.js';
+
+/** Where a run is: everything needed to continue it exactly. */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches completed in the epoch under way (non-zero only after an interruption). */
+  batch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** The global random generator's state (dropout and other unseeded randomness). */
+  rng: number;
+  plateau?: PlateauState;
+  early?: { best: number | null; wait: number; epoch: number };
+}
+
+export type EpochLog = Record<string, number> & { epoch: number; lr: number; seconds: number; samples_per_second: number };
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  samples: number;
+  logs?: Record<string, number>;
+}
+
+export interface TrainHooks {
+  onBatch?(p: BatchProgress): void;
+  /** After each epoch: write metrics, save a checkpoint. */
+  onEpoch?(log: EpochLog, state: TrainState): Promise<void>;
+  /** Checked after every batch; when true the loop stops and reports 'interrupted'. */
+  interrupted?(): boolean;
+}
+
+export type StopReason = 'completed' | 'early_stopping' | 'non_finite' | 'interrupted';
+
+export interface TrainResult {
+  state: TrainState;
+  history: EpochLog[];
+  stopped: StopReason;
+  /** For 'non_finite': where the loss first stopped being finite. */
+  at?: { epoch: number; batch: number };
+  /** Set when early stopping's restore_best put back the weights of this (earlier) epoch. */
+  restoredEpoch?: number;
+}
+
+export function initialState(seed: number): TrainState {
+  return { epoch: 0, batch: 0, step: 0, rng: mixSeed(seed, 0x5eed) };
+}
+
+export function targetKind(loss: string, outputShape: readonly (number | null)[]): TargetKind {
+  if (loss === 'sparse_categorical_crossentropy') return 'sparse';
+  if (loss === 'categorical_crossentropy') return 'one_hot';
+  if (loss === 'binary_crossentropy' && outputShape[outputShape.length - 1] === 1) return 'binary';
+  if (loss === 'binary_crossentropy') return 'one_hot';
+  return 'regression';
+}
+
+export function metricContext(model: LayersModel, config: TrainConfig): MetricContext {
+  const out = model.outputs[0]!.shape;
+  return { kind: targetKind(config.loss, out), classes: out[out.length - 1] ?? 1, topK: config.top_k };
+}
+
+function toTensors(engine: Engine, dataset: Dataset, batch: { x: Float32Array | Int32Array; y: Float32Array | Int32Array; size: number }): [Tensor, Tensor] {
+  const { tf } = engine;
+  return [tf.tensor(batch.x, [batch.size, ...dataset.inputShape], dataset.inputDtype), tf.tensor(batch.y, [batch.size, ...dataset.targetShape], dataset.targetDtype)];
+}
+
+/** Per-example weights from `class_weights` (class index or name → weight). */
+function classWeightVector(dataset: Dataset, ctx: MetricContext, weights: Record<string, number> | undefined): number[] | undefined {
+  if (!weights) return undefined;
+  const k = ctx.kind === 'binary' ? 2 : ctx.classes;
+  const names = dataset.classes ?? [];
+  return Array.from({ length: k }, (_, i) => weights[String(i)] ?? weights[names[i] ?? ''] ?? 1);
+}
+
+/** Evaluate a split: mean loss and metrics, no training behaviour (dropout off). */
+export async function evaluateSplit(engine: Engine, model: LayersModel, dataset: Dataset, split: Split, config: TrainConfig, acc?: MetricAccumulator): Promise<Record<string, number>> {
+  const { tf } = engine;
+  const lossFn = makeLoss(tf, config.loss);
+  const accumulator = acc ?? new MetricAccumulator(tf, config.metrics, metricContext(model, config));
+  const size = Math.max(config.batch_size, 256);
+  for (let start = 0; start < split.size; start += size) {
+    const n = Math.min(size, split.size - start);
+    const indices = Array.from({ length: n }, (_, i) => start + i);
+    const [x, y] = toTensors(engine, dataset, split.batch(indices));
+    tf.tidy(() => {
+      const pred = model.apply(x, { training: false }) as Tensor;
+      const perExample = lossFn(y, pred);
+      accumulator.update(tf.mean(perExample), n, y, pred);
+    });
+    tf.dispose([x, y]);
+  }
+  const result = await accumulator.read();
+  if (!acc) accumulator.dispose();
+  return result;
+}
+
+export async function train(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks = {}, strataOptimizer?: StrataOptimizer): Promise<TrainResult> {
+  const { tf } = engine;
+  const opt = strataOptimizer ?? makeOptimizer(tf, config.optimizer);
+  const lossFn = makeLoss(tf, config.loss, { labelSmoothing: config.label_smoothing });
+  const ctx = metricContext(model, config);
+  const weightsByClass = classWeightVector(dataset, ctx, config.class_weights);
+  const classWeights = weightsByClass ? tf.keep(tf.tensor1d(weightsByClass)) : undefined;
+  const split = dataset.train;
+  const batchesPerEpoch = Math.min(Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
+  const schedule = { base: opt.baseLearningRate, stepsPerEpoch: batchesPerEpoch, totalSteps: batchesPerEpoch * config.epochs };
+  const vars = () => model.trainableWeights.map((w) => w.read() as Variable);
+  const state: TrainState = { ...start, ...(config.schedule?.type === 'reduce_on_plateau' ? { plateau: start.plateau ?? { scale: 1, best: null, wait: 0 } } : {}) };
+  const history: EpochLog[] = [];
+  const es = config.early_stopping;
+  // The best epoch's weights, for early stopping's restore_best (allocated up front so the tensor count stays flat).
+  const best = es?.restore_best ? model.getWeights().map((w) => tf.keep(w.clone())) : undefined;
+  let bestCaptured = -1;
+  const rng = new Rng(state.rng);
+  const restoreRandom = installGlobalRng(rng);
+  let currentLr = Number.NaN;
+
+  const perExampleWeight = (y: Tensor): Tensor | undefined => {
+    if (!classWeights) return undefined;
+    if (ctx.kind === 'sparse') return tf.gather(classWeights, tf.cast(y, 'int32'));
+    if (ctx.kind === 'binary') return tf.squeeze(tf.add(tf.mul(y, tf.slice(classWeights, 1, 1)), tf.mul(tf.sub(1, y), tf.slice(classWeights, 0, 1))), [-1]);
+    return tf.sum(tf.mul(y, classWeights), -1);
+  };
+
+  const step = (x: Tensor, y: Tensor, n: number, acc: MetricAccumulator): Scalar => {
+    const lr = learningRateAt(config.schedule, state.step, schedule, state.plateau);
+    if (lr !== currentLr) {
+      opt.setLearningRate(lr);
+      currentLr = lr;
+    }
+    const varList = vars();
+    opt.decay(varList, lr);
+    let pred: Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.apply(x, { training: true }) as Tensor;
+      pred = tf.keep(out);
+      const perExample = lossFn(y, out);
+      const w = perExampleWeight(y);
+      let loss = tf.mean(w ? tf.mul(perExample, tf.reshape(w, [...w.shape, ...new Array<number>(perExample.rank - w.rank).fill(1)])) : perExample) as Scalar;
+      for (const reg of model.calculateLosses()) loss = tf.add(loss, reg);
+      return loss;
+    }, varList);
+    const clipped = config.clip_norm === undefined && config.clip_value === undefined ? grads : tf.tidy(() => clip(tf, grads, config.clip_norm, config.clip_value));
+    opt.optimizer.applyGradients(clipped);
+    tf.dispose(Object.values(grads));
+    if (clipped !== grads) tf.dispose(Object.values(clipped));
+    acc.update(value, n, y, pred!);
+    pred!.dispose();
+    state.step++;
+    return value;
+  };
+
+  let stopped: StopReason = 'completed';
+  let at: TrainResult['at'];
+  let restoredEpoch = -1;
+  try {
+    while (state.epoch < config.epochs) {
+      const epoch = state.epoch;
+      const t0 = performance.now();
+      const order = permutation(split.size, mixSeed(seed, epoch + 1));
+      const acc = new MetricAccumulator(tf, config.metrics, ctx);
+      let firstBad = -1;
+      let samples = 0;
+      for (let b = state.batch; b < batchesPerEpoch; b++) {
+        const indices = order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
+        const [x, y] = toTensors(engine, dataset, split.batch(indices));
+        const loss = step(x, y, indices.length, acc);
+        tf.dispose([x, y]);
+        samples += indices.length;
+        // A synchronous read of the loss costs almost nothing on the CPU backends (they compute eagerly);
+        // it lets the guard stop at the first bad batch, before a NaN reaches a checkpoint.
+        const value = (await loss.data())[0]!;
+        loss.dispose();
+        state.batch = b + 1;
+        if (!Number.isFinite(value)) {
+          firstBad = b;
+          break;
+        }
+        hooks.onBatch?.({ epoch, batch: b + 1, batches: batchesPerEpoch, samples });
+        if (hooks.interrupted?.()) {
+          stopped = 'interrupted';
+          break;
+        }
+      }
+      if (firstBad >= 0) {
+        acc.dispose();
+        stopped = 'non_finite';
+        at = { epoch: epoch + 1, batch: firstBad + 1 };
+        break;
+      }
+      if (stopped === 'interrupted') {
+        acc.dispose();
+        state.rng = rng.state;
+        break;
+      }
+      const trainLogs = await acc.read();
+      acc.dispose();
+      const log = { epoch: epoch + 1, ...trainLogs } as EpochLog;
+      if (dataset.validation) {
+        const val = await evaluateSplit(engine, model, dataset, dataset.validation, config);
+        for (const [k, v] of Object.entries(val)) log[`val_${k}`] = v;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      log.lr = currentLr;
+      log.seconds = Math.round(seconds * 1000) / 1000;
+      log.samples_per_second = Math.round(samples / seconds);
+      state.epoch = epoch + 1;
+      state.batch = 0;
+      state.rng = rng.state;
+      if (state.plateau && config.schedule) {
+        const monitored = log[config.schedule.monitor ?? (dataset.validation ? 'val_loss' : 'loss')];
+        if (monitored !== undefined) state.plateau = plateauStep(config.schedule, state.plateau, monitored);
+      }
+      let stopEarly = false;
+      if (es) {
+        const value = log[es.monitor];
+        if (value !== undefined) {
+          const mode = metricMode(es.monitor, es.mode);
+          const prev = state.early ?? { best: null, wait: 0, epoch: 0 };
+          const improved = prev.best === null || (mode === 'min' ? value < prev.best - es.min_delta : value > prev.best + es.min_delta);
+          state.early = improved ? { best: value, wait: 0, epoch: state.epoch } : { ...prev, wait: prev.wait + 1 };
+          stopEarly = state.early.wait >= es.patience;
+          if (improved && best) {
+            model.getWeights().forEach((w, i) => {
+              best[i]!.dispose();
+              best[i] = tf.keep(w.clone());
+            });
+            bestCaptured = state.epoch;
+          }
+        }
+      }
+      history.push(log);
+      await hooks.onEpoch?.(log, state);
+      if (stopEarly) {
+        stopped = 'early_stopping';
+        break;
+      }
+    }
+    // restore_best: end with the best epoch's weights, when this process saw that epoch
+    // (after a resume, an earlier best lives in the run's `best` checkpoint instead).
+    if (best && state.early && bestCaptured === state.early.epoch && bestCaptured !== state.epoch && (stopped === 'completed' || stopped === 'early_stopping')) {
+      model.setWeights(best);
+      restoredEpoch = bestCaptured;
+    }
+  } finally {
+    restoreRandom();
+    classWeights?.dispose();
+    if (best) tf.dispose(best);
+  }
+  return { state, history, stopped, ...(at ? { at } : {}), ...(restoredEpoch > 0 ? { restoredEpoch } : {}) };
+}
+
+/** Clip gradients by global norm, then by value. */
+function clip(tf: Engine['tf'], grads: NamedTensorMap, clipNorm?: number, clipValue?: number): NamedTensorMap {
+  let out: NamedTensorMap = grads;
+  if (clipNorm !== undefined) {
+    const norm = tf.sqrt(tf.addN(Object.values(out).map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+    out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.mul(g, scale)]));
+  }
+  if (clipValue !== undefined) {
+    out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.clipByValue(g, -clipValue, clipValue)]));
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+/** Small in-memory datasets for training tests, implementing the data contract. */
+import type { Dataset, Split } from '../../src/data/types.js';
+import { Rng } from '../../src/train/rng.js';
+
+export function arraySplit(x: Float32Array, y: Float32Array | Int32Array, xSize: number, ySize: number): Split {
+  const size = x.length / xSize;
+  return {
+    size,
+    batch(indices) {
+      const n = indices.length;
+      const bx = new Float32Array(n * xSize);
+      const by = y instanceof Int32Array ? new Int32Array(n * ySize) : new Float32Array(n * ySize);
+      for (let i = 0; i < n; i++) {
+        const j = indices[i]!;
+        bx.set(x.subarray(j * xSize, (j + 1) * xSize), i * xSize);
+        by.set(y.subarray(j * ySize, (j + 1) * ySize), i * ySize);
+      }
+      return { x: bx, y: by, size: n };
+    },
+  };
+}
+
+/**
+ * Points in `features` dimensions labelled by which of `classes` fixed random
+ * directions they lie closest to: learnable, not trivial. One-hot labels.
+ */
+export function blobs(n: number, features = 8, classes = 3, seed = 1): Dataset {
+  const rng = new Rng(seed);
+  const centers = Array.from({ length: classes }, () => Array.from({ length: features }, () => rng.next() * 4 - 2));
+  const make = (count: number) => {
+    const x = new Float32Array(count * features);
+    const y = new Float32Array(count * classes);
+    for (let i = 0; i < count; i++) {
+      const c = Math.floor(rng.next() * classes);
+      for (let f = 0; f < features; f++) x[i * features + f] = centers[c]![f]! + (rng.next() - 0.5) * 1.5;
+      y[i * classes + c] = 1;
+    }
+    return arraySplit(x, y, features, classes);
+  };
+  return {
+    name: 'blobs',
+    task: 'classification',
+    inputShape: [features],
+    inputDtype: 'float32',
+    targetShape: [classes],
+    targetDtype: 'float32',
+    classes: Array.from({ length: classes }, (_, i) => `c${i}`),
+    train: make(n),
+    validation: make(Math.floor(n / 4)),
+    test: make(Math.floor(n / 4)),
+    fingerprint: `blobs-${n}-${features}-${classes}-${seed}`,
+  };
+}
+
+/** The spec of a small MLP for `blobs`. */
+export function blobsSpec(features = 8, classes = 3, extra = ''): string {
+  return `version: 1
+name: blobs-mlp
+seed: 3
+model:
+  layers:
+    - type: input
+      shape: [${features}]
+    - type: dense
+      units: 16
+      activation: relu
+    - type: dropout
+      rate: 0.2
+    - type: dense
+      units: ${classes}
+      activation: softmax
+train:
+  epochs: 4
+  batch_size: 16
+  optimizer: {type: adam, learning_rate: 0.01}
+  loss: categorical_crossentropy
+  metrics: [accuracy]
+${extra}`;
+}
