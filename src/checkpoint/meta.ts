@@ -1,0 +1,44 @@
+/** What a checkpoint records beside the model: `meta.json`. */
+import type { io } from '@tensorflow/tfjs-core';
+import type { TrainState } from '../train/loop.js';
+
+export const META_JSON = 'meta.json';
+export const OPTIMIZER_BIN = 'optimizer.bin';
+export const SPEC_FILE = 'spec.yaml';
+export const DATA_JSON = 'data.json';
+export const CHECKPOINT_FORMAT = 'strata-checkpoint';
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** What the dataset looked like, so that predict and generate can decode outputs without loading it. */
+export interface DataInfo {
+  name: string;
+  task: string;
+  inputShape: number[];
+  inputDtype: string;
+  targetShape: number[];
+  classes?: string[];
+  vocabulary?: string[];
+  fingerprint: string;
+}
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  format_version: number;
+  /** The training position after this checkpoint (epochs completed, batches into the next). */
+  state: TrainState;
+  seed: number;
+  /** The last epoch's log (loss, metrics, validation metrics). */
+  metrics: Record<string, number>;
+  /** Why it was written: after an epoch, or on an interruption mid-epoch. */
+  reason: 'epoch' | 'interrupted';
+  spec_hash: string;
+  data_fingerprint: string;
+  strata_version: string;
+  tfjs_version: string;
+  backend: string;
+  created: string;
+  /** The optimizer's state tensors as stored in optimizer.bin. */
+  optimizer: { type: string; weights: io.WeightsManifestEntry[] };
+  /** sha256 of every other file of the checkpoint. */
+  files: Record<string, string>;
+}

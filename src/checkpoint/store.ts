@@ -1,0 +1,105 @@
+/**
+ * Writing checkpoints into a run's `checkpoints/` folder, atomically, and
+ * keeping the last K plus the best. A checkpoint is a directory; it is written
+ * under a temporary name and renamed into place, and the `latest` and `best`
+ * pointers (small JSON files) are replaced the same way, so a crash at any
+ * moment leaves every pointer naming a complete checkpoint.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { flushDir, replaceFile, sha256, writeFlushed } from './durable.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
+import type { CheckpointMeta, DataInfo } from './meta.js';
+import { MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
+import type { ModelFiles } from './model-files.js';
+
+export const LATEST = 'latest';
+export const BEST = 'best';
+
+/** Everything a checkpoint holds, in memory. */
+export interface CheckpointContent {
+  model: ModelFiles;
+  optimizer: Uint8Array;
+  specText: string;
+  data: DataInfo;
+  meta: Omit<CheckpointMeta, 'files' | 'format' | 'format_version'>;
+}
+
+/** The directory name of a checkpoint: `epoch-0003`, or `epoch-0003-batch-00042` when cut mid-epoch. */
+export function checkpointName(epoch: number, batch: number): string {
+  const e = `epoch-${String(epoch).padStart(4, '0')}`;
+  return batch > 0 ? `${e}-batch-${String(batch).padStart(5, '0')}` : e;
+}
+
+/** Write one checkpoint into `checkpointsDir`; returns its directory. */
+export function writeCheckpoint(checkpointsDir: string, name: string, c: CheckpointContent): string {
+  mkdirSync(checkpointsDir, { recursive: true });
+  const tmp = join(checkpointsDir, `.tmp-${name}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  const files: Record<string, Uint8Array | string> = {
+    [MODEL_JSON]: c.model.modelJson,
+    [WEIGHTS_BIN]: c.model.weights,
+    [OPTIMIZER_BIN]: c.optimizer,
+    [SPEC_FILE]: c.specText,
+    [DATA_JSON]: JSON.stringify(c.data),
+  };
+  const sums: Record<string, string> = {};
+  for (const [file, data] of Object.entries(files)) {
+    writeFlushed(join(tmp, file), data);
+    sums[file] = sha256(data);
+  }
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, format_version: CHECKPOINT_FORMAT_VERSION, ...c.meta, files: sums };
+  writeFlushed(join(tmp, META_JSON), `${JSON.stringify(meta, null, 2)}\n`);
+  flushDir(tmp);
+  const target = join(checkpointsDir, name);
+  if (existsSync(target)) {
+    // The same position written again (a resumed run passing it): swap, then drop the old one.
+    const old = join(checkpointsDir, `.old-${name}-${process.pid}`);
+    renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(tmp, target);
+  }
+  flushDir(checkpointsDir);
+  return target;
+}
+
+/** Point `latest` or `best` at a checkpoint, atomically. */
+export function setPointer(checkpointsDir: string, pointer: typeof LATEST | typeof BEST, name: string, extra: Record<string, unknown> = {}): void {
+  replaceFile(join(checkpointsDir, pointer), `${JSON.stringify({ checkpoint: name, ...extra })}\n`);
+}
+
+export function readPointer(checkpointsDir: string, pointer: typeof LATEST | typeof BEST): { checkpoint: string; [k: string]: unknown } | undefined {
+  try {
+    const p = JSON.parse(readFileSync(join(checkpointsDir, pointer), 'utf8')) as { checkpoint?: unknown };
+    return typeof p.checkpoint === 'string' && /^[\w.-]+$/.test(p.checkpoint) ? (p as { checkpoint: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checkpoint directories of a run, oldest first by training position (never temporary ones). */
+export function listCheckpoints(checkpointsDir: string): string[] {
+  if (!existsSync(checkpointsDir)) return [];
+  return readdirSync(checkpointsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^epoch-\d+(-batch-\d+)?$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Remove leftovers of interrupted writes and all but the last `keep` checkpoints (and those in `protect`). */
+export function prune(checkpointsDir: string, keep: number, protect: readonly string[]): string[] {
+  const removed: string[] = [];
+  for (const d of readdirSync(checkpointsDir)) {
+    if (d.startsWith('.tmp-') || d.startsWith('.old-')) rmSync(join(checkpointsDir, d), { recursive: true, force: true });
+  }
+  const all = listCheckpoints(checkpointsDir);
+  for (const name of all.slice(0, Math.max(0, all.length - keep))) {
+    if (protect.includes(name)) continue;
+    rmSync(join(checkpointsDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}

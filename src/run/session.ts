@@ -1,0 +1,170 @@
+/**
+ * One training session of a run: build (or restore) the model and optimizer,
+ * train, and after every epoch append to metrics.jsonl and write a
+ * checkpoint, keeping the last K and the best. An interruption writes a
+ * mid-epoch checkpoint that resumes at the very next batch.
+ */
+import { join } from 'node:path';
+import type { Engine } from '../backend/select.js';
+import { sha256 } from '../checkpoint/durable.js';
+import type { LoadedCheckpoint } from '../checkpoint/load.js';
+import type { DataInfo } from '../checkpoint/meta.js';
+import { modelFromFiles, modelToFiles } from '../checkpoint/model-files.js';
+import { restoreOptimizerState, saveOptimizerState } from '../checkpoint/optimizer-state.js';
+import { BEST, checkpointName, LATEST, prune, readPointer, setPointer, writeCheckpoint } from '../checkpoint/store.js';
+import type { Dataset } from '../data/types.js';
+import { UsageError } from '../errors.js';
+import { buildModel } from '../model/build.js';
+import type { LayersModel } from '../model/build.js';
+import type { Spec } from '../spec/types.js';
+import { metricMode, trainConfig } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
+import { initialState, train } from '../train/loop.js';
+import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
+import { makeOptimizer } from '../train/optimizers.js';
+import type { StrataOptimizer } from '../train/optimizers.js';
+import { VERSION } from '../version.js';
+import { appendMetrics, METRICS_FILE, truncateMetrics } from './metrics-log.js';
+import { CHECKPOINTS } from './run-dir.js';
+
+export interface SessionOptions {
+  engine: Engine;
+  spec: Spec;
+  /** The resolved spec as YAML, stored with every checkpoint. */
+  specText: string;
+  dataset: Dataset;
+  runDir: string;
+  seed: number;
+  /** Continue from this checkpoint's weights, optimizer state and position. */
+  resume?: LoadedCheckpoint;
+  onBatch?: TrainHooks['onBatch'];
+  onEpoch?: (log: EpochLog, checkpoint: string, best: boolean) => void;
+  interrupted?: () => boolean;
+}
+
+export interface SessionResult extends TrainResult {
+  config: TrainConfig;
+  model: LayersModel;
+  /** The newest checkpoint written (or resumed from), relative to the run. */
+  latest?: string;
+  best?: string;
+}
+
+/** A stable hash of the spec's content (key order does not matter). */
+export function specHash(raw: unknown): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return sha256(JSON.stringify(canon(raw))).slice(0, 16);
+}
+
+export function dataInfo(d: Dataset): DataInfo {
+  return {
+    name: d.name,
+    task: d.task,
+    inputShape: d.inputShape,
+    inputDtype: d.inputDtype,
+    targetShape: d.targetShape,
+    ...(d.classes ? { classes: d.classes } : {}),
+    ...(d.vocabulary ? { vocabulary: d.vocabulary } : {}),
+    fingerprint: d.fingerprint,
+  };
+}
+
+/** Put a checkpoint's weights into a freshly built model; refuse when the shapes differ. */
+async function restoreWeights(engine: Engine, model: LayersModel, ckpt: LoadedCheckpoint): Promise<void> {
+  const saved = await modelFromFiles(engine, ckpt.model);
+  try {
+    const from = saved.weights;
+    const to = model.weights;
+    const describe = (ws: typeof to) => ws.map((w) => `${w.originalName} [${w.shape.join(', ')}]`);
+    const mismatch = from.length !== to.length || from.some((w, i) => w.shape.join() !== to[i]!.shape.join());
+    if (mismatch) {
+      const a = describe(from);
+      const b = describe(to);
+      const diff = [...a.filter((x) => !b.includes(x)).map((x) => `checkpoint has ${x}`), ...b.filter((x) => !a.includes(x)).map((x) => `spec needs ${x}`)].slice(0, 6);
+      throw new UsageError({
+        arg: `--resume ${ckpt.dir}`,
+        code: 'resume-shape-change',
+        message: `the spec changes the model's weights, so the checkpoint cannot be continued (${diff.join('; ')}); undo the model change, or start a new run with it`,
+      });
+    }
+    model.setWeights(saved.getWeights());
+  } finally {
+    saved.dispose();
+  }
+}
+
+export async function runSession(o: SessionOptions): Promise<SessionResult> {
+  const { engine, spec, dataset } = o;
+  const config = trainConfig(spec.train, dataset.validation !== undefined);
+  const { model } = buildModel(spec, engine);
+  const opt: StrataOptimizer = makeOptimizer(engine.tf, config.optimizer);
+  const checkpointsDir = join(o.runDir, CHECKPOINTS);
+  const metricsFile = join(o.runDir, METRICS_FILE);
+  let start: TrainState = initialState(o.seed);
+  let latest: string | undefined;
+  if (o.resume) {
+    await restoreWeights(engine, model, o.resume);
+    await restoreOptimizerState(engine, opt, o.resume.optimizer, o.resume.meta.optimizer.weights);
+    start = o.resume.meta.state;
+    latest = o.resume.dir;
+    truncateMetrics(metricsFile, start.epoch);
+  }
+  const info = dataInfo(dataset);
+  const hash = specHash(spec.raw);
+  const monitor = config.checkpoint.monitor;
+  const mode = metricMode(monitor, config.checkpoint.mode);
+  const bestPointer = readPointer(checkpointsDir, BEST);
+  let bestValue = typeof bestPointer?.value === 'number' && bestPointer.monitor === monitor ? bestPointer.value : undefined;
+  let best = bestPointer?.checkpoint;
+
+  const save = async (state: TrainState, metrics: Record<string, number>, reason: 'epoch' | 'interrupted'): Promise<string> => {
+    const name = checkpointName(state.epoch, state.batch);
+    const files = await modelToFiles(engine, model);
+    const optState = await saveOptimizerState(engine, opt);
+    const dir = writeCheckpoint(checkpointsDir, name, {
+      model: files,
+      optimizer: optState.data,
+      specText: o.specText,
+      data: info,
+      meta: {
+        state: structuredClone(state),
+        seed: o.seed,
+        metrics,
+        reason,
+        spec_hash: hash,
+        data_fingerprint: dataset.fingerprint,
+        strata_version: VERSION,
+        tfjs_version: engine.tf.version_core,
+        backend: engine.backend,
+        created: new Date().toISOString(),
+        optimizer: { type: config.optimizer.type, weights: optState.specs },
+      },
+    });
+    setPointer(checkpointsDir, LATEST, name);
+    latest = dir;
+    return name;
+  };
+
+  const result = await train(engine, model, dataset, config, o.seed, start, {
+    ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    ...(o.interrupted ? { interrupted: o.interrupted } : {}),
+    onEpoch: async (log, state) => {
+      appendMetrics(metricsFile, log);
+      const name = await save(state, log, 'epoch');
+      const value = log[monitor];
+      let improved = false;
+      if (value !== undefined && Number.isFinite(value) && (bestValue === undefined || (mode === 'min' ? value < bestValue : value > bestValue))) {
+        bestValue = value;
+        best = name;
+        improved = true;
+        setPointer(checkpointsDir, BEST, name, { monitor, value });
+      }
+      prune(checkpointsDir, config.checkpoint.keep_last, [best ?? '', name]);
+      o.onEpoch?.(log, name, improved);
+    },
+  }, opt);
+  if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
+  opt.optimizer.dispose();
+  return { ...result, config, model, ...(latest ? { latest } : {}), ...(best ? { best: join(checkpointsDir, best) } : {}) };
+}

@@ -1,0 +1,141 @@
+/**
+ * Runs and checkpoints: a resumed run ends where an uninterrupted one does,
+ * checkpoints are verified, damaged ones are named and skipped, and retention
+ * keeps the last K plus the best.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { loadEngine } from '../../src/backend/select.js';
+import type { Engine } from '../../src/backend/select.js';
+import { resolveCheckpoint } from '../../src/checkpoint/load.js';
+import { modelFromFiles } from '../../src/checkpoint/model-files.js';
+import { readPointer } from '../../src/checkpoint/store.js';
+import { UsageError } from '../../src/errors.js';
+import { readMetrics } from '../../src/run/metrics-log.js';
+import { createRunDir } from '../../src/run/run-dir.js';
+import { runSession } from '../../src/run/session.js';
+import { parseSpec } from '../../src/spec/read.js';
+import { blobs, blobsSpec } from '../helpers/synthetic.js';
+
+let engine: Engine;
+before(async () => {
+  engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'strata-run-'));
+
+async function session(runDir: string, overrides: string[], resumeFrom?: string, interruptAfter?: number) {
+  const text = blobsSpec(8, 3, '  schedule: {type: cosine, warmup_epochs: 1}\n');
+  const spec = parseSpec('blobs.yaml', text, { overrides });
+  let batches = 0;
+  const r = await runSession({
+    engine,
+    spec,
+    specText: text,
+    dataset: blobs(256),
+    runDir,
+    seed: 3,
+    ...(resumeFrom ? { resume: resolveCheckpoint(resumeFrom, '--resume').checkpoint } : {}),
+    ...(interruptAfter !== undefined ? { onBatch: () => void batches++, interrupted: () => batches >= interruptAfter } : {}),
+  });
+  const weights = await Promise.all(r.model.getWeights().map(async (w) => Array.from(await w.data())));
+  r.model.dispose();
+  return { r, weights };
+}
+
+function maxDiff(a: number[][], b: number[][]): number {
+  let m = 0;
+  a.forEach((w, i) => w.forEach((v, j) => (m = Math.max(m, Math.abs(v - b[i]![j]!)))));
+  return m;
+}
+
+test('3 epochs straight and 1 epoch + resume for 2 end with the same weights (dropout, adam, cosine schedule)', async () => {
+  const straightDir = tmp();
+  createRunDir(straightDir, '--out');
+  const straight = await session(straightDir, ['train.epochs=3']);
+  assert.equal(straight.r.stopped, 'completed');
+
+  const splitDir = tmp();
+  createRunDir(splitDir, '--out');
+  await session(splitDir, ['train.epochs=1']);
+  const resumed = await session(splitDir, ['train.epochs=3'], splitDir);
+  assert.equal(resumed.r.history.length, 2, 'the resumed session trains epochs 2 and 3');
+  const d = maxDiff(straight.weights, resumed.weights);
+  assert.ok(d < 1e-6, `max weight difference ${d}`);
+  assert.deepEqual(readMetrics(join(splitDir, 'metrics.jsonl')).map((l) => l.epoch), [1, 2, 3]);
+});
+
+test('an interruption mid-epoch saves a checkpoint that resumes at the next batch, to the same weights', async () => {
+  const straightDir = tmp();
+  createRunDir(straightDir, '--out');
+  const straight = await session(straightDir, ['train.epochs=2']);
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  const cut = await session(dir, ['train.epochs=2'], undefined, 21); // 16 batches per epoch: stop in epoch 2
+  assert.equal(cut.r.stopped, 'interrupted');
+  assert.equal(readPointer(join(dir, 'checkpoints'), 'latest')?.checkpoint, 'epoch-0001-batch-00005');
+  const resumed = await session(dir, ['train.epochs=2'], dir);
+  const d = maxDiff(straight.weights, resumed.weights);
+  assert.ok(d < 1e-6, `max weight difference ${d}`);
+});
+
+test('retention keeps the last K checkpoints plus the best, and the pointers name complete checkpoints', async () => {
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  await session(dir, ['train.epochs=4', 'train.checkpoint.keep_last=2']);
+  const ckpts = join(dir, 'checkpoints');
+  const names = readdirSync(ckpts).filter((n) => n.startsWith('epoch-'));
+  const best = readPointer(ckpts, 'best')!.checkpoint;
+  assert.ok(names.includes('epoch-0004') && names.includes('epoch-0003'));
+  assert.ok(names.includes(best));
+  assert.equal(names.length, best >= 'epoch-0003' ? 2 : 3);
+  assert.equal(readPointer(ckpts, 'latest')!.checkpoint, 'epoch-0004');
+  assert.ok(!readdirSync(ckpts).some((n) => n.startsWith('.tmp-')));
+});
+
+test('a flipped byte is detected and named; given a run, the newest good checkpoint is used and the damaged one reported', async () => {
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  await session(dir, ['train.epochs=2']);
+  const weights = join(dir, 'checkpoints', 'epoch-0002', 'weights.bin');
+  const bytes = readFileSync(weights);
+  bytes[17] = bytes[17]! ^ 0x01;
+  writeFileSync(weights, bytes);
+  assert.throws(
+    () => resolveCheckpoint(join(dir, 'checkpoints', 'epoch-0002'), '--resume'),
+    (e: unknown) => e instanceof UsageError && /epoch-0002\/weights\.bin is damaged: its sha256 does not match/.test(e.diagnostics[0]!.message),
+  );
+  const r = resolveCheckpoint(dir, '--resume');
+  assert.match(r.checkpoint.dir, /epoch-0001$/);
+  assert.equal(r.skipped.length, 1);
+  assert.match(r.skipped[0]!.message, /epoch-0002\/weights\.bin/);
+});
+
+test('a checkpoint loads with plain tf.loadLayersModel and predicts what the trained model predicts', async () => {
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  const text = blobsSpec();
+  const spec = parseSpec('blobs.yaml', text, { overrides: ['train.epochs=1'] });
+  const data = blobs(128);
+  const r = await runSession({ engine, spec, specText: text, dataset: data, runDir: dir, seed: 3 });
+  const { tf, tfl } = engine;
+  const ckpt = join(dir, 'checkpoints', 'epoch-0001');
+  // What another program does: read model.json and the weights, and hand them to tf.loadLayersModel.
+  const json = JSON.parse(readFileSync(join(ckpt, 'model.json'), 'utf8'));
+  const data8 = readFileSync(join(ckpt, json.weightsManifest[0].paths[0]));
+  const plain = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: data8.buffer.slice(data8.byteOffset, data8.byteOffset + data8.byteLength) }));
+  const x = tf.tensor(data.test!.batch([0, 1, 2, 3]).x, [4, 8]);
+  const a = (plain.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync();
+  const b = (r.model.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync();
+  assert.ok(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!))) < 1e-6);
+  const viaStrata = await modelFromFiles(engine, resolveCheckpoint(ckpt, 'x').checkpoint.model);
+  assert.equal(viaStrata.countParams(), r.model.countParams());
+  tf.dispose([x]);
+  plain.dispose();
+  viaStrata.dispose();
+  r.model.dispose();
+  assert.ok(existsSync(join(ckpt, 'meta.json')));
+});
