@@ -60,3 +60,10 @@ export function formatPlace(p: Place): string {
 export function formatDiagnostic(d: Diagnostic): string {
   return `${formatPlace(d)}: error: ${d.message}`;
 }
+
+/** Stopped by the user (Ctrl-C) after saving what there was to save (exit 130). */
+export class Interrupted extends StrataError {
+  constructor() {
+    super([], 130);
+  }
+}

@@ -49,6 +49,7 @@ export function writeCheckpoint(checkpointsDir: string, name: string, c: Checkpo
     writeFlushed(join(tmp, file), data);
     sums[file] = sha256(data);
   }
+  stallForCrashTest(name);
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, format_version: CHECKPOINT_FORMAT_VERSION, ...c.meta, files: sums };
   writeFlushed(join(tmp, META_JSON), `${JSON.stringify(meta, null, 2)}\n`);
   flushDir(tmp);
@@ -102,4 +103,15 @@ export function prune(checkpointsDir: string, keep: number, protect: readonly st
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Fault injection for the crash test: with STRATA_TEST_STALL_CHECKPOINT set to a
+ * checkpoint name, the write of that checkpoint stops halfway (its files written,
+ * meta.json and the rename not yet), says so on stderr, and waits to be killed.
+ */
+function stallForCrashTest(name: string): void {
+  if (process.env.STRATA_TEST_STALL_CHECKPOINT !== name) return;
+  process.stderr.write(`strata-test: stalled writing ${name}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
 }

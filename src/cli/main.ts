@@ -1,6 +1,9 @@
 /** The command line: one file per command, added here. */
 import { Command } from 'commander';
+import { evaluateCommand } from './commands/evaluate.js';
+import { generateCommand } from './commands/generate.js';
 import { summaryCommand } from './commands/summary.js';
+import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
 import { VERSION } from '../version.js';
 
@@ -12,6 +15,9 @@ export function createProgram(): Command {
     .exitOverride();
   validateCommand(program);
   summaryCommand(program);
+  trainCommand(program);
+  evaluateCommand(program);
+  generateCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

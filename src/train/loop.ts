@@ -41,7 +41,8 @@ export interface BatchProgress {
   batch: number;
   batches: number;
   samples: number;
-  logs?: Record<string, number>;
+  /** This batch's mean loss. */
+  loss: number;
 }
 
 export interface TrainHooks {
@@ -175,6 +176,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
   let stopped: StopReason = 'completed';
   let at: TrainResult['at'];
   let restoredEpoch = -1;
+  let lastYield = performance.now();
   try {
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
@@ -198,7 +200,12 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
           firstBad = b;
           break;
         }
-        hooks.onBatch?.({ epoch, batch: b + 1, batches: batchesPerEpoch, samples });
+        hooks.onBatch?.({ epoch, batch: b + 1, batches: batchesPerEpoch, samples, loss: value });
+        // Let timers and signal handlers run (progress bars, Ctrl-C) a few times a second.
+        if (performance.now() - lastYield > 100) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
         if (hooks.interrupted?.()) {
           stopped = 'interrupted';
           break;

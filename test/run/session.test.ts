@@ -139,3 +139,35 @@ test('a checkpoint loads with plain tf.loadLayersModel and predicts what the tra
   r.model.dispose();
   assert.ok(existsSync(join(ckpt, 'meta.json')));
 });
+
+test('SIGKILL while a checkpoint is being written leaves the previous one loadable, and resume works', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const dir = join(tmp(), 'run');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../helpers/train-child.js', import.meta.url)), dir, '3'], {
+    env: { ...process.env, STRATA_TEST_STALL_CHECKPOINT: 'epoch-0002' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('stalled writing epoch-0002')) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`child ended before the stall: ${stderr}`)));
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  const ckpts = join(dir, 'checkpoints');
+  assert.ok(readdirSync(ckpts).some((n) => n.startsWith('.tmp-epoch-0002')), 'the half-written checkpoint is left under its temporary name');
+  assert.equal(readPointer(ckpts, 'latest')?.checkpoint, 'epoch-0001');
+  const r = resolveCheckpoint(dir, '--resume');
+  assert.match(r.checkpoint.dir, /epoch-0001$/);
+  assert.equal(r.skipped.length, 0);
+  const resumed = await session(dir, ['train.epochs=3'], dir);
+  assert.equal(resumed.r.stopped, 'completed');
+  assert.deepEqual(resumed.r.history.map((h) => h.epoch), [2, 3]);
+  assert.ok(!readdirSync(ckpts).some((n) => n.startsWith('.tmp-')), 'leftovers are cleaned up');
+});
