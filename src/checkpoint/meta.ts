@@ -18,6 +18,7 @@ export interface DataInfo {
   targetShape: number[];
   classes?: string[];
   vocabulary?: string[];
+  targetScaling?: { offset: number; scale: number; target: string };
   fingerprint: string;
 }
 

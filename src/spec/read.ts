@@ -83,5 +83,6 @@ export function parseSpec(file: string, text: string, options: ReadOptions = {})
     model: graph,
     raw: value,
     file,
+    source,
   };
 }

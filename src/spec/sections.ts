@@ -4,6 +4,7 @@
  * issues; every key listed here is one strata reads.
  */
 import type { JsonSchema } from '../layers/params.js';
+import { preprocessingProperties } from '../data/descriptor.js';
 
 export const SPEC_VERSION = 1;
 
@@ -24,6 +25,18 @@ export const dataSchema: JsonSchema = {
       minLength: 1,
       description: 'The validation split: a fraction of the training data, such as 0.1, or the name of a split of the dataset.',
     },
+    augment: {
+      type: 'object',
+      description: 'Random changes to training images (never to validation or test): shift, rotation, zoom, noise.',
+      properties: {
+        shift: { type: 'number', minimum: 0, maximum: 0.5, description: 'Largest shift, as a fraction of the height and width.' },
+        rotation: { type: 'number', minimum: 0, maximum: 180, description: 'Largest rotation, in degrees.' },
+        zoom: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Largest zoom in or out, as a fraction (0.1: 90% to 110%).' },
+        noise: { type: 'number', minimum: 0, description: 'Standard deviation of added Gaussian noise.' },
+      },
+      additionalProperties: false,
+    },
+    ...preprocessingProperties,
   },
   additionalProperties: false,
 };

@@ -1,7 +1,7 @@
 /** The typed, normalized spec that the rest of strata works from. */
 import type { LayerParams } from '../layers/registry.js';
 import type { Shape } from '../layers/shape.js';
-import type { SpecPath } from './source.js';
+import type { SpecPath, SpecSource } from './source.js';
 
 /** One layer after `repeat` is expanded, names assigned and inputs resolved. */
 export interface ResolvedLayer {
@@ -40,4 +40,6 @@ export interface Spec {
   /** The spec as written, with `--set` overrides applied. */
   raw: Record<string, unknown>;
   file: string;
+  /** The parsed file, for placing later diagnostics (such as data checks) at their line. */
+  source?: SpecSource;
 }

@@ -187,7 +187,9 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       let samples = 0;
       for (let b = state.batch; b < batchesPerEpoch; b++) {
         const indices = order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
-        const [x, y] = toTensors(engine, dataset, split.batch(indices));
+        const batch = split.batch(indices);
+        dataset.augment?.(batch, () => rng.next());
+        const [x, y] = toTensors(engine, dataset, batch);
         const loss = step(x, y, indices.length, acc);
         tf.dispose([x, y]);
         samples += indices.length;

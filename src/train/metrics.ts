@@ -44,7 +44,8 @@ function classIds(tf: TfCore, yTrue: Tensor, yPred: Tensor, c: MetricContext): {
 function confusion(tf: TfCore, yTrue: Tensor, yPred: Tensor, c: MetricContext): Tensor {
   const k = c.kind === 'binary' ? 2 : c.classes;
   const { t, p } = classIds(tf, yTrue, yPred, c);
-  return tf.reshape(tf.matMul(tf.oneHot(t, k), tf.oneHot(p, k), true, false), [-1]);
+  // float32: the wasm backend multiplies no int32 matrices.
+  return tf.reshape(tf.matMul(tf.cast(tf.oneHot(t, k), 'float32'), tf.cast(tf.oneHot(p, k), 'float32'), true, false), [-1]);
 }
 
 function perClass(s: Float64Array, c: MetricContext, which: 'precision' | 'recall' | 'f1'): number {

@@ -39,7 +39,10 @@ export async function evaluate(target: string, opts: EvaluateOptions): Promise<E
   const { loadDataset } = await import('../../data/load.js');
   const dataSection = { ...(spec.data ?? {}), ...(opts.data ? { dataset: opts.data } : {}) };
   if (!dataSection.dataset) throw new UsageError({ arg: 'evaluate', code: 'no-data', message: "the run's spec names no dataset; give one with --data NAME|PATH" });
-  const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: process.cwd() });
+  const { trainConfig } = await import('../../train/config.js');
+  const config = trainConfig(spec.train, false);
+  const labels = config.loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+  const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
   const splits = { train: dataset.train, validation: dataset.validation, test: dataset.test } as const;
   const split = splits[opts.split as keyof typeof splits];
   if (!split) {
@@ -48,10 +51,8 @@ export async function evaluate(target: string, opts: EvaluateOptions): Promise<E
   }
   const { modelFromFiles } = await import('../../checkpoint/model-files.js');
   const model = await modelFromFiles(engine, checkpoint.model);
-  const { trainConfig } = await import('../../train/config.js');
   const { evaluateSplit, metricContext } = await import('../../train/loop.js');
   const { MetricAccumulator } = await import('../../train/metrics.js');
-  const config = trainConfig(spec.train, false);
   const ctx = metricContext(model, config);
   const classification = ctx.kind !== 'regression' && dataset.task === 'classification';
   const names = [...config.metrics];

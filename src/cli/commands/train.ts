@@ -109,7 +109,8 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
     throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
   }
   const { loadDataset } = await import('../../data/load.js');
-  const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file) });
+  const labels = trainConfig(p.spec.train, false).loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+  const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
   const { checkModelAgainstData } = await import('../../data/check.js');
   const problems = checkModelAgainstData(p.spec, dataset);
   if (problems.length > 0) throw new UsageError(problems);
