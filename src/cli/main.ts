@@ -1,5 +1,6 @@
 /** The command line: one file per command, added here. */
 import { Command } from 'commander';
+import { datasetsCommand } from './commands/datasets.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
 import { summaryCommand } from './commands/summary.js';
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   trainCommand(program);
   evaluateCommand(program);
   generateCommand(program);
+  datasetsCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
