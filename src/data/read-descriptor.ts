@@ -15,7 +15,7 @@ export function readDescriptor(file: string): Descriptor {
   }
   const parsed = parseSpecText(file, text);
   if (parsed.diagnostics.length > 0) throw new UsageError(parsed.diagnostics);
-  const problems = checkSchema(parsed.value, parsed.source!, descriptorSchema);
+  const problems = checkSchema(parsed.value, parsed.source!, descriptorSchema, 'the dataset descriptor');
   if (problems.length > 0) throw new UsageError(problems);
   return parsed.value as Descriptor;
 }

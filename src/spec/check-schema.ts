@@ -30,9 +30,9 @@ function decodePointer(pointer: string): (string | number)[] {
 }
 
 /** `layers[2].units` for layer keys, `train.epochs` elsewhere. */
-export function describePath(path: SpecPath): string {
+export function describePath(path: SpecPath, rootName = 'the spec'): string {
   if (path[0] === 'model' && path[1] === 'layers' && path.length > 2) return formatPath(path.slice(1));
-  return path.length === 0 ? 'the spec' : formatPath(path);
+  return path.length === 0 ? rootName : formatPath(path);
 }
 
 function describeValue(v: unknown): string {
@@ -85,9 +85,9 @@ function boundMessage(e: ErrorObject, what: string): string {
   return `${what} must be ${rel} ${limit}${range}${got}`;
 }
 
-function translate(e: ErrorObject, source: SpecSource, root: unknown): Diagnostic | undefined {
+function translate(e: ErrorObject, source: SpecSource, root: unknown, rootName: string): Diagnostic | undefined {
   const path = decodePointer(e.instancePath);
-  const what = describePath(path);
+  const what = describePath(path, rootName);
   const schema = (e.parentSchema ?? {}) as JsonSchema;
   const at = (p: SpecPath, part: 'key' | 'value' = 'value') => placeOf(source, p, part);
   switch (e.keyword) {
@@ -176,7 +176,7 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown): Diagnosti
 }
 
 /** Validate a parsed spec against the schema; returns one diagnostic per problem, in file order. */
-export function checkSchema(value: unknown, source: SpecSource, schema: JsonSchema): Diagnostic[] {
+export function checkSchema(value: unknown, source: SpecSource, schema: JsonSchema, rootName = 'the spec'): Diagnostic[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
@@ -193,7 +193,7 @@ export function checkSchema(value: unknown, source: SpecSource, schema: JsonSche
   const out: Diagnostic[] = [];
   for (const e of errors) {
     if (e.keyword === 'required' && misspelled.has(`${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`)) continue;
-    const d = translate(e, source, value);
+    const d = translate(e, source, value, rootName);
     if (!d) continue;
     const key = `${d.line}:${d.col}:${d.arg}:${d.message}`;
     if (seen.has(key)) continue;

@@ -3,7 +3,7 @@
  * train into a run directory, checkpoint every epoch, save and exit 130 on
  * Ctrl-C, and continue exactly where a run stopped.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Interrupted, RuntimeFailure, UsageError } from '../../errors.js';
@@ -28,6 +28,8 @@ interface Prepared {
   runDir: string;
   seed: number;
   resume?: LoadedCheckpoint;
+  /** Whether this command created the run directory. */
+  created?: boolean;
 }
 
 /** Decide the spec, seed and run directory; on resume, find the checkpoint and check the changes. */
@@ -64,7 +66,7 @@ async function prepare(file: string | undefined, opts: TrainOptions, progress: P
     createRunDir(runDir, '--out');
     const specText = resolvedText(spec, seed);
     replaceFile(join(runDir, RUN_SPEC), specText);
-    return { spec, specText, runDir, seed };
+    return { spec, specText, runDir, seed, created: true };
   }
 
   const { resolveCheckpoint } = await import('../../checkpoint/load.js');
@@ -100,8 +102,20 @@ async function prepare(file: string | undefined, opts: TrainOptions, progress: P
 export async function trainCommandAction(file: string | undefined, opts: TrainOptions): Promise<void> {
   const mode = progressMode(opts);
   // The epoch count is known once the spec is read; the reporter is re-made then.
-  let progress = await Progress.create(mode === 'bar' ? 'lines' : mode, 0);
+  const progress = await Progress.create(mode === 'bar' ? 'lines' : mode, 0);
   const p = await prepare(file, opts, progress);
+  try {
+    await trainPrepared(p, opts, mode, progress);
+  } catch (e) {
+    // A new run that failed before its first checkpoint leaves nothing behind.
+    const { listCheckpoints } = await import('../../checkpoint/store.js');
+    if (!p.resume && p.created && listCheckpoints(join(p.runDir, 'checkpoints')).length === 0) rmSync(p.runDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
+  let progress = initial;
   const { trainConfig } = await import('../../train/config.js');
   const { loadEngine } = await import('../../backend/select.js');
   const engine = await loadEngine(opts.backend);

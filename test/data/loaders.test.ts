@@ -1,0 +1,84 @@
+/** The loaders on small files the tests write, and the bundled datasets' shapes. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseCsv } from '../../src/data/csv.js';
+import { loadDataset } from '../../src/data/load.js';
+import { mixSeed, permutation } from '../../src/train/rng.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-loaders-'));
+const rows = Array.from({ length: 200 }, (_, i) => `${i},${(i * 7) % 13},${i % 3 === 0 ? 'a' : 'b'}`);
+writeFileSync(join(dir, 'table.csv'), `x,y,label\n${rows.join('\n')}\n`);
+writeFileSync(join(dir, 'table.yaml'), 'name: table\ntask: classification\nformat: csv\ntrain: table.csv\nlabel: label\ntest_fraction: 0.25\nnormalize: none\n');
+
+const firstValues = async (seed: number) => {
+  const d = await loadDataset({ dataset: 'table.yaml', validation: 0.2 }, { seed, baseDir: dir });
+  // The split, and the first batch of epoch 1 in the order training draws it.
+  const order = permutation(d.train.size, mixSeed(seed, 1)).subarray(0, 8);
+  return { validation: Array.from(d.validation!.batch(Int32Array.from({ length: 8 }, (_, i) => i)).x), batch: Array.from(d.train.batch(order).x) };
+};
+
+test('the same seed gives the same validation split and batch order; another seed another', async () => {
+  const a = await firstValues(1);
+  const b = await firstValues(1);
+  const c = await firstValues(2);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.validation, c.validation);
+  assert.notDeepEqual(a.batch, c.batch);
+});
+
+test('the test split is fixed by the descriptor, whatever the spec seed', async () => {
+  const t = async (seed: number) => {
+    const d = await loadDataset({ dataset: 'table.yaml' }, { seed, baseDir: dir });
+    return Array.from(d.test!.batch(Int32Array.from({ length: d.test!.size }, (_, i) => i)).x);
+  };
+  assert.deepEqual(await t(1), await t(99));
+});
+
+test('CSV: quoted fields hold commas, quotes and line breaks, and rows keep their line numbers', () => {
+  const t = parseCsv('q.csv', 'a,b\n"x, y","say ""hi"""\n"two\nlines",3\n');
+  assert.deepEqual(t.rows, [['x, y', 'say "hi"'], ['two\nlines', '3']]);
+  assert.deepEqual(t.lines, [2, 3]);
+});
+
+test('classification labels are one-hot or sparse as asked, classes named from the column', async () => {
+  const one = await loadDataset({ dataset: 'table.yaml' }, { seed: 1, baseDir: dir });
+  const sparse = await loadDataset({ dataset: 'table.yaml' }, { seed: 1, baseDir: dir, labels: 'sparse' });
+  assert.deepEqual(one.classes, ['a', 'b']);
+  assert.deepEqual(one.targetShape, [2]);
+  assert.deepEqual(sparse.targetShape, []);
+  const i = Int32Array.of(0, 1, 2);
+  const ys = Array.from(sparse.train.batch(i).y);
+  const yo = Array.from(one.train.batch(i).y);
+  assert.deepEqual(yo, ys.flatMap((c) => (c === 0 ? [1, 0] : [0, 1])));
+});
+
+test('series: chronological parts, scaling from the training part only, windows aligned with their targets', async () => {
+  const values = Array.from({ length: 100 }, (_, t) => t);
+  writeFileSync(join(dir, 'series.csv'), `t,v\n${values.map((v, t) => `${t},${v}`).join('\n')}\n`);
+  writeFileSync(join(dir, 'series.yaml'), 'name: s\ntask: forecasting\nformat: csv_series\ntrain: series.csv\ntarget: v\nwindow: 5\nhorizon: 2\ntest_fraction: 0.2\n');
+  const d = await loadDataset({ dataset: 'series.yaml', validation: 0.1 }, { seed: 1, baseDir: dir });
+  const s = d.targetScaling!;
+  // Training part: the first 72 steps (100 - 20 test - 8 validation); its mean is 35.5.
+  assert.ok(Math.abs(s.offset - 35.5) < 1e-9, `offset ${s.offset}`);
+  const unscale = (v: number) => Math.round(v * s.scale + s.offset) + 0;
+  const b = d.train.batch(Int32Array.of(0));
+  assert.deepEqual(Array.from(b.x).map(unscale), [0, 1, 2, 3, 4]);
+  assert.deepEqual(Array.from(b.y).map(unscale), [5, 6]);
+  // The last training window's targets end inside the training part; validation targets start after it.
+  const lastTrain = d.train.batch(Int32Array.of(d.train.size - 1));
+  assert.equal(unscale(lastTrain.y[1]!), 71);
+  assert.equal(unscale(d.validation!.batch(Int32Array.of(0)).y[0]!), 72);
+});
+
+test('bundled mnist: 60,000 + 10,000 examples of [28, 28, 1] in [0, 1], ten classes', async () => {
+  const d = await loadDataset({ dataset: 'mnist', validation: 0.1, limit: 100 }, { seed: 1, baseDir: '.' });
+  assert.deepEqual(d.inputShape, [28, 28, 1]);
+  assert.equal(d.classes!.length, 10);
+  assert.equal(d.train.size, 100);
+  const x = d.train.batch(Int32Array.from({ length: 100 }, (_, i) => i)).x;
+  assert.ok(x.every((v) => v >= 0 && v <= 1));
+  assert.ok(x.some((v) => v > 0.99));
+});
