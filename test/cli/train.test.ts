@@ -1,0 +1,129 @@
+/**
+ * `strata train`, `evaluate` and `generate` end to end through the real
+ * executable, on slices of each bundled dataset (cpu backend, small models
+ * via --set, so the suite stays quick).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BIN, hasStackTrace, ROOT, strata } from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'strata-cli-train-'));
+const quick = ['--backend', 'cpu', '--set', 'train.epochs=1', '--set', 'train.batch_size=16', '--set', 'data.limit=48'];
+
+const CASES: Record<string, string[]> = {
+  'mnist-mlp': [],
+  'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[3].filters=4'],
+  'spam-mlp': [],
+  'births-gru': ['--set', 'model.layers[1].units=8'],
+  'moby-dick-lstm': ['--set', 'model.layers[2].units=16'],
+};
+
+for (const [config, extra] of Object.entries(CASES)) {
+  test(`train ${config} for one epoch on a slice, then evaluate it`, async () => {
+    const out = join(tmp(), 'run');
+    const r = await strata(['train', `configs/${config}.yaml`, '--out', out, ...quick, ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^epoch 1\/1 {2}loss \d/m);
+    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    assert.equal(log.length, 1);
+    assert.ok(Number.isFinite(log[0]!.loss) && Number.isFinite(log[0]!.val_loss!), JSON.stringify(log[0]));
+    assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001', 'meta.json')));
+    assert.match(readFileSync(join(out, 'spec.yaml'), 'utf8'), /^seed: 42$/m);
+    const e = await strata(['evaluate', out, '--json', '--backend', 'cpu']);
+    assert.equal(e.code, 0, e.stderr);
+    const ev = JSON.parse(e.stdout) as { metrics: Record<string, number>; examples: number; confusion?: { counts: number[][] } };
+    assert.ok(Number.isFinite(ev.metrics.loss!));
+    assert.equal(ev.examples, 48);
+    if (config.startsWith('mnist') || config.startsWith('spam')) assert.equal(ev.confusion!.counts.flat().reduce((a, b) => a + b, 0), 48);
+    if (config === 'moby-dick-lstm') {
+      const g = await strata(['generate', out, '--prompt', 'Call me ', '--length', '20', '--seed', '3', '--json', '--backend', 'cpu']);
+      assert.equal(g.code, 0, g.stderr);
+      const text = (JSON.parse(g.stdout) as { text: string }).text;
+      assert.equal([...text].length, 20);
+      const again = await strata(['generate', out, '--prompt', 'Call me ', '--length', '20', '--seed', '3', '--json', '--backend', 'cpu']);
+      assert.equal((JSON.parse(again.stdout) as { text: string }).text, text, 'the same seed samples the same text');
+    }
+  });
+}
+
+test('--json prints one JSON line per epoch and a closing line, and nothing else on stdout', async () => {
+  const out = join(tmp(), 'run');
+  const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => l.epoch ?? l.stopped), [1, 2, 'completed']);
+});
+
+test('an existing run directory is never overwritten', async () => {
+  const out = join(tmp(), 'run');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick])).code, 0);
+  const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /already exists and is not empty; choose another directory, or continue that run with --resume/);
+});
+
+test('a loss that becomes infinite stops with exit 1, naming the epoch and batch', async () => {
+  const out = join(tmp(), 'run');
+  const r = await strata(['train', 'configs/births-gru.yaml', '--out', out, ...quick, '--set', 'model.layers[1].units=8', '--set', 'train.optimizer.learning_rate=1e30', '--set', 'train.schedule.type=constant']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /error: the loss became NaN or infinite at epoch 1, batch \d+; training stopped before any checkpoint was written\. Lower train\.optimizer\.learning_rate/);
+  assert.ok(!hasStackTrace(r.stderr));
+});
+
+test('Ctrl-C saves a checkpoint mid-epoch and exits 130; --resume finishes the run', async () => {
+  const out = join(tmp(), 'run');
+  const args = ['train', 'configs/mnist-mlp.yaml', '--out', out, '--backend', 'cpu', '--set', 'data.limit=4000', '--set', 'train.batch_size=8', '--set', 'train.epochs=2'];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  // Interrupt once training is under way (the banner is printed just before the first batch).
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (stderr.includes('Training mnist-mlp')) {
+        clearInterval(poll);
+        setTimeout(() => {
+          child.kill('SIGINT');
+          resolve();
+        }, 1500);
+      }
+    }, 50);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted; saved .*checkpoints\/epoch-0000-batch-\d{5}\. Continue with: strata train --resume/);
+  const names = readdirSync(join(out, 'checkpoints'));
+  assert.ok(names.some((n) => /^epoch-0000-batch-\d+$/.test(n)), names.join(' '));
+  const r = await strata(['train', '--resume', out, '--backend', 'cpu', '--set', 'train.epochs=1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Changes from the run's spec:\n {2}train\.epochs: 2 → 1/);
+  assert.match(r.stderr, /Resuming from .*epoch-0000-batch-\d+ \(after epoch 0, batch \d+\)/);
+  assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001')));
+});
+
+test('--resume refuses a spec that changes weight shapes, and --fork leaves the old run alone', async () => {
+  const out = join(tmp(), 'run');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick])).code, 0);
+  const bad = await strata(['train', '--resume', out, '--backend', 'cpu', '--set', 'model.layers[2].units=32', '--set', 'train.epochs=2']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /the spec changes the model's weights, so the checkpoint cannot be continued \(checkpoint has .*\[784, 256\].*spec needs .*\[784, 32\]/);
+  const fork = join(tmp(), 'fork');
+  const r = await strata(['train', '--resume', out, '--fork', fork, '--backend', 'cpu', '--set', 'train.epochs=2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(out, 'checkpoints')).filter((n) => n.startsWith('epoch')), ['epoch-0001']);
+  assert.ok(existsSync(join(fork, 'checkpoints', 'epoch-0002')));
+  assert.equal(readFileSync(join(fork, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
+});
+
+test('train without a data section, or with an unreadable spec, exits 2 with the place', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'nodata.yaml'), 'version: 1\nmodel:\n  layers:\n    - {type: input, shape: [4]}\n    - {type: dense, units: 2}\n');
+  const r = await strata(['train', 'nodata.yaml', '--out', join(dir, 'run')], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^nodata\.yaml:1:1: error: the spec has no data section; add one, such as data: \{dataset: mnist\}/);
+});
