@@ -37,8 +37,9 @@ export function withDefaults(raw: Record<string, unknown>, registry: LayerRegist
     else if (p.default !== undefined) params[key] = p.default;
   }
   if (def.nested && params[def.nested.key]) {
-    const inner = params[def.nested.key] as Record<string, unknown>;
-    params[def.nested.key] = { type: inner.type, ...withDefaults(inner, registry) };
+    const fill = (inner: Record<string, unknown>) => ({ type: inner.type, ...withDefaults(inner, registry) });
+    const value = params[def.nested.key];
+    params[def.nested.key] = Array.isArray(value) ? value.map((v: Record<string, unknown>) => fill(v)) : fill(value as Record<string, unknown>);
   }
   return params;
 }
@@ -130,6 +131,10 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
         return;
       }
       node.inputs = [prev.name];
+      return;
+    }
+    if (def.arity === 'one_or_two' && names.length > 2) {
+      report(inputsPath, 'bad-inputs', `${labelOf(node)} takes one input (self-attention) or two, [query, key_value] (cross-attention), but lists ${names.length}`, 'key');
       return;
     }
     if (def.arity === 'one' && names.length > 1) {

@@ -32,7 +32,10 @@ function layerObject(def: LayerDef, withCommon: boolean): JsonSchema {
   };
   const required = ['type'];
   for (const [key, param] of Object.entries(def.params)) {
-    properties[key] = def.nested?.key === key ? { ...param.schema, $ref: `#/$defs/nested.${def.type}` } : param.schema;
+    if (def.nested?.key === key) {
+      const ref = `#/$defs/nested.${def.type}`;
+      properties[key] = def.nested.list ? { ...param.schema, type: 'array', minItems: 1, items: { $ref: ref } } : { ...param.schema, $ref: ref };
+    } else properties[key] = param.schema;
     if (param.required) required.push(key);
   }
   return { type: 'object', title: def.type, description: def.description, properties, required, additionalProperties: false };
