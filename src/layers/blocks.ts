@@ -33,7 +33,7 @@ function layersParam(what: string): Param {
 }
 
 /** Run the inner layers' shape rules in order; a problem names the inner layer. */
-function innerShapes(x: Shape, layers: readonly Inner[], block: string): Shape[] {
+function innerShapes(x: Shape, layers: readonly Inner[]): Shape[] {
   const out: Shape[] = [];
   let s = x;
   layers.forEach((l, i) => {
@@ -42,7 +42,7 @@ function innerShapes(x: Shape, layers: readonly Inner[], block: string): Shape[]
     } catch (e) {
       if (!(e instanceof ShapeProblem)) throw e;
       const why = e.expects !== undefined ? `expects input ${e.expects} but receives ${formatShape(s)}` : e.message;
-      throw new ShapeProblem(`its layers[${i}] (${l.type}) ${why}${e.hint ? `; ${e.hint}` : ''}`, { hint: block });
+      throw new ShapeProblem(`its layers[${i}] (${l.type}) ${why}${e.hint ? `; ${e.hint}` : ''}`);
     }
     out.push(s);
   });
@@ -65,7 +65,7 @@ const residual = defineLayer<BlockP>({
   nested: innerTypes,
   arity: 'one',
   outputShape: ([x], p) => {
-    const shapes = innerShapes(x!, p.layers, 'the block input is added to the output of its last layer');
+    const shapes = innerShapes(x!, p.layers);
     const y = shapes[shapes.length - 1]!;
     if (y.length !== x!.length) {
       throw new ShapeProblem(`its layers turn ${formatShape(x!)} into ${formatShape(y)}, which has a different rank, so the input cannot be added back; keep the rank inside the block`);
@@ -126,7 +126,7 @@ const denseBlock = defineLayer<BlockP>({
     let channels = knownLast(x!, 'number of features');
     let s: Shape = x!;
     p.layers.forEach((l, i) => {
-      const [y] = innerShapes([...x!.slice(0, -1), channels], [l], 'each inner layer must keep every dimension but the last, so outputs can be concatenated');
+      const [y] = innerShapes([...x!.slice(0, -1), channels], [l]);
       if (y!.length !== x!.length || y!.slice(0, -1).some((n, j) => n !== x![j])) {
         throw new ShapeProblem(`its layers[${i}] (${l.type}) turns ${formatShape(s)} into ${formatShape(y!)}; inner layers must keep every dimension but the last (use padding: same and stride 1)`);
       }
