@@ -61,6 +61,7 @@ export interface BuiltModel {
 
 export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry = layerRegistry): BuiltModel {
   registerStrataLayers(engine);
+  const blockLayers: string[] = [];
   const tensors = new Map<string, SymbolicTensor>();
   const layers = new Map<string, ResolvedLayer>();
   for (const node of spec.model.layers) {
@@ -74,10 +75,18 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
     const inputs = node.inputs.map((n) => tensors.get(n)!);
     tensors.set(node.name, applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable));
   }
+  // A frozen block: freeze the layers it expanded into (all named after it).
+  for (const node of spec.model.layers) {
+    if (node.trainable || !registry.get(node.type)!.expand) continue;
+    blockLayers.push(node.name);
+  }
   const model = engine.tfl.model({
     name: spec.name,
     inputs: spec.model.inputs.map((n) => tensors.get(n)!),
     outputs: spec.model.outputs.map((n) => tensors.get(n)!),
   });
+  for (const block of blockLayers) {
+    for (const l of model.layers) if (l.name === block || l.name.startsWith(`${block}_`)) l.trainable = false;
+  }
   return { model, layers };
 }

@@ -101,7 +101,9 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
         ...(n > 1 ? { copy: { n: k, of: n } } : {}),
       };
       const prev = nodes[nodes.length - 1];
-      const inputs = k === 1 ? raw.inputs : prev ? [prev.name] : undefined;
+      // Later copies take the previous copy; a copy of a cross-attending layer (arity one_or_two) keeps its other input, such as a decoder's encoder output.
+      const others = registry.get(raw.type)!.arity === 'one_or_two' ? (raw.inputs?.slice(1) ?? []) : [];
+      const inputs = k === 1 ? raw.inputs : prev ? [prev.name, ...others] : undefined;
       rawInputs.set(node, { names: inputs, explicit: k === 1 && raw.inputs !== undefined });
       nodes.push(node);
       byName.set(name, node);

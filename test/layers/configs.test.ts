@@ -73,3 +73,25 @@ for (const [name, shrink] of Object.entries(CASES)) {
     model.dispose();
   });
 }
+
+test('trainable: false on a block freezes every layer it expands into', async () => {
+  const { parseSpec } = await import('../../src/spec/read.js');
+  const spec = parseSpec(
+    'frozen.yaml',
+    `version: 1
+model:
+  layers:
+    - {type: input, shape: [6]}
+    - type: residual
+      name: res
+      trainable: false
+      layers:
+        - {type: dense, units: 4}
+    - {type: dense, units: 2}
+`,
+  );
+  const { model } = buildModel(spec, engine);
+  assert.equal(model.countParams(), 28 + 28 + 10);
+  assert.equal(model.trainableWeights.length, 2, 'only the last dense layer trains');
+  model.dispose();
+});

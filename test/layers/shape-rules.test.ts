@@ -138,3 +138,20 @@ test('a residual block with a strided inner layer gets a projection, and repeat 
     ],
   );
 });
+
+test('copies of a repeated transformer_decoder keep attending to the encoder output', () => {
+  const spec = parseSpec(
+    'spec.yaml',
+    `version: 1
+model:
+  layers:
+    - {type: input, name: src, shape: [6, 8]}
+    - {type: input, name: tgt, shape: [5, 8]}
+    - {type: transformer_decoder, name: dec, heads: 2, ff_units: 8, repeat: 3, inputs: [tgt, src]}
+`,
+  );
+  assert.deepEqual(
+    spec.model.layers.filter((l) => l.type === 'transformer_decoder').map((l) => l.inputs),
+    [['tgt', 'src'], ['dec_1', 'src'], ['dec_2', 'src']],
+  );
+});
