@@ -307,3 +307,12 @@ describe('finite-difference gradient checks of every custom layer', () => {
     });
   }
 });
+
+test('registerStrataLayers() can be called again, with or without the modules', async () => {
+  const { registerStrataLayers } = await import('../../src/index.js');
+  const engine = await loadEngine('cpu');
+  registerStrataLayers();
+  registerStrataLayers(engine);
+  const map = engine.tf.serialization.SerializationMap.getMap().classNameMap;
+  for (const name of ['strata>MultiHeadAttention', 'strata>TransformerEncoder', 'strata>MixtureOfExperts', 'strata.leakyrelu']) assert.ok(name in map, name);
+});
