@@ -29,7 +29,7 @@ const innerTypes = {
 };
 
 function layersParam(what: string): Param {
-  return { schema: { description: what }, required: true };
+  return { schema: { type: 'array', description: `${what} Any layer types that take one input, blocks included.` }, required: true };
 }
 
 /** Run the inner layers' shape rules in order; a problem names the inner layer. */

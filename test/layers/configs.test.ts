@@ -95,3 +95,19 @@ model:
   assert.equal(model.trainableWeights.length, 2, 'only the last dense layer trains');
   model.dispose();
 });
+
+test('a transformer_decoder with one input is a causal decoder-only block, without cross-attention weights', async () => {
+  const { parseSpec } = await import('../../src/spec/read.js');
+  const spec = parseSpec('gpt.yaml', 'version: 1\nmodel:\n  layers:\n    - {type: input, shape: [5, 8]}\n    - {type: transformer_decoder, heads: 2, ff_units: 16}\n');
+  const { model } = buildModel(spec, engine);
+  const { tf } = engine;
+  // Self-attention 4·(8·8 + 8), one layer norm after each of the 2 sub-blocks (2·8 each), feed-forward 8·16+16 + 16·8+8.
+  assert.equal(model.countParams(), 288 + 32 + 280);
+  const x = tf.randomNormal([1, 5, 8], 0, 1, 'float32', 3);
+  const changed = tf.concat([tf.slice(x, [0, 0, 0], [1, 2, 8]), tf.randomNormal([1, 3, 8], 0, 1, 'float32', 4)], 1);
+  const [a, b] = [model.predict(x) as Tensor, model.predict(changed) as Tensor];
+  // Steps 0 and 1 cannot see steps 2..4.
+  assert.ok(maxAbsDiff(tf.slice(a, [0, 0, 0], [1, 2, 8]).dataSync(), tf.slice(b, [0, 0, 0], [1, 2, 8]).dataSync()) < 1e-5);
+  assert.ok(maxAbsDiff(a.dataSync(), b.dataSync()) > 1e-3);
+  model.dispose();
+});
