@@ -8,3 +8,4 @@ export type { LayerDef } from './layers/registry.js';
 export { buildModel } from './model/build.js';
 export { BACKENDS, loadEngine } from './backend/select.js';
 export type { BackendName, Engine } from './backend/select.js';
+export { registerStrataLayers } from './layers/custom/register.js';

@@ -6,12 +6,15 @@ import { COMMON_LAYER_KEYS } from '../spec/schema.js';
 
 const CATEGORY_TITLES: Record<Category, string> = {
   core: 'Core',
+  activation: 'Activation',
   convolution: 'Convolution',
   pooling: 'Pooling',
   normalization: 'Normalization',
-  embedding: 'Embedding',
+  embedding: 'Embedding and position',
+  attention: 'Attention and transformer',
   recurrent: 'Recurrent',
   merge: 'Merge',
+  block: 'Blocks',
 };
 
 function typeText(s: JsonSchema): string {
@@ -34,7 +37,7 @@ function row(key: string, s: JsonSchema, required: boolean): string {
 
 /** The layer's example as a YAML list entry, short lists written inline. */
 function exampleYaml(def: LayerDef): string {
-  const inputs = def.arity === 'many' ? { inputs: def.example.inputs.map((_, i) => `branch_${i + 1}`) } : {};
+  const inputs = def.arity === 'many' || (def.arity === 'one_or_two' && def.example.inputs.length > 1) ? { inputs: def.example.inputs.map((_, i) => `branch_${i + 1}`) } : {};
   const doc = new Document([{ type: def.type, ...inputs, ...def.example.params }]);
   visit(doc, {
     Seq(_, node) {

@@ -1,4 +1,7 @@
 /** The registry of every layer type strata knows. */
+import { activationLayers } from './activations.js';
+import { attentionLayers } from './attention.js';
+import { blockLayers } from './blocks.js';
 import { convLayers } from './conv.js';
 import { coreLayers } from './core.js';
 import { embeddingLayers } from './embedding.js';
@@ -10,10 +13,13 @@ import { LayerRegistry } from './registry.js';
 
 export const layerRegistry = new LayerRegistry([
   ...coreLayers,
+  ...activationLayers,
   ...convLayers,
   ...poolingLayers,
   ...normalizationLayers,
   ...embeddingLayers,
+  ...attentionLayers,
   ...recurrentLayers,
   ...mergeLayers,
+  ...blockLayers,
 ]);

@@ -1,8 +1,9 @@
 /** Batch and layer normalization over the last axis. */
-import { bool, initializer, num } from './params.js';
+import { buildCustom } from './custom/build.js';
+import { bool, initializer, int, num } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerParams } from './registry.js';
-import { knownLast } from './shape.js';
+import { knownLast, ShapeProblem } from './shape.js';
 import { weightArgs, weightParams } from './weights.js';
 
 type NormP = LayerParams & { epsilon: number; center: boolean; scale: boolean; momentum?: number };
@@ -71,4 +72,30 @@ const layerNorm = defineLayer<NormP>({
   example: { inputs: [[5, 3]], params: {}, kerasParams: 6 },
 });
 
-export const normalizationLayers = [batchNorm, layerNorm];
+const groupNorm = defineLayer<NormP & { groups: number }>({
+  type: 'group_norm',
+  keras: 'GroupNormalization',
+  category: 'normalization',
+  description:
+    'Splits the channels (the last axis) into `groups` groups and normalizes each example within each group, over its positions and channels, then scales and shifts per channel. Does not depend on the batch. Parameters: 2 per channel.',
+  params: {
+    groups: int('The number of groups; must divide the number of channels (1 is layer norm over everything, channels is instance norm).', { min: 1, default: 32 }),
+    ...common(0.001),
+  },
+  arity: 'one',
+  outputShape: ([x], p) => {
+    const c = knownLast(x!, 'number of channels');
+    if (c % p.groups !== 0) {
+      throw new ShapeProblem(`groups: ${p.groups} does not divide the ${c} channels; use a divisor of ${c}, such as ${[...Array(c).keys()].map((i) => i + 1).filter((g) => c % g === 0 && g <= p.groups).pop()}`);
+    }
+    return x!;
+  },
+  build: (p, c) =>
+    buildCustom(c, 'strata>GroupNormalization', p, {
+      gamma: { init: 'gamma_initializer', reg: 'gamma_regularizer' },
+      beta: { init: 'beta_initializer', reg: 'beta_regularizer' },
+    }),
+  example: { inputs: [[4, 4, 6]], params: { groups: 3 }, kerasParams: 12 },
+});
+
+export const normalizationLayers = [batchNorm, layerNorm, groupNorm];

@@ -84,6 +84,7 @@ export const ACTIVATIONS = {
   linear: 'linear',
   relu: 'relu',
   relu6: 'relu6',
+  leaky_relu: 'strata.leakyrelu',
   elu: 'elu',
   selu: 'selu',
   gelu: 'gelu',

@@ -1,8 +1,9 @@
 /** Pooling: max and average over windows (1d, 2d), and global pooling. */
+import { buildCustom } from './custom/build.js';
 import { choice, sizes } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerDef, LayerParams } from './registry.js';
-import { expand, expectRank, windowOutput } from './shape.js';
+import { expand, expectRank, knownLast, windowOutput } from './shape.js';
 
 type PoolP = LayerParams & { pool_size: number | number[]; strides?: number | number[]; padding: 'valid' | 'same' };
 
@@ -64,3 +65,22 @@ for (const dims of [1, 2] as const) {
 for (const dims of [1, 2] as const) {
   for (const kind of ['max', 'avg'] as const) poolingLayers.push(globalPool(kind, dims));
 }
+
+function adaptivePool(kind: 'max' | 'avg'): LayerDef {
+  return defineLayer<LayerParams & { output_size: number | number[] }>({
+    type: `adaptive_${kind}_pool2d`,
+    keras: `Adaptive${kind === 'max' ? 'Max' : 'Avg'}Pool2d (PyTorch)`,
+    category: 'pooling',
+    description: `${kind === 'max' ? 'Maximum' : 'Average'} over an output_size grid of regions whatever the image size (PyTorch's Adaptive${kind === 'max' ? 'Max' : 'Avg'}Pool2d): region i of n covers input rows floor(i·h/n) to ceil((i+1)·h/n).`,
+    params: { output_size: sizes('The output height and width.', 2, { required: true }) },
+    arity: 'one',
+    outputShape: ([x], p) => {
+      expectRank(x!, [3], FORMS[2]!, reshapeHint(2));
+      knownLast(x!, 'number of channels');
+      return [...expand(p.output_size, 2), x![2]!];
+    },
+    build: (p, c) => buildCustom(c, 'strata>AdaptivePooling2D', { ...p, kind }),
+    example: { inputs: [[7, 5, 3]], params: { output_size: 2 }, kerasParams: 0 },
+  });
+}
+poolingLayers.push(adaptivePool('avg'), adaptivePool('max'));

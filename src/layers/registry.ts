@@ -27,9 +27,11 @@ export interface BuildContext {
   regularizer(value: unknown): ReturnType<TfLayers['regularizers']['l1l2']> | undefined;
   /** Build a layer nested inside this one (the `layer:` of a wrapper). */
   nested(spec: LayerParams & { type: string }, slot: string): Layer;
+  /** Apply a nested layer spec (one of a block's `layers:`) to symbolic inputs; works for built and expanded types alike. */
+  applyNested(spec: LayerParams & { type: string }, slot: string, inputs: SymbolicTensor[]): SymbolicTensor;
 }
 
-export type Category = 'core' | 'convolution' | 'pooling' | 'normalization' | 'embedding' | 'recurrent' | 'merge';
+export type Category = 'core' | 'activation' | 'convolution' | 'pooling' | 'normalization' | 'embedding' | 'attention' | 'recurrent' | 'merge' | 'block';
 
 export interface LayerExample {
   /** Input shapes (without batch) the example is checked with. */
@@ -48,18 +50,24 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   description: string;
   /** The layer's own keys (the common ones — type, name, inputs, repeat, trainable — are added by the schema). */
   params: Record<string, Param>;
-  /** How many inputs it takes: an input layer none, a merge two or more. */
-  arity: 'none' | 'one' | 'many';
+  /** How many inputs it takes: an input layer none, a merge two or more; `one_or_two` (attention) one, or two through `inputs:`. */
+  arity: 'none' | 'one' | 'many' | 'one_or_two';
   /** The output shape for the given input shapes; throws `ShapeProblem` when they do not fit. */
   outputShape(inputs: readonly Shape[], p: P): Shape;
   /** Build the TensorFlow.js layer. Input layers build their symbolic input instead (see `input`). */
   build(p: P, ctx: BuildContext): Layer;
+  /**
+   * For blocks made of other layers (residual, dense_block): apply them to the
+   * symbolic inputs directly, instead of `build`, so the model holds the inner
+   * layers themselves (named after the block) and saves them as usual.
+   */
+  expand?(p: P, ctx: BuildContext, inputs: SymbolicTensor[]): SymbolicTensor;
   /** For the input layer: the model input it creates. */
   input?(p: P, ctx: BuildContext): SymbolicTensor;
   /** A small spec using the layer, for the docs and the table-driven tests. */
   example: LayerExample;
-  /** A key whose value is a nested layer spec, and the types allowed there. */
-  nested?: { key: string; types: readonly string[] };
+  /** A key whose value is a nested layer spec (a list of them when `list`), and the types allowed there. */
+  nested?: { key: string; types: readonly string[]; list?: boolean };
 }
 
 /** Type-checks a definition against its own parameter type, then stores it untyped. */

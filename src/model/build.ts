@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../backend/select.js';
 import { layerRegistry } from '../layers/catalog.js';
+import { registerStrataLayers } from '../layers/custom/register.js';
 import { makeInitializer } from '../layers/initializers.js';
 import type { BuildContext, LayerParams, LayerRegistry, SymbolicTensor } from '../layers/registry.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
@@ -38,7 +39,18 @@ function context(engine: Engine, registry: LayerRegistry, name: string, seed: nu
       const childName = `${name}_${slot}`;
       return registry.get(spec.type)!.build(spec, context(engine, registry, childName, seed));
     },
+    applyNested: (spec: LayerParams & { type: string }, slot: string, inputs: SymbolicTensor[]) => applyLayer(engine, registry, spec, `${name}_${slot}`, seed, inputs),
   };
+}
+
+/** Build one layer (or expand a block) and apply it to its symbolic inputs. */
+function applyLayer(engine: Engine, registry: LayerRegistry, params: LayerParams, name: string, seed: number | undefined, inputs: SymbolicTensor[], trainable = true): SymbolicTensor {
+  const def = registry.get(String(params.type ?? ''))!;
+  const ctx = context(engine, registry, name, seed);
+  if (def.expand) return def.expand(params, ctx, inputs);
+  const layer = def.build(params, ctx);
+  layer.trainable = trainable;
+  return layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as SymbolicTensor;
 }
 
 export interface BuiltModel {
@@ -48,6 +60,8 @@ export interface BuiltModel {
 }
 
 export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry = layerRegistry): BuiltModel {
+  registerStrataLayers(engine);
+  const blockLayers: string[] = [];
   const tensors = new Map<string, SymbolicTensor>();
   const layers = new Map<string, ResolvedLayer>();
   for (const node of spec.model.layers) {
@@ -58,15 +72,21 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
       tensors.set(node.name, def.input(node.params, ctx));
       continue;
     }
-    const layer = def.build(node.params, ctx);
-    layer.trainable = node.trainable;
     const inputs = node.inputs.map((n) => tensors.get(n)!);
-    tensors.set(node.name, layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as SymbolicTensor);
+    tensors.set(node.name, applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable));
+  }
+  // A frozen block: freeze the layers it expanded into (all named after it).
+  for (const node of spec.model.layers) {
+    if (node.trainable || !registry.get(node.type)!.expand) continue;
+    blockLayers.push(node.name);
   }
   const model = engine.tfl.model({
     name: spec.name,
     inputs: spec.model.inputs.map((n) => tensors.get(n)!),
     outputs: spec.model.outputs.map((n) => tensors.get(n)!),
   });
+  for (const block of blockLayers) {
+    for (const l of model.layers) if (l.name === block || l.name.startsWith(`${block}_`)) l.trainable = false;
+  }
   return { model, layers };
 }

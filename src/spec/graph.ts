@@ -37,8 +37,9 @@ export function withDefaults(raw: Record<string, unknown>, registry: LayerRegist
     else if (p.default !== undefined) params[key] = p.default;
   }
   if (def.nested && params[def.nested.key]) {
-    const inner = params[def.nested.key] as Record<string, unknown>;
-    params[def.nested.key] = { type: inner.type, ...withDefaults(inner, registry) };
+    const fill = (inner: Record<string, unknown>) => ({ type: inner.type, ...withDefaults(inner, registry) });
+    const value = params[def.nested.key];
+    params[def.nested.key] = Array.isArray(value) ? value.map((v: Record<string, unknown>) => fill(v)) : fill(value as Record<string, unknown>);
   }
   return params;
 }
@@ -100,7 +101,9 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
         ...(n > 1 ? { copy: { n: k, of: n } } : {}),
       };
       const prev = nodes[nodes.length - 1];
-      const inputs = k === 1 ? raw.inputs : prev ? [prev.name] : undefined;
+      // Later copies take the previous copy; a copy of a cross-attending layer (arity one_or_two) keeps its other input, such as a decoder's encoder output.
+      const others = registry.get(raw.type)!.arity === 'one_or_two' ? (raw.inputs?.slice(1) ?? []) : [];
+      const inputs = k === 1 ? raw.inputs : prev ? [prev.name, ...others] : undefined;
       rawInputs.set(node, { names: inputs, explicit: k === 1 && raw.inputs !== undefined });
       nodes.push(node);
       byName.set(name, node);
@@ -130,6 +133,10 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
         return;
       }
       node.inputs = [prev.name];
+      return;
+    }
+    if (def.arity === 'one_or_two' && names.length > 2) {
+      report(inputsPath, 'bad-inputs', `${labelOf(node)} takes one input (self-attention) or two, [query, key_value] (cross-attention), but lists ${names.length}`, 'key');
       return;
     }
     if (def.arity === 'one' && names.length > 1) {

@@ -32,10 +32,18 @@ function layerObject(def: LayerDef, withCommon: boolean): JsonSchema {
   };
   const required = ['type'];
   for (const [key, param] of Object.entries(def.params)) {
-    properties[key] = def.nested?.key === key ? { ...param.schema, $ref: `#/$defs/nested.${def.type}` } : param.schema;
+    if (def.nested?.key === key) {
+      const ref = `#/$defs/${nestedDefName(def)}`;
+      properties[key] = def.nested.list ? { ...param.schema, type: 'array', minItems: 1, items: { $ref: ref } } : { ...param.schema, $ref: ref };
+    } else properties[key] = param.schema;
     if (param.required) required.push(key);
   }
   return { type: 'object', title: def.type, description: def.description, properties, required, additionalProperties: false };
+}
+
+/** Blocks with a `layers:` list all allow the same inner types, so they share one dispatch (a smaller schema compiles faster). */
+function nestedDefName(def: LayerDef): string {
+  return def.nested?.list ? 'nested.layers' : `nested.${def.type}`;
 }
 
 /** `type` picks one of the given layer schemas (`if type is X then X's schema`). */
@@ -56,7 +64,7 @@ export function buildSchema(registry: LayerRegistry): JsonSchema {
   for (const def of registry) {
     defs[`layer.${def.type}`] = layerObject(def, true);
     if (def.nested) {
-      defs[`nested.${def.type}`] = dispatch(def.nested.types, 'inner.', `The layer that ${def.type} wraps.`);
+      defs[nestedDefName(def)] = dispatch(def.nested.types, 'inner.', def.nested.list ? 'One layer of a block.' : `The layer that ${def.type} wraps.`);
       for (const inner of def.nested.types) defs[`inner.${inner}`] = layerObject(registry.get(inner)!, false);
     }
   }

@@ -26,6 +26,21 @@ const KERAS: Record<string, number[]> = {
   'moby-dick-lstm': [0, 82 * 32, lstm(32, 256), dense(256, 82)],
   'spam-mlp': [0, dense(5000, 64), 0, dense(64, 2)],
   'births-gru': [0, gru(2, 64), dense(64, 7)],
+  // Keras MultiHeadAttention (4 projections) + 2 LayerNormalization + the feed-forward Dense pair, as Keras Hub's TransformerEncoder.
+  'spam-transformer': [0, 10000 * 64, 128 * 64, ...[1, 2].map(() => 4 * dense(64, 64) + 2 * 2 * 64 + dense(64, 128) + dense(128, 64)), 0, dense(64, 2)],
+  // Residual blocks expand into their layers, then Add (and Activation); the third block projects its input with a strided 1×1 Conv2D.
+  'mnist-resnet-blocks': [
+    0,
+    conv(3, 1, 16),
+    ...[1, 2].flatMap(() => [conv(3, 16, 16, false), 64, 0, conv(3, 16, 16, false), 64, 0, 0]),
+    ...[conv(3, 16, 32, false), 128, 0, conv(3, 32, 32, false), 128, conv(1, 16, 32), 0, 0],
+    0,
+    dense(32, 10),
+  ],
+  // Dense blocks expand into their Conv2D layers and the Concatenates that feed them.
+  'mnist-densenet': [0, conv(3, 1, 16), conv(3, 16, 12), 0, conv(3, 28, 12), 0, conv(3, 40, 12), 0, 2 * 52, conv(1, 52, 32), 0, conv(3, 32, 12), 0, conv(3, 44, 12), 0, 0, dense(56, 10)],
+  // No Keras layer: gate kernel (128 × 8) + 8 experts of two Dense layers.
+  'mnist-moe': [0, 0, dense(784, 128), 128 * 8 + 8 * (dense(128, 128) + dense(128, 128)), dense(128, 10)],
 };
 
 for (const file of configFiles()) {

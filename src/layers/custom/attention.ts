@@ -1,0 +1,109 @@
+/** Multi-head attention (Keras `MultiHeadAttention` weights) and dot-product attention (Keras `Attention`). */
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { shapes, strataBase } from './base.js';
+import type { Env, LayerClass, TfShape } from './base.js';
+import { causalMask, multiHeadAttention } from './math.js';
+import type { AttentionWeights } from './math.js';
+
+/** The spec keys multi_head_attention keeps. */
+export interface MhaKeys {
+  heads: number;
+  key_dim: number;
+  value_dim?: number;
+  output_dim?: number;
+  dropout: number;
+  causal: boolean;
+  use_bias: boolean;
+}
+
+/** Create Keras-layout attention weights on `layer` under `prefix`. */
+export function attentionWeights(
+  layer: { weight(name: string, shape: number[], slot: string): LayerVariable },
+  prefix: string,
+  dq: number,
+  dkv: number,
+  heads: number,
+  keyDim: number,
+  valueDim: number,
+  out: number,
+  useBias: boolean,
+): AttentionWeights {
+  const w = (n: string, s: number[], slot: string) => layer.weight(`${prefix}${n}`, s, slot);
+  return {
+    q: w('query_kernel', [dq, heads, keyDim], 'kernel'),
+    qb: useBias ? w('query_bias', [heads, keyDim], 'bias') : undefined,
+    k: w('key_kernel', [dkv, heads, keyDim], 'kernel'),
+    kb: useBias ? w('key_bias', [heads, keyDim], 'bias') : undefined,
+    v: w('value_kernel', [dkv, heads, valueDim], 'kernel'),
+    vb: useBias ? w('value_bias', [heads, valueDim], 'bias') : undefined,
+    o: w('output_kernel', [heads, valueDim, out], 'kernel'),
+    ob: useBias ? w('output_bias', [out], 'bias') : undefined,
+  };
+}
+
+export function attentionClasses(env: Env): LayerClass[] {
+  const { tf } = env;
+  const Base = strataBase(env);
+
+  class MultiHeadAttention extends Base {
+    static className = 'strata>MultiHeadAttention';
+    w?: AttentionWeights;
+    get keys(): MhaKeys {
+      return this.p as unknown as MhaKeys;
+    }
+    override build(inputShape: TfShape | TfShape[]): void {
+      const [q, kv = q] = shapes(inputShape as TfShape);
+      const k = this.keys;
+      this.w = attentionWeights(this, '', q![2]!, kv![2]!, k.heads, k.key_dim, k.value_dim ?? k.key_dim, k.output_dim ?? q![2]!, k.use_bias);
+      this.built = true;
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
+      const [q] = shapes(inputShape as TfShape);
+      return [q![0]!, q![1]!, this.keys.output_dim ?? q![2]!];
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+      return tf.tidy(() => {
+        const xs = Array.isArray(inputs) ? inputs : [inputs];
+        const k = this.keys;
+        return multiHeadAttention(tf, this.w!, xs[0]!, xs[1] ?? xs[0]!, {
+          heads: k.heads,
+          keyDim: k.key_dim,
+          valueDim: k.value_dim ?? k.key_dim,
+          causal: k.causal,
+          dropout: k.dropout,
+          training: kwargs.training === true,
+        });
+      });
+    }
+  }
+
+  class DotAttention extends Base {
+    static className = 'strata>Attention';
+    scale?: LayerVariable;
+    override build(): void {
+      if (this.p.use_scale) this.scale = this.weight('scale', [], 'scale');
+      this.built = true;
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
+      const [q, v = q] = shapes(inputShape as TfShape);
+      return [q![0]!, q![1]!, v![2]!];
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+      return tf.tidy(() => {
+        const xs = Array.isArray(inputs) ? inputs : [inputs];
+        const q = xs[0]!;
+        const v = xs[1] ?? q;
+        let scores = tf.matMul(q, v, false, true);
+        if (this.scale) scores = tf.mul(scores, this.scale.read());
+        if (this.p.causal) scores = tf.add(scores, tf.mul(tf.sub(1, causalMask(tf, q.shape[1]!, v.shape[1]!)), -1e9));
+        let probs = tf.softmax(scores, -1);
+        const rate = this.p.dropout as number;
+        if (kwargs.training === true && rate > 0) probs = tf.dropout(probs, rate);
+        return tf.matMul(probs, v);
+      });
+    }
+  }
+
+  return [MultiHeadAttention, DotAttention];
+}

@@ -1,0 +1,19 @@
+/** Building strata's custom layers from registry entries. */
+import type { BuildContext, Layer, LayerParams } from '../registry.js';
+import type { Init, Reg } from './base.js';
+import { makeStrataLayer } from './register.js';
+
+/**
+ * A custom layer named after the spec layer, holding the spec keys; `slots`
+ * maps each weight slot to the spec key of its initializer (or a fixed name
+ * such as 'ones') and, optionally, of its regularizer.
+ */
+export function buildCustom(c: BuildContext, className: string, p: LayerParams, slots: Record<string, { init: string; reg?: string }> = {}): Layer {
+  const inits: Record<string, Init> = {};
+  const regs: Record<string, Reg | undefined> = {};
+  for (const [slot, { init, reg }] of Object.entries(slots)) {
+    inits[slot] = c.initializer(p[init] ?? init, slot);
+    if (reg) regs[slot] = c.regularizer(p[reg]);
+  }
+  return makeStrataLayer({ tf: c.core, tfl: c.tf }, className, { name: c.name, strata: p, inits, regs });
+}
