@@ -1,5 +1,6 @@
 /** The command line: one file per command, added here. */
 import { Command } from 'commander';
+import { convertCommand } from './commands/convert.js';
 import { summaryCommand } from './commands/summary.js';
 import { validateCommand } from './commands/validate.js';
 import { VERSION } from '../version.js';
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .exitOverride();
   validateCommand(program);
   summaryCommand(program);
+  convertCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

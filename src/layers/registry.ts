@@ -7,6 +7,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { FromKerasContext, FromKerasResult, KerasConfig } from './keras.js';
 import type { Param } from './params.js';
 import type { Shape } from './shape.js';
 
@@ -60,6 +61,11 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   example: LayerExample;
   /** A key whose value is a nested layer spec, and the types allowed there. */
   nested?: { key: string; types: readonly string[] };
+  /**
+   * Keras config → this layer's spec keys, for types the generic mapping in
+   * keras.ts (spec keys read from the config by name) does not fit. Optional.
+   */
+  fromKeras?(config: KerasConfig, ctx: FromKerasContext): FromKerasResult;
 }
 
 /** Type-checks a definition against its own parameter type, then stores it untyped. */

@@ -1,0 +1,95 @@
+/**
+ * The conversions behind `strata convert`: any supported input (spec, Keras
+ * or TensorFlow.js model JSON, checkpoint directory) to a YAML spec, a JSON
+ * spec or a Keras model config. Everything goes through a checked spec, so
+ * the output of every conversion is valid.
+ */
+import { parseDocument } from 'yaml';
+import type { Engine } from '../backend/select.js';
+import { UsageError } from '../errors.js';
+import { parseSpec, specSchema } from '../spec/read.js';
+import type { Spec } from '../spec/types.js';
+import { upgradeSpec } from '../spec/upgrade.js';
+import { kerasToSpec } from './from-keras.js';
+import type { LossyItem } from './from-keras.js';
+import { readModelInput } from './input.js';
+import type { InputKind, ModelInput } from './input.js';
+import { readTopology } from './keras-topology.js';
+import { orderDocument, orderKeys, toJson, toYaml } from './render.js';
+import { specToKeras } from './to-keras.js';
+
+export const TARGETS = ['yaml', 'json', 'keras'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export type { LossyItem };
+
+export interface Conversion {
+  from: InputKind;
+  to: Target;
+  /** The converted document. */
+  text: string;
+  /** What was not carried over. */
+  lossy: LossyItem[];
+  /** Things worth knowing that lose nothing of the model (such as dropped comments). */
+  notes: string[];
+}
+
+/** The spec a model input stands for, as a plain value, with what its conversion lost. */
+export function inputToSpecValue(input: ModelInput): { value: Record<string, unknown>; lossy: LossyItem[]; upgradedFrom: number[] } {
+  if (input.kind === 'keras' || input.kind === 'tfjs') {
+    const { spec, lossy } = kerasToSpec(readTopology(input.value, input.file), input.file);
+    if (spec.name === undefined && input.checkpoint) spec.name = 'checkpoint';
+    return { value: spec, lossy, upgradedFrom: [] };
+  }
+  // A spec: parse with positions first, so a broken one is reported at its place.
+  const checked = parseSpec(input.file, input.text);
+  const { spec, applied } = upgradeSpec(checked.raw, input.file);
+  return { value: spec, lossy: [], upgradedFrom: applied };
+}
+
+/** Check a spec value produced by a conversion; a failure is a bug in the converter. */
+function check(value: Record<string, unknown>, file: string): Spec {
+  try {
+    return parseSpec(`${file} (converted)`, JSON.stringify(value, null, 2));
+  } catch (e) {
+    if (e instanceof UsageError) throw new Error(`the converted spec does not validate: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Read a spec or model file and its spec: what `summary` uses for model JSON and checkpoints. */
+export function readAnySpec(path: string, overrides: readonly string[] = []): { spec: Spec; lossy: LossyItem[]; kind: InputKind } {
+  const input = readModelInput(path);
+  if (input.kind === 'yaml' || input.kind === 'json') return { spec: parseSpec(input.file, input.text, { overrides }), lossy: [], kind: input.kind };
+  const { value, lossy } = inputToSpecValue(input);
+  return { spec: parseSpec(input.file, JSON.stringify(value, null, 2), { overrides }), lossy, kind: input.kind };
+}
+
+const countComments = (text: string) => text.split('\n').filter((l) => /^\s*#/.test(l) || /\s#\s/.test(l)).length;
+
+/** Convert `path` to `to`. Engine loading is left to the caller, since only Keras output needs it. */
+export async function convert(path: string, to: Target, loadEngine: () => Promise<Engine>): Promise<Conversion> {
+  const input = readModelInput(path);
+  const { value, lossy, upgradedFrom } = inputToSpecValue(input);
+  const notes: string[] = [];
+  if (upgradedFrom.length > 0) notes.push(`upgraded the spec from version ${upgradedFrom[0]} to ${value.version}`);
+  const comments = input.kind === 'yaml' ? countComments(input.text) : 0;
+  const schema = specSchema();
+  const spec = check(value, input.file);
+  let text: string;
+  if (to === 'keras') {
+    text = toJson(specToKeras(spec, await loadEngine()));
+    if (comments > 0) notes.push(`the ${comments} comment line${comments > 1 ? 's' : ''} of the YAML spec are not carried into JSON`);
+  } else if (to === 'json') {
+    text = toJson(orderKeys(value, schema, schema));
+    if (comments > 0) notes.push(`the ${comments} comment line${comments > 1 ? 's' : ''} of the YAML spec are not carried into JSON`);
+  } else if (input.kind === 'yaml' && upgradedFrom.length === 0) {
+    // YAML to YAML: reorder the document itself, which keeps comments.
+    const doc = parseDocument(input.text);
+    orderDocument(doc, schema);
+    text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  } else {
+    text = toYaml(orderKeys(value, schema, schema));
+  }
+  return { from: input.kind, to, text, lossy, notes };
+}

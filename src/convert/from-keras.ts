@@ -1,0 +1,188 @@
+/**
+ * A Keras model topology → a strata spec (as a plain value, not yet checked).
+ * Each layer's class is found in the registry by its Keras name; its config
+ * becomes spec keys through the entry's `fromKeras` or the generic mapping.
+ * Whatever cannot be carried over is listed; layers strata has no type for
+ * and graphs it cannot express are errors.
+ */
+import type { Diagnostic } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { layerRegistry } from '../layers/catalog.js';
+import { dtypeName, genericFromKeras, isRecord } from '../layers/keras.js';
+import type { FromKerasContext, KerasConfig, LossyField } from '../layers/keras.js';
+import type { LayerDef, LayerRegistry } from '../layers/registry.js';
+import { ShapeProblem } from '../layers/shape.js';
+import type { Shape } from '../layers/shape.js';
+import { withDefaults } from '../spec/graph.js';
+import { NAME_PATTERN } from '../spec/schema.js';
+import { SPEC_VERSION } from '../spec/sections.js';
+import type { Topology, TopologyLayer } from './keras-topology.js';
+
+/** One thing not carried over: in which layer, which field, and why. */
+export interface LossyItem {
+  layer: string;
+  field: string;
+  why: string;
+}
+
+export interface FromKeras {
+  spec: Record<string, unknown>;
+  lossy: LossyItem[];
+}
+
+/** Keras's other spellings of class names strata's registry knows by their main name. */
+function canonicalClass(name: string): string {
+  return name
+    .replace(/^Convolution(\d)D$/, 'Conv$1D')
+    .replace(/^(Global)?MaxPool(\d)D$/, '$1MaxPooling$2D')
+    .replace(/^(Global)?AvgPool(\d)D$/, '$1AveragePooling$2D');
+}
+
+function byKerasClass(registry: LayerRegistry): Map<string, LayerDef> {
+  const map = new Map<string, LayerDef>();
+  for (const def of registry) if (!map.has(def.keras)) map.set(def.keras, def);
+  return map;
+}
+
+/** A name the spec accepts, close to the Keras one. */
+function specName(name: string): string {
+  let n = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (!/^[A-Za-z]/.test(n)) n = `l_${n}`;
+  return n;
+}
+
+function inputLayer(l: TopologyLayer, lossy: LossyField[]): Record<string, unknown> {
+  const batchShape = (l.config.batch_input_shape ?? l.config.batch_shape) as unknown[] | undefined;
+  const shape = Array.isArray(batchShape) ? batchShape.slice(1) : undefined;
+  const dtype = dtypeName(l.config.dtype) ?? 'float32';
+  const params: Record<string, unknown> = { shape };
+  if (/^u?int/.test(dtype)) {
+    if (dtype !== 'int32') lossy.push({ field: 'dtype', why: `${dtype} is read as int32, the integer type TensorFlow.js has` });
+    params.dtype = 'int32';
+  } else if (dtype !== 'float32') {
+    lossy.push({ field: 'dtype', why: `${dtype} inputs are read as float32` });
+  }
+  if (l.config.sparse === true) lossy.push({ field: 'sparse', why: 'strata inputs are dense' });
+  if (l.config.ragged === true) lossy.push({ field: 'ragged', why: 'strata inputs are not ragged' });
+  return params;
+}
+
+/** Convert a topology; throws `UsageError` for what cannot be converted at all. */
+export function kerasToSpec(topology: Topology, file: string, registry: LayerRegistry = layerRegistry): FromKeras {
+  const classes = byKerasClass(registry);
+  const errors: Diagnostic[] = [];
+  const error = (message: string) => errors.push({ file, code: 'not-convertible', message });
+  const lossy: LossyItem[] = [];
+
+  const byName = new Map(topology.layers.map((l) => [l.name, l]));
+  const unsupported = new Map<string, string[]>();
+  for (const l of topology.layers) {
+    const cls = canonicalClass(l.className);
+    if (!classes.has(cls)) unsupported.set(cls, [...(unsupported.get(cls) ?? []), l.name]);
+    if (l.calls > 1) error(`layer '${l.name}' (${l.className}) is shared: it is called ${l.calls} times, and a strata layer is called once; give each use its own layer`);
+    for (const r of l.inputs) {
+      if (!byName.has(r.layer)) error(`layer '${l.name}' takes input from '${r.layer}', which is not in the model`);
+      else if (r.node > 0 || r.tensor > 0) error(`layer '${l.name}' takes output ${r.tensor} of call ${r.node} of '${r.layer}'; strata layers have one output and are called once`);
+    }
+  }
+  for (const [cls, names] of unsupported) {
+    const nested = ['Sequential', 'Model', 'Functional'].includes(cls);
+    error(
+      nested
+        ? `layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} ${names.length > 1 ? 'are' : 'is a'} nested model${names.length > 1 ? 's' : ''} (${cls}); strata specs are flat: save the inner model's layers in the outer model`
+        : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].join(', ')}`,
+    );
+  }
+  if (errors.length > 0) throw new UsageError(errors);
+
+  // Order: the model's inputs first (in the model's order), then every layer after its inputs.
+  const order: TopologyLayer[] = [];
+  const placed = new Set<string>();
+  const visiting = new Set<string>();
+  const place = (l: TopologyLayer) => {
+    if (placed.has(l.name)) return;
+    if (visiting.has(l.name)) throw new UsageError({ file, code: 'not-convertible', message: `the layers form a cycle through '${l.name}'` });
+    visiting.add(l.name);
+    for (const r of l.inputs) place(byName.get(r.layer)!);
+    placed.add(l.name);
+    order.push(l);
+  };
+  for (const r of topology.inputs) if (byName.has(r.layer)) place(byName.get(r.layer)!);
+  for (const l of topology.layers) place(l);
+
+  const names = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const l of order) {
+    let n = specName(l.name);
+    while (taken.has(n)) n = `${n}_`;
+    taken.add(n);
+    names.set(l.name, n);
+    if (n !== l.name) lossy.push({ layer: l.name, field: 'name', why: `renamed to '${n}': strata names start with a letter and hold letters, digits, _ . -` });
+  }
+
+  const shapes = new Map<string, Shape>();
+  const specLayers: Record<string, unknown>[] = [];
+  let previous: string | undefined;
+  for (const l of order) {
+    const def = classes.get(canonicalClass(l.className))!;
+    const fields: LossyField[] = [];
+    let params: Record<string, unknown>;
+    const inputShapes = l.inputs.map((r) => shapes.get(r.layer)!);
+    if (def.arity === 'none') {
+      params = inputLayer(l, fields);
+      if (!Array.isArray(params.shape) || params.shape.length === 0) error(`input layer '${l.name}' has no shape (batch_input_shape or batch_shape)`);
+    } else {
+      const ctx: FromKerasContext = {
+        inputShapes,
+        generic: (config: KerasConfig) => genericFromKeras(def, config, ctx),
+        nested: (layer: unknown) => {
+          const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
+          const inner = classes.get(cls);
+          if (!inner || !isRecord(layer)) return { spec: {}, lossy: [{ field: 'class_name', why: `Keras class ${cls || JSON.stringify(layer)} has no strata layer type` }] };
+          const config = isRecord(layer.config) ? layer.config : {};
+          const innerCtx: FromKerasContext = { ...ctx, generic: (c) => genericFromKeras(inner, c, innerCtx) };
+          const r = inner.fromKeras?.(config, innerCtx) ?? genericFromKeras(inner, config, innerCtx);
+          return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
+        },
+      };
+      const r = def.fromKeras?.(l.config, ctx) ?? genericFromKeras(def, l.config, ctx);
+      params = r.params;
+      fields.push(...r.lossy);
+    }
+    for (const a of l.extraArgs) fields.push({ field: 'call', why: `the call argument ${a} is not carried over` });
+    lossy.push(...fields.map((f) => ({ layer: l.name, ...f })));
+
+    const name = names.get(l.name)!;
+    const inputs = l.inputs.map((r) => names.get(r.layer)!);
+    const entry: Record<string, unknown> = { type: def.type, name };
+    if (def.arity !== 'none' && !(inputs.length === 1 && inputs[0] === previous && def.arity === 'one')) entry.inputs = inputs;
+    if (l.config.trainable === false) entry.trainable = false;
+    Object.assign(entry, params);
+    specLayers.push(entry);
+    previous = name;
+
+    if (errors.length > 0) continue;
+    try {
+      shapes.set(l.name, def.outputShape(inputShapes, withDefaults(entry, registry)));
+    } catch (e) {
+      if (!(e instanceof ShapeProblem)) throw e;
+      error(`layer '${l.name}' (${l.className}) does not fit its input ${JSON.stringify(inputShapes)}: ${e.message}`);
+    }
+  }
+  if (errors.length > 0) throw new UsageError(errors);
+
+  const outputs = topology.outputs.map((r) => names.get(r.layer)).filter((n): n is string => n !== undefined);
+  const model: Record<string, unknown> = { layers: specLayers };
+  if (!(outputs.length === 1 && outputs[0] === previous)) model.outputs = outputs;
+
+  const extra = topology.strata ?? {};
+  const modelName = typeof extra.name === 'string' ? extra.name : topology.name !== undefined ? specName(topology.name) : undefined;
+  const spec: Record<string, unknown> = {
+    version: typeof extra.version === 'number' ? extra.version : SPEC_VERSION,
+    ...(modelName !== undefined && new RegExp(NAME_PATTERN).test(modelName) ? { name: modelName } : {}),
+  };
+  for (const key of ['description', 'seed', 'data']) if (extra[key] !== undefined) spec[key] = extra[key];
+  spec.model = model;
+  if (extra.train !== undefined) spec.train = extra.train;
+  return { spec, lossy };
+}
