@@ -110,7 +110,12 @@ export function toYaml(value: unknown, header?: string): string {
       if (plain && node.items.length > 0) node.flow = true;
       else for (const x of node.items) flow(x);
     } else if (isMap(node)) {
-      for (const p of node.items) flow(p.value);
+      for (const p of node.items) {
+        const v = p.value;
+        // Small settings mappings, such as {type: adam, learning_rate: 0.001}, on one line.
+        if (isMap(v) && v.items.length <= 3 && v.items.every((q) => isScalar(q.value))) v.flow = true;
+        else flow(v);
+      }
     }
   };
   flow(doc.contents);

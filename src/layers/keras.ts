@@ -154,6 +154,7 @@ const NEUTRAL: Record<string, (v: unknown, ctx: FromKerasContext, config: KerasC
   renorm: (v) => v === false,
   synchronized: (v) => v === false,
   rms_scaling: (v) => v === false,
+  keepdims: (v) => v === false,
   noise_shape: (v) => v === null,
   // Keras 3 writes a Bidirectional's backward layer out: the forward one read backwards.
   backward_layer: (v, _ctx, config) => {

@@ -1,0 +1,86 @@
+/** The Keras config → spec keys mapping that registry entries share, and the per-entry hook. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kerasToSpec } from '../../src/convert/from-keras.js';
+import { readTopology } from '../../src/convert/keras-topology.js';
+import { layerRegistry } from '../../src/layers/catalog.js';
+import { activationFromKeras, genericFromKeras, initializerFromKeras, regularizerFromKeras } from '../../src/layers/keras.js';
+import type { FromKerasContext } from '../../src/layers/keras.js';
+import { LayerRegistry } from '../../src/layers/registry.js';
+import type { LayerDef } from '../../src/layers/registry.js';
+
+const vs = (scale: number, mode: string, distribution: string) => ({ class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: 3 } });
+
+test('initializers: Keras objects, Keras 3 names and TensorFlow.js VarianceScaling to spec forms', () => {
+  assert.deepEqual(initializerFromKeras(vs(1, 'fan_avg', 'uniform')), { value: 'glorot_uniform' });
+  assert.deepEqual(initializerFromKeras(vs(2, 'fan_in', 'truncated_normal')), { value: 'he_normal' });
+  assert.deepEqual(initializerFromKeras({ class_name: 'OrthogonalInitializer', config: { gain: 1, seed: null } }), { value: 'orthogonal' });
+  assert.deepEqual(initializerFromKeras({ class_name: 'RandomNormal', config: { mean: 0, stddev: 0.02, seed: null } }), { value: { type: 'random_normal', stddev: 0.02 } });
+  assert.deepEqual(initializerFromKeras({ class_name: 'Constant', config: { value: 0.5 } }), { value: { type: 'constant', value: 0.5 } });
+  assert.deepEqual(initializerFromKeras('zeros'), { value: 'zeros' });
+  assert.match((initializerFromKeras(vs(3, 'fan_out', 'uniform')) as { why: string }).why, /VarianceScaling\(scale=3, mode=fan_out/);
+  assert.match((initializerFromKeras({ class_name: 'Identity', config: { gain: 1 } }) as { why: string }).why, /initializer Identity has no strata equivalent/);
+});
+
+test('regularizers and activations', () => {
+  assert.deepEqual(regularizerFromKeras({ class_name: 'L1L2', config: { l1: 0, l2: 0.01 } }), { value: { l2: 0.01 } });
+  assert.deepEqual(regularizerFromKeras({ class_name: 'L1L2', config: { l1: 0, l2: 0 } }), { value: undefined });
+  assert.deepEqual(regularizerFromKeras(null), { value: undefined });
+  assert.ok('why' in regularizerFromKeras({ class_name: 'OrthogonalRegularizer', config: {} }));
+  assert.deepEqual(activationFromKeras('hardSigmoid'), { value: 'hard_sigmoid' });
+  assert.deepEqual(activationFromKeras('hard_sigmoid'), { value: 'hard_sigmoid' });
+  assert.deepEqual(activationFromKeras('silu'), { value: 'silu' });
+  assert.ok('why' in activationFromKeras('exponential'));
+});
+
+const ctx = (inputShapes: FromKerasContext['inputShapes']): FromKerasContext => {
+  const c: FromKerasContext = { inputShapes, generic: () => ({ params: {}, lossy: [] }), nested: () => ({ spec: {}, lossy: [] }) };
+  return c;
+};
+
+test('the generic mapping reads snake_case and camelCase keys, drops defaults, and lists the rest', () => {
+  const conv = layerRegistry.get('conv2d')!;
+  const r = genericFromKeras(conv, { name: 'c', filters: 8, kernelSize: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last', kernel_constraint: { class_name: 'NonNeg' }, bias_constraint: null, mystery: 1 }, ctx([[8, 8, 3]]));
+  assert.deepEqual(r.params, { filters: 8, kernel_size: 3, padding: 'same' });
+  assert.deepEqual(r.lossy.map((l) => l.field), ['kernel_constraint', 'mystery']);
+  const bn = layerRegistry.get('batch_norm')!;
+  assert.deepEqual(genericFromKeras(bn, { axis: 3, momentum: 0.9 }, ctx([[8, 8, 3]])).lossy, [], 'axis 3 is the last axis of a 4D input');
+  assert.equal(genericFromKeras(bn, { axis: 1 }, ctx([[8, 8, 3]])).lossy[0]?.field, 'axis');
+});
+
+test('every registry entry maps the Keras form of its own example back to the example', () => {
+  // The example's params, written as Keras writes them (snake_case keys), come back unchanged
+  // (up to defaults) through the entry's fromKeras or the generic mapping.
+  for (const def of layerRegistry) {
+    if (def.arity === 'none' || def.nested) continue;
+    const c = ctx(def.example.inputs);
+    const r = def.fromKeras?.(def.example.params, c) ?? genericFromKeras(def, def.example.params, c);
+    assert.deepEqual(r.lossy, [], def.type);
+    for (const [k, v] of Object.entries(def.example.params)) {
+      if (r.params[k] !== undefined) assert.deepEqual(r.params[k], v, `${def.type}.${k}`);
+      else assert.deepEqual(def.params[k]?.default, v, `${def.type}.${k} dropped only when it is the default`);
+    }
+  }
+});
+
+test("a registry entry's fromKeras is used instead of the generic mapping", () => {
+  const dense = layerRegistry.get('dense')!;
+  const custom: LayerDef = {
+    ...dense,
+    fromKeras: (config, c) => {
+      const r = c.generic(config);
+      return { params: { ...r.params, units: (config.units as number) * 2 }, lossy: [...r.lossy, { field: 'note', why: 'custom mapping ran' }] };
+    },
+  };
+  const registry = new LayerRegistry([...layerRegistry].map((d) => (d.type === 'dense' ? custom : d)));
+  const topology = readTopology(
+    {
+      class_name: 'Sequential',
+      config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 3, batch_input_shape: [null, 4] } }] },
+    },
+    'hook.json',
+  );
+  const { spec, lossy } = kerasToSpec(topology, 'hook.json', registry);
+  assert.deepEqual((spec.model as { layers: unknown[] }).layers, [{ type: 'input', name: 'd_input', shape: [4] }, { type: 'dense', name: 'd', units: 6 }]);
+  assert.deepEqual(lossy, [{ layer: 'd', field: 'note', why: 'custom mapping ran' }]);
+});
