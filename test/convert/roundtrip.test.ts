@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
@@ -19,7 +19,7 @@ import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import type { Spec } from '../../src/spec/types.js';
 import { exampleSpec } from '../helpers/examples.js';
-import { configFiles } from '../helpers/paths.js';
+import { configFiles, FIXTURES } from '../helpers/paths.js';
 
 let engine: Engine;
 
@@ -30,6 +30,11 @@ function roundTrip(file: string, text: string): void {
   assert.deepEqual(lossy, [], 'nothing lost');
   const back: Spec = parseSpec(`${file} (back)`, JSON.stringify(value));
   assert.deepEqual({ ...back.raw, model: undefined }, { ...original.raw, model: undefined }, 'name, seed, data and train ride along');
+
+  // Every layer comes back with the same type, keys (defaults filled in), trainability and inputs.
+  const layers = (spec: Spec) => spec.model.layers.map((l) => ({ name: l.name, type: l.type, params: l.params, trainable: l.trainable, inputs: l.inputs }));
+  assert.deepEqual(layers(back), layers(original));
+  assert.deepEqual(back.model.outputs, original.model.outputs);
 
   const { tf } = engine;
   const a = buildModel(original, engine).model;
@@ -63,6 +68,10 @@ describe('spec → Keras JSON → spec', () => {
   for (const file of configFiles()) {
     test(`configs/${basename(file)}`, () => roundTrip(file, readFileSync(file, 'utf8')));
   }
+  test('non-default values of many keys (test/fixtures/convert/kitchen-sink.yaml)', () => {
+    const file = join(FIXTURES, 'convert', 'kitchen-sink.yaml');
+    roundTrip(file, readFileSync(file, 'utf8'));
+  });
   for (const def of layerRegistry) {
     test(`layer type ${def.type} (its registry example)`, () => roundTrip(`${def.type}.yaml`, exampleSpec(def)));
   }
