@@ -9,7 +9,10 @@ import type { Engine } from '../backend/select.js';
 import { UsageError } from '../errors.js';
 import { parseSpec, specSchema } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
+import { SPEC_VERSION } from '../spec/sections.js';
+import { parseSpecText } from '../spec/source.js';
 import { upgradeSpec } from '../spec/upgrade.js';
+import { isRecord } from '../layers/keras.js';
 import { kerasToSpec } from './from-keras.js';
 import type { LossyItem } from './from-keras.js';
 import { readModelInput } from './input.js';
@@ -41,10 +44,14 @@ export function inputToSpecValue(input: ModelInput): { value: Record<string, unk
     if (spec.name === undefined && input.checkpoint) spec.name = 'checkpoint';
     return { value: spec, lossy, upgradedFrom: [] };
   }
-  // A spec: parse with positions first, so a broken one is reported at its place.
-  const checked = parseSpec(input.file, input.text);
-  const { spec, applied } = upgradeSpec(checked.raw, input.file);
-  return { value: spec, lossy: [], upgradedFrom: applied };
+  // A spec of an older version is upgraded before it is checked; a current one is checked
+  // as written, so a broken one is reported at its place.
+  const parsed = parseSpecText(input.file, input.text);
+  if (isRecord(parsed.value) && typeof parsed.value.version === 'number' && parsed.value.version !== SPEC_VERSION) {
+    const { spec, applied } = upgradeSpec(parsed.value, input.file);
+    if (applied.length > 0) return { value: spec, lossy: [], upgradedFrom: applied };
+  }
+  return { value: parseSpec(input.file, input.text).raw, lossy: [], upgradedFrom: [] };
 }
 
 /** Check a spec value produced by a conversion; a failure is a bug in the converter. */

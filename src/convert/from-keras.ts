@@ -138,7 +138,10 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
         nested: (layer: unknown) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
           const inner = classes.get(cls);
-          if (!inner || !isRecord(layer)) return { spec: {}, lossy: [{ field: 'class_name', why: `Keras class ${cls || JSON.stringify(layer)} has no strata layer type` }] };
+          if (!inner || !isRecord(layer) || (def.nested && !def.nested.types.includes(inner.type))) {
+            const allowed = def.nested ? `; ${def.type} wraps ${def.nested.types.map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
+            throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
+          }
           const config = isRecord(layer.config) ? layer.config : {};
           const innerCtx: FromKerasContext = { ...ctx, generic: (c) => genericFromKeras(inner, c, innerCtx) };
           const r = inner.fromKeras?.(config, innerCtx) ?? genericFromKeras(inner, config, innerCtx);

@@ -112,7 +112,8 @@ export function regularizerFromKeras(v: unknown): { value: unknown } | { why: st
 
 /** A Keras activation name (`hard_sigmoid`, `hardSigmoid`, `silu`, ...) as a spec activation. */
 export function activationFromKeras(v: unknown): { value: unknown } | { why: string } {
-  const name = typeof v === 'string' ? v : isRecord(v) && typeof v.class_name === 'string' && !isRecord(v.config) ? v.class_name : isRecord(v) && typeof v.config === 'string' ? v.config : undefined;
+  // A name, or Keras 3's form for a function: {class_name: 'function', config: 'relu'}.
+  const name = typeof v === 'string' ? v : isRecord(v) && typeof v.config === 'string' ? v.config : undefined;
   if (name === undefined) return { why: `activation ${show(v)} is not a plain activation name` };
   const key = snake(name);
   if (key in ACTIVATIONS) return { value: key };

@@ -21,6 +21,12 @@ test('a lossy conversion lists layer, field and why, and exits 2 unless --lossy'
   assert.deepEqual(lines.map((l) => /layer '(\w+)': (\w+):/.exec(l)?.slice(1, 3).join('.')), ['conv.groups', 'conv.kernel_constraint', 'gru.reset_after', 'out.activation']);
   assert.ok(lines.every((l) => l.startsWith(`${file}: error: `) && l.endsWith('pass --lossy to convert without it')));
 
+  const asJson = await strata(['convert', file, '--to', 'yaml', '--json']);
+  assert.equal(asJson.code, 2);
+  const doc = JSON.parse(asJson.stdout) as { ok: boolean; errors: { code: string }[] };
+  assert.equal(doc.ok, false);
+  assert.deepEqual(doc.errors.map((e) => e.code), ['lossy', 'lossy', 'lossy', 'lossy']);
+
   const ok = await strata(['convert', file, '--to', 'yaml', '--lossy']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stderr.trim().split('\n').filter((l) => l.includes(': warning: ')).length, 4);
@@ -49,7 +55,11 @@ test('the input format comes from the content, not the file name', async () => {
   writeFileSync(specAsTxt, readFileSync(join(CONFIGS, 'mnist-mlp.yaml')));
   const a = await strata(['convert', kerasAsYaml, '--to', 'json', '--json']);
   assert.equal(a.code, 0, a.stderr);
-  assert.equal((JSON.parse(a.stdout) as { from: string }).from, 'keras');
+  const da = JSON.parse(a.stdout) as { ok: boolean; from: string; lossy: unknown[]; text: string };
+  assert.equal(da.ok, true);
+  assert.equal(da.from, 'keras');
+  assert.deepEqual(da.lossy, []);
+  assert.equal((JSON.parse(da.text) as { name: string }).name, 'cnn');
   const b = await strata(['convert', specAsTxt, '--to', 'json', '--json']);
   assert.equal(b.code, 0, b.stderr);
   assert.equal((JSON.parse(b.stdout) as { from: string }).from, 'yaml');

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RuntimeFailure, UsageError } from '../../errors.js';
+import { RuntimeFailure, StrataError, UsageError } from '../../errors.js';
 import type { Conversion, LossyItem } from '../../convert/convert.js';
 import { printJson, withBackend, withJson } from '../options.js';
 
@@ -46,7 +46,13 @@ export function convertCommand(program: Command): void {
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--lossy', 'convert even when some settings cannot be carried over (they are listed on stderr)');
   withBackend(withJson(cmd)).action(async (input: string, opts: ConvertOptions) => {
-    const c = await runConvert(input, opts);
+    let c: Conversion;
+    try {
+      c = await runConvert(input, opts);
+    } catch (e) {
+      if (opts.json && e instanceof StrataError) printJson({ ok: false, errors: e.diagnostics });
+      throw e;
+    }
     for (const l of c.lossy) process.stderr.write(`${input}: warning: ${lossyLine(l)}\n`);
     for (const n of c.notes) process.stderr.write(`${input}: note: ${n}\n`);
     if (opts.output !== undefined) {
@@ -56,7 +62,7 @@ export function convertCommand(program: Command): void {
         throw new RuntimeFailure({ file: opts.output, code: 'write-failed', message: `cannot write the output: ${(e as Error).message}` });
       }
     }
-    if (opts.json) printJson({ from: c.from, to: c.to, output: opts.output ?? null, lossy: c.lossy, notes: c.notes, ...(opts.output === undefined ? { text: c.text } : {}) });
+    if (opts.json) printJson({ ok: true, from: c.from, to: c.to, output: opts.output ?? null, lossy: c.lossy, notes: c.notes, ...(opts.output === undefined ? { text: c.text } : {}) });
     else if (opts.output === undefined) process.stdout.write(c.text);
   });
 }
