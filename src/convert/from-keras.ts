@@ -89,7 +89,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     const nested = ['Sequential', 'Model', 'Functional'].includes(cls);
     error(
       nested
-        ? `layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} ${names.length > 1 ? 'are' : 'is a'} nested model${names.length > 1 ? 's' : ''} (${cls}); strata specs are flat: save the inner model's layers in the outer model`
+        ? `the nested model${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} (${cls}) ${names.length > 1 ? 'are' : 'is'} called more than once; strata can inline a nested model used once`
         : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].join(', ')}`,
     );
   }

@@ -168,5 +168,55 @@ export function readTopology(doc: unknown, file: string): Topology {
   } else {
     return fail(file, 'this JSON is not a Keras model config: expected {"class_name": ..., "config": ...} or a TensorFlow.js model.json with "modelTopology"');
   }
-  return { ...(name ? { name } : {}), flavor, ...body, ...(strata ? { strata } : {}) };
+  return { ...(name ? { name } : {}), flavor, ...flattenNested(body, file), ...(strata ? { strata } : {}) };
+}
+
+const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
+
+/**
+ * Inline nested models (a Sequential used as a layer of a functional model,
+ * say): their layers take the place of the model, fed by what fed it, and
+ * whatever took the model's output takes the inner output layer's instead.
+ */
+function flattenNested(body: Pick<Topology, 'layers' | 'inputs' | 'outputs'>, file: string): Pick<Topology, 'layers' | 'inputs' | 'outputs'> {
+  if (!body.layers.some((l) => MODEL_CLASSES.includes(l.className))) return body;
+  const taken = new Set(body.layers.map((l) => l.name));
+  /** Where a reference to a nested model's output now points. */
+  const outputsOf = new Map<string, TensorRef[]>();
+  const layers: TopologyLayer[] = [];
+  for (const l of body.layers) {
+    if (!MODEL_CLASSES.includes(l.className) || l.calls > 1) {
+      layers.push(l);
+      continue;
+    }
+    const inner = readTopology({ class_name: l.className, config: l.config }, file);
+    const rename = new Map<string, string>();
+    for (const x of inner.layers) {
+      const n = taken.has(x.name) && x.name !== l.name ? `${l.name}_${x.name}` : x.name;
+      taken.add(n);
+      rename.set(x.name, n);
+    }
+    // The inner model's inputs are what the outer model feeds it.
+    const fed = new Map<string, TensorRef>();
+    inner.inputs.forEach((r, i) => {
+      const outer = l.inputs[i];
+      if (outer) fed.set(r.layer, outer);
+    });
+    const map = (r: TensorRef): TensorRef => fed.get(r.layer) ?? { ...r, layer: rename.get(r.layer) ?? r.layer };
+    for (const x of inner.layers) {
+      if (fed.has(x.name)) continue;
+      const config = l.config.trainable === false ? { ...x.config, trainable: false } : x.config;
+      layers.push({ ...x, name: rename.get(x.name)!, config, inputs: x.inputs.map(map) });
+    }
+    outputsOf.set(l.name, inner.outputs.map(map));
+  }
+  const resolve = (r: TensorRef): TensorRef => {
+    const outs = outputsOf.get(r.layer);
+    return outs ? (outs[r.tensor] ?? r) : r;
+  };
+  return {
+    layers: layers.map((l) => ({ ...l, inputs: l.inputs.map(resolve) })),
+    inputs: body.inputs,
+    outputs: body.outputs.map(resolve),
+  };
 }

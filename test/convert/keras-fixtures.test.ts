@@ -32,7 +32,7 @@ const FORMS: Record<string, string[]> = {
   'sequential-mlp': ['keras3-sequential-mlp.json', 'keras2-sequential-mlp.json', 'keras2-sequential-list.json'],
   'functional-merge': ['keras3-functional-merge.json', 'keras2-functional-merge.json'],
   rnn: ['keras3-rnn.json', 'keras2-rnn.json'],
-  conv: ['keras3-conv.json', 'keras2-conv.json', 'tfjs-conv.model.json'],
+  conv: ['keras3-conv.json', 'keras2-conv.json', 'tfjs-conv.model.json', 'keras2-nested-sequential.json'],
 };
 
 describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
@@ -60,6 +60,13 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
       assert.deepEqual(specs[1], specs[0]);
     });
   }
+
+  test('a nested model is inlined: its layers take its place', () => {
+    const { spec } = kerasToSpec(readTopology(read('keras2-nested-sequential.json'), 'n'), 'n');
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers.map((l) => l.name), ['image', 'conv1', 'bn1', 'pool1', 'conv2', 'gap', 'classes']);
+    assert.ok(layers.every((l) => l.inputs === undefined), 'a plain chain');
+  });
 
   test('names, several inputs and merges are kept', () => {
     const { spec } = kerasToSpec(readTopology(read('keras3-functional-merge.json'), 'f'), 'f');
