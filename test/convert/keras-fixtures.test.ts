@@ -2,12 +2,14 @@
  * Keras 2, Keras 3 and TensorFlow.js model JSON written for these tests
  * (test/fixtures/keras/) convert to specs whose parameter counts equal
  * TensorFlow.js countParams() of the same topology (the Keras 2 twin, read
- * by modelFromJSON), and to the hand-computed Keras counts.
+ * by modelFromJSON), and to the hand-computed Keras counts; given the twin's
+ * weights, the converted model computes the same outputs.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { kerasToSpec } from '../../src/convert/from-keras.js';
@@ -45,17 +47,27 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     test(`${topology}: ${files.join(', ')}`, async () => {
       const twin = await engine.tfl.models.modelFromJSON(read(`keras2-${topology}.json`) as Parameters<Engine['tfl']['models']['modelFromJSON']>[0]);
       const expected = twin.countParams();
-      twin.dispose();
       assert.equal(expected, KERAS_PARAMS[topology], 'TensorFlow.js agrees with the Keras formula');
+      const { tf } = engine;
+      const xs = twin.inputs.map((t) => tf.floor(tf.randomUniform([2, ...t.shape.slice(1).map((d) => d ?? 4)] as number[], 0, 5, 'float32', 5)));
+      const reference = twin.predict(xs.length === 1 ? xs[0]! : xs) as Tensor;
       const specs: unknown[] = [];
       for (const file of files) {
         const { spec, lossy } = kerasToSpec(readTopology(read(file), file), file);
         assert.deepEqual(lossy, [], `${file}: nothing lost`);
         const { model } = buildModel(parseSpec(file, JSON.stringify(spec)), engine);
         assert.equal(model.countParams(), expected, `${file}: parameters`);
+        // With the twin's weights, the converted model computes what TensorFlow.js's own reading does.
+        model.setWeights(twin.getWeights());
+        const y = model.predict(xs.length === 1 ? xs[0]! : xs) as Tensor;
+        const diff = tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]!;
+        assert.ok(diff < 1e-5, `${file}: max abs difference ${diff}`);
+        tf.dispose(y);
         model.dispose();
         specs.push(spec);
       }
+      tf.dispose([...xs, reference]);
+      twin.dispose();
       // Keras 3 and Keras 2 forms of one topology give the same spec.
       assert.deepEqual(specs[1], specs[0]);
     });
