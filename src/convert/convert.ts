@@ -54,13 +54,22 @@ export function inputToSpecValue(input: ModelInput): { value: Record<string, unk
   return { value: parseSpec(input.file, input.text).raw, lossy: [], upgradedFrom: [] };
 }
 
-/** Check a spec value produced by a conversion; a failure is a bug in the converter. */
+/**
+ * Check a spec value produced by a conversion. A Keras model can hold values
+ * strata's schema refuses (or a shape its rules refuse); that is reported as
+ * the model's problem, in the spec's terms.
+ */
 function check(value: Record<string, unknown>, file: string): Spec {
   try {
-    return parseSpec(`${file} (converted)`, JSON.stringify(value, null, 2));
+    return parseSpec(file, JSON.stringify(value, null, 2));
   } catch (e) {
-    if (e instanceof UsageError) throw new Error(`the converted spec does not validate: ${e.message}`);
-    throw e;
+    if (!(e instanceof UsageError)) throw e;
+    const layers = ((value.model as { layers?: { name?: string }[] } | undefined)?.layers ?? []);
+    const named = (m: string) => {
+      const name = layers[Number(/\blayers\[(\d+)\]/.exec(m)?.[1] ?? -1)]?.name;
+      return name ? `layer '${name}': ${m}` : m;
+    };
+    throw new UsageError(e.diagnostics.map((d) => ({ file, code: d.code, message: `the converted spec would not be valid: ${named(d.message)}` })));
   }
 }
 
@@ -69,6 +78,7 @@ export function readAnySpec(path: string, overrides: readonly string[] = []): { 
   const input = readModelInput(path);
   if (input.kind === 'yaml' || input.kind === 'json') return { spec: parseSpec(input.file, input.text, { overrides }), lossy: [], kind: input.kind };
   const { value, lossy } = inputToSpecValue(input);
+  check(value, input.file);
   return { spec: parseSpec(input.file, JSON.stringify(value, null, 2), { overrides }), lossy, kind: input.kind };
 }
 

@@ -192,8 +192,11 @@ function kindOf(key: string, p: Param, def: LayerDef): ParamKind {
 /** A value in the form the schema allows: `[3, 3]` becomes `3` where a size may be one integer. */
 function simplify(value: unknown, p: Param): unknown {
   const t = p.schema.type;
-  if (Array.isArray(value) && Array.isArray(t) && t.includes('integer') && value.length > 0 && value.every((x) => x === value[0])) return value[0];
-  return value;
+  if (!Array.isArray(t) || !t.includes('integer')) return value;
+  let v = value;
+  // [[1, 1], [1, 1]] → [1, 1] → 1, as long as every entry is the same.
+  while (Array.isArray(v) && v.length > 0 && v.every((x) => deepEqual(x, v && (v as unknown[])[0]))) v = v[0];
+  return typeof v === 'number' ? v : value;
 }
 
 /** The generic Keras config → spec keys mapping, driven by the entry's own parameter list. */

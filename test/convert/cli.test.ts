@@ -41,10 +41,13 @@ test('what cannot be converted at all is an error naming the layer, without a st
   const shared = await strata(['convert', join(KERAS, 'invalid', 'shared-layer.json'), '--to', 'json']);
   assert.equal(shared.code, 2);
   assert.match(shared.stderr, /layer 'shared' \(Dense\) is shared: it is called 2 times/);
+  const invalid = await strata(['summary', join(KERAS, 'invalid', 'dropout-rate-1.json')]);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /error: the converted spec would not be valid: layer 'drop': layers\[2\]\.rate must be less than 1/);
   const bad = await strata(['convert', join(CONFIGS, 'mnist-cnn.yaml'), '--to', 'onnx']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--to onnx: error: unknown output format 'onnx'; choose one of yaml, json, keras/);
-  for (const r of [lambda, shared, bad]) assert.ok(!hasStackTrace(r.stderr), r.stderr);
+  for (const r of [lambda, shared, invalid, bad]) assert.ok(!hasStackTrace(r.stderr), r.stderr);
 });
 
 test('the input format comes from the content, not the file name', async () => {
