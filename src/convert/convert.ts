@@ -41,8 +41,7 @@ export interface Conversion {
 export function inputToSpecValue(input: ModelInput): { value: Record<string, unknown>; lossy: LossyItem[]; upgradedFrom: number[] } {
   if (input.kind === 'keras' || input.kind === 'tfjs') {
     const { spec, lossy } = kerasToSpec(readTopology(input.value, input.file), input.file);
-    if (spec.name === undefined && input.checkpoint) spec.name = 'checkpoint';
-    return { value: spec, lossy, upgradedFrom: [] };
+    return { value: withoutAutoNames(spec, input.file), lossy, upgradedFrom: [] };
   }
   // A spec of an older version is upgraded before it is checked; a current one is checked
   // as written, so a broken one is reported at its place.
@@ -52,6 +51,32 @@ export function inputToSpecValue(input: ModelInput): { value: Record<string, unk
     if (applied.length > 0) return { value: spec, lossy: [], upgradedFrom: applied };
   }
   return { value: parseSpec(input.file, input.text).raw, lossy: [], upgradedFrom: [] };
+}
+
+/**
+ * Leave out layer names that are the ones strata would give anyway (`dense_1`
+ * for the first dense layer, ...), when leaving them all out gives every
+ * layer the same name: the spec reads as a person writes it, and nothing changes.
+ */
+function withoutAutoNames(spec: Record<string, unknown>, file: string): Record<string, unknown> {
+  const model = spec.model as { layers: Record<string, unknown>[]; outputs?: string[] };
+  const counters = new Map<string, number>();
+  const layers = model.layers.map((l) => {
+    const k = (counters.get(String(l.type)) ?? 0) + 1;
+    counters.set(String(l.type), k);
+    if (l.name !== `${String(l.type)}_${k}`) return l;
+    const { name: _name, ...rest } = l;
+    return rest;
+  });
+  const candidate = { ...spec, model: { ...model, layers } };
+  try {
+    const names = (v: Record<string, unknown>) => parseSpec(file, JSON.stringify(v)).model.layers.map((l) => l.name);
+    const before = names(spec);
+    const after = names(candidate);
+    return before.length === after.length && before.every((n, i) => n === after[i]) ? candidate : spec;
+  } catch {
+    return spec;
+  }
 }
 
 /**

@@ -102,24 +102,23 @@ export function orderDocument(doc: Document, schema: JsonSchema): void {
 const scalarList = (v: unknown[]) => v.every((x) => x === null || typeof x !== 'object');
 
 /** A spec value as YAML: block style, short lists of scalars and small flat mappings in flow style. */
-export function toYaml(value: unknown, header?: string): string {
+export function toYaml(value: unknown): string {
   const doc = new Document(value);
-  const flow = (node: unknown) => {
+  const flow = (node: unknown, top: boolean) => {
     if (isSeq(node)) {
       const plain = node.items.every((x) => isScalar(x));
       if (plain && node.items.length > 0) node.flow = true;
-      else for (const x of node.items) flow(x);
+      else for (const x of node.items) flow(x, false);
     } else if (isMap(node)) {
       for (const p of node.items) {
         const v = p.value;
-        // Small settings mappings, such as {type: adam, learning_rate: 0.001}, on one line.
-        if (isMap(v) && v.items.length <= 3 && v.items.every((q) => isScalar(q.value))) v.flow = true;
-        else flow(v);
+        // Small settings mappings inside a section, such as {type: adam, learning_rate: 0.001}, on one line.
+        if (!top && isMap(v) && v.items.length <= 3 && v.items.every((q) => isScalar(q.value))) v.flow = true;
+        else flow(v, false);
       }
     }
   };
-  flow(doc.contents);
-  if (header) doc.commentBefore = header;
+  flow(doc.contents, true);
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
