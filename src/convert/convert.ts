@@ -60,11 +60,20 @@ export function inputToSpecValue(input: ModelInput): { value: Record<string, unk
  */
 function withoutAutoNames(spec: Record<string, unknown>, file: string): Record<string, unknown> {
   const model = spec.model as { layers: Record<string, unknown>[]; outputs?: string[] };
+  // As the spec reader names layers: per type, the next `type_k` no kept name uses.
   const counters = new Map<string, number>();
+  const kept = new Set(model.layers.map((l) => String(l.name)));
   const layers = model.layers.map((l) => {
-    const k = (counters.get(String(l.type)) ?? 0) + 1;
-    counters.set(String(l.type), k);
-    if (l.name !== `${String(l.type)}_${k}`) return l;
+    const type = String(l.type);
+    kept.delete(String(l.name));
+    let k = counters.get(type) ?? 0;
+    do k++;
+    while (kept.has(`${type}_${k}`));
+    if (l.name !== `${type}_${k}`) {
+      kept.add(String(l.name));
+      return l;
+    }
+    counters.set(type, k);
     const { name: _name, ...rest } = l;
     return rest;
   });

@@ -65,3 +65,15 @@ test('an invalid spec is reported at its place, not converted', async () => {
   writeFileSync(file, 'version: 1\nmodel:\n  layers:\n    - type: input\n      shape: [4]\n    - type: dense\n      units: -3\n');
   await assert.rejects(convert(file, 'json', noEngine), /bad\.yaml:7:14: error: .*units/);
 });
+
+test('spec → Keras → YAML names only the layers the original named', async () => {
+  const { loadEngine } = await import('../../src/backend/select.js');
+  const engine = () => loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
+  for (const file of configFiles()) {
+    const keras = join(tmp(), 'model.json');
+    writeFileSync(keras, (await convert(file, 'keras', engine)).text);
+    const back = parse((await convert(keras, 'yaml', engine)).text) as { model: { layers: { name?: string }[] } };
+    const original = parse(readFileSync(file, 'utf8')) as { model: { layers: { name?: string }[] } };
+    assert.deepEqual(back.model.layers.map((l) => l.name), original.model.layers.map((l) => l.name), basename(file));
+  }
+});
