@@ -149,6 +149,7 @@ const NEUTRAL: Record<string, (v: unknown, ctx: FromKerasContext, config: KerasC
   lora_alpha: () => true,
   quantization_config: (v) => v === null,
   sparse: (v) => v === false,
+  optional: (v) => v === false,
   ragged: (v) => v === false,
   groups: (v) => v === 1,
   reset_after: (v) => v === false,
@@ -175,6 +176,9 @@ const NOT_CARRIED: Record<string, string> = {
   stateful: 'strata trains stateless recurrent layers',
   return_state: 'strata layers have one output',
   groups: 'strata convolutions are not grouped',
+  dtype: 'strata layers compute in float32',
+  data_format: 'strata layers are channels-last',
+  axis: 'strata normalizes over the last axis',
 };
 
 type ParamKind = 'initializer' | 'regularizer' | 'activation' | 'nested' | 'plain';
