@@ -84,11 +84,12 @@ test('spec → Keras with -o, then a checkpoint directory and model.json → spe
   const spec = parse(y.stdout) as { model: { layers: { name: string }[] } };
   assert.ok(spec.model.layers.some((l) => l.name === 'block1'));
 
-  const original = await strata(['summary', join(CONFIGS, 'mnist-resnet.yaml'), '--json', '--backend', 'cpu']);
-  for (const target of [ckpt, join(ckpt, 'model.json'), out]) {
-    const s = await strata(['summary', target, '--json', '--backend', 'cpu']);
+  const targets = [ckpt, join(ckpt, 'model.json'), out];
+  const [original, ...results] = await Promise.all([join(CONFIGS, 'mnist-resnet.yaml'), ...targets].map((t) => strata(['summary', t, '--json', '--backend', 'cpu'])));
+  for (const [i, target] of targets.entries()) {
+    const s = results[i]!;
     assert.equal(s.code, 0, s.stderr);
-    const a = JSON.parse(original.stdout) as Summary;
+    const a = JSON.parse(original!.stdout) as Summary;
     const b = JSON.parse(s.stdout) as Summary;
     assert.equal(b.total_params, a.total_params, target);
     assert.equal(b.non_trainable_params, a.non_trainable_params, target);
