@@ -38,10 +38,20 @@ function canonicalClass(name: string): string {
     .replace(/^(Global)?AvgPool(\d)D$/, '$1AveragePooling$2D');
 }
 
-function byKerasClass(registry: LayerRegistry): Map<string, LayerDef> {
-  const map = new Map<string, LayerDef>();
-  for (const def of registry) if (!map.has(def.keras)) map.set(def.keras, def);
+/** Registry entries by the Keras class names they are saved under. */
+function byKerasClass(registry: LayerRegistry): Map<string, LayerDef[]> {
+  const map = new Map<string, LayerDef[]>();
+  const add = (cls: string, def: LayerDef) => map.set(cls, [...(map.get(cls) ?? []), def]);
+  for (const def of registry) {
+    add(def.keras, def);
+    for (const cls of def.kerasClasses ?? []) if (cls !== def.keras) add(cls, def);
+  }
   return map;
+}
+
+/** The entries for a class name; `package>Name` (a registered custom class) also matches `Name`. */
+function candidates(classes: Map<string, LayerDef[]>, cls: string): LayerDef[] {
+  return classes.get(cls) ?? classes.get(cls.replace(/^[^>]*>/, '')) ?? [];
 }
 
 /** A name the spec accepts, close to the Keras one. */
@@ -78,7 +88,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
   const unsupported = new Map<string, string[]>();
   for (const l of topology.layers) {
     const cls = canonicalClass(l.className);
-    if (!classes.has(cls)) unsupported.set(cls, [...(unsupported.get(cls) ?? []), l.name]);
+    if (candidates(classes, cls).length === 0) unsupported.set(cls, [...(unsupported.get(cls) ?? []), l.name]);
     if (l.calls > 1) error(`layer '${l.name}' (${l.className}) is shared: it is called ${l.calls} times, and a strata layer is called once; give each use its own layer`);
     for (const r of l.inputs) {
       if (!byName.has(r.layer)) error(`layer '${l.name}' takes input from '${r.layer}', which is not in the model`);
@@ -90,7 +100,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     error(
       nested
         ? `the nested model${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} (${cls}) ${names.length > 1 ? 'are' : 'is'} called more than once; strata can inline a nested model used once`
-        : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].join(', ')}`,
+        : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].filter((k) => /^[\w>]+$/.test(k)).join(', ')}`,
     );
   }
   if (errors.length > 0) throw new UsageError(errors);
@@ -124,10 +134,11 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
   const specLayers: Record<string, unknown>[] = [];
   let previous: string | undefined;
   for (const l of order) {
-    const def = classes.get(canonicalClass(l.className))!;
     const fields: LossyField[] = [];
-    let params: Record<string, unknown>;
+    let params: Record<string, unknown> = {};
     const inputShapes = l.inputs.map((r) => shapes.get(r.layer)!);
+    const found = candidates(classes, canonicalClass(l.className));
+    let def = found[0]!;
     if (def.arity === 'none') {
       params = inputLayer(l, fields);
       if (!Array.isArray(params.shape) || params.shape.length === 0) error(`input layer '${l.name}' has no shape (batch_input_shape or batch_shape)`);
@@ -137,7 +148,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
         generic: (config: KerasConfig) => genericFromKeras(def, config, ctx),
         nested: (layer: unknown) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
-          const inner = classes.get(cls);
+          const inner = candidates(classes, cls)[0];
           if (!inner || !isRecord(layer) || (def.nested && !def.nested.types.includes(inner.type))) {
             const allowed = def.nested ? `; ${def.type} wraps ${def.nested.types.map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
             throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
@@ -148,9 +159,18 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
           return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
         },
       };
-      const r = def.fromKeras?.(l.config, ctx) ?? genericFromKeras(def, l.config, ctx);
-      params = r.params;
-      fields.push(...r.lossy);
+      // The first entry whose mapping takes the config (entries sharing a class decline others' configs).
+      let taken = false;
+      for (const d of found) {
+        def = d;
+        const r = d.fromKeras ? d.fromKeras(l.config, { ...ctx, generic: (config: KerasConfig) => genericFromKeras(d, config, ctx) }) : genericFromKeras(d, l.config, ctx);
+        if (r === null) continue;
+        params = r.params;
+        fields.push(...r.lossy);
+        taken = true;
+        break;
+      }
+      if (!taken) error(`layer '${l.name}' (${l.className}): none of the strata layer types saved as ${l.className} (${found.map((d) => d.type).join(', ')}) takes its config`);
     }
     for (const a of l.extraArgs) fields.push({ field: 'call', why: `the call argument ${a} is not carried over` });
     lossy.push(...fields.map((f) => ({ layer: l.name, ...f })));

@@ -65,7 +65,13 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
    * Keras config → this layer's spec keys, for types the generic mapping in
    * keras.ts (spec keys read from the config by name) does not fit. Optional.
    */
-  fromKeras?(config: KerasConfig, ctx: FromKerasContext): FromKerasResult;
+  fromKeras?(config: KerasConfig, ctx: FromKerasContext): FromKerasResult | null;
+  /**
+   * Other class names this layer is saved under, such as a custom class
+   * registered as `strata>Name`. When several entries share a class, each
+   * one's `fromKeras` returns null for configs that are not its own.
+   */
+  kerasClasses?: readonly string[];
 }
 
 /** Type-checks a definition against its own parameter type, then stores it untyped. */

@@ -84,3 +84,21 @@ test("a registry entry's fromKeras is used instead of the generic mapping", () =
   assert.deepEqual((spec.model as { layers: unknown[] }).layers, [{ type: 'input', name: 'd_input', shape: [4] }, { type: 'dense', name: 'd', units: 6 }]);
   assert.deepEqual(lossy, [{ layer: 'd', field: 'note', why: 'custom mapping ran' }]);
 });
+
+test('entries saved under another class name (kerasClasses), and entries sharing one class', () => {
+  const dense = layerRegistry.get('dense')!;
+  const activation = layerRegistry.get('activation')!;
+  // Two made-up entries both saved as `strata>Gate`: each takes only its own configs.
+  const gateA: LayerDef = { ...activation, type: 'gate_a', keras: 'GateA', kerasClasses: ['strata>Gate'], fromKeras: (c, ctx) => (c.kind === 'a' ? { params: {}, lossy: ctx.generic({ ...c, kind: undefined }).lossy } : null) };
+  const gateB: LayerDef = { ...activation, type: 'gate_b', keras: 'GateB', kerasClasses: ['strata>Gate'], fromKeras: (c) => (c.kind === 'b' ? { params: {}, lossy: [] } : null) };
+  const registry = new LayerRegistry([...layerRegistry, gateA, gateB]);
+  const model = (kind: string) =>
+    readTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'strata>Gate', config: { name: 'g', kind, batch_input_shape: [null, 3] } }] } }, 'g.json');
+  const typeOf = (kind: string) => ((kerasToSpec(model(kind), 'g.json', registry).spec.model as { layers: { type: string }[] }).layers[1]!.type);
+  assert.equal(typeOf('a'), 'gate_a');
+  assert.equal(typeOf('b'), 'gate_b');
+  assert.throws(() => typeOf('c'), /none of the strata layer types saved as strata>Gate \(gate_a, gate_b\) takes its config/);
+  // A `package>Name` class matches the entry whose Keras name is Name.
+  const t = readTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'strata>Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3] } }] } }, 'p.json');
+  assert.equal((kerasToSpec(t, 'p.json').spec.model as { layers: { type: string }[] }).layers[1]!.type, dense.type);
+});
