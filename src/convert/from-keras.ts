@@ -8,7 +8,7 @@
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
-import { dtypeName, genericFromKeras, isRecord } from '../layers/keras.js';
+import { dtypeName, genericFromKeras, isRecord, savedSpecKeys } from '../layers/keras.js';
 import type { FromKerasContext, KerasConfig, LossyField } from '../layers/keras.js';
 import type { LayerDef, LayerRegistry } from '../layers/registry.js';
 import { ShapeProblem } from '../layers/shape.js';
@@ -85,10 +85,18 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
   const lossy: LossyItem[] = [];
 
   const byName = new Map(topology.layers.map((l) => [l.name, l]));
+  /** The entries a layer may be: by its class, or by the type a strata custom layer saved. */
+  const entriesFor = (l: TopologyLayer): LayerDef[] => {
+    const found = candidates(classes, canonicalClass(l.className));
+    if (found.length > 0) return found;
+    const saved = savedSpecKeys(l.config);
+    const def = saved ? registry.get(saved.type) : undefined;
+    return def ? [def] : [];
+  };
   const unsupported = new Map<string, string[]>();
   for (const l of topology.layers) {
     const cls = canonicalClass(l.className);
-    if (candidates(classes, cls).length === 0) unsupported.set(cls, [...(unsupported.get(cls) ?? []), l.name]);
+    if (entriesFor(l).length === 0) unsupported.set(cls, [...(unsupported.get(cls) ?? []), l.name]);
     if (l.calls > 1) error(`layer '${l.name}' (${l.className}) is shared: it is called ${l.calls} times, and a strata layer is called once; give each use its own layer`);
     for (const r of l.inputs) {
       if (!byName.has(r.layer)) error(`layer '${l.name}' takes input from '${r.layer}', which is not in the model`);
@@ -137,7 +145,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     const fields: LossyField[] = [];
     let params: Record<string, unknown> = {};
     const inputShapes = l.inputs.map((r) => shapes.get(r.layer)!);
-    const found = candidates(classes, canonicalClass(l.className));
+    const found = entriesFor(l);
     let def = found[0]!;
     if (def.arity === 'none') {
       params = inputLayer(l, fields);
@@ -161,7 +169,9 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
       };
       // The first entry whose mapping takes the config (entries sharing a class decline others' configs).
       let taken = false;
+      const saved = savedSpecKeys(l.config);
       for (const d of found) {
+        if (saved && found.length > 1 && saved.type !== d.type) continue;
         def = d;
         const r = d.fromKeras ? d.fromKeras(l.config, { ...ctx, generic: (config: KerasConfig) => genericFromKeras(d, config, ctx) }) : genericFromKeras(d, l.config, ctx);
         if (r === null) continue;

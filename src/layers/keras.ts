@@ -203,12 +203,41 @@ function simplify(value: unknown, p: Param): unknown {
   return typeof v === 'number' ? v : value;
 }
 
+/**
+ * The spec keys a strata custom layer saved in its config: `strata`, the keys
+ * (with `type`) as hex-encoded JSON, which TensorFlow.js's renaming of config
+ * keys leaves alone.
+ */
+export function savedSpecKeys(config: KerasConfig): { type: string; params: Record<string, unknown> } | undefined {
+  const hex = config.strata;
+  if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})+$/i.test(hex)) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(hex, 'hex').toString('utf8')) as unknown;
+    if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+    const { type, ...params } = value;
+    return { type, params };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The generic Keras config → spec keys mapping, driven by the entry's own parameter list. */
 export function genericFromKeras(def: LayerDef, config: KerasConfig, ctx: FromKerasContext): FromKerasResult {
   const params: Record<string, unknown> = {};
   const lossy: LossyField[] = [];
   const used = new Set<string>();
-  for (const [key, p] of Object.entries(def.params)) {
+  const saved = savedSpecKeys(config);
+  if (saved && saved.type === def.type) {
+    // A strata custom layer: its spec keys as saved, defaults left out. Saved keys that are not
+    // spec keys are the builder's own (such as which kind of pooling), not settings of the model.
+    for (const [key, value] of Object.entries(saved.params)) {
+      const p = def.params[key];
+      if (p && (p.default === undefined || !deepEqual(value, p.default))) params[key] = value;
+    }
+    used.add('strata');
+    for (const key of Object.keys(def.params)) if (key in config) used.add(key);
+  }
+  for (const [key, p] of Object.entries(saved?.type === def.type ? {} : def.params)) {
     const ck = key in config ? key : camel(key) in config ? camel(key) : undefined;
     if (ck === undefined) continue;
     used.add(ck);

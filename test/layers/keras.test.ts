@@ -102,3 +102,22 @@ test('entries saved under another class name (kerasClasses), and entries sharing
   const t = readTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'strata>Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3] } }] } }, 'p.json');
   assert.equal((kerasToSpec(t, 'p.json').spec.model as { layers: { type: string }[] }).layers[1]!.type, dense.type);
 });
+
+test("a strata custom layer's saved spec keys (config.strata, hex-encoded JSON) are read back as they are", () => {
+  const hex = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8').toString('hex');
+  const dense = layerRegistry.get('dense')!;
+  const c = ctx([[3]]);
+  const r = genericFromKeras(dense, { name: 'd', trainable: true, strata: hex({ type: 'dense', units: 3, activation: 'linear', use_bias: false, extra: 1 }) }, c);
+  assert.deepEqual(r.params, { units: 3, use_bias: false });
+  assert.deepEqual(r.lossy, [], 'saved keys that are not spec keys belong to the builder');
+  // Saved keys of another type are not this entry's: the config is read the usual way.
+  assert.deepEqual(genericFromKeras(dense, { units: 2, strata: hex({ type: 'other' }) }, c).lossy.map((l) => l.field), ['strata']);
+});
+
+test('a custom class the registry does not name is found by the type its saved spec keys carry', () => {
+  const hex = Buffer.from(JSON.stringify({ type: 'dense', units: 5 }), 'utf8').toString('hex');
+  const t = readTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'strata>SomethingElse', config: { name: 'x', strata: hex, batch_input_shape: [null, 3] } }] } }, 's.json');
+  const { spec, lossy } = kerasToSpec(t, 's.json');
+  assert.deepEqual((spec.model as { layers: unknown[] }).layers[1], { type: 'dense', name: 'x', units: 5 });
+  assert.deepEqual(lossy, []);
+});
