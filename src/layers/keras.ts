@@ -77,7 +77,10 @@ export function initializerFromKeras(v: unknown): { value: unknown } | { why: st
   const config = isRecord(v) && isRecord(v.config) ? v.config : {};
   const name = snake(cls).replace(/_initializer$/, '').replace(/^(zero|one)$/, '$1s');
   if (name === 'variance_scaling') {
-    const { scale = 1, mode = 'fan_in', distribution = 'truncated_normal' } = config as { scale?: number; mode?: string; distribution?: string };
+    // Missing or null settings take the defaults (old TensorFlow.js versions wrote nulls).
+    const scale = (config.scale as number | null | undefined) ?? 1;
+    const mode = snake(String((config.mode as string | null | undefined) ?? 'fan_in'));
+    const distribution = snake(String((config.distribution as string | null | undefined) ?? 'truncated_normal'));
     const hit = VARIANCE_SCALING.find(([s, m, d]) => s === scale && m === mode && d.includes(distribution));
     if (hit) return { value: hit[3] };
     return { why: `VarianceScaling(scale=${scale}, mode=${mode}, distribution=${distribution}) is none of strata's initializers` };

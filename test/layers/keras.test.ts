@@ -14,6 +14,8 @@ const vs = (scale: number, mode: string, distribution: string) => ({ class_name:
 test('initializers: Keras objects, Keras 3 names and TensorFlow.js VarianceScaling to spec forms', () => {
   assert.deepEqual(initializerFromKeras(vs(1, 'fan_avg', 'uniform')), { value: 'glorot_uniform' });
   assert.deepEqual(initializerFromKeras(vs(2, 'fan_in', 'truncated_normal')), { value: 'he_normal' });
+  assert.deepEqual(initializerFromKeras({ class_name: 'VarianceScaling', config: { scale: 1, mode: null, distribution: null } }), { value: 'lecun_normal' }, 'nulls are the defaults');
+  assert.deepEqual(initializerFromKeras({ class_name: 'VarianceScaling', config: { scale: 2, mode: 'fanIn', distribution: 'uniform' } }), { value: 'he_uniform' }, 'camelCase modes');
   assert.deepEqual(initializerFromKeras({ class_name: 'OrthogonalInitializer', config: { gain: 1, seed: null } }), { value: 'orthogonal' });
   assert.deepEqual(initializerFromKeras({ class_name: 'RandomNormal', config: { mean: 0, stddev: 0.02, seed: null } }), { value: { type: 'random_normal', stddev: 0.02 } });
   assert.deepEqual(initializerFromKeras({ class_name: 'Constant', config: { value: 0.5 } }), { value: { type: 'constant', value: 0.5 } });
