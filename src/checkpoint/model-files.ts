@@ -4,6 +4,7 @@
  * checkpoint is a model any TensorFlow.js program can load.
  */
 import type { Engine } from '../backend/select.js';
+import { registerStrataLayers } from '../layers/custom/register.js';
 import type { LayersModel } from '../model/build.js';
 
 export const MODEL_JSON = 'model.json';
@@ -55,8 +56,9 @@ export async function modelToFiles(engine: Engine, model: LayersModel): Promise<
   return files!;
 }
 
-/** Load a model from layers-model files (strata's custom layers must be registered). */
+/** Load a model from layers-model files (strata's custom layers are registered first). */
 export async function modelFromFiles(engine: Engine, files: ModelFiles): Promise<LayersModel> {
+  registerStrataLayers(engine);
   const json = JSON.parse(files.modelJson) as ModelJson;
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const buffer = files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength) as ArrayBuffer;

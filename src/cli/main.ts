@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { datasetsCommand } from './commands/datasets.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
+import { convertCommand } from './commands/convert.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   evaluateCommand(program);
   generateCommand(program);
   datasetsCommand(program);
+  convertCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,5 +1,6 @@
 /** Pooling: max and average over windows (1d, 2d), and global pooling. */
 import { buildCustom } from './custom/build.js';
+import { deepEqual } from './keras.js';
 import { choice, sizes } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerDef, LayerParams } from './registry.js';
@@ -36,6 +37,12 @@ function windowPool(kind: 'max' | 'avg', dims: 1 | 2): LayerDef {
       const args = { name: c.name, poolSize: p.pool_size, strides: p.strides ?? p.pool_size, padding: p.padding };
       const fn = c.tf.layers[`${TF_KIND[kind]}Pooling${dims}d` as 'maxPooling2d'];
       return fn(args as Parameters<typeof fn>[0]);
+    },
+    // Keras writes strides out even when they are the pool size, strata's default for them.
+    fromKeras: (config, ctx) => {
+      const r = ctx.generic(config);
+      if (deepEqual(r.params.strides, r.params.pool_size ?? 2)) delete r.params.strides;
+      return r;
     },
     example: { inputs: [dims === 1 ? [8, 3] : [6, 6, 3]], params: { pool_size: 2 }, kerasParams: 0 },
   });

@@ -7,6 +7,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { FromKerasContext, FromKerasResult, KerasConfig } from './keras.js';
 import type { Param } from './params.js';
 import type { Shape } from './shape.js';
 
@@ -68,6 +69,17 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   example: LayerExample;
   /** A key whose value is a nested layer spec (a list of them when `list`), and the types allowed there. */
   nested?: { key: string; types: readonly string[]; list?: boolean };
+  /**
+   * Keras config → this layer's spec keys, for types the generic mapping in
+   * keras.ts (spec keys read from the config by name) does not fit. Optional.
+   */
+  fromKeras?(config: KerasConfig, ctx: FromKerasContext): FromKerasResult | null;
+  /**
+   * Other class names this layer is saved under, such as a custom class
+   * registered as `strata>Name`. When several entries share a class, each
+   * one's `fromKeras` returns null for configs that are not its own.
+   */
+  kerasClasses?: readonly string[];
 }
 
 /** Type-checks a definition against its own parameter type, then stores it untyped. */

@@ -1,4 +1,4 @@
-/** `strata summary <spec>`: every layer with its output shape and parameter count. */
+/** `strata summary <spec|model.json|checkpoint>`: every layer with its output shape and parameter count. */
 import type { Command } from 'commander';
 import { printJson, withBackend, withJson, withOverrides } from '../options.js';
 import type { CommonOptions } from '../options.js';
@@ -22,8 +22,8 @@ export interface Summary {
 
 /** Build the spec's model and describe it. */
 export async function summarize(file: string, opts: CommonOptions): Promise<Summary> {
-  const { readSpecFile } = await import('../../spec/read.js');
-  const spec = readSpecFile(file, { overrides: opts.set });
+  const { readAnySpec } = await import('../../convert/convert.js');
+  const { spec } = readAnySpec(file, opts.set);
   const { loadEngine } = await import('../../backend/select.js');
   const engine = await loadEngine(opts.backend);
   const { buildModel } = await import('../../model/build.js');
@@ -71,7 +71,7 @@ export function summaryCommand(program: Command): void {
   const cmd = program
     .command('summary')
     .description('build a spec and list its layers: name, type, output shape, parameters')
-    .argument('<spec>', 'a YAML or JSON spec file');
+    .argument('<spec>', 'a YAML or JSON spec file, a Keras or TensorFlow.js model JSON, or a checkpoint directory');
   withBackend(withOverrides(withJson(cmd))).action(async (file: string, opts: CommonOptions) => {
     const s = await summarize(file, opts);
     if (opts.json) printJson(s);

@@ -1,0 +1,104 @@
+/**
+ * Keras 2, Keras 3 and TensorFlow.js model JSON written for these tests
+ * (test/fixtures/keras/) convert to specs whose parameter counts equal
+ * TensorFlow.js countParams() of the same topology (the Keras 2 twin, read
+ * by modelFromJSON), and to the hand-computed Keras counts; given the twin's
+ * weights, the converted model computes the same outputs.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { loadEngine } from '../../src/backend/select.js';
+import type { Engine } from '../../src/backend/select.js';
+import { kerasToSpec } from '../../src/convert/from-keras.js';
+import { readTopology } from '../../src/convert/keras-topology.js';
+import { buildModel } from '../../src/model/build.js';
+import { parseSpec } from '../../src/spec/read.js';
+import { FIXTURES } from '../helpers/paths.js';
+
+const DIR = join(FIXTURES, 'keras');
+const read = (name: string) => JSON.parse(readFileSync(join(DIR, name), 'utf8')) as unknown;
+
+/** Parameter counts by the Keras formulas, worked out by hand (see test/fixtures/keras/README.md). */
+const KERAS_PARAMS: Record<string, number> = {
+  'sequential-mlp': 20 * 64 + 64 + (64 * 10 + 10),
+  'functional-merge': 16 * 16 + 16 + (8 * 8 + 8) + (24 + 1),
+  rnn: 50 * 8 + 4 * (16 * (8 + 16) + 16) + 2 * 3 * (6 * (16 + 6) + 6) + (12 * 3 + 3),
+  conv: 3 * 3 * 3 * 8 + 8 + 4 * 8 + (3 * 3 * 8 * 16 + 16) + (16 * 4 + 4),
+};
+
+/** Every file that holds each topology: Keras 3, its Keras 2 twin, and older forms of it. */
+const FORMS: Record<string, string[]> = {
+  'sequential-mlp': ['keras3-sequential-mlp.json', 'keras2-sequential-mlp.json', 'keras2-sequential-list.json'],
+  'functional-merge': ['keras3-functional-merge.json', 'keras2-functional-merge.json'],
+  rnn: ['keras3-rnn.json', 'keras2-rnn.json'],
+  conv: ['keras3-conv.json', 'keras2-conv.json', 'tfjs-conv.model.json', 'keras2-nested-sequential.json'],
+};
+
+describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
+  });
+
+  for (const [topology, files] of Object.entries(FORMS)) {
+    test(`${topology}: ${files.join(', ')}`, async () => {
+      const twin = await engine.tfl.models.modelFromJSON(read(`keras2-${topology}.json`) as Parameters<Engine['tfl']['models']['modelFromJSON']>[0]);
+      const expected = twin.countParams();
+      assert.equal(expected, KERAS_PARAMS[topology], 'TensorFlow.js agrees with the Keras formula');
+      const { tf } = engine;
+      const xs = twin.inputs.map((t) => tf.floor(tf.randomUniform([2, ...t.shape.slice(1).map((d) => d ?? 4)] as number[], 0, 5, 'float32', 5)));
+      const reference = twin.predict(xs.length === 1 ? xs[0]! : xs) as Tensor;
+      const specs: unknown[] = [];
+      for (const file of files) {
+        const { spec, lossy } = kerasToSpec(readTopology(read(file), file), file);
+        assert.deepEqual(lossy, [], `${file}: nothing lost`);
+        const { model } = buildModel(parseSpec(file, JSON.stringify(spec)), engine);
+        assert.equal(model.countParams(), expected, `${file}: parameters`);
+        // With the twin's weights, the converted model computes what TensorFlow.js's own reading does.
+        model.setWeights(twin.getWeights());
+        const y = model.predict(xs.length === 1 ? xs[0]! : xs) as Tensor;
+        const diff = tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]!;
+        assert.ok(diff < 1e-5, `${file}: max abs difference ${diff}`);
+        tf.dispose(y);
+        model.dispose();
+        specs.push(spec);
+      }
+      tf.dispose([...xs, reference]);
+      twin.dispose();
+      // Keras 3 and Keras 2 forms of one topology give the same spec.
+      assert.deepEqual(specs[1], specs[0]);
+    });
+  }
+
+  test('a nested model is inlined: its layers take its place', () => {
+    const { spec } = kerasToSpec(readTopology(read('keras2-nested-sequential.json'), 'n'), 'n');
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers.map((l) => l.name), ['image', 'conv1', 'bn1', 'pool1', 'conv2', 'gap', 'classes']);
+    assert.ok(layers.every((l) => l.inputs === undefined), 'a plain chain');
+  });
+
+  test('names, several inputs and merges are kept', () => {
+    const { spec } = kerasToSpec(readTopology(read('keras3-functional-merge.json'), 'f'), 'f');
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers.map((l) => [l.type, l.name]), [
+      ['input', 'a'], ['input', 'b'], ['dense', 'd1'], ['add', 'residual'], ['dense', 'd2'], ['concatenate', 'join'], ['dense', 'score'],
+    ]);
+    assert.deepEqual(layers[3]!.inputs, ['a', 'd1']);
+    assert.deepEqual(layers[4]!.inputs, ['b']);
+    assert.deepEqual(layers[5]!.inputs, ['residual', 'd2']);
+    assert.equal(spec.name, 'two_towers');
+  });
+
+  test('Keras 3 details: dtype policies, batch_shape, initializer objects, regularizers, int inputs', () => {
+    const { spec } = kerasToSpec(readTopology(read('keras3-rnn.json'), 'r'), 'r');
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers[0], { type: 'input', name: 'tokens', shape: [12], dtype: 'int32' });
+    assert.deepEqual(layers[3], { type: 'bidirectional', name: 'bigru', layer: { type: 'gru', units: 6 } });
+    const mlp = kerasToSpec(readTopology(read('keras3-sequential-mlp.json'), 'm'), 'm').spec;
+    const hidden = (mlp.model as { layers: Record<string, unknown>[] }).layers[1]!;
+    assert.deepEqual(hidden, { type: 'dense', name: 'hidden', units: 64, activation: 'relu', kernel_regularizer: { l2: 0.0001 } });
+  });
+});
