@@ -2,6 +2,8 @@
  * Phase one of validation: the JSON Schema, run by ajv, with every error
  * translated into one line that names the place and the fix.
  */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Diagnostic } from '../errors.js';
@@ -12,10 +14,26 @@ import type { SpecPath, SpecSource } from './source.js';
 
 let compiled: { schema: JsonSchema; validate: ValidateFunction } | undefined;
 
+/** The ajv options every validator is compiled with (at run time, or ahead of time by scripts/compile-validator.ts). */
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true } as const;
+
+/** Where the build puts the spec schema's validator compiled ahead of time, next to this module. */
+export const COMPILED_VALIDATOR = './spec-validator.cjs';
+
+/** The validator compiled at build time, when it was compiled from this very schema. */
+function precompiled(schema: JsonSchema): ValidateFunction | undefined {
+  try {
+    const mod = createRequire(import.meta.url)(COMPILED_VALIDATOR) as { default?: ValidateFunction; schemaHash?: string };
+    const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+    return mod.schemaHash === hash ? mod.default : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function validatorFor(schema: JsonSchema): ValidateFunction {
   if (compiled?.schema !== schema) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    compiled = { schema, validate: ajv.compile(schema) };
+    compiled = { schema, validate: precompiled(schema) ?? new Ajv2020({ ...AJV_OPTIONS }).compile(schema) };
   }
   return compiled.validate;
 }

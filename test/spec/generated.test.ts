@@ -27,3 +27,12 @@ test('the schema declares draft 2020-12 and lists every layer type', async () =>
   const { layerRegistry } = await import('../../src/layers/catalog.js');
   assert.deepEqual(schema.$defs.layer.properties.type.enum, layerRegistry.types());
 });
+
+test('the build compiled the spec validator ahead of time, from the current schema', async () => {
+  const { createHash } = await import('node:crypto');
+  const { createRequire } = await import('node:module');
+  const { specSchema } = await import('../../src/spec/read.js');
+  const mod = createRequire(import.meta.url)('../../src/spec/spec-validator.cjs') as { schemaHash: string; default: unknown };
+  assert.equal(mod.schemaHash, createHash('sha256').update(JSON.stringify(specSchema())).digest('hex'));
+  assert.equal(typeof mod.default, 'function');
+});
