@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 
 import { installChainedOps } from './chained-ops.js';
 import { BACKENDS } from './names.js';
+import { registerWasmKernels } from './wasm-kernels/register.js';
 import type { BackendName } from './names.js';
 
 export { BACKENDS };
@@ -34,6 +35,8 @@ async function tryBackend(tf: TfCore, name: BackendName): Promise<boolean> {
     else await import('@tensorflow/tfjs-backend-cpu');
     if (!tf.findBackendFactory(name)) throw new Error(`the package loaded but did not register the '${name}' backend`);
     if (!(await tf.setBackend(name))) throw new Error('it failed to initialize');
+    // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
+    if (name === 'wasm') registerWasmKernels(tf);
     return true;
   } catch (e) {
     const message = (e as Error).message.split('\n')[0] ?? '';

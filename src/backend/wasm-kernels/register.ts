@@ -1,0 +1,120 @@
+/**
+ * Kernels strata adds to TensorFlow.js's wasm backend (4.22): the gradients it
+ * lacks (conv2d filter, depthwise conv2d filter and input, unsorted segment
+ * sum for gather/embedding), and a faster transposed BatchMatMul (the wasm
+ * one is about 14x slower with transposeA or transposeB than without, and
+ * every dense layer's gradient uses it).
+ */
+import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TfCore } from '../select.js';
+import { conv2dBackpropFilter, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
+import type { ConvGeometry } from './conv-grads.js';
+import { unsortedSegmentSum } from './segment-sum.js';
+
+/** What these kernels use of the wasm backend (BackendWasm). */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object): boolean;
+}
+
+type Shape4 = [number, number, number, number];
+type Pair = [number, number] | number;
+type Pad = 'valid' | 'same' | number;
+
+interface ConvAttrs {
+  strides: Pair;
+  pad: Pad;
+  dilations?: Pair;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NHWC' | 'NCHW';
+  filterShape?: Shape4;
+  inputShape?: Shape4;
+}
+
+/** The kernel names strata registers for wasm. */
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
+
+function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
+}
+
+/**
+ * Run `fill` on views of the inputs and of a fresh output. The output is
+ * allocated first: allocating can grow the wasm heap, which detaches older views.
+ */
+function compute(backend: WasmBackend, shape: number[], dtype: DataType, inputs: TensorInfo[], fill: (out: Float32Array | Int32Array, ...ins: ArrayLike<number>[]) => void): TensorInfo {
+  const out = backend.makeOutput(shape, dtype);
+  const outView = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  fill(outView, ...inputs.map((t) => backend.typedArrayFromHeap(t)));
+  return out;
+}
+
+/** Register strata's kernels on the wasm backend (idempotent). Call after the backend is registered. */
+export function registerWasmKernels(tf: TfCore): void {
+  const { backend_util } = tf;
+  const geometry = (xShape: Shape4, filterShape: Shape4, attrs: ConvAttrs, depthwise: boolean): ConvGeometry =>
+    backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+
+  const register = (kernelName: string, kernelFunc: KernelFunc) => {
+    if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  };
+
+  register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    nhwcOnly(a, 'Conv2DBackpropFilter');
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const g = geometry(x.shape as Shape4, a.filterShape!, a, false);
+    return compute(backend as WasmBackend, a.filterShape!, 'float32', [x, dy], (out, xv, dyv) => conv2dBackpropFilter(g, xv!, dyv!, out as Float32Array));
+  });
+
+  register('DepthwiseConv2dNativeBackpropFilter', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const g = geometry(x.shape as Shape4, a.filterShape!, a, true);
+    return compute(backend as WasmBackend, a.filterShape!, 'float32', [x, dy], (out, xv, dyv) => depthwiseBackpropFilter(g, xv!, dyv!, out as Float32Array));
+  });
+
+  register('DepthwiseConv2dNativeBackpropInput', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const g = geometry(a.inputShape!, filter.shape as Shape4, a, true);
+    return compute(backend as WasmBackend, a.inputShape!, 'float32', [dy, filter], (out, dyv, fv) => depthwiseBackpropInput(g, dyv!, fv!, out as Float32Array));
+  });
+
+  register('UnsortedSegmentSum', ({ inputs, backend, attrs }) => {
+    const { numSegments } = attrs as unknown as { numSegments: number };
+    const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+    const rest = x.shape.slice(segmentIds.shape.length);
+    const inner = rest.reduce((p, d) => p * d, 1);
+    const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
+    return compute(backend as WasmBackend, [numSegments, ...rest], dtype, [x, segmentIds], (out, xv, ids) => unsortedSegmentSum(xv!, ids!, inner, numSegments, out));
+  });
+
+  // Transposed products: transpose explicitly, then the plain (fast) product.
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (matMul !== undefined && transpose !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
+    const plain = matMul.kernelFunc;
+    const flip = (t: TensorInfo, backend: object): TensorInfo => {
+      const perm = t.shape.map((_, i) => i);
+      const r = perm.length;
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+      return transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
+    };
+    const fast: KernelFunc = ({ inputs, backend, attrs }) => {
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      if (!transposeA && !transposeB) return plain({ inputs, backend, attrs });
+      const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+      const ta = transposeA ? flip(a, backend) : a;
+      const tb = transposeB ? flip(b, backend) : b;
+      const out = plain({ inputs: { a: ta, b: tb }, backend, attrs: { ...(attrs as NamedAttrMap), transposeA: false, transposeB: false } });
+      if (ta !== a) (backend as WasmBackend).disposeData(ta.dataId);
+      if (tb !== b) (backend as WasmBackend).disposeData(tb.dataId);
+      return out;
+    };
+    (fast as { strata?: boolean }).strata = true;
+    register('BatchMatMul', fast);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * strata's wasm kernels against the cpu backend's: the same kernel on the same
+ * random inputs, max relative difference below 1e-4, over several shapes,
+ * strides and paddings.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadEngine } from '../../src/backend/select.js';
+import type { TfCore } from '../../src/backend/select.js';
+
+let tf: TfCore;
+before(async () => {
+  tf = (await loadEngine('wasm')).tf;
+});
+
+/** A small deterministic generator (mulberry32) so failures reproduce. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function values(n: number, seed: number): Float32Array {
+  const r = random(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+}
+
+interface Input {
+  shape: number[];
+  data: Float32Array | Int32Array;
+  dtype?: 'float32' | 'int32';
+}
+
+/** Run one kernel on a backend and read its output. */
+async function run(backend: string, kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Promise<{ shape: number[]; data: Float32Array }> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype ?? 'float32')]));
+    const out = tf.engine().runKernel(kernel, ins, attrs as never) as import('@tensorflow/tfjs-core').Tensor;
+    return { shape: out.shape, data: Float32Array.from(out.dataSync()) };
+  });
+}
+
+/** Max |a-b| / max(1, |b|) over all elements (relative where values are large, absolute near zero). */
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+async function agree(kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Promise<void> {
+  const cpu = await run('cpu', kernel, inputs, attrs);
+  const wasm = await run('wasm', kernel, inputs, attrs);
+  assert.deepEqual(wasm.shape, cpu.shape);
+  const d = maxRelDiff(wasm.data, cpu.data);
+  assert.ok(d < 1e-4, `${kernel} ${JSON.stringify(attrs)}: max relative difference ${d}`);
+}
+
+const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+
+/** [batch, height, width, inChannels, kernel, outChannels or channel multiplier] */
+const SHAPES: [number, number, number, number, number, number][] = [
+  [2, 7, 7, 1, 3, 4],
+  [3, 9, 8, 3, 3, 5],
+  [1, 6, 6, 4, 2, 2],
+  [2, 5, 5, 2, 1, 3],
+];
+const CASES = SHAPES.flatMap((shape) => [1, 2].flatMap((stride) => (['same', 'valid'] as const).map((pad) => ({ shape, stride, pad }))));
+
+/** The output shape of a forward convolution, to size dy. */
+function outShape(tfc: TfCore, x: number[], f: number[], stride: number, pad: 'same' | 'valid', depthwise: boolean): number[] {
+  return tfc.backend_util.computeConv2DInfo(x as never, f as never, stride, 1, pad, undefined, depthwise).outShape;
+}
+
+test('Conv2DBackpropFilter matches the cpu backend', async () => {
+  let seed = 1;
+  for (const { shape: [b, h, w, c, k, o], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, o];
+    const dy = outShape(tf, x, f, stride, pad, false);
+    await agree('Conv2DBackpropFilter', { x: { shape: x, data: values(size(x), seed++) }, dy: { shape: dy, data: values(size(dy), seed++) } }, { strides: stride, pad, dataFormat: 'NHWC', dilations: 1, filterShape: f });
+  }
+});
+
+test('Conv2DBackpropFilter at MNIST size (relu-sparse input) matches the cpu backend', async () => {
+  const x = [8, 13, 13, 8];
+  const f = [3, 3, 8, 16];
+  const xs = values(size(x), 99).map((v) => Math.max(0, v));
+  const dy = outShape(tf, x, f, 1, 'valid', false);
+  await agree('Conv2DBackpropFilter', { x: { shape: x, data: xs }, dy: { shape: dy, data: values(size(dy), 100) } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, filterShape: f });
+});
+
+test('DepthwiseConv2dNativeBackpropFilter matches the cpu backend', async () => {
+  let seed = 200;
+  for (const { shape: [b, h, w, c, k, m], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, m];
+    const dy = outShape(tf, x, f, stride, pad, true);
+    await agree('DepthwiseConv2dNativeBackpropFilter', { x: { shape: x, data: values(size(x), seed++) }, dy: { shape: dy, data: values(size(dy), seed++) } }, { strides: stride, pad, dilations: 1, filterShape: f });
+  }
+});
+
+test('DepthwiseConv2dNativeBackpropInput matches the cpu backend', async () => {
+  let seed = 400;
+  for (const { shape: [b, h, w, c, k, m], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, m];
+    const dy = outShape(tf, x, f, stride, pad, true);
+    await agree('DepthwiseConv2dNativeBackpropInput', { dy: { shape: dy, data: values(size(dy), seed++) }, filter: { shape: f, data: values(size(f), seed++) } }, { strides: stride, pad, dilations: 1, inputShape: x });
+  }
+});
+
+test('UnsortedSegmentSum matches the cpu backend (embedding gradients)', async () => {
+  for (const [rows, inner, segments, seed] of [[10, 4, 3, 1], [50, 8, 20, 2], [7, 1, 7, 3]] as const) {
+    const r = random(seed);
+    const ids = Int32Array.from({ length: rows }, () => Math.floor(r() * segments));
+    await agree('UnsortedSegmentSum', { x: { shape: [rows, inner], data: values(rows * inner, seed + 10) }, segmentIds: { shape: [rows], data: ids, dtype: 'int32' } }, { numSegments: segments });
+  }
+});
+
+test('BatchMatMul with transposed operands matches the cpu backend', async () => {
+  let seed = 600;
+  for (const [batch, m, k, n] of [[1, 5, 7, 3], [2, 16, 9, 11], [1, 64, 33, 20]] as const) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = transposeA ? [batch, k, m] : [batch, m, k];
+        const b = transposeB ? [batch, n, k] : [batch, k, n];
+        await agree('BatchMatMul', { a: { shape: a, data: values(size(a), seed++) }, b: { shape: b, data: values(size(b), seed++) } }, { transposeA, transposeB });
+      }
+    }
+  }
+});
+
+test('the replaced kernels leave no tensors behind', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const x = tf.randomNormal([2, 6, 6, 3]);
+  const f = tf.randomNormal([3, 3, 3, 4]);
+  const g = tf.grads((a, b) => tf.sum(tf.conv2d(a as import('@tensorflow/tfjs-core').Tensor4D, b as import('@tensorflow/tfjs-core').Tensor4D, 1, 'same')))([x, f]);
+  const p = tf.ones([4, 3]);
+  const q = tf.ones([5, 4]);
+  const m = tf.matMul(p, q, true, true);
+  tf.dispose([x, f, ...g, p, q, m]);
+  assert.equal(tf.memory().numTensors, before);
+});
