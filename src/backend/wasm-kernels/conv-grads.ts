@@ -1,7 +1,7 @@
 /**
- * Gradients of conv2d and depthwise conv2d as direct loops over flat NHWC
- * arrays: the wasm backend of TensorFlow.js 4.22 has no kernel for
- * Conv2DBackpropFilter or either depthwise gradient. Each loop walks the
+ * Gradients of depthwise conv2d as direct loops over flat NHWC arrays: the
+ * wasm backend of TensorFlow.js 4.22 has no kernel for either. (The plain
+ * conv2d filter gradient is a forward convolution instead: see register.ts.) Each loop walks the
  * output pixels once and scatters into the gradient, so the innermost loop
  * runs over contiguous channels.
  */
@@ -50,23 +50,6 @@ function forEachTap(g: ConvGeometry, visit: (xOff: number, dyOff: number, tap: n
       }
     }
   }
-}
-
-/** dW[wR, wC, d1, d2] = sum over pixels of x[b, xR, xC, d1] * dy[b, yR, yC, d2]; dW has shape [kH, kW, inC, outC]. */
-export function conv2dBackpropFilter(g: ConvGeometry, x: ArrayLike<number>, dy: ArrayLike<number>, dw: Float32Array): void {
-  const inC = g.inChannels;
-  const outC = g.outChannels;
-  const acc = new Float64Array(dw.length);
-  forEachTap(g, (xOff, dyOff, tap) => {
-    const base = tap * inC * outC;
-    for (let d1 = 0; d1 < inC; d1++) {
-      const xv = x[xOff + d1]!;
-      if (xv === 0) continue;
-      const o = base + d1 * outC;
-      for (let d2 = 0; d2 < outC; d2++) acc[o + d2]! += xv * dy[dyOff + d2]!;
-    }
-  });
-  dw.set(acc);
 }
 
 /** The depthwise filter gradient; dW has shape [kH, kW, inC, channelMultiplier]. */
