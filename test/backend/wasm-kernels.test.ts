@@ -96,6 +96,16 @@ test('Conv2DBackpropFilter at MNIST size (relu-sparse input) matches the cpu bac
   await agree('Conv2DBackpropFilter', { x: { shape: x, data: xs }, dy: { shape: dy, data: values(size(dy), 100) } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, filterShape: f });
 });
 
+test('Conv2DBackpropInput matches the cpu backend', async () => {
+  let seed = 300;
+  for (const { shape: [b, h, w, c, k, o], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, o];
+    const dy = outShape(tf, x, f, stride, pad, false);
+    await agree('Conv2DBackpropInput', { dy: { shape: dy, data: values(size(dy), seed++) }, filter: { shape: f, data: values(size(f), seed++) } }, { strides: stride, pad, dataFormat: 'NHWC', dilations: 1, inputShape: x });
+  }
+});
+
 test('DepthwiseConv2dNativeBackpropFilter matches the cpu backend', async () => {
   let seed = 200;
   for (const { shape: [b, h, w, c, k, m], stride, pad } of CASES) {

@@ -33,7 +33,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -101,6 +101,31 @@ export function registerWasmKernels(tf: TfCore): void {
     }
     const out = run(transposeK, { x: cropped }, { perm: [1, 2, 0, 3] });
     wasm.disposeData(cropped.dataId);
+    return out;
+  });
+
+  // Conv2DBackpropInput at stride 1 as one forward convolution of dy with the filter
+  // flipped in space and with its channels swapped (wasm's own kernel took a third of
+  // the cnn benchmark's time); other strides keep wasm's kernel.
+  const ownBackpropInput = kernel('Conv2DBackpropInput');
+  const reverseK = kernel('Reverse');
+  register('Conv2DBackpropInput', (args) => {
+    const { inputs, backend, attrs } = args;
+    const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 };
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const g = geometry(a.inputShape, filter.shape as Shape4, { ...a, dilations: 1 }, false);
+    if (g.strideHeight !== 1 || g.strideWidth !== 1 || (a.dataFormat !== undefined && a.dataFormat !== 'NHWC')) return ownBackpropInput(args);
+    const wasm = backend as WasmBackend;
+    const run = (k: KernelFunc, ins: Record<string, TensorInfo>, at: NamedAttrMap) => k({ inputs: ins, backend, attrs: at }) as TensorInfo;
+    const flipped = run(reverseK, { x: filter }, { dims: [0, 1] });
+    const swapped = run(transposeK, { x: flipped }, { perm: [0, 1, 3, 2] });
+    wasm.disposeData(flipped.dataId);
+    const { top, left, bottom, right } = g.padInfo as { top: number; left: number; bottom: number; right: number };
+    const kh = g.filterHeight - 1;
+    const kw = g.filterWidth - 1;
+    const pad = [[0, 0], [kh - top, kh - bottom], [kw - left, kw - right], [0, 0]];
+    const out = run(conv2d, { x: dy, filter: swapped }, { strides: 1, pad, dilations: 1, dataFormat: 'NHWC' } as unknown as NamedAttrMap);
+    wasm.disposeData(swapped.dataId);
     return out;
   });
 
