@@ -1,97 +1,141 @@
 /**
- * Training throughput of the BENCH.md reference models through strata's own
- * training path (spec -> buildModel -> train()), on synthetic in-memory data.
- * Each model trains two epochs; the first is the warm-up, the second is timed.
- *
- *   npm run bench -- [--backend wasm|cpu|tensorflow] [--json] [--only mlp,cnn]
+ * Training throughput of the reference models of BENCH.md (one spec each in
+ * bench/specs/), through strata's own path: parseSpec -> buildModel ->
+ * train() with a synthetic in-memory dataset. Batch 64, Adam 1e-3, one
+ * warm-up pass, then timed passes; the figure is training samples per second.
+ * Run: npm run bench [-- --json] [-- --backend wasm|cpu] [-- --models mlp,cnn] [-- --passes N]
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadEngine } from '../src/backend/select.js';
+import type { Engine } from '../src/backend/select.js';
 import type { Dataset, Split } from '../src/data/types.js';
 import { layerRegistry } from '../src/layers/catalog.js';
 import { buildModel } from '../src/model/build.js';
 import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
-import { BENCH_MODELS, benchSpec } from './models.js';
-import type { BenchModel } from './models.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const SPECS = fileURLToPath(new URL('../../bench/specs/', import.meta.url));
+
+/** One reference model: its input, its classes, and how many samples make a pass. */
+interface Reference {
+  name: string;
+  inputShape: number[];
+  /** Token ids below this bound (int32 input), or undefined for normal floats. */
+  vocabulary?: number;
+  classes: number;
+  samples: number;
+  /** Layer types the spec needs; the model is skipped when the registry lacks one. */
+  needs?: string[];
 }
 
-/** Random inputs and labels; the same every run. */
-function synthetic(m: BenchModel): Dataset {
-  const per = m.inputShape.reduce((a, b) => a * b, 1);
-  let s = 12345;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
+const REFERENCES: Reference[] = [
+  { name: 'mlp', inputShape: [28, 28, 1], classes: 10, samples: 8192 },
+  { name: 'cnn', inputShape: [28, 28, 1], classes: 10, samples: 4096 },
+  { name: 'lstm', inputShape: [32, 16], classes: 10, samples: 2048 },
+  { name: 'gru_text', inputShape: [64], vocabulary: 64, classes: 64, samples: 1024 },
+  { name: 'transformer', inputShape: [64], vocabulary: 1000, classes: 2, samples: 1024, needs: ['transformer_encoder', 'positional_embedding'] },
+];
+
+/** A generator of reproducible numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const x = m.vocabulary !== undefined ? Int32Array.from({ length: m.samples * per }, () => Math.floor(next() * m.vocabulary!)) : Float32Array.from({ length: m.samples * per }, next);
-  const y = Int32Array.from({ length: m.samples }, () => Math.floor(next() * m.classes));
+}
+
+/** Synthetic data of the reference's input shape, held in memory: random inputs, random integer labels. */
+function syntheticDataset(ref: Reference): Dataset {
+  const r = random(7);
+  const width = ref.inputShape.reduce((p, d) => p * d, 1);
+  const x = ref.vocabulary !== undefined ? Int32Array.from({ length: ref.samples * width }, () => Math.floor(r() * ref.vocabulary!)) : Float32Array.from({ length: ref.samples * width }, () => r() * 2 - 1);
+  const y = Int32Array.from({ length: ref.samples }, () => Math.floor(r() * ref.classes));
   const split: Split = {
-    size: m.samples,
+    size: ref.samples,
     batch(indices) {
       const n = indices.length;
-      const bx = x instanceof Int32Array ? new Int32Array(n * per) : new Float32Array(n * per);
+      const bx = x instanceof Int32Array ? new Int32Array(n * width) : new Float32Array(n * width);
       const by = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const j = indices[i]!;
-        bx.set(x.subarray(j * per, (j + 1) * per), i * per);
+        bx.set(x.subarray(j * width, (j + 1) * width), i * width);
         by[i] = y[j]!;
       }
       return { x: bx, y: by, size: n };
     },
   };
   return {
-    name: `synthetic-${m.name}`, task: 'classification', inputShape: m.inputShape,
-    inputDtype: m.vocabulary !== undefined ? 'int32' : 'float32', targetShape: [], targetDtype: 'int32',
-    classes: Array.from({ length: m.classes }, (_, i) => `c${i}`), train: split, fingerprint: `bench-${m.name}`,
+    name: `synthetic-${ref.name}`,
+    task: 'classification',
+    inputShape: ref.inputShape,
+    inputDtype: ref.vocabulary !== undefined ? 'int32' : 'float32',
+    targetShape: [],
+    targetDtype: 'int32',
+    classes: Array.from({ length: ref.classes }, (_, i) => String(i)),
+    train: split,
+    fingerprint: `synthetic-${ref.name}`,
   };
+}
+
+/** Train one warm-up pass and `passes` timed passes; samples per second over the timed ones. */
+async function measure(engine: Engine, ref: Reference, passes: number): Promise<number> {
+  const file = join(SPECS, `${ref.name}.yaml`);
+  const spec = parseSpec(file, readFileSync(file, 'utf8'), { overrides: [`train.epochs=${passes + 1}`] });
+  const { model } = buildModel(spec, engine);
+  const config = trainConfig(spec.train, false);
+  const dataset = syntheticDataset(ref);
+  const result = await train(engine, model, dataset, config, spec.seed ?? 1, initialState(spec.seed ?? 1));
+  model.dispose();
+  const timed = result.history.slice(1);
+  const seconds = timed.reduce((s, log) => s + log.seconds, 0);
+  return (ref.samples * timed.length) / seconds;
 }
 
 async function main(): Promise<void> {
-  const engine = await loadEngine(arg('--backend'));
-  const only = arg('--only')?.split(',');
-  const json = process.argv.includes('--json');
-  const rates: Record<string, number> = {};
-  const skipped: Record<string, string> = {};
-  const tensorsBefore = engine.tf.memory().numTensors;
+  const args = process.argv.slice(2);
+  const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const json = args.includes('--json');
+  const passes = Number(option('--passes') ?? 2);
+  const only = option('--models')?.split(',');
+  const engine = await loadEngine(option('--backend'));
+  const { tf } = engine;
+  const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
+  say(`strata training throughput on the ${engine.backend} backend (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
+  const tensorsBefore = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
-  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  for (const m of BENCH_MODELS) {
-    if (only && !only.includes(m.name)) continue;
-    const missing = m.needs.filter((t) => layerRegistry.get(t) === undefined);
-    if (missing.length > 0) {
-      skipped[m.name] = `layer types not in the registry yet: ${missing.join(', ')}`;
+  const results: Record<string, number> = {};
+  const skipped: Record<string, string> = {};
+  for (const ref of REFERENCES) {
+    if (only && !only.includes(ref.name)) continue;
+    const missing = (ref.needs ?? []).filter((t) => layerRegistry.get(t) === undefined);
+    if (missing.length) {
+      skipped[ref.name] = `the layer registry has no ${missing.join(' or ')} layer yet`;
+      say(`${ref.name.padEnd(12)} skipped: ${skipped[ref.name]}`);
       continue;
     }
-    const spec = parseSpec(`${m.name}.yaml`, benchSpec(m));
-    const { model } = buildModel(spec, engine);
-    const result = await train(engine, model, synthetic(m), trainConfig(spec.train, false), 1, initialState(1));
-    rates[m.name] = Math.round(result.history[result.history.length - 1]!.samples_per_second * 10) / 10;
-    model.dispose();
-    if (!json) console.error(`${m.name}: ${rates[m.name]} samples/s`);
+    const rate = await measure(engine, ref, passes);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    results[ref.name] = Math.round(rate);
+    say(`${ref.name.padEnd(12)} ${String(Math.round(rate)).padStart(8)} samples/s`);
   }
-  clearInterval(timer);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const doc = {
-    backend: engine.backend, batch_size: 64, samples_per_second: rates, skipped,
-    tensors_before: tensorsBefore, tensors_after: engine.tf.memory().numTensors, peak_rss_mb: Math.round(peakRss / 2 ** 20),
+    backend: engine.backend,
+    batch_size: 64,
+    samples_per_second: results,
+    ...(Object.keys(skipped).length ? { skipped } : {}),
+    tensors_before: tensorsBefore,
+    tensors_after: tf.memory().numTensors,
+    peak_rss_mb: Math.round(peakRss / 2 ** 20),
   };
-  if (json) {
-    console.log(JSON.stringify(doc));
-    return;
-  }
-  console.log(`backend ${doc.backend}, batch 64`);
-  console.log('model        samples/s');
-  for (const [name, r] of Object.entries(rates)) console.log(`${name.padEnd(12)} ${r}`);
-  for (const [name, why] of Object.entries(skipped)) console.log(`${name.padEnd(12)} skipped: ${why}`);
-  console.log(`tensors ${doc.tensors_before} -> ${doc.tensors_after}, peak RSS ${doc.peak_rss_mb} MB`);
+  if (json) process.stdout.write(JSON.stringify(doc) + '\n');
+  else say(`tensors before ${doc.tensors_before}, after ${doc.tensors_after}; peak RSS ${doc.peak_rss_mb} MB`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+await main();

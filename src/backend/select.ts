@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 
 import { installChainedOps } from './chained-ops.js';
 import { BACKENDS } from './names.js';
-import { registerWasmKernels } from './wasm-kernels.js';
+import { registerWasmKernels } from './wasm-kernels/register.js';
 import type { BackendName } from './names.js';
 
 export { BACKENDS };
@@ -31,13 +31,12 @@ const failures = new Map<BackendName, string>();
 async function tryBackend(tf: TfCore, name: BackendName): Promise<boolean> {
   try {
     if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
-    else if (name === 'wasm') {
-      await import('@tensorflow/tfjs-backend-wasm');
-      registerWasmKernels(tf);
-    }
+    else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     else await import('@tensorflow/tfjs-backend-cpu');
     if (!tf.findBackendFactory(name)) throw new Error(`the package loaded but did not register the '${name}' backend`);
     if (!(await tf.setBackend(name))) throw new Error('it failed to initialize');
+    // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
+    if (name === 'wasm') registerWasmKernels(tf);
     return true;
   } catch (e) {
     const message = (e as Error).message.split('\n')[0] ?? '';

@@ -1,105 +1,161 @@
+/**
+ * strata's wasm kernels against the cpu backend's: the same kernel on the same
+ * random inputs, max relative difference below 1e-4, over several shapes,
+ * strides and paddings.
+ */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
+import { before, test } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-// tfjs-layers registers the gradient functions, as it does in strata.
-import '@tensorflow/tfjs-layers';
-import { registerWasmKernels, WASM_EXTRA_KERNELS } from '../../src/backend/wasm-kernels.js';
+import { loadEngine } from '../../src/backend/select.js';
+import type { TfCore } from '../../src/backend/select.js';
 
-registerWasmKernels(tf);
+let tf: TfCore;
+before(async () => {
+  tf = (await loadEngine('wasm')).tf;
+});
 
-/** Deterministic pseudo-random values in [-1, 1). */
+/** A small deterministic generator (mulberry32) so failures reproduce. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const r = random(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Run `f` on a backend and return its outputs as plain arrays. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  assert.ok(await tf.setBackend(backend));
-  const outs = tf.tidy(f);
-  const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose(outs);
-  return data;
+interface Input {
+  shape: number[];
+  data: Float32Array | Int32Array;
+  dtype?: 'float32' | 'int32';
 }
 
+/** Run one kernel on a backend and read its output. */
+async function run(backend: string, kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Promise<{ shape: number[]; data: Float32Array }> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype ?? 'float32')]));
+    const out = tf.engine().runKernel(kernel, ins, attrs as never) as import('@tensorflow/tfjs-core').Tensor;
+    return { shape: out.shape, data: Float32Array.from(out.dataSync()) };
+  });
+}
+
+/** Max |a-b| / max(1, |b|) over all elements (relative where values are large, absolute near zero). */
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let scale = 1e-6;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
   let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
   return worst;
 }
 
-async function agree(f: () => tf.Tensor[]): Promise<void> {
-  const cpu = await on('cpu', f);
-  const wasm = await on('wasm', f);
-  cpu.forEach((c, i) => assert.ok(maxRelDiff(wasm[i]!, c) < 1e-4, `output ${i}: max rel diff ${maxRelDiff(wasm[i]!, c)}`));
+async function agree(kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Promise<void> {
+  const cpu = await run('cpu', kernel, inputs, attrs);
+  const wasm = await run('wasm', kernel, inputs, attrs);
+  assert.deepEqual(wasm.shape, cpu.shape);
+  const d = maxRelDiff(wasm.data, cpu.data);
+  assert.ok(d < 1e-4, `${kernel} ${JSON.stringify(attrs)}: max relative difference ${d}`);
 }
 
-test('the kernels this module adds are the ones wasm lacks, and are now registered', () => {
-  for (const name of WASM_EXTRA_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), name);
+const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+
+/** [batch, height, width, inChannels, kernel, outChannels or channel multiplier] */
+const SHAPES: [number, number, number, number, number, number][] = [
+  [2, 7, 7, 1, 3, 4],
+  [3, 9, 8, 3, 3, 5],
+  [1, 6, 6, 4, 2, 2],
+  [2, 5, 5, 2, 1, 3],
+];
+const CASES = SHAPES.flatMap((shape) => [1, 2].flatMap((stride) => (['same', 'valid'] as const).map((pad) => ({ shape, stride, pad }))));
+
+/** The output shape of a forward convolution, to size dy. */
+function outShape(tfc: TfCore, x: number[], f: number[], stride: number, pad: 'same' | 'valid', depthwise: boolean): number[] {
+  return tfc.backend_util.computeConv2DInfo(x as never, f as never, stride, 1, pad, undefined, depthwise).outShape;
+}
+
+test('Conv2DBackpropFilter matches the cpu backend', async () => {
+  let seed = 1;
+  for (const { shape: [b, h, w, c, k, o], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, o];
+    const dy = outShape(tf, x, f, stride, pad, false);
+    await agree('Conv2DBackpropFilter', { x: { shape: x, data: values(size(x), seed++) }, dy: { shape: dy, data: values(size(dy), seed++) } }, { strides: stride, pad, dataFormat: 'NHWC', dilations: 1, filterShape: f });
+  }
 });
 
-const convCases: { x: [number, number, number, number]; k: number; out: number; stride: number; pad: 'same' | 'valid' }[] = [
-  { x: [2, 7, 7, 3], k: 3, out: 4, stride: 1, pad: 'same' },
-  { x: [3, 8, 6, 2], k: 3, out: 5, stride: 2, pad: 'valid' },
-  { x: [1, 9, 9, 4], k: 2, out: 3, stride: 2, pad: 'same' },
-  { x: [2, 5, 5, 1], k: 5, out: 2, stride: 1, pad: 'valid' },
-];
+test('Conv2DBackpropFilter at MNIST size (relu-sparse input) matches the cpu backend', async () => {
+  const x = [8, 13, 13, 8];
+  const f = [3, 3, 8, 16];
+  const xs = values(size(x), 99).map((v) => Math.max(0, v));
+  const dy = outShape(tf, x, f, 1, 'valid', false);
+  await agree('Conv2DBackpropFilter', { x: { shape: x, data: xs }, dy: { shape: dy, data: values(size(dy), 100) } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, filterShape: f });
+});
 
-for (const [i, c] of convCases.entries()) {
-  test(`conv2d gradients match cpu: x ${c.x.join('x')}, k${c.k}, stride ${c.stride}, ${c.pad}`, async () => {
-    await agree(() => {
-      const x = tf.tensor4d(values(size(c.x), 11 + i), c.x);
-      const wShape: [number, number, number, number] = [c.k, c.k, c.x[3], c.out];
-      const w = tf.tensor4d(values(size(wShape), 29 + i), wShape);
-      const loss = (a: tf.Tensor, b: tf.Tensor) => {
-        const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
-        return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
-      };
-      return tf.grads(loss)([x, w]);
-    });
-  });
-}
+test('Conv2DBackpropInput matches the cpu backend', async () => {
+  let seed = 300;
+  for (const { shape: [b, h, w, c, k, o], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, o];
+    const dy = outShape(tf, x, f, stride, pad, false);
+    await agree('Conv2DBackpropInput', { dy: { shape: dy, data: values(size(dy), seed++) }, filter: { shape: f, data: values(size(f), seed++) } }, { strides: stride, pad, dataFormat: 'NHWC', dilations: 1, inputShape: x });
+  }
+});
 
-const depthCases: { x: [number, number, number, number]; k: number; mult: number; stride: number; pad: 'same' | 'valid'; dilation: number }[] = [
-  { x: [2, 7, 7, 3], k: 3, mult: 1, stride: 1, pad: 'same', dilation: 1 },
-  { x: [2, 8, 8, 2], k: 3, mult: 2, stride: 2, pad: 'valid', dilation: 1 },
-  { x: [1, 10, 9, 3], k: 3, mult: 2, stride: 3, pad: 'same', dilation: 1 },
-];
+test('DepthwiseConv2dNativeBackpropFilter matches the cpu backend', async () => {
+  let seed = 200;
+  for (const { shape: [b, h, w, c, k, m], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, m];
+    const dy = outShape(tf, x, f, stride, pad, true);
+    await agree('DepthwiseConv2dNativeBackpropFilter', { x: { shape: x, data: values(size(x), seed++) }, dy: { shape: dy, data: values(size(dy), seed++) } }, { strides: stride, pad, dilations: 1, filterShape: f });
+  }
+});
 
-for (const [i, c] of depthCases.entries()) {
-  test(`depthwise conv2d gradients match cpu: x ${c.x.join('x')}, k${c.k}, ×${c.mult}, stride ${c.stride}, ${c.pad}, dilation ${c.dilation}`, async () => {
-    await agree(() => {
-      const x = tf.tensor4d(values(size(c.x), 41 + i), c.x);
-      const wShape: [number, number, number, number] = [c.k, c.k, c.x[3], c.mult];
-      const w = tf.tensor4d(values(size(wShape), 53 + i), wShape);
-      const loss = (a: tf.Tensor, b: tf.Tensor) => {
-        const y = tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
-        return tf.sum(tf.mul(y, tf.cos(tf.reshape(tf.range(0, y.size), y.shape))));
-      };
-      return tf.grads(loss)([x, w]);
-    });
-  });
-}
+test('DepthwiseConv2dNativeBackpropInput matches the cpu backend', async () => {
+  let seed = 400;
+  for (const { shape: [b, h, w, c, k, m], stride, pad } of CASES) {
+    const x = [b, h, w, c];
+    const f = [k, k, c, m];
+    const dy = outShape(tf, x, f, stride, pad, true);
+    await agree('DepthwiseConv2dNativeBackpropInput', { dy: { shape: dy, data: values(size(dy), seed++) }, filter: { shape: f, data: values(size(f), seed++) } }, { strides: stride, pad, dilations: 1, inputShape: x });
+  }
+});
 
-test('unsortedSegmentSum and the embedding (gather) gradient match cpu', async () => {
-  await agree(() => {
-    const ids = tf.tensor1d([3, 0, 3, 1, 7, 3, 0], 'int32');
-    const x = tf.tensor2d(values(7 * 5, 5), [7, 5]);
-    const table = tf.tensor2d(values(8 * 4, 6), [8, 4]);
-    const idx = tf.tensor2d([[1, 2, 2], [7, 0, 2]], [2, 3], 'int32');
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, idx))))(table);
-    return [tf.unsortedSegmentSum(x, ids, 9), g];
-  });
+test('UnsortedSegmentSum matches the cpu backend (embedding gradients)', async () => {
+  for (const [rows, inner, segments, seed] of [[10, 4, 3, 1], [50, 8, 20, 2], [7, 1, 7, 3]] as const) {
+    const r = random(seed);
+    const ids = Int32Array.from({ length: rows }, () => Math.floor(r() * segments));
+    await agree('UnsortedSegmentSum', { x: { shape: [rows, inner], data: values(rows * inner, seed + 10) }, segmentIds: { shape: [rows], data: ids, dtype: 'int32' } }, { numSegments: segments });
+  }
+});
+
+test('BatchMatMul with transposed operands matches the cpu backend', async () => {
+  let seed = 600;
+  for (const [batch, m, k, n] of [[1, 5, 7, 3], [2, 16, 9, 11], [1, 64, 33, 20]] as const) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = transposeA ? [batch, k, m] : [batch, m, k];
+        const b = transposeB ? [batch, n, k] : [batch, k, n];
+        await agree('BatchMatMul', { a: { shape: a, data: values(size(a), seed++) }, b: { shape: b, data: values(size(b), seed++) } }, { transposeA, transposeB });
+      }
+    }
+  }
+});
+
+test('the replaced kernels leave no tensors behind', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const x = tf.randomNormal([2, 6, 6, 3]);
+  const f = tf.randomNormal([3, 3, 3, 4]);
+  const g = tf.grads((a, b) => tf.sum(tf.conv2d(a as import('@tensorflow/tfjs-core').Tensor4D, b as import('@tensorflow/tfjs-core').Tensor4D, 1, 'same')))([x, f]);
+  const p = tf.ones([4, 3]);
+  const q = tf.ones([5, 4]);
+  const m = tf.matMul(p, q, true, true);
+  tf.dispose([x, f, ...g, p, q, m]);
+  assert.equal(tf.memory().numTensors, before);
 });

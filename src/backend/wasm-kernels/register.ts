@@ -1,0 +1,179 @@
+/**
+ * Kernels strata adds to TensorFlow.js's wasm backend (4.22): the gradients it
+ * lacks (conv2d filter, depthwise conv2d filter and input, unsorted segment
+ * sum for gather/embedding), and a faster transposed BatchMatMul (the wasm
+ * one is about 14x slower with transposeA or transposeB than without, and
+ * every dense layer's gradient uses it).
+ */
+import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TfCore } from '../select.js';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
+import type { ConvGeometry } from './conv-grads.js';
+import { unsortedSegmentSum } from './segment-sum.js';
+
+/** What these kernels use of the wasm backend (BackendWasm). */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object): boolean;
+}
+
+type Shape4 = [number, number, number, number];
+type Pair = [number, number] | number;
+type Pad = 'valid' | 'same' | number;
+
+interface ConvAttrs {
+  strides: Pair;
+  pad: Pad;
+  dilations?: Pair;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NHWC' | 'NCHW';
+  filterShape?: Shape4;
+  inputShape?: Shape4;
+}
+
+/** The kernel names strata registers for wasm. */
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
+
+function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
+}
+
+/**
+ * Run `fill` on views of the inputs and of a fresh output. The output is
+ * allocated first: allocating can grow the wasm heap, which detaches older views.
+ */
+function compute(backend: WasmBackend, shape: number[], dtype: DataType, inputs: TensorInfo[], fill: (out: Float32Array | Int32Array, ...ins: ArrayLike<number>[]) => void): TensorInfo {
+  const out = backend.makeOutput(shape, dtype);
+  const outView = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  fill(outView, ...inputs.map((t) => backend.typedArrayFromHeap(t)));
+  return out;
+}
+
+/** Register strata's kernels on the wasm backend (idempotent). Call after the backend is registered. */
+export function registerWasmKernels(tf: TfCore): void {
+  const { backend_util } = tf;
+  const geometry = (xShape: Shape4, filterShape: Shape4, attrs: ConvAttrs, depthwise: boolean): ConvGeometry =>
+    backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+
+  const register = (kernelName: string, kernelFunc: KernelFunc) => {
+    if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  };
+
+  // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
+  // faster than a JS loop at MNIST sizes): with the input's channels as its batch and
+  // its batch as channels, convolved with dy (batch as in-channels) dilated by the
+  // stride, the output pixel (kh, kw) is dW[kh, kw].
+  const kernel = (name: string): KernelFunc => {
+    const k = tf.getKernel(name, 'wasm');
+    if (k === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
+    return k.kernelFunc;
+  };
+  const conv2d = kernel('Conv2D');
+  const transposeK = kernel('Transpose');
+  const sliceK = kernel('Slice');
+  register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    nhwcOnly(a, 'Conv2DBackpropFilter');
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const f = a.filterShape!;
+    // Like the cpu backend, dilation 1: tfjs-core's conv2d gradient refuses dilated convolutions.
+    const g = geometry(x.shape as Shape4, f, { ...a, dilations: 1 }, false);
+    const wasm = backend as WasmBackend;
+    const run = (k: KernelFunc, ins: Record<string, TensorInfo>, at: NamedAttrMap) => k({ inputs: ins, backend, attrs: at }) as TensorInfo;
+    const xt = run(transposeK, { x }, { perm: [3, 1, 2, 0] });
+    const dyt = run(transposeK, { x: dy }, { perm: [1, 2, 0, 3] });
+    const extentH = (g.outHeight - 1) * g.strideHeight + 1;
+    const extentW = (g.outWidth - 1) * g.strideWidth + 1;
+    const top = g.padInfo.top;
+    const left = g.padInfo.left;
+    const bottom = Math.max(0, g.filterHeight - 1 + extentH - g.inHeight - top);
+    const right = Math.max(0, g.filterWidth - 1 + extentW - g.inWidth - left);
+    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const c = run(conv2d, { x: xt, filter: dyt }, { strides: 1, pad, dilations: [g.strideHeight, g.strideWidth], dataFormat: 'NHWC' } as unknown as NamedAttrMap);
+    wasm.disposeData(xt.dataId);
+    wasm.disposeData(dyt.dataId);
+    let cropped = c;
+    if (c.shape[1] !== g.filterHeight || c.shape[2] !== g.filterWidth) {
+      cropped = run(sliceK, { x: c }, { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] });
+      wasm.disposeData(c.dataId);
+    }
+    const out = run(transposeK, { x: cropped }, { perm: [1, 2, 0, 3] });
+    wasm.disposeData(cropped.dataId);
+    return out;
+  });
+
+  // Conv2DBackpropInput at stride 1 as one forward convolution of dy with the filter
+  // flipped in space and with its channels swapped (wasm's own kernel took a third of
+  // the cnn benchmark's time); other strides keep wasm's kernel.
+  const ownBackpropInput = kernel('Conv2DBackpropInput');
+  const reverseK = kernel('Reverse');
+  register('Conv2DBackpropInput', (args) => {
+    const { inputs, backend, attrs } = args;
+    const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 };
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const g = geometry(a.inputShape, filter.shape as Shape4, { ...a, dilations: 1 }, false);
+    if (g.strideHeight !== 1 || g.strideWidth !== 1 || (a.dataFormat !== undefined && a.dataFormat !== 'NHWC')) return ownBackpropInput(args);
+    const wasm = backend as WasmBackend;
+    const run = (k: KernelFunc, ins: Record<string, TensorInfo>, at: NamedAttrMap) => k({ inputs: ins, backend, attrs: at }) as TensorInfo;
+    const flipped = run(reverseK, { x: filter }, { dims: [0, 1] });
+    const swapped = run(transposeK, { x: flipped }, { perm: [0, 1, 3, 2] });
+    wasm.disposeData(flipped.dataId);
+    const { top, left, bottom, right } = g.padInfo as { top: number; left: number; bottom: number; right: number };
+    const kh = g.filterHeight - 1;
+    const kw = g.filterWidth - 1;
+    const pad = [[0, 0], [kh - top, kh - bottom], [kw - left, kw - right], [0, 0]];
+    const out = run(conv2d, { x: dy, filter: swapped }, { strides: 1, pad, dilations: 1, dataFormat: 'NHWC' } as unknown as NamedAttrMap);
+    wasm.disposeData(swapped.dataId);
+    return out;
+  });
+
+  register('DepthwiseConv2dNativeBackpropFilter', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const g = geometry(x.shape as Shape4, a.filterShape!, a, true);
+    return compute(backend as WasmBackend, a.filterShape!, 'float32', [x, dy], (out, xv, dyv) => depthwiseBackpropFilter(g, xv!, dyv!, out as Float32Array));
+  });
+
+  register('DepthwiseConv2dNativeBackpropInput', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const g = geometry(a.inputShape!, filter.shape as Shape4, a, true);
+    return compute(backend as WasmBackend, a.inputShape!, 'float32', [dy, filter], (out, dyv, fv) => depthwiseBackpropInput(g, dyv!, fv!, out as Float32Array));
+  });
+
+  register('UnsortedSegmentSum', ({ inputs, backend, attrs }) => {
+    const { numSegments } = attrs as unknown as { numSegments: number };
+    const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+    const rest = x.shape.slice(segmentIds.shape.length);
+    const inner = rest.reduce((p, d) => p * d, 1);
+    const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
+    return compute(backend as WasmBackend, [numSegments, ...rest], dtype, [x, segmentIds], (out, xv, ids) => unsortedSegmentSum(xv!, ids!, inner, numSegments, out));
+  });
+
+  // Transposed products: transpose explicitly, then the plain (fast) product.
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (matMul !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
+    const plain = matMul.kernelFunc;
+    const flip = (t: TensorInfo, backend: object): TensorInfo => {
+      const perm = t.shape.map((_, i) => i);
+      const r = perm.length;
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+      return transposeK({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
+    };
+    const fast: KernelFunc = ({ inputs, backend, attrs }) => {
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      if (!transposeA && !transposeB) return plain({ inputs, backend, attrs });
+      const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+      const ta = transposeA ? flip(a, backend) : a;
+      const tb = transposeB ? flip(b, backend) : b;
+      const out = plain({ inputs: { a: ta, b: tb }, backend, attrs: { ...(attrs as NamedAttrMap), transposeA: false, transposeB: false } });
+      if (ta !== a) (backend as WasmBackend).disposeData(ta.dataId);
+      if (tb !== b) (backend as WasmBackend).disposeData(tb.dataId);
+      return out;
+    };
+    (fast as { strata?: boolean }).strata = true;
+    register('BatchMatMul', fast);
+  }
+}
