@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
+import { reportCommand } from './commands/report.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   trainCommand(program);
   evaluateCommand(program);
   generateCommand(program);
+  reportCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
