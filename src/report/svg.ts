@@ -33,7 +33,7 @@ function figure(id: string, title: string, series: number, svg: string, note = '
 
 /** A line chart of several series over the same x values. */
 export function lineChart(id: string, title: string, xs: number[], series: Series[], o: { xLabel?: string; width?: number; height?: number } = {}): string {
-  const W = o.width ?? 460;
+  const W = o.width ?? 440;
   const H = o.height ?? 240;
   const L = 56;
   const R = 10;
@@ -57,7 +57,7 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
     parts.push(`<text x="${L - 4}" y="${sy(v) + 4}" text-anchor="end" class="tick">${esc(fmt(v))}</text><line x1="${L}" x2="${W - R}" y1="${sy(v)}" y2="${sy(v)}" class="grid"/>`);
   }
   const xt = xs.length <= 10 ? xs : Array.from({ length: 6 }, (_, i) => xs[Math.round((i * (xs.length - 1)) / 5)]!);
-  for (const x of xt) parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" class="tick">${esc(fmt(x))}</text>`);
+  for (const x of xt) parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" class="tick">${esc(Number.isInteger(x) ? String(x) : fmt(x))}</text>`);
   if (o.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="label">${esc(o.xLabel)}</text>`);
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length];
