@@ -4,6 +4,7 @@ import { datasetsCommand } from './commands/datasets.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
 import { convertCommand } from './commands/convert.js';
+import { reportCommand } from './commands/report.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   generateCommand(program);
   datasetsCommand(program);
   convertCommand(program);
+  reportCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

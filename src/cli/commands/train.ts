@@ -188,7 +188,10 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
       if (mode !== 'json' && mode !== 'quiet') {
         const why = result.stopped === 'early_stopping' ? `stopped early after epoch ${result.state.epoch}` : `finished ${result.state.epoch} epochs`;
         const restored = result.restoredEpoch ? `; kept the weights of epoch ${result.restoredEpoch}` : '';
-        process.stdout.write(`${p.spec.name}: ${why}${restored}. Run: ${rel(p.runDir)}${result.best ? `  best: ${rel(result.best)}` : ''}\nEvaluate with: strata evaluate ${rel(p.runDir)}\n`);
+        const { epochSummary } = await import('../epoch-table.js');
+        const { readMetrics, METRICS_FILE } = await import('../../run/metrics-log.js');
+        process.stdout.write(`\n${epochSummary(readMetrics(join(p.runDir, METRICS_FILE)))}\n`);
+        process.stdout.write(`${p.spec.name}: ${why}${restored}. Run: ${rel(p.runDir)}${result.best ? `  best: ${rel(result.best)}` : ''}\nEvaluate with: strata evaluate ${rel(p.runDir)}\nReport with: strata report ${rel(p.runDir)}  (writes ${rel(join(p.runDir, 'report.html'))})\n`);
       }
   }
 }

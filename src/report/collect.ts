@@ -1,0 +1,268 @@
+/**
+ * Everything the report shows, computed from a run directory: the per-epoch
+ * log, the model's layers, and (from the best checkpoint, on the test split)
+ * the confusion matrix and mistakes, forecasts, generated text, activation
+ * statistics on a fixed batch, and weight norms of every kept checkpoint.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Engine } from '../backend/select.js';
+import { readCheckpointDir } from '../checkpoint/load.js';
+import { modelFromFiles } from '../checkpoint/model-files.js';
+import { loadRunCheckpoint } from '../checkpoint/pick.js';
+import type { Dataset, Split } from '../data/types.js';
+import type { Confusion } from '../eval/report.js';
+import { confusionReport } from '../eval/report.js';
+import { generateText, isCharacterVocabulary } from '../eval/generate.js';
+import type { LayersModel } from '../model/build.js';
+import { readMetrics, METRICS_FILE } from '../run/metrics-log.js';
+import { parseSpec } from '../spec/read.js';
+import { trainConfig } from '../train/config.js';
+import { pngDataUri } from './png.js';
+
+export interface LayerRow {
+  name: string;
+  type: string;
+  inputs: string[];
+  outputShape: (number | null)[];
+  params: number;
+}
+
+export interface ActivationStats {
+  layer: string;
+  mean: number;
+  std: number;
+  /** For ReLU outputs: the share of units (last axis) that are zero on every example of the batch. */
+  dead?: number;
+}
+
+export interface Mistake {
+  image: string;
+  true: string;
+  predicted: string;
+}
+
+export interface ReportData {
+  name: string;
+  runDir: string;
+  checkpoint: string;
+  dataset: string;
+  task: string;
+  created: string;
+  epochs: Record<string, number>[];
+  layers: LayerRow[];
+  totalParams: number;
+  /** The layers form more than a chain (skip connections or merges). */
+  branched: boolean;
+  split?: string;
+  confusion?: Confusion;
+  mistakes?: Mistake[];
+  forecast?: { target: string; actual: number[]; predicted: number[] };
+  samples?: { temperature: number; prompt: string; text: string }[];
+  activations?: { examples: number; stats: ActivationStats[] };
+  /** Per checkpoint (by epoch): each layer's weight L2 norm. */
+  weightNorms?: { epochs: number[]; layers: string[]; norms: number[][] };
+  /** From RUN/internals.jsonl when training recorded it. */
+  gradientNorms?: { steps: number[]; layers: string[]; norms: number[][] };
+}
+
+export interface CollectOptions {
+  /** The dataset to evaluate on; by default the run's, loaded from its spec. */
+  dataset?: Dataset;
+  /** Examples in the fixed batch for activation statistics. */
+  batch?: number;
+  /** The most misclassified images shown. */
+  mistakes?: number;
+}
+
+function pickSplit(d: Dataset): [string, Split] | undefined {
+  if (d.test) return ['test', d.test];
+  if (d.validation) return ['validation', d.validation];
+  return undefined;
+}
+
+function firstN(split: Split, n: number) {
+  return split.batch(Array.from({ length: Math.min(n, split.size) }, (_, i) => i));
+}
+
+function layerNorms(engine: Engine, model: LayersModel): { names: string[]; norms: number[] } {
+  const names: string[] = [];
+  const norms: number[] = [];
+  for (const l of model.layers) {
+    const ws = l.getWeights();
+    if (ws.length === 0) continue;
+    names.push(l.name);
+    norms.push(engine.tf.tidy(() => Math.sqrt(ws.reduce((s, w) => s + (engine.tf.sum(engine.tf.square(w)).dataSync()[0] ?? 0), 0))));
+  }
+  return { names, norms };
+}
+
+/** Activation statistics of every non-input layer's output on one batch, computed on the device. */
+function activationStats(engine: Engine, model: LayersModel, x: Tensor): ActivationStats[] {
+  const { tf, tfl } = engine;
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer' && !Array.isArray(l.output));
+  if (layers.length === 0) return [];
+  const probe = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as ReturnType<typeof tfl.input>) });
+  return tf.tidy(() => {
+    const outs = probe.predict(x) as Tensor | Tensor[];
+    const list = Array.isArray(outs) ? outs : [outs];
+    return list.map((t, i) => {
+      const l = layers[i]!;
+      const f = tf.cast(t, 'float32');
+      const { mean, variance } = tf.moments(f);
+      const cfg = l.getConfig() as { activation?: unknown };
+      const relu = cfg.activation === 'relu' || l.getClassName() === 'ReLU';
+      let dead: number | undefined;
+      if (relu && f.rank >= 2) {
+        const units = f.shape[f.rank - 1]!;
+        const flat = tf.reshape(f, [-1, units]);
+        dead = tf.mean(tf.cast(tf.lessEqual(tf.max(flat, 0), 0), 'float32')).dataSync()[0];
+      }
+      return { layer: l.name, mean: mean.dataSync()[0]!, std: Math.sqrt(variance.dataSync()[0]!), ...(dead !== undefined ? { dead } : {}) };
+    });
+  });
+}
+
+/** Image inputs: [h, w], [h, w, 1] or [h, w, 3]. */
+function imageShape(shape: number[]): { w: number; h: number; c: 1 | 3 } | undefined {
+  const [h, w, c = 1] = shape;
+  if (shape.length < 2 || shape.length > 3 || !h || !w || h < 4 || w < 4 || (c !== 1 && c !== 3)) return undefined;
+  return { h, w, c };
+}
+
+function listCheckpoints(runDir: string): { epoch: number; dir: string }[] {
+  const dir = join(runDir, 'checkpoints');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((n) => /^epoch-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ epoch: Number(m[1]), dir: join(dir, m[0]) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+export async function collectReport(engine: Engine, runDir: string, o: CollectOptions = {}): Promise<ReportData> {
+  const { tf } = engine;
+  const { checkpoint } = loadRunCheckpoint(runDir, 'report', 'best');
+  const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
+  const config = trainConfig(spec.train, false);
+  let dataset = o.dataset;
+  if (!dataset && spec.data?.dataset) {
+    const { loadDataset } = await import('../data/load.js');
+    const labels = config.loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+    dataset = await loadDataset(spec.data, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
+  }
+  const model = await modelFromFiles(engine, checkpoint.model);
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const layers: LayerRow[] = spec.model.layers.map((l) => ({
+    name: l.name,
+    type: l.type,
+    inputs: l.inputs,
+    outputShape: [null, ...l.outputShape] as (number | null)[],
+    params: byName.get(l.name)?.countParams() ?? 0,
+  }));
+  const used = new Map<string, number>();
+  for (const l of spec.model.layers) for (const i of l.inputs) used.set(i, (used.get(i) ?? 0) + 1);
+  const branched = spec.model.layers.some((l) => l.inputs.length > 1) || [...used.values()].some((n) => n > 1);
+  const data: ReportData = {
+    name: spec.name,
+    runDir,
+    checkpoint: checkpoint.dir,
+    dataset: dataset?.name ?? checkpoint.data.name,
+    task: dataset?.task ?? checkpoint.data.task,
+    created: new Date().toISOString(),
+    epochs: readMetrics(join(runDir, METRICS_FILE)),
+    layers,
+    totalParams: model.countParams(),
+    branched,
+  };
+  try {
+    const picked = dataset ? pickSplit(dataset) : undefined;
+    if (dataset && picked) {
+      const [splitName, split] = picked;
+      data.split = splitName;
+      const toX = (b: { x: Float32Array | Int32Array; size: number }) => tf.tensor(b.x, [b.size, ...dataset.inputShape], dataset.inputDtype);
+      const fixed = firstN(split, o.batch ?? 64);
+      const fx = toX(fixed);
+      data.activations = { examples: fixed.size, stats: activationStats(engine, model, fx) };
+      fx.dispose();
+
+      if (dataset.task === 'classification') {
+        const k = dataset.classes?.length ?? dataset.targetShape[0] ?? 2;
+        const counts = new Float64Array(k * k);
+        const image = imageShape(dataset.inputShape);
+        const mistakes: Mistake[] = [];
+        const maxMistakes = o.mistakes ?? 24;
+        const classes = dataset.classes ?? Array.from({ length: k }, (_, i) => String(i));
+        for (let start = 0; start < split.size; start += 256) {
+          const n = Math.min(256, split.size - start);
+          const b = split.batch(Array.from({ length: n }, (_, i) => start + i));
+          const x = toX(b);
+          const probs = (await tf.tidy(() => model.predict(x) as Tensor).array()) as number[][];
+          x.dispose();
+          const per = b.y.length / n;
+          for (let i = 0; i < n; i++) {
+            const p = probs[i]!;
+            const pred = p.length === 1 ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
+            let truth: number;
+            if (per === 1) truth = k === 2 && p.length === 1 ? Math.round(b.y[i]!) : b.y[i]!;
+            else {
+              const row = Array.from(b.y.subarray(i * per, (i + 1) * per));
+              truth = row.indexOf(Math.max(...row));
+            }
+            counts[truth * k + pred]! += 1;
+            if (image && pred !== truth && mistakes.length < maxMistakes) {
+              const px = b.x.subarray(i * image.h * image.w * image.c, (i + 1) * image.h * image.w * image.c);
+              mistakes.push({ image: pngDataUri(px, image.w, image.h, image.c), true: classes[truth] ?? String(truth), predicted: classes[pred] ?? String(pred) });
+            }
+          }
+        }
+        data.confusion = confusionReport(counts, classes);
+        if (image) data.mistakes = mistakes;
+      } else if (dataset.task === 'forecasting') {
+        const scale = dataset.targetScaling ?? checkpoint.data.targetScaling ?? { offset: 0, scale: 1, target: 'value' };
+        const actual: number[] = [];
+        const predicted: number[] = [];
+        for (let start = 0; start < split.size; start += 256) {
+          const n = Math.min(256, split.size - start);
+          const b = split.batch(Array.from({ length: n }, (_, i) => start + i));
+          const x = toX(b);
+          const p = tf.tidy(() => tf.reshape(model.predict(x) as Tensor, [n, -1]).dataSync());
+          x.dispose();
+          const per = b.y.length / n;
+          const pw = p.length / n;
+          for (let i = 0; i < n; i++) {
+            actual.push(b.y[i * per]! * scale.scale + scale.offset);
+            predicted.push(p[i * pw]! * scale.scale + scale.offset);
+          }
+        }
+        data.forecast = { target: scale.target, actual, predicted };
+      } else if (dataset.task === 'language_model' && dataset.vocabulary) {
+        const vocab = dataset.vocabulary;
+        const first = firstN(split, 1);
+        const ids = Array.from(first.x).slice(-40);
+        const tokens = ids.map((t) => vocab[t] ?? '').filter((t) => !/^<.+>$/.test(t));
+        const prompt = isCharacterVocabulary(vocab) ? tokens.join('') : tokens.join(' ');
+        data.samples = [0.2, 0.7, 1.0].map((temperature) => ({ temperature, prompt, text: generateText(engine, model, vocab, { prompt, length: 160, temperature, seed: 1 }) }));
+      }
+    }
+    const kept = listCheckpoints(runDir);
+    if (kept.length > 0) {
+      const epochs: number[] = [];
+      let names: string[] = [];
+      const rows: number[][] = [];
+      for (const c of kept) {
+        const m = await modelFromFiles(engine, readCheckpointDir(c.dir).model);
+        const r = layerNorms(engine, m);
+        m.dispose();
+        names = r.names;
+        epochs.push(c.epoch);
+        rows.push(r.norms);
+      }
+      data.weightNorms = { epochs, layers: names, norms: rows };
+    }
+  } finally {
+    model.dispose();
+  }
+  return data;
+}

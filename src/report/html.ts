@@ -1,0 +1,97 @@
+/** The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network. */
+import type { ReportData } from './collect.js';
+import { barChart, esc, fmt, graphChart, heatmap, lineChart } from './svg.js';
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}
+.meta{color:#666}.charts{display:flex;flex-wrap:wrap;gap:16px}figure.chart{margin:0;border:1px solid #eee;padding:8px;border-radius:6px}
+figcaption{font-weight:600;margin-bottom:4px}svg text{font-size:10px;fill:#333}svg .label{fill:#777}.axis{stroke:#444}.grid{stroke:#eee}
+.edge{stroke:#888;stroke-width:1.2}.node{fill:#f4f8fc;stroke:#1f77b4}.cell{font-size:9px}
+.legend .key{margin-right:10px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}
+td.l{text-align:left}.note{color:#666;font-size:12px;margin:4px 0 0}.mistakes{display:flex;flex-wrap:wrap;gap:8px}
+.mistakes figure{margin:0;text-align:center;font-size:11px}.mistakes img{width:56px;height:56px;image-rendering:pixelated;border:1px solid #ccc}
+pre.sample{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}`;
+
+const SKIP = new Set(['epoch', 'lr', 'seconds', 'samples_per_second', 'batch']);
+
+function learningCurves(d: ReportData): string {
+  if (d.epochs.length === 0) return '<p>No epochs are logged in metrics.jsonl yet.</p>';
+  const xs = d.epochs.map((e) => e.epoch ?? 0);
+  const keys = [...new Set(d.epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k) && !k.startsWith('val_'));
+  const charts = keys.map((k) => {
+    const series = [{ name: `train ${k}`, values: d.epochs.map((e) => e[k]) }];
+    if (d.epochs.some((e) => typeof e[`val_${k}`] === 'number')) series.push({ name: `validation ${k}`, values: d.epochs.map((e) => e[`val_${k}`]) });
+    return lineChart(k, k === 'loss' ? 'Loss' : k, xs, series, { xLabel: 'epoch' });
+  });
+  if (d.epochs.some((e) => typeof e.lr === 'number')) charts.push(lineChart('lr', 'Learning rate', xs, [{ name: 'learning rate', values: d.epochs.map((e) => e.lr) }], { xLabel: 'epoch' }));
+  return `<div class="charts">${charts.join('')}</div>`;
+}
+
+function modelSection(d: ReportData): string {
+  const rows = d.layers
+    .map((l) => `<tr><td>${esc(l.name)}</td><td class="l">${esc(l.type)}</td><td class="l">${esc(l.inputs.join(', '))}</td><td class="l">[${l.outputShape.map((v) => (v === null ? 'batch' : String(v))).join(', ')}]</td><td>${l.params.toLocaleString('en-US')}</td></tr>`)
+    .join('');
+  const table = `<table><thead><tr><th>Layer</th><th>Type</th><th>Inputs</th><th>Output shape</th><th>Params</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><td>total</td><td></td><td></td><td></td><td>${d.totalParams.toLocaleString('en-US')}</td></tr></tfoot></table>`;
+  const graph = d.branched ? graphChart('graph', 'Layer graph', d.layers) : '';
+  return table + graph;
+}
+
+function classification(d: ReportData): string {
+  const c = d.confusion;
+  if (!c) return '';
+  const rows = c.per_class.map((s) => `<tr><td>${esc(s.class)}</td><td>${s.precision.toFixed(3)}</td><td>${s.recall.toFixed(3)}</td><td>${s.f1.toFixed(3)}</td><td>${s.support}</td></tr>`).join('');
+  const total = c.counts.flat().reduce((a, b) => a + b, 0);
+  const right = c.counts.reduce((a, r, i) => a + r[i]!, 0);
+  let out = `<h2>Classification (${esc(d.split ?? '')} split, ${total} examples, accuracy ${(total ? right / total : 0).toFixed(4)})</h2><div class="charts">${heatmap('confusion', 'Confusion matrix', c.classes, c.counts)}<div><table><thead><tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Support</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
+  if (d.mistakes) {
+    const cells = d.mistakes.map((m) => `<figure><img src="${m.image}" alt="true ${esc(m.true)}, predicted ${esc(m.predicted)}"><figcaption>true ${esc(m.true)}<br>pred ${esc(m.predicted)}</figcaption></figure>`).join('');
+    out += `<h3>Misclassified examples (first ${d.mistakes.length})</h3>${d.mistakes.length ? `<div class="mistakes" data-mistakes="${d.mistakes.length}">${cells}</div>` : '<p>None.</p>'}`;
+  }
+  return out;
+}
+
+function forecast(d: ReportData): string {
+  const f = d.forecast;
+  if (!f) return '';
+  const xs = f.actual.map((_, i) => i);
+  return `<h2>Forecast (${esc(d.split ?? '')} split)</h2>${lineChart('forecast', `Predicted and actual ${f.target} (next step)`, xs, [{ name: 'actual', values: f.actual }, { name: 'predicted', values: f.predicted }], { width: 900, height: 280, xLabel: 'time step' })}`;
+}
+
+function samples(d: ReportData): string {
+  if (!d.samples) return '';
+  const s = d.samples.map((x) => `<h3>temperature ${x.temperature}</h3><pre class="sample" data-temperature="${x.temperature}"><b>${esc(x.prompt)}</b>${esc(x.text)}</pre>`).join('');
+  return `<h2>Generated text</h2><p class="note">Each sample continues the same prompt (in bold) from the ${esc(d.split ?? '')} split.</p>${s}`;
+}
+
+function internals(d: ReportData): string {
+  const parts: string[] = [];
+  const a = d.activations;
+  if (a && a.stats.length) {
+    const rows = a.stats.map((s) => `<tr><td>${esc(s.layer)}</td><td>${fmt(s.mean)}</td><td>${fmt(s.std)}</td><td>${s.dead === undefined ? '' : `${(s.dead * 100).toFixed(1)}%`}</td></tr>`).join('');
+    parts.push(`<p class="note">Outputs of each layer on a fixed batch of the first ${a.examples} ${esc(d.split ?? '')} examples. Dead units: ReLU units (last axis) that are zero on every example.</p>`);
+    parts.push(`<div class="charts"><div><table><thead><tr><th>Layer</th><th>Mean</th><th>Std</th><th>Dead ReLU units</th></tr></thead><tbody>${rows}</tbody></table></div>${barChart('activation-std', 'Activation standard deviation per layer', a.stats.map((s) => ({ name: s.layer, value: s.std })))}</div>`);
+  }
+  const w = d.weightNorms;
+  if (w && w.layers.length) parts.push(lineChart('weight-norms', 'Weight L2 norm per layer, per kept checkpoint', w.epochs, w.layers.map((name, i) => ({ name, values: w.norms.map((r) => r[i]) })), { xLabel: 'epoch' }));
+  const g = d.gradientNorms;
+  if (g && g.layers.length) parts.push(lineChart('gradient-norms', 'Gradient L2 norm per layer during training', g.steps, g.layers.map((name, i) => ({ name, values: g.norms.map((r) => r[i]) })), { xLabel: 'step' }));
+  return parts.length ? `<h2>Inside the layers</h2>${parts.join('')}` : '';
+}
+
+export function renderReport(d: ReportData): string {
+  const last = d.epochs[d.epochs.length - 1];
+  const headline = last ? Object.entries(last).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(' · ') : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${esc(d.name)}: strata report</title><style>${CSS}</style></head><body>
+<h1>${esc(d.name)}</h1>
+<p class="meta">${esc(d.task)} on ${esc(d.dataset)} · ${d.epochs.length} epochs · checkpoint ${esc(d.checkpoint)} · written ${esc(d.created)}</p>
+${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}
+<h2>Learning curves</h2>${learningCurves(d)}
+<h2>Model (${d.totalParams.toLocaleString('en-US')} parameters)</h2>${modelSection(d)}
+${classification(d)}${forecast(d)}${samples(d)}${internals(d)}
+</body></html>
+`;
+}

@@ -1,0 +1,154 @@
+/**
+ * Charts as inline SVG. Each chart is a <figure data-chart=ID data-series=N>
+ * whose SVG holds N elements of class `series`, so a test (or a reader's
+ * script) can check what was drawn.
+ */
+
+/** Escape text for HTML and SVG. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export interface Series {
+  name: string;
+  /** One value per x; undefined or non-finite values leave a gap. */
+  values: (number | undefined)[];
+}
+
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** A short number for axis labels. */
+export function fmt(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(2);
+}
+
+function figure(id: string, title: string, series: number, svg: string, note = ''): string {
+  return `<figure class="chart" data-chart="${esc(id)}" data-series="${series}"><figcaption>${esc(title)}</figcaption>${svg}${note ? `<p class="note">${esc(note)}</p>` : ''}</figure>`;
+}
+
+/** A line chart of several series over the same x values. */
+export function lineChart(id: string, title: string, xs: number[], series: Series[], o: { xLabel?: string; width?: number; height?: number } = {}): string {
+  const W = o.width ?? 440;
+  const H = o.height ?? 240;
+  const L = 56;
+  const R = 10;
+  const T = 10;
+  const B = 38;
+  const finite = series.flatMap((s) => s.values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+  let lo = finite.length ? Math.min(...finite) : 0;
+  let hi = finite.length ? Math.max(...finite) : 1;
+  if (hi === lo) {
+    hi += Math.abs(hi) * 0.05 || 1;
+    lo -= Math.abs(lo) * 0.05 || 1;
+  }
+  const x0 = xs.length ? Math.min(...xs) : 0;
+  const x1 = xs.length ? Math.max(...xs) : 1;
+  const sx = (x: number) => L + (x1 === x0 ? (W - L - R) / 2 : ((x - x0) / (x1 - x0)) * (W - L - R));
+  const sy = (y: number) => T + (1 - (y - lo) / (hi - lo)) * (H - T - B);
+  const parts: string[] = [];
+  parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" class="axis"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" class="axis"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    parts.push(`<text x="${L - 4}" y="${sy(v) + 4}" text-anchor="end" class="tick">${esc(fmt(v))}</text><line x1="${L}" x2="${W - R}" y1="${sy(v)}" y2="${sy(v)}" class="grid"/>`);
+  }
+  const xt = xs.length <= 10 ? xs : Array.from({ length: 6 }, (_, i) => xs[Math.round((i * (xs.length - 1)) / 5)]!);
+  for (const x of xt) parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" class="tick">${esc(Number.isInteger(x) ? String(x) : fmt(x))}</text>`);
+  if (o.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="label">${esc(o.xLabel)}</text>`);
+  series.forEach((s, k) => {
+    const color = PALETTE[k % PALETTE.length];
+    let d = '';
+    let pen = false;
+    s.values.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        pen = false;
+        return;
+      }
+      d += `${pen ? 'L' : 'M'}${sx(xs[i]!).toFixed(1)},${sy(v).toFixed(1)}`;
+      pen = true;
+    });
+    const dots = xs.length <= 30 ? s.values.map((v, i) => (typeof v === 'number' && Number.isFinite(v) ? `<circle cx="${sx(xs[i]!).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="2.5"/>` : '')).join('') : '';
+    parts.push(`<g class="series" data-name="${esc(s.name)}" stroke="${color}" fill="${color}"><path d="${d}" fill="none" stroke-width="1.8"/>${dots}</g>`);
+  });
+  const legend = series.map((s, k) => `<span class="key"><i style="background:${PALETTE[k % PALETTE.length]}"></i>${esc(s.name)}</span>`).join(' ');
+  return figure(id, title, series.length, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${parts.join('')}</svg><div class="legend">${legend}</div>`);
+}
+
+/** A heatmap of counts (rows: true class, columns: predicted), one `series` group per row. */
+export function heatmap(id: string, title: string, labels: string[], counts: number[][]): string {
+  const k = labels.length;
+  const cell = Math.max(10, Math.min(36, Math.floor(420 / Math.max(k, 1))));
+  const L = 70;
+  const T = 60;
+  const W = L + cell * k + 10;
+  const H = T + cell * k + 10;
+  const rowMax = counts.map((r) => Math.max(1, ...r));
+  const parts: string[] = [];
+  labels.forEach((name, j) => parts.push(`<text x="${L + j * cell + cell / 2}" y="${T - 6}" transform="rotate(-45 ${L + j * cell + cell / 2} ${T - 6})" class="tick">${esc(name.slice(0, 12))}</text>`));
+  counts.forEach((row, i) => {
+    const cells = row
+      .map((c, j) => {
+        const f = c / rowMax[i]!;
+        const fill = i === j ? `rgba(31,119,180,${(0.08 + 0.92 * f).toFixed(3)})` : `rgba(214,39,40,${(c > 0 ? 0.15 + 0.85 * f : 0).toFixed(3)})`;
+        const text = cell >= 22 && c > 0 ? `<text x="${L + j * cell + cell / 2}" y="${T + i * cell + cell / 2 + 4}" text-anchor="middle" class="cell">${c}</text>` : '';
+        return `<rect x="${L + j * cell}" y="${T + i * cell}" width="${cell}" height="${cell}" fill="${fill}"><title>true ${esc(labels[i]!)}, predicted ${esc(labels[j]!)}: ${c}</title></rect>${text}`;
+      })
+      .join('');
+    parts.push(`<g class="series" data-name="${esc(labels[i]!)}"><text x="${L - 4}" y="${T + i * cell + cell / 2 + 4}" text-anchor="end" class="tick">${esc(labels[i]!.slice(0, 12))}</text>${cells}</g>`);
+  });
+  return figure(id, title, k, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${parts.join('')}</svg>`, 'Rows: true class; columns: predicted. Blue: correct (shaded by share of the row); red: mistakes.');
+}
+
+/** Horizontal bars, one `series` group per bar. */
+export function barChart(id: string, title: string, bars: { name: string; value: number }[], o: { max?: number; format?: (v: number) => string } = {}): string {
+  const rowH = 18;
+  const L = 150;
+  const W = 460;
+  const H = bars.length * rowH + 10;
+  const max = o.max ?? Math.max(1e-12, ...bars.map((b) => Math.abs(b.value)));
+  const f = o.format ?? fmt;
+  const parts = bars.map((b, i) => {
+    const w = Math.max(0, (Math.abs(b.value) / max) * (W - L - 60));
+    return `<g class="series" data-name="${esc(b.name)}"><text x="${L - 4}" y="${i * rowH + 17}" text-anchor="end" class="tick">${esc(b.name.slice(0, 22))}</text><rect x="${L}" y="${i * rowH + 5}" width="${w.toFixed(1)}" height="${rowH - 4}" fill="${PALETTE[0]}"/><text x="${L + w + 4}" y="${i * rowH + 17}" class="tick">${esc(f(b.value))}</text></g>`;
+  });
+  return figure(id, title, bars.length, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${parts.join('')}</svg>`);
+}
+
+/** A layer graph: nodes placed by depth, edges from each input; one `series` group per node. */
+export function graphChart(id: string, title: string, nodes: { name: string; type: string; inputs: string[] }[]): string {
+  const depth = new Map<string, number>();
+  for (const n of nodes) depth.set(n.name, n.inputs.length ? Math.max(...n.inputs.map((i) => (depth.get(i) ?? 0) + 1)) : 0);
+  const rows = new Map<number, string[]>();
+  for (const n of nodes) {
+    const d = depth.get(n.name)!;
+    rows.set(d, [...(rows.get(d) ?? []), n.name]);
+  }
+  const bw = 130;
+  const bh = 30;
+  const gapX = 20;
+  const gapY = 26;
+  const widest = Math.max(...[...rows.values()].map((r) => r.length));
+  const W = widest * (bw + gapX) + gapX;
+  const H = rows.size * (bh + gapY) + gapY;
+  const pos = new Map<string, { x: number; y: number }>();
+  for (const [d, names] of rows) {
+    const off = (W - names.length * (bw + gapX) + gapX) / 2;
+    names.forEach((name, i) => pos.set(name, { x: off + i * (bw + gapX), y: gapY + d * (bh + gapY) }));
+  }
+  const edges: string[] = [];
+  const boxes: string[] = [];
+  for (const n of nodes) {
+    const p = pos.get(n.name)!;
+    for (const i of n.inputs) {
+      const q = pos.get(i);
+      if (q) edges.push(`<line x1="${q.x + bw / 2}" y1="${q.y + bh}" x2="${p.x + bw / 2}" y2="${p.y}" class="edge" marker-end="url(#arrow)"/>`);
+    }
+    boxes.push(`<g class="series" data-name="${esc(n.name)}"><rect x="${p.x}" y="${p.y}" width="${bw}" height="${bh}" rx="5" class="node"/><text x="${p.x + bw / 2}" y="${p.y + 13}" text-anchor="middle" class="tick">${esc(n.name.slice(0, 20))}</text><text x="${p.x + bw / 2}" y="${p.y + 25}" text-anchor="middle" class="label">${esc(n.type)}</text></g>`);
+  }
+  const defs = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#888"/></marker></defs>';
+  return figure(id, title, nodes.length, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${defs}${edges.join('')}${boxes.join('')}</svg>`);
+}
