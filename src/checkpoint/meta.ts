@@ -19,6 +19,8 @@ export interface DataInfo {
   classes?: string[];
   vocabulary?: string[];
   targetScaling?: { offset: number; scale: number; target: string };
+  inputScaling?: { offset: number[]; scale: number[]; columns?: string[] };
+  textEncoding?: { tokens: 'character' | 'word'; encoding: 'multi_hot' | 'count' | 'tfidf' | 'sequence'; sequence_length?: number };
   fingerprint: string;
 }
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { datasetsCommand } from './commands/datasets.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
+import { predictCommand } from './commands/predict.js';
 import { convertCommand } from './commands/convert.js';
 import { reportCommand } from './commands/report.js';
 import { summaryCommand } from './commands/summary.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   trainCommand(program);
   evaluateCommand(program);
   generateCommand(program);
+  predictCommand(program);
   datasetsCommand(program);
   convertCommand(program);
   reportCommand(program);

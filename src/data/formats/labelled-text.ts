@@ -123,6 +123,7 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
     targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
     classes,
     vocabulary: vocab,
+    textEncoding: { tokens: kind, encoding, ...(encoding === 'sequence' ? { sequence_length: size } : {}) },
     ...splits,
   };
 }
