@@ -4,7 +4,7 @@
  * `data:` keys override the descriptor's defaults.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,8 +33,12 @@ export interface LoadOptions {
 /** The folder of the bundled descriptors (datasets/ at the package root). */
 export const BUNDLED_DIR = fileURLToPath(new URL('../../../datasets/', import.meta.url));
 
+/** The bundled datasets: one descriptor each in datasets/. */
 export function bundledNames(): string[] {
-  return ['mnist', 'moby-dick', 'spam', 'births'];
+  return readdirSync(BUNDLED_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
 }
 
 const require = createRequire(import.meta.url);
@@ -75,7 +79,7 @@ function locate(name: string, baseDir: string): { file: string; descriptor: Desc
   const ext = extname(file).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return { file, descriptor: readDescriptor(file) };
   // A bare data file: the format from its extension, the rest by default.
-  const format = ext === '.csv' ? 'csv' : ext === '.jsonl' ? 'jsonl' : ext === '.txt' ? 'text' : /idx\d?-ubyte/.test(basename(file)) ? undefined : undefined;
+  const format = ext === '.csv' ? 'csv' : ext === '.jsonl' ? 'jsonl' : ext === '.txt' ? 'text' : undefined;
   if (!format) {
     throw new UsageError({ file, code: 'unknown-format', message: 'cannot tell the format of this file from its name; write a dataset descriptor (see datasets/README.md) that names it' });
   }
