@@ -186,7 +186,7 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
       });
     default:
       if (mode !== 'json' && mode !== 'quiet') {
-        const why = result.stopped === 'early_stopping' ? `stopped early after epoch ${result.state.epoch}` : `finished ${result.state.epoch} epochs`;
+        const why = result.stopped === 'early_stopping' ? `stopped early after epoch ${result.state.epoch}` : `finished ${result.state.epoch} epoch${result.state.epoch === 1 ? '' : 's'}`;
         const restored = result.restoredEpoch ? `; kept the weights of epoch ${result.restoredEpoch}` : '';
         const { epochSummary } = await import('../epoch-table.js');
         const { readMetrics, METRICS_FILE } = await import('../../run/metrics-log.js');
