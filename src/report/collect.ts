@@ -16,7 +16,7 @@ import type { Confusion } from '../eval/report.js';
 import { confusionReport } from '../eval/report.js';
 import { generateText, isCharacterVocabulary } from '../eval/generate.js';
 import type { LayersModel } from '../model/build.js';
-import { readMetrics, METRICS_FILE } from '../run/metrics-log.js';
+import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
 import { trainConfig } from '../train/config.js';
 import { pngDataUri } from './png.js';
@@ -260,6 +260,12 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
         rows.push(r.norms);
       }
       data.weightNorms = { epochs, layers: names, norms: rows };
+    }
+    const internals = readMetrics(join(runDir, INTERNALS_FILE)) as unknown as { step: number; grad_norms?: Record<string, number> }[];
+    const withNorms = internals.filter((r) => r.grad_norms);
+    if (withNorms.length > 0) {
+      const layers = [...new Set(withNorms.flatMap((r) => Object.keys(r.grad_norms!)))];
+      data.gradientNorms = { steps: withNorms.map((r) => r.step), layers, norms: withNorms.map((r) => layers.map((l) => r.grad_norms![l] ?? Number.NaN)) };
     }
   } finally {
     model.dispose();

@@ -3,6 +3,8 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { replaceFile } from '../checkpoint/durable.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
+/** Training internals, one JSON line per record: `{"step", "epoch", "grad_norms": {layer: L2 norm}}`. */
+export const INTERNALS_FILE = 'internals.jsonl';
 
 export function appendMetrics(file: string, log: Record<string, unknown>): void {
   appendFileSync(file, `${JSON.stringify(log)}\n`, { flush: true } as Parameters<typeof appendFileSync>[2]);

@@ -24,8 +24,11 @@ import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loo
 import { makeOptimizer } from '../train/optimizers.js';
 import type { StrataOptimizer } from '../train/optimizers.js';
 import { VERSION } from '../version.js';
-import { appendMetrics, METRICS_FILE, truncateMetrics } from './metrics-log.js';
+import { appendMetrics, INTERNALS_FILE, METRICS_FILE, truncateMetrics } from './metrics-log.js';
 import { CHECKPOINTS } from './run-dir.js';
+
+/** How often (in steps) per-layer gradient norms are recorded in the run's internals.jsonl. */
+export const GRADIENT_NORM_EVERY = 50;
 
 export interface SessionOptions {
   engine: Engine;
@@ -149,7 +152,21 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     return name;
   };
 
+  // Per-layer gradient norms every GRADIENT_NORM_EVERY steps, for the report (one small read each time).
+  const internalsFile = join(o.runDir, INTERNALS_FILE);
+  const gradientNorms = {
+    every: GRADIENT_NORM_EVERY,
+    record(step: number, epoch: number, norms: Record<string, number>) {
+      const byLayer: Record<string, number> = {};
+      for (const [name, v] of Object.entries(norms)) {
+        const layer = name.split('/')[0]!;
+        byLayer[layer] = (byLayer[layer] ?? 0) + v * v;
+      }
+      appendMetrics(internalsFile, { step, epoch, grad_norms: Object.fromEntries(Object.entries(byLayer).map(([k, v]) => [k, Math.sqrt(v)])) });
+    },
+  };
   const result = await train(engine, model, dataset, config, o.seed, start, {
+    gradientNorms,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
     ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     onEpoch: async (log, state) => {

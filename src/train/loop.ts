@@ -51,6 +51,8 @@ export interface TrainHooks {
   onEpoch?(log: EpochLog, state: TrainState): Promise<void>;
   /** Checked after every batch; when true the loop stops and reports 'interrupted'. */
   interrupted?(): boolean;
+  /** Every `every` steps, the L2 norm of each variable's gradient (computed on the device, read once). */
+  gradientNorms?: { every: number; record(step: number, epoch: number, norms: Record<string, number>): void };
 }
 
 export type StopReason = 'completed' | 'early_stopping' | 'non_finite' | 'interrupted';
@@ -163,6 +165,14 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       for (const reg of model.calculateLosses()) loss = tf.add(loss, reg);
       return loss;
     }, varList);
+    const gn = hooks.gradientNorms;
+    if (gn && state.step % gn.every === 0) {
+      const names = Object.keys(grads);
+      const norms = tf.tidy(() => tf.stack(names.map((n) => tf.norm(grads[n]!))));
+      const values = norms.dataSync();
+      norms.dispose();
+      gn.record(state.step, state.epoch + 1, Object.fromEntries(names.map((n, i) => [n, values[i]!])));
+    }
     const clipped = config.clip_norm === undefined && config.clip_value === undefined ? grads : tf.tidy(() => clip(tf, grads, config.clip_norm, config.clip_value));
     opt.optimizer.applyGradients(clipped);
     tf.dispose(Object.values(grads));

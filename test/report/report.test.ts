@@ -81,6 +81,8 @@ test('the report has learning curves, confusion matrix, layer graph and internal
   assert.equal(got.confusion, 3, 'one row per class');
   assert.equal(got.graph, 5, 'one node per layer');
   assert.equal(got['weight-norms'], 2, 'the two dense layers');
+  assert.equal(got['gradient-norms'], 2, 'gradient norms of the two dense layers, recorded during training');
+  assert.ok(data.gradientNorms!.steps[0] === 0 && data.gradientNorms!.norms.every((r) => r.every((v) => Number.isFinite(v) && v >= 0)));
   assert.equal(got['activation-std'], 4, 'every non-input layer');
   assert.equal(data.epochs.length, 3);
   const hidden = data.activations!.stats.find((s) => s.layer === 'hidden')!;
