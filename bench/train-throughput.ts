@@ -16,6 +16,7 @@ import { buildModel } from '../src/model/build.js';
 import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
+import { Rng } from '../src/train/rng.js';
 
 const SPECS = fileURLToPath(new URL('../../bench/specs/', import.meta.url));
 
@@ -40,15 +41,10 @@ const REFERENCES: Reference[] = [
 ];
 
 /** A generator of reproducible numbers in [0, 1) (mulberry32). */
+/** Uniform numbers in [0, 1) from the project's seeded generator. */
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Synthetic data of the reference's input shape, held in memory: random inputs, random integer labels. */

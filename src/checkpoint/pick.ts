@@ -1,6 +1,6 @@
 /** Which checkpoint a command that uses a trained model reads: the run's best, else its newest good one. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DamagedCheckpoint, readCheckpointDir, resolveCheckpoint } from './load.js';
 import type { ResolveResult } from './load.js';
 import { BEST, readPointer } from './store.js';
@@ -19,4 +19,10 @@ export function loadRunCheckpoint(target: string, command: string, prefer: 'best
   }
   const r = resolveCheckpoint(target, command);
   return { checkpoint: r.checkpoint, skipped: [...skipped, ...r.skipped] };
+}
+
+/** One warning line per damaged checkpoint that was skipped in favour of `used`. */
+export function skippedWarnings(skipped: readonly DamagedCheckpoint[], used: string): string[] {
+  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  return skipped.map((s) => `strata: warning: ${rel(join(s.dir, s.file))} ${s.why}; using the previous checkpoint, ${rel(used)}`);
 }

@@ -18,7 +18,7 @@ import { generateText, isCharacterVocabulary } from '../eval/generate.js';
 import type { LayersModel } from '../model/build.js';
 import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
-import { trainConfig } from '../train/config.js';
+import { labelModeFor, trainConfig } from '../train/config.js';
 import { pngDataUri } from './png.js';
 
 export interface LayerRow {
@@ -149,7 +149,7 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
   let dataset = o.dataset;
   if (!dataset && spec.data?.dataset) {
     const { loadDataset } = await import('../data/load.js');
-    const labels = config.loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+    const labels = labelModeFor(config.loss);
     dataset = await loadDataset(spec.data, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
   }
   const model = await modelFromFiles(engine, checkpoint.model);

@@ -79,3 +79,8 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
     ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch } : {}),
   };
 }
+
+/** How class labels reach the loss: as ids for the sparse loss, one-hot otherwise. */
+export function labelModeFor(loss: LossName): 'sparse' | 'one_hot' {
+  return loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+}

@@ -8,6 +8,7 @@ import { before, test } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
 import type { TfCore } from '../../src/backend/select.js';
+import { Rng } from '../../src/train/rng.js';
 
 let tf: TfCore;
 before(async () => {
@@ -15,15 +16,10 @@ before(async () => {
 });
 
 /** A small deterministic generator (mulberry32) so failures reproduce. */
+/** Uniform numbers in [0, 1) from the project's seeded generator. */
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function values(n: number, seed: number): Float32Array {

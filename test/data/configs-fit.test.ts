@@ -6,14 +6,14 @@ import { test } from 'node:test';
 import { checkModelAgainstData } from '../../src/data/check.js';
 import { loadDataset } from '../../src/data/load.js';
 import { readSpecFile } from '../../src/spec/read.js';
-import { trainConfig } from '../../src/train/config.js';
+import { labelModeFor, trainConfig } from '../../src/train/config.js';
 import { ROOT } from '../helpers/cli.js';
 
 for (const f of readdirSync(join(ROOT, 'configs')).filter((n) => n.endsWith('.yaml'))) {
   test(`configs/${f} fits its dataset`, async () => {
     const spec = readSpecFile(join(ROOT, 'configs', f));
     if (!spec.data) return;
-    const labels = trainConfig(spec.train, false).loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+    const labels = labelModeFor(trainConfig(spec.train, false).loss);
     const d = await loadDataset({ ...spec.data, limit: 16 }, { seed: 1, baseDir: join(ROOT, 'configs'), labels });
     assert.deepEqual(checkModelAgainstData(spec, d).map((x) => x.message), []);
   });

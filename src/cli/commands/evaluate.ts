@@ -29,9 +29,9 @@ export interface Evaluation {
 const rel = (p: string) => relative(process.cwd(), p) || '.';
 
 export async function evaluate(target: string, opts: EvaluateOptions): Promise<Evaluation> {
-  const { loadRunCheckpoint } = await import('../../checkpoint/pick.js');
+  const { loadRunCheckpoint, skippedWarnings } = await import('../../checkpoint/pick.js');
   const { checkpoint, skipped } = loadRunCheckpoint(target, 'evaluate', 'best');
-  for (const s of skipped) process.stderr.write(`strata: warning: ${rel(join(s.dir, s.file))} ${s.why}; using ${rel(checkpoint.dir)}\n`);
+  for (const line of skippedWarnings(skipped, checkpoint.dir)) process.stderr.write(`${line}\n`);
   const { parseSpec } = await import('../../spec/read.js');
   const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
   const { loadEngine } = await import('../../backend/select.js');
@@ -39,9 +39,9 @@ export async function evaluate(target: string, opts: EvaluateOptions): Promise<E
   const { loadDataset } = await import('../../data/load.js');
   const dataSection = { ...(spec.data ?? {}), ...(opts.data ? { dataset: opts.data } : {}) };
   if (!dataSection.dataset) throw new UsageError({ arg: 'evaluate', code: 'no-data', message: "the run's spec names no dataset; give one with --data NAME|PATH" });
-  const { trainConfig } = await import('../../train/config.js');
+  const { labelModeFor, trainConfig } = await import('../../train/config.js');
   const config = trainConfig(spec.train, false);
-  const labels = config.loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+  const labels = labelModeFor(config.loss);
   const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
   const splits = { train: dataset.train, validation: dataset.validation, test: dataset.test } as const;
   const split = splits[opts.split as keyof typeof splits];

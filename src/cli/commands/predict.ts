@@ -1,6 +1,5 @@
 /** `strata predict <run|checkpoint> --input FILE`: the model's answer for new inputs. */
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
@@ -28,9 +27,9 @@ export function predictCommand(program: Command): void {
     .requiredOption('--input <file>', 'the inputs: an IDX file (images), a CSV file (rows with the training columns) or a text file (one example per line)')
     .option('--output <file>', 'also write the predictions to this file as JSON');
   withBackend(withJson(cmd)).action(async (target: string, opts: PredictOptions) => {
-    const { loadRunCheckpoint } = await import('../../checkpoint/pick.js');
+    const { loadRunCheckpoint, skippedWarnings } = await import('../../checkpoint/pick.js');
     const { checkpoint, skipped } = loadRunCheckpoint(target, 'predict', 'best');
-    for (const s of skipped) process.stderr.write(`strata: warning: ${relative(process.cwd(), join(s.dir, s.file))} ${s.why}; using ${relative(process.cwd(), checkpoint.dir)}\n`);
+    for (const line of skippedWarnings(skipped, checkpoint.dir)) process.stderr.write(`${line}\n`);
     const { readPredictInput } = await import('../../eval/predict-input.js');
     const info = checkpoint.data;
     const input = readPredictInput(opts.input, info);

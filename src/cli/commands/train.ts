@@ -72,7 +72,8 @@ async function prepare(file: string | undefined, opts: TrainOptions, progress: P
   const { resolveCheckpoint } = await import('../../checkpoint/load.js');
   const { diffSpecs, describeChange } = await import('../../run/spec-diff.js');
   const { checkpoint, skipped } = resolveCheckpoint(opts.resume, '--resume');
-  for (const s of skipped) progress.say(`strata: warning: ${rel(join(s.dir, s.file))} ${s.why}; using the previous checkpoint, ${rel(checkpoint.dir)}`, true);
+  const { skippedWarnings } = await import('../../checkpoint/pick.js');
+  for (const line of skippedWarnings(skipped, checkpoint.dir)) progress.say(line, true);
   const before = parse(checkpoint.specText) as Record<string, unknown>;
   const specFile = file ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
   const spec = file ? readSpecFile(file, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides });
@@ -116,14 +117,14 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
 
 async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
   let progress = initial;
-  const { trainConfig } = await import('../../train/config.js');
+  const { labelModeFor, trainConfig } = await import('../../train/config.js');
   const { loadEngine } = await import('../../backend/select.js');
   const engine = await loadEngine(opts.backend);
   if (!p.spec.data) {
     throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
   }
   const { loadDataset } = await import('../../data/load.js');
-  const labels = trainConfig(p.spec.train, false).loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+  const labels = labelModeFor(trainConfig(p.spec.train, false).loss);
   const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
   const { checkModelAgainstData } = await import('../../data/check.js');
   const problems = checkModelAgainstData(p.spec, dataset);
