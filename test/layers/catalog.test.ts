@@ -10,23 +10,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { stringify } from 'yaml';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
-import type { LayerDef } from '../../src/layers/registry.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
+import { exampleSpec } from '../helpers/examples.js';
 import { maxAbsDiff, saveAndReload } from '../helpers/layers.js';
-
-function exampleSpec(def: LayerDef): string {
-  const inputs = def.example.inputs.map((shape, i) => ({ type: 'input', name: `in_${i}`, shape }));
-  const layer =
-    def.arity === 'none'
-      ? { type: def.type, name: 'under_test', ...def.example.params }
-      : { type: def.type, name: 'under_test', inputs: inputs.map((l) => l.name), ...def.example.params };
-  return stringify({ version: 1, name: `example-${def.type}`, seed: 1, model: { layers: def.arity === 'none' ? [layer] : [...inputs, layer] } });
-}
 
 describe('every registered layer type', () => {
   let engine: Engine;
