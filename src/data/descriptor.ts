@@ -49,6 +49,7 @@ export const descriptorSchema: JsonSchema = {
     text: { type: 'string', description: 'jsonl: the text field.' },
     columns: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'csv: the feature columns (default: all but the label); csv_series: the input columns (default: the target).' },
     target: { type: 'string', description: 'csv_series: the column to forecast.' },
+    known_ahead: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'csv_series: columns known in advance, such as calendar columns. Each window row also carries their values `horizon` steps later, so the last `horizon` rows show the steps being forecast.' },
     missing: { enum: ['error', 'mean', 'zero'], description: 'csv: what to do with empty fields (default error).' },
     classes: { type: 'array', items: { type: 'string' }, description: 'Class names in label order (idx; others infer them).' },
     scale: { type: 'number', exclusiveMinimum: 0, description: 'idx: divide every value by this (255 puts pixels in [0, 1]).' },
@@ -76,6 +77,7 @@ export interface Descriptor {
   text?: string;
   columns?: string[];
   target?: string;
+  known_ahead?: string[];
   missing?: 'error' | 'mean' | 'zero';
   classes?: string[];
   scale?: number;

@@ -19,6 +19,7 @@ const CASES: Record<string, string[]> = {
   'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[3].filters=4'],
   'spam-mlp': [],
   'births-gru': ['--set', 'model.layers[1].units=8'],
+  'births-mlp': ['--set', 'model.layers[2].units=8', '--set', 'model.layers[3].units=8'],
   'moby-dick-lstm': ['--set', 'model.layers[2].units=16'],
 };
 

@@ -73,6 +73,27 @@ test('series: chronological parts, scaling from the training part only, windows 
   assert.equal(unscale(d.validation!.batch(Int32Array.of(0)).y[0]!), 72);
 });
 
+test('series known_ahead: each row also carries the known columns `horizon` steps later, so the last rows show the forecast steps', async () => {
+  // t is the step; day = t mod 7 is a calendar column known in advance.
+  const rows = Array.from({ length: 60 }, (_, t) => `${t},${t % 7},${t * 10}`);
+  writeFileSync(join(dir, 'ahead.csv'), `t,day,v\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'ahead.yaml'), 'name: a\ntask: forecasting\nformat: csv_series\ntrain: ahead.csv\ntarget: v\ncolumns: [v]\nknown_ahead: [day]\nwindow: 4\nhorizon: 3\ntest_fraction: 0.2\nnormalize: none\n');
+  const d = await loadDataset({ dataset: 'ahead.yaml' }, { seed: 1, baseDir: dir });
+  assert.deepEqual(d.inputShape, [4, 2]);
+  for (const split of [d.train, d.test!]) {
+    for (const i of [0, split.size - 1]) {
+      const b = split.batch(Int32Array.of(i));
+      const x = Array.from(b.x);
+      const first = x[0]! / 10; // the step of the window's first row
+      // Row r: [v at step first+r, day of step first+r+3]; targets are steps first+4 … first+6.
+      assert.deepEqual(x, [0, 1, 2, 3].flatMap((r) => [(first + r) * 10, (first + r + 3) % 7]));
+      assert.deepEqual(Array.from(b.y), [4, 5, 6].map((h) => (first + h) * 10));
+      // The last `horizon` rows announce the days of the targets.
+      assert.deepEqual([1, 2, 3].map((r) => x[r * 2 + 1]), Array.from(b.y).map((v) => (v / 10) % 7));
+    }
+  }
+});
+
 test('bundled mnist: 60,000 + 10,000 examples of [28, 28, 1] in [0, 1], ten classes', async () => {
   const d = await loadDataset({ dataset: 'mnist', validation: 0.1, limit: 100 }, { seed: 1, baseDir: '.' });
   assert.deepEqual(d.inputShape, [28, 28, 1]);

@@ -20,16 +20,20 @@ export function loadSeries(ctx: FormatContext): Loaded {
   const targetCol = columnIndex(file, table, ctx.d.target, 'target');
   const inputs = ctx.d.columns ?? [ctx.d.target];
   const cols = inputs.map((c) => columnIndex(file, table, c, 'input'));
+  const ahead = (ctx.d.known_ahead ?? []).map((c) => columnIndex(file, table, c, 'known_ahead'));
+  const window = ctx.d.window ?? 28;
+  const horizon = ctx.d.horizon ?? 7;
   const T = table.rows.length;
-  const width = cols.length;
+  const width = cols.length + ahead.length;
   const values = new Float32Array(T * width);
   const target = new Float32Array(T);
   for (let r = 0; r < T; r++) {
     cols.forEach((c, j) => (values[r * width + j] = numberAt(file, table, r, c, false)));
+    // Known-ahead columns come from `horizon` rows later: a window ending before step t then shows t … t+horizon-1 in its last rows.
+    // Rows whose later row is past the end are never inside a window that has a full horizon of targets.
+    if (r + horizon < T) ahead.forEach((c, j) => (values[r * width + cols.length + j] = numberAt(file, table, r + horizon, c, false)));
     target[r] = numberAt(file, table, r, targetCol, false);
   }
-  const window = ctx.d.window ?? 28;
-  const horizon = ctx.d.horizon ?? 7;
   const stride = ctx.d.stride ?? 1;
   const testSteps = Math.round(T * (ctx.d.test_fraction ?? 0.1));
   const validSteps = typeof ctx.validation === 'number' ? Math.round((T - testSteps) * ctx.validation) : 0;
