@@ -9,8 +9,10 @@ import type * as TfLayersModule from '@tensorflow/tfjs-layers';
 import { UsageError } from '../errors.js';
 
 import { installChainedOps } from './chained-ops.js';
+import { installGradients } from './gradients.js';
 import { BACKENDS } from './names.js';
 import { registerWasmKernels } from './wasm-kernels/register.js';
+import { prepareWasmThreads, singleThreaded, wantedThreads } from './wasm-threads.js';
 import type { BackendName } from './names.js';
 
 export { BACKENDS };
@@ -23,25 +25,50 @@ export interface Engine {
   tf: TfCore;
   tfl: TfLayers;
   backend: BackendName;
+  /** The threads the backend computes on (wasm: its XNNPACK pool; others: 1, or their own choice). */
+  threads: number;
 }
 
 /** Why each backend that was tried could not be used. */
 const failures = new Map<BackendName, string>();
 
-async function tryBackend(tf: TfCore, name: BackendName): Promise<boolean> {
+/** The wasm backend on `threads` threads; if the threaded build will not start, the single-threaded one. */
+async function startWasm(tf: TfCore, threads: number): Promise<number> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (threads > 1 && typeof SharedArrayBuffer === 'function') {
+    const start = prepareWasmThreads(tf.env(), wasm.setThreadsCount, threads);
+    let ok = false;
+    try {
+      ok = await tf.setBackend('wasm');
+    } catch {
+      ok = false;
+    } finally {
+      start.finish();
+    }
+    if (ok) return wasm.getThreadsCount();
+    singleThreaded(tf.env());
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('it failed to initialize');
+  return wasm.getThreadsCount();
+}
+
+async function tryBackend(tf: TfCore, name: BackendName, threads: number): Promise<number | undefined> {
   try {
+    if (name === 'wasm') {
+      threads = await startWasm(tf, threads);
+      // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
+      registerWasmKernels(tf);
+      return threads;
+    }
     if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
-    else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     else await import('@tensorflow/tfjs-backend-cpu');
     if (!tf.findBackendFactory(name)) throw new Error(`the package loaded but did not register the '${name}' backend`);
     if (!(await tf.setBackend(name))) throw new Error('it failed to initialize');
-    // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
-    if (name === 'wasm') registerWasmKernels(tf);
-    return true;
+    return 1;
   } catch (e) {
     const message = (e as Error).message.split('\n')[0] ?? '';
     failures.set(name, name === 'tensorflow' && /Cannot find (module|package)/.test(message) ? '@tensorflow/tfjs-node is not installed' : message);
-    return false;
+    return undefined;
   }
 }
 
@@ -57,13 +84,21 @@ async function load(requested?: string): Promise<Engine> {
   if (requested !== undefined && !(BACKENDS as readonly string[]).includes(requested)) {
     throw new UsageError({ arg: `--backend ${requested}`, code: 'bad-backend', message: `unknown backend '${requested}'; choose one of ${BACKENDS.join(', ')}` });
   }
+  let threads: number;
+  try {
+    threads = wantedThreads();
+  } catch (e) {
+    throw new UsageError({ arg: `STRATA_THREADS=${process.env.STRATA_THREADS}`, code: 'bad-threads', message: (e as Error).message });
+  }
   const tf: TfCore = await import('@tensorflow/tfjs-core');
   const tfl: TfLayers = await import('@tensorflow/tfjs-layers');
   // Production mode: no debug checks, and no console advice to install tfjs-node (strata names its backend itself).
   tf.env().set('PROD', true);
   installChainedOps(tf);
+  installGradients(tf);
   if (requested !== undefined) {
-    if (await tryBackend(tf, requested as BackendName)) return { tf, tfl, backend: requested as BackendName };
+    const got = await tryBackend(tf, requested as BackendName, threads);
+    if (got !== undefined) return { tf, tfl, backend: requested as BackendName, threads: got };
     throw new UsageError({
       arg: `--backend ${requested}`,
       code: 'backend-unavailable',
@@ -71,7 +106,8 @@ async function load(requested?: string): Promise<Engine> {
     });
   }
   for (const name of BACKENDS) {
-    if (await tryBackend(tf, name)) return { tf, tfl, backend: name };
+    const got = await tryBackend(tf, name, threads);
+    if (got !== undefined) return { tf, tfl, backend: name, threads: got };
   }
   throw new Error(`no TensorFlow.js backend could be loaded: ${[...failures].map(([n, why]) => `${n}: ${why}`).join('; ')}`);
 }

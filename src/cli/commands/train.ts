@@ -133,7 +133,7 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
   progress.say(
-    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) on the ${engine.backend} backend; run: ${rel(p.runDir)}` +
+    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}; run: ${rel(p.runDir)}` +
       (start ? `\nResuming from ${rel(p.resume!.dir)} (after epoch ${start.epoch}${start.batch ? `, batch ${start.batch}` : ''})` : ''),
   );
 

@@ -1,0 +1,48 @@
+/**
+ * Gradients strata registers in place of tfjs-core's, for every backend.
+ *
+ * `Tile`: tfjs-core 4.22 sums one `Slice` of dy per repetition (a loop over
+ * every combination of repeats), so tiling [64, 64, 1] to [64, 64, 64] costs
+ * 64 slices and adds, and [1, 1, 64] to [64, 64, 64] 4,096. tfjs-layers'
+ * LayerNormalization tiles its mean, variance, gamma and beta that way on
+ * every call: a two-block transformer language model with a final
+ * layer_norm spent most of each training step there (19 samples/s on wasm,
+ * 89 without that one layer). Here the gradient is one reshape and one sum:
+ * dy viewed as [r0, x0, r1, x1, ...] and summed over the repeat axes.
+ */
+import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import type { TfCore } from './select.js';
+
+/** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
+export function tileGradPlan(xShape: readonly number[], reps: readonly number[]): { shape: number[]; repAxes: number[] } {
+  const shape: number[] = [];
+  const repAxes: number[] = [];
+  xShape.forEach((n, i) => {
+    const r = reps[i] ?? 1;
+    if (r > 1) {
+      repAxes.push(shape.length);
+      shape.push(r);
+    }
+    if (n > 1) shape.push(n);
+  });
+  return { shape, repAxes };
+}
+
+export function installGradients(tf: TfCore): void {
+  tf.registerGradient({
+    kernelName: tf.Tile,
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const [x] = saved as [Tensor];
+      const reps = attrs.reps as number[];
+      const g = dy as Tensor;
+      return {
+        x: () => {
+          const { shape, repAxes } = tileGradPlan(x.shape, reps);
+          if (repAxes.length === 0) return tf.reshape(g, x.shape);
+          return tf.reshape(tf.sum(tf.reshape(g, shape), repAxes), x.shape);
+        },
+      };
+    },
+  });
+}
