@@ -3,7 +3,8 @@ import { activation, choice, int, sizes } from './params.js';
 import type { ActivationName } from './params.js';
 import { act } from './core.js';
 import { defineLayer } from './registry.js';
-import type { LayerParams } from './registry.js';
+import type { Layer, LayerParams } from './registry.js';
+import { strataLayerClasses } from './custom/register.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
 import { activityParams, biasArgs, biasParams, kernelArgs, kernelParams, weightArgs, weightParams } from './weights.js';
@@ -54,8 +55,8 @@ const conv1d = defineLayer<ConvP>({
     knownLast(x!, 'number of channels');
     return [...convOutput([x![0]!], p, 1), p.filters];
   },
-  build: (p, c) =>
-    c.tf.layers.conv1d({
+  build: (p, c) => {
+    const args = {
       name: c.name,
       filters: p.filters,
       kernelSize: p.kernel_size,
@@ -64,7 +65,12 @@ const conv1d = defineLayer<ConvP>({
       dilationRate: expand(p.dilation_rate, 1)[0]!,
       activation: act(p.activation) as 'linear',
       ...kernelArgs(p, c),
-    }),
+    };
+    if (p.padding !== 'causal') return c.tf.layers.conv1d(args);
+    // TensorFlow.js's own Conv1D throws on causal padding when it runs; strata's subclass pads on the left instead.
+    const Causal = strataLayerClasses({ tf: c.core, tfl: c.tf }).get('Conv1D') as unknown as new (a: typeof args) => Layer;
+    return new Causal(args);
+  },
   example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
 

@@ -1,0 +1,89 @@
+/**
+ * conv1d with `padding: causal`: TensorFlow.js accepts it and throws when it
+ * runs; strata's Conv1D pads on the left. Checked against a float64 loop, for
+ * causality, for training, and for a reload that stays a plain Conv1D.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { loadEngine } from '../../src/backend/select.js';
+import { buildModel } from '../../src/model/build.js';
+import { parseSpec } from '../../src/spec/read.js';
+import { maxAbsDiff, saveAndReload } from '../helpers/layers.js';
+
+const T = 10;
+const C = 3;
+const F = 4;
+
+function model(engine: Awaited<ReturnType<typeof loadEngine>>, k: number, dilation: number) {
+  const text = stringify({
+    version: 1,
+    name: 'causal',
+    seed: 1,
+    model: { layers: [{ type: 'input', shape: [T, C] }, { type: 'conv1d', name: 'c', filters: F, kernel_size: k, dilation_rate: dilation, padding: 'causal', bias_initializer: 'glorot_uniform' }] },
+  });
+  return buildModel(parseSpec('causal.yaml', text), engine).model;
+}
+
+/** y[b, t, f] = bias[f] + Σ_{i, c} x[b, t − d·(k−1−i), c] · w[i, c, f], with x = 0 before the first step. */
+function reference(x: Float32Array, w: Float32Array, bias: Float32Array, B: number, k: number, d: number): Float64Array {
+  const y = new Float64Array(B * T * F);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++)
+      for (let f = 0; f < F; f++) {
+        let s = bias[f]!;
+        for (let i = 0; i < k; i++) {
+          const src = t - d * (k - 1 - i);
+          if (src < 0) continue;
+          for (let c = 0; c < C; c++) s += x[(b * T + src) * C + c]! * w[(i * C + c) * F + f]!;
+        }
+        y[(b * T + t) * F + f] = s;
+      }
+  return y;
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`conv1d causal: the float64 reference, dilated or not (${backend})`, async () => {
+    const engine = await loadEngine('wasm');
+    await import('@tensorflow/tfjs-backend-cpu');
+    assert.ok(await engine.tf.setBackend(backend));
+    const { tf } = engine;
+    for (const [k, d] of [
+      [3, 1],
+      [3, 2],
+      [2, 4],
+    ] as const) {
+      const m = model(engine, k, d);
+      const x = tf.randomNormal([2, T, C], 0, 1, 'float32', 5);
+      const y = m.predict(x) as import('@tensorflow/tfjs-core').Tensor;
+      assert.deepEqual(y.shape, [2, T, F]);
+      const [w, bias] = m.getLayer('c').getWeights();
+      const want = reference(x.dataSync() as Float32Array, w!.dataSync() as Float32Array, bias!.dataSync() as Float32Array, 2, k, d);
+      assert.ok(maxAbsDiff(y.dataSync(), want) < 1e-4, `k ${k}, dilation ${d}: differs by ${maxAbsDiff(y.dataSync(), want)}`);
+      // Step t sees nothing after t: changing the last step changes only the last output.
+      const x2 = tf.concat([tf.slice(x, [0, 0, 0], [2, T - 1, C]), tf.fill([2, 1, C], 9)], 1);
+      const y2 = m.predict(x2) as import('@tensorflow/tfjs-core').Tensor;
+      assert.equal(maxAbsDiff(tf.slice(y, [0, 0, 0], [2, T - 1, F]).dataSync(), tf.slice(y2, [0, 0, 0], [2, T - 1, F]).dataSync()), 0);
+      assert.ok(maxAbsDiff(tf.slice(y, [0, T - 1, 0], [2, 1, F]).dataSync(), tf.slice(y2, [0, T - 1, 0], [2, 1, F]).dataSync()) > 0);
+      m.dispose();
+    }
+  });
+}
+
+test('conv1d causal trains, and reloads as a plain Conv1D with causal padding', async () => {
+  const engine = await loadEngine('wasm');
+  const { tf } = engine;
+  // Dilation 1: TensorFlow.js 4.22's conv2d gradient refuses dilation rates above 1 for any padding.
+  const m = model(engine, 3, 1);
+  m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const x = tf.randomNormal([4, T, C], 0, 1, 'float32', 1);
+  const before = m.getLayer('c').getWeights()[0]!.dataSync().slice();
+  await m.fit(x, tf.zeros([4, T, F]), { epochs: 1, verbose: 0 });
+  assert.ok(maxAbsDiff(before, m.getLayer('c').getWeights()[0]!.dataSync()) > 0, 'the kernel did not change');
+  const topology = m.toJSON(null, false) as unknown as { config: { layers: { class_name: string; config: { name: string; padding?: string } }[] } };
+  const saved = topology.config.layers.find((l) => l.config.name === 'c')!;
+  assert.equal(saved.class_name, 'Conv1D');
+  assert.equal(saved.config.padding, 'causal');
+  const again = await saveAndReload(engine, m);
+  assert.ok(maxAbsDiff((m.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync(), (again.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync()) < 1e-6);
+});
