@@ -82,3 +82,25 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
   }
   return out;
 }
+
+/**
+ * Layers TensorFlow.js can run but not train. Dilated convolutions: tfjs-core
+ * 4.22's conv2d gradients (which conv1d and the conv2d family use) refuse
+ * dilation rates above 1, which would otherwise stop `train` at its first step.
+ */
+export function checkTrainable(spec: Spec): Diagnostic[] {
+  const at = (path: SpecPath): Place => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
+  const out: Diagnostic[] = [];
+  for (const l of spec.model.layers) {
+    const d = l.params.dilation_rate;
+    const rates = Array.isArray(d) ? d : [d];
+    if (rates.some((r) => typeof r === 'number' && r > 1)) {
+      out.push({
+        ...at([...l.path, 'dilation_rate']),
+        code: 'untrainable',
+        message: `layers[${l.index}] (${l.type}) has dilation_rate ${JSON.stringify(d)}, which TensorFlow.js can run but not train (its convolution gradients support dilation 1 only); set dilation_rate: 1, or widen kernel_size or stack layers for a larger receptive field`,
+      });
+    }
+  }
+  return out;
+}

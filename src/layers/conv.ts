@@ -28,7 +28,7 @@ function convParams(dims: number) {
       dims === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same'],
       { default: 'valid' },
     ),
-    dilation_rate: sizes('The spacing between window elements.', dims, { default: 1 }),
+    dilation_rate: sizes('The spacing between window elements. Above 1 the layer runs (summary, predict of a converted model) but cannot train: TensorFlow.js has no gradient for it, so `train` refuses it.', dims, { default: 1 }),
     activation: activation('The activation applied to the output.', 'linear'),
     ...kernelParams(),
   };

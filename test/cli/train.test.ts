@@ -169,3 +169,29 @@ test('predict reads IDX images, CSV rows and lines of text as the training data 
   assert.deepEqual(tp.map((x) => x.input), ['Click here to claim your free prize', 'The meeting moved to 3pm']);
   assert.ok(tp.every((x) => x.class === 'ham' || x.class === 'spam'));
 });
+
+test('a dilated convolution, which TensorFlow.js cannot train, is refused before training at its dilation_rate', async () => {
+  const dir = tmp();
+  const spec = join(dir, 'dilated.yaml');
+  writeFileSync(
+    spec,
+    [
+      'version: 1',
+      'name: dilated',
+      'data: {dataset: mnist}',
+      'model:',
+      '  layers:',
+      '    - {type: input, shape: [28, 28, 1]}',
+      '    - {type: conv2d, filters: 4, kernel_size: 3, dilation_rate: [2, 2]}',
+      '    - {type: flatten}',
+      '    - {type: dense, units: 10, activation: softmax}',
+      'train: {epochs: 1, loss: sparse_categorical_crossentropy}',
+      '',
+    ].join('\n'),
+  );
+  const out = join(dir, 'run');
+  const r = await strata(['train', spec, '--out', out, ...quick]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /dilated\.yaml:7:\d+: error: layers\[1\] \(conv2d\) has dilation_rate \[2,2\], which TensorFlow\.js can run but not train .*; set dilation_rate: 1/);
+  assert.ok(!existsSync(join(out, 'checkpoints')), 'nothing was trained');
+});
