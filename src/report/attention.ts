@@ -55,11 +55,6 @@ export interface AttentionOptions {
   maxSteps?: number;
 }
 
-/** A token for an axis label: whitespace made visible. */
-function showToken(t: string): string {
-  return t === ' ' ? '␣' : t === '\n' ? '↵' : t === '\t' ? '⇥' : t;
-}
-
 /**
  * The attention maps of every attention layer of `model` on `x` (one example,
  * [1, ...inputShape]), or undefined when the model has none.
@@ -101,7 +96,7 @@ export function collectAttention(engine: Engine, model: LayersModel, x: Tensor, 
   const vocab = dataset.vocabulary;
   if (vocab && dataset.inputShape.length === 1 && dataset.inputDtype === 'int32') {
     const ids = Array.from(x.dataSync());
-    report.tokens = ids.map((id) => showToken(vocab[id] ?? `#${id}`));
+    report.tokens = ids.map((id) => vocab[id] ?? `#${id}`);
     let content = ids.length;
     if (vocab[0] === '<pad>') while (content > 1 && ids[content - 1] === 0) content--;
     report.content = content;

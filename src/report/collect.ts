@@ -211,7 +211,9 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
           const n = Math.min(256, split.size - start);
           const b = split.batch(Array.from({ length: n }, (_, i) => start + i));
           const x = toX(b);
-          const probs = (await tf.tidy(() => model.predict(x) as Tensor).array()) as number[][];
+          const out = model.predict(x) as Tensor;
+          const probs = (await out.array()) as number[][];
+          out.dispose();
           x.dispose();
           const per = b.y.length / n;
           for (let i = 0; i < n; i++) {

@@ -80,6 +80,11 @@ function internals(d: ReportData): string {
   return parts.length ? `<h2>Inside the layers</h2>${parts.join('')}` : '';
 }
 
+/** A token as an axis label: whitespace made visible. */
+function showToken(t: string): string {
+  return t === ' ' ? '␣' : t === '\n' ? '↵' : t === '\t' ? '⇥' : t;
+}
+
 function attentionMaps(d: ReportData): string {
   const a = d.attention;
   if (!a || a.maps.length === 0) return '';
@@ -87,7 +92,7 @@ function attentionMaps(d: ReportData): string {
   const axis = (n: number) => {
     const shown = drawnSteps(a, n);
     const words = tokens && n === tokens.length;
-    return { shown, n, words, labels: Array.from({ length: shown }, (_, i) => (words ? tokens[i]! : String(i))) };
+    return { shown, n, words, labels: Array.from({ length: shown }, (_, i) => (words ? showToken(tokens[i]!) : String(i))) };
   };
   const charts: string[] = [];
   const capped = new Set<string>();
@@ -104,7 +109,8 @@ function attentionMaps(d: ReportData): string {
       charts.push(weightMap(`attention-${m.layer}-${m.part}-${h.head + 1}`, `${m.layer}${part}, head ${h.head + 1} of ${m.heads}`, q.words ? 'query token' : 'query position', q.labels, k.words ? 'key token' : 'key position', k.labels, values, `Even attention over all ${m.keys} keys: ${fmt(1 / m.keys)}.`));
     }
   }
-  const sample = tokens ? `<pre class="sample">${esc(tokens.slice(0, drawnSteps(a, tokens.length)).join(tokens.every((t) => [...t].length === 1) ? '' : ' '))}</pre>` : '';
+  const chars = tokens?.every((t) => [...t].length === 1 || /^<.+>$/.test(t));
+  const sample = tokens ? `<pre class="sample">${esc(tokens.slice(0, drawnSteps(a, tokens.length)).join(chars ? '' : ' '))}</pre>` : '';
   const cap = capped.size ? ` Drawn: ${esc([...capped].join('; '))}.` : '';
   return `<h2>Attention maps</h2><p class="note">The attention weights (after the softmax, as in prediction) of each attention layer on example ${a.example + 1} of the ${esc(d.split ?? '')} split: one map per head, a row per query position, a column per key position; each row sums to 1. Darker is more weight, scaled to each map's largest.${cap}</p>${sample}<div class="charts">${charts.join('')}</div>`;
 }

@@ -30,6 +30,8 @@ let data: ReportData;
 let bytes: number;
 let attnFile: string;
 let attn: ReportData;
+/** Tensors left over by writing the two reports. */
+let leaked: number;
 
 /** blobs in 64 features, seen as 8×8 gray images, so the report shows misclassified images. */
 function images(n: number): Dataset {
@@ -142,7 +144,9 @@ before(async () => {
   const r = await runSession({ engine, spec: parseSpec('report.yaml', SPEC, {}), specText: SPEC, dataset, runDir, seed: 3 });
   r.model.dispose();
   file = join(runDir, 'report.html');
+  const tensors = engine.tf.memory().numTensors;
   ({ data, bytes } = await writeReport(engine, runDir, file, { dataset }));
+  leaked = engine.tf.memory().numTensors - tensors;
 
   const attnRun = mkdtempSync(join(tmpdir(), 'strata-report-attn-'));
   createRunDir(attnRun, '--out');
@@ -150,7 +154,9 @@ before(async () => {
   const a = await runSession({ engine, spec: parseSpec('attn.yaml', ATTN_SPEC, {}), specText: ATTN_SPEC, dataset: words, runDir: attnRun, seed: 4 });
   a.model.dispose();
   attnFile = join(attnRun, 'report.html');
+  const before = engine.tf.memory().numTensors;
   ({ data: attn } = await writeReport(engine, attnRun, attnFile, { dataset: words }));
+  leaked += engine.tf.memory().numTensors - before;
 });
 
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])] as const);
@@ -225,6 +231,10 @@ test('the attention maps: every attention of every attention layer on the first 
   const labels = [...fig.slice(0, fig.indexOf('</figure>')).matchAll(/class="tick">([^<]*)</g)].map((m) => m[1]);
   const drawn = a.tokens!.slice(0, content).map((t) => t.replace('<', '&lt;').replace('>', '&gt;'));
   assert.deepEqual(labels, [...drawn, ...drawn], 'columns, then rows');
+});
+
+test('writing a report leaves no tensors behind', () => {
+  assert.equal(leaked, 0);
 });
 
 test('the report is self-contained and small', () => {
