@@ -85,9 +85,9 @@ export function collectAttention(engine: Engine, model: LayersModel, x: Tensor, 
       const ins = inputsOf[li]!.map((s) => values.get(s)!);
       for (const m of l.attentionMaps(ins.length === 1 ? ins[0]! : ins)) {
         const [, heads, queries, keys] = m.weights.shape as number[];
-        const all = m.weights.arraySync() as number[][][][];
+        const kept = tf.slice(m.weights, [0, 0, 0, 0], [1, Math.min(heads!, maxHeads), queries!, keys!]).arraySync() as number[][][][];
         m.weights.dispose();
-        const shown = all[0]!.slice(0, maxHeads).map((weights, head) => ({ head, weights }));
+        const shown = kept[0]!.map((weights, head) => ({ head, weights }));
         maps.push({ layer: l.name, part: m.part, heads: heads!, queries: queries!, keys: keys!, shown });
       }
     });
