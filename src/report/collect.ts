@@ -2,7 +2,8 @@
  * Everything the report shows, computed from a run directory: the per-epoch
  * log, the model's layers, and (from the best checkpoint, on the test split)
  * the confusion matrix and mistakes, forecasts, generated text, activation
- * statistics on a fixed batch, and weight norms of every kept checkpoint.
+ * statistics on a fixed batch, attention maps of the first example, and
+ * weight norms of every kept checkpoint.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import type { LayersModel } from '../model/build.js';
 import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
 import { labelModeFor, trainConfig } from '../train/config.js';
+import { collectAttention } from './attention.js';
+import type { AttentionOptions, AttentionReport } from './attention.js';
 import { pngDataUri } from './png.js';
 
 export interface LayerRow {
@@ -65,6 +68,8 @@ export interface ReportData {
   weightNorms?: { epochs: number[]; layers: string[]; norms: number[][] };
   /** From RUN/internals.jsonl when training recorded it. */
   gradientNorms?: { steps: number[]; layers: string[]; norms: number[][] };
+  /** The attention weights of every attention layer on the split's first example; absent when the model has no attention layers. */
+  attention?: AttentionReport;
 }
 
 export interface CollectOptions {
@@ -74,6 +79,8 @@ export interface CollectOptions {
   batch?: number;
   /** The most misclassified images shown. */
   mistakes?: number;
+  /** How many heads and steps of each attention map to keep and draw. */
+  attention?: AttentionOptions;
 }
 
 function pickSplit(d: Dataset): [string, Split] | undefined {
@@ -186,6 +193,12 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
       const fx = toX(fixed);
       data.activations = { examples: fixed.size, stats: activationStats(engine, model, fx) };
       fx.dispose();
+      const sample = toX(firstN(split, 1));
+      try {
+        data.attention = collectAttention(engine, model, sample, dataset, 0, o.attention);
+      } finally {
+        sample.dispose();
+      }
 
       if (dataset.task === 'classification') {
         const k = dataset.classes?.length ?? dataset.targetShape[0] ?? 2;
@@ -198,7 +211,9 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
           const n = Math.min(256, split.size - start);
           const b = split.batch(Array.from({ length: n }, (_, i) => start + i));
           const x = toX(b);
-          const probs = (await tf.tidy(() => model.predict(x) as Tensor).array()) as number[][];
+          const out = model.predict(x) as Tensor;
+          const probs = (await out.array()) as number[][];
+          out.dispose();
           x.dispose();
           const per = b.y.length / n;
           for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network. */
 import type { ReportData } from './collect.js';
-import { barChart, esc, fmt, graphChart, heatmap, lineChart } from './svg.js';
+import { drawnSteps } from './attention.js';
+import { barChart, esc, fmt, graphChart, heatmap, lineChart, weightMap } from './svg.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}
@@ -11,7 +12,7 @@ figcaption{font-weight:600;margin-bottom:4px}svg text{font-size:10px;fill:#333}s
 table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}
 td.l{text-align:left}.note{color:#666;font-size:12px;margin:4px 0 0}.mistakes{display:flex;flex-wrap:wrap;gap:8px}
 .mistakes figure{margin:0;text-align:center;font-size:11px}.mistakes img{width:56px;height:56px;image-rendering:pixelated;border:1px solid #ccc}
-pre.sample{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}`;
+pre.sample{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}svg.wmap .tick{font-size:8px}`;
 
 const SKIP = new Set(['epoch', 'lr', 'seconds', 'samples_per_second', 'batch']);
 
@@ -79,6 +80,41 @@ function internals(d: ReportData): string {
   return parts.length ? `<h2>Inside the layers</h2>${parts.join('')}` : '';
 }
 
+/** A token as an axis label: whitespace made visible. */
+function showToken(t: string): string {
+  return t === ' ' ? '␣' : t === '\n' ? '↵' : t === '\t' ? '⇥' : t;
+}
+
+function attentionMaps(d: ReportData): string {
+  const a = d.attention;
+  if (!a || a.maps.length === 0) return '';
+  const tokens = a.tokens;
+  const axis = (n: number) => {
+    const shown = drawnSteps(a, n);
+    const words = tokens && n === tokens.length;
+    return { shown, n, words, labels: Array.from({ length: shown }, (_, i) => (words ? showToken(tokens[i]!) : String(i))) };
+  };
+  const charts: string[] = [];
+  const capped = new Set<string>();
+  for (const m of a.maps) {
+    const q = axis(m.queries);
+    const k = axis(m.keys);
+    if (m.heads > m.shown.length) capped.add(`the first ${m.shown.length} of the ${m.heads} heads of ${m.layer}`);
+    for (const [x, what] of [[q, 'query'], [k, 'key']] as const) {
+      if (x.shown < x.n) capped.add(`the first ${x.shown} of ${x.n} ${what} positions${x.words && x.shown === a.content && x.shown < a.maxSteps ? ' (the tokens before padding)' : ''}`);
+    }
+    for (const h of m.shown) {
+      const part = m.part === 'attention' ? '' : ` ${m.part}`;
+      const values = h.weights.slice(0, q.shown).map((r) => r.slice(0, k.shown));
+      charts.push(weightMap(`attention-${m.layer}-${m.part}-${h.head + 1}`, `${m.layer}${part}, head ${h.head + 1} of ${m.heads}`, q.words ? 'query token' : 'query position', q.labels, k.words ? 'key token' : 'key position', k.labels, values, `Even attention over all ${m.keys} keys: ${fmt(1 / m.keys)}.`));
+    }
+  }
+  const chars = tokens?.every((t) => [...t].length === 1 || /^<.+>$/.test(t));
+  const sample = tokens ? `<pre class="sample">${esc(tokens.slice(0, drawnSteps(a, tokens.length)).join(chars ? '' : ' '))}</pre>` : '';
+  const cap = capped.size ? ` Drawn: ${esc([...capped].join('; '))}.` : '';
+  return `<h2>Attention maps</h2><p class="note">The attention weights (after the softmax, as in prediction) of each attention layer on example ${a.example + 1} of the ${esc(d.split ?? '')} split: one map per head, a row per query position, a column per key position; each row sums to 1. Darker is more weight, scaled to each map's largest.${cap}</p>${sample}<div class="charts">${charts.join('')}</div>`;
+}
+
 export function renderReport(d: ReportData): string {
   const last = d.epochs[d.epochs.length - 1];
   const headline = last ? Object.entries(last).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(' · ') : '';
@@ -91,7 +127,7 @@ export function renderReport(d: ReportData): string {
 ${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}
 <h2>Learning curves</h2>${learningCurves(d)}
 <h2>Model (${d.totalParams.toLocaleString('en-US')} parameters)</h2>${modelSection(d)}
-${classification(d)}${forecast(d)}${samples(d)}${internals(d)}
+${classification(d)}${forecast(d)}${samples(d)}${internals(d)}${attentionMaps(d)}
 </body></html>
 `;
 }

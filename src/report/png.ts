@@ -28,22 +28,24 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 /**
  * Encode pixels (row-major, `channels` 1 = gray or 3 = RGB, values scaled from
- * their own min..max to 0..255) as a PNG data URI.
+ * `range` (by default their own min..max) to 0..255) as a PNG data URI.
  */
-export function pngDataUri(pixels: ArrayLike<number>, width: number, height: number, channels: 1 | 3): string {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < pixels.length; i++) {
-    const v = pixels[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+export function pngDataUri(pixels: ArrayLike<number>, width: number, height: number, channels: 1 | 3, range?: [number, number]): string {
+  let lo = range ? range[0] : Infinity;
+  let hi = range ? range[1] : -Infinity;
+  if (!range) {
+    for (let i = 0; i < pixels.length; i++) {
+      const v = pixels[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
-  const range = hi > lo ? hi - lo : 1;
+  const span = hi > lo ? hi - lo : 1;
   const row = width * channels;
   const raw = new Uint8Array((row + 1) * height);
   for (let y = 0; y < height; y++) {
     raw[y * (row + 1)] = 0;
-    for (let i = 0; i < row; i++) raw[y * (row + 1) + 1 + i] = Math.round(((pixels[y * row + i]! - lo) / range) * 255);
+    for (let i = 0; i < row; i++) raw[y * (row + 1) + 1 + i] = Math.round(Math.min(1, Math.max(0, (pixels[y * row + i]! - lo) / span)) * 255);
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);

@@ -3,6 +3,7 @@
  * whose SVG holds N elements of class `series`, so a test (or a reader's
  * script) can check what was drawn.
  */
+import { pngDataUri } from './png.js';
 
 /** Escape text for HTML and SVG. */
 export function esc(s: string): string {
@@ -151,4 +152,41 @@ export function graphChart(id: string, title: string, nodes: { name: string; typ
   }
   const defs = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#888"/></marker></defs>';
   return figure(id, title, nodes.length, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${defs}${edges.join('')}${boxes.join('')}</svg>`);
+}
+
+/**
+ * A heatmap of non-negative weights (rows × columns) drawn as one embedded
+ * PNG, white for 0 to blue for the largest value, with each row and column
+ * labelled (`rowTitle` and `colTitle` name the axes); one `series` group.
+ */
+export function weightMap(id: string, title: string, rowTitle: string, rowLabels: string[], colTitle: string, colLabels: string[], values: number[][], note = ''): string {
+  const rows = values.length;
+  const cols = values[0]?.length ?? 0;
+  const cell = Math.max(9, Math.min(18, Math.floor(300 / Math.max(rows, cols, 1))));
+  const L = 78;
+  const T = 66;
+  const W = L + cell * cols + 10;
+  const H = T + cell * rows + 24;
+  let max = 0;
+  for (const r of values) for (const v of r) if (v > max) max = v;
+  const [r0, g0, b0] = [31, 119, 180];
+  const px = new Uint8Array(rows * cols * 3);
+  values.forEach((r, i) =>
+    r.forEach((v, j) => {
+      const f = max > 0 ? v / max : 0;
+      px.set([255 - f * (255 - r0), 255 - f * (255 - g0), 255 - f * (255 - b0)].map(Math.round), (i * cols + j) * 3);
+    }),
+  );
+  const parts: string[] = [];
+  const label = (s: string) => esc([...s].slice(0, 10).join(''));
+  colLabels.forEach((name, j) => {
+    const x = L + j * cell + cell / 2 + 3;
+    parts.push(`<text x="${x}" y="${T - 4}" transform="rotate(-60 ${x} ${T - 4})" class="tick">${label(name)}</text>`);
+  });
+  rowLabels.forEach((name, i) => parts.push(`<text x="${L - 4}" y="${T + i * cell + cell / 2 + 3}" text-anchor="end" class="tick">${label(name)}</text>`));
+  parts.push(`<text x="${L + (cell * cols) / 2}" y="${H - 6}" text-anchor="middle" class="label">${esc(colTitle)}</text>`);
+  parts.push(`<text x="10" y="${T + (cell * rows) / 2}" transform="rotate(-90 10 ${T + (cell * rows) / 2})" text-anchor="middle" class="label">${esc(rowTitle)}</text>`);
+  const image = rows && cols ? `<image href="${pngDataUri(px, cols, rows, 3, [0, 255])}" x="${L}" y="${T}" width="${cell * cols}" height="${cell * rows}" preserveAspectRatio="none" style="image-rendering:pixelated"/>` : '';
+  const body = `<g class="series" data-name="${esc(title)}">${image}<rect x="${L}" y="${T}" width="${cell * cols}" height="${cell * rows}" fill="none" class="axis"/></g>`;
+  return figure(id, title, 1, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" class="wmap">${parts.join('')}${body}</svg>`, `Darkest: ${fmt(max)}.${note ? ` ${note}` : ''}`);
 }

@@ -10,6 +10,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { stringify } from 'yaml';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
+import { hasAttentionMaps } from '../../src/layers/custom/attention.js';
+import type { AttentionMap } from '../../src/layers/custom/attention.js';
 import { buildModel } from '../../src/model/build.js';
 import type { LayersModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
@@ -32,8 +34,11 @@ const weightsOf = (model: LayersModel) => model.getLayer('l').getWeights().map((
 const rand = (engine: Engine, shape: number[], seed: number) => engine.tf.randomNormal(shape, 0, 1, 'float32', seed);
 const data = (t: Tensor) => Float64Array.from(t.dataSync());
 
-/** Float64 reference of Keras multi-head attention; q [B,T,dq], kv [B,S,dkv]; weights in Keras layout, with biases. */
-function mhaRef(q: Float64Array, kv: Float64Array, B: number, T: number, S: number, dq: number, dkv: number, h: number, k: number, w: Float64Array[], causal: boolean): Float64Array {
+/**
+ * Float64 reference of Keras multi-head attention; q [B,T,dq], kv [B,S,dkv]; weights in Keras layout, with biases.
+ * `probs`, when given ([B,h,T,S]), receives the attention weights.
+ */
+function mhaRef(q: Float64Array, kv: Float64Array, B: number, T: number, S: number, dq: number, dkv: number, h: number, k: number, w: Float64Array[], causal: boolean, probs?: Float64Array): Float64Array {
   const [qk, qb, kk, kb, vk, vb, ok, ob] = w as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const out = ob.length;
   const proj = (x: Float64Array, len: number, d: number, W: Float64Array, bias: Float64Array) => {
@@ -64,6 +69,7 @@ function mhaRef(q: Float64Array, kv: Float64Array, B: number, T: number, S: numb
         const m = Math.max(...scores);
         const e = scores.map((v) => Math.exp(v - m));
         const z = e.reduce((a, v) => a + v, 0);
+        if (probs) for (let s = 0; s < S; s++) probs[((b * h + head) * T + t) * S + s] = e[s]! / z;
         for (let s = 0; s < S; s++) for (let i = 0; i < k; i++) ctx[head * k + i] += (e[s]! / z) * V[(b * S + s) * h * k + head * k + i]!;
       }
       for (let o = 0; o < out; o++) {
@@ -102,6 +108,13 @@ function denseRef(x: Float64Array, d: number, W: Float64Array, b: Float64Array, 
 
 const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]!);
 
+/** The attention maps of the layer 'l' of `model` on `inputs`. */
+function attentionMapsOf(model: LayersModel, inputs: Tensor | Tensor[]): AttentionMap[] {
+  const l = model.getLayer('l');
+  assert.ok(hasAttentionMaps(l), `${l.getClassName()} has attentionMaps()`);
+  return l.attentionMaps(inputs);
+}
+
 describe('custom layers against float64 references', () => {
   let engine: Engine;
   before(async () => {
@@ -114,8 +127,12 @@ describe('custom layers against float64 references', () => {
       const model = oneLayer(engine, [[T, d]], { type: 'multi_head_attention', heads: h, key_dim: k, causal });
       const x = rand(engine, [B, T, d], 11);
       const got = data(model.predict(x) as Tensor);
-      const want = mhaRef(data(x), data(x), B, T, T, d, d, h, k, weightsOf(model), causal);
+      const probs = new Float64Array(B * h * T * T);
+      const want = mhaRef(data(x), data(x), B, T, T, d, d, h, k, weightsOf(model), causal, probs);
       assert.ok(maxAbsDiff(got, want) < 1e-4, `max abs diff ${maxAbsDiff(got, want)}`);
+      const maps = attentionMapsOf(model, x);
+      assert.deepEqual(maps.map((m) => [m.part, m.weights.shape]), [['attention', [B, h, T, T]]]);
+      assert.ok(maxAbsDiff(data(maps[0]!.weights), probs) < 1e-5, 'attentionMaps gives the softmax weights');
       if (causal) {
         // The first step sees only itself: changing later steps leaves it alone.
         const x2 = engine.tf.concat([engine.tf.slice(x, [0, 0, 0], [B, 1, d]), rand(engine, [B, T - 1, d], 12)], 1);
@@ -131,8 +148,12 @@ describe('custom layers against float64 references', () => {
     const q = rand(engine, [B, T, dq], 13);
     const kv = rand(engine, [B, S, dkv], 14);
     const got = data(model.predict([q, kv]) as Tensor);
-    const want = mhaRef(data(q), data(kv), B, T, S, dq, dkv, h, k, weightsOf(model), false);
+    const probs = new Float64Array(B * h * T * S);
+    const want = mhaRef(data(q), data(kv), B, T, S, dq, dkv, h, k, weightsOf(model), false, probs);
     assert.ok(maxAbsDiff(got, want) < 1e-4, `max abs diff ${maxAbsDiff(got, want)}`);
+    const maps = attentionMapsOf(model, [q, kv]);
+    assert.deepEqual(maps[0]!.weights.shape, [B, h, T, S]);
+    assert.ok(maxAbsDiff(data(maps[0]!.weights), probs) < 1e-5, 'attentionMaps gives the softmax weights');
   });
 
   test('group_norm', () => {
@@ -176,7 +197,8 @@ describe('custom layers against float64 references', () => {
       const got = data(model.predict(x) as Tensor);
       const w = weightsOf(model);
       const [g1, b1, W1, c1, W2, c2, g2, b2] = w.slice(8) as Float64Array[];
-      const attn = (v: Float64Array) => mhaRef(v, v, B, T, T, d, d, h, d / h, w.slice(0, 8), false);
+      const probs = new Float64Array(B * h * T * T);
+      const attn = (v: Float64Array) => mhaRef(v, v, B, T, T, d, d, h, d / h, w.slice(0, 8), false, probs);
       const ffn = (v: Float64Array) => denseRef(denseRef(v, d, W1!, c1!, (s) => Math.max(0, s)), ff, W2!, c2!);
       const ln = (v: Float64Array, g: Float64Array, b: Float64Array) => layerNormRef(v, d, g, b, 1e-5);
       const xs = data(x);
@@ -189,8 +211,37 @@ describe('custom layers against float64 references', () => {
         want = ln(add(y, ffn(y)), g2!, b2!);
       }
       assert.ok(maxAbsDiff(got, want) < 1e-4, `max abs diff ${maxAbsDiff(got, want)}`);
+      const maps = attentionMapsOf(model, x);
+      assert.deepEqual(maps.map((m) => [m.part, m.weights.shape]), [['attention', [B, h, T, T]]]);
+      assert.ok(maxAbsDiff(data(maps[0]!.weights), probs) < 1e-5, `attention weights of the ${normFirst ? 'normalized ' : ''}input`);
     });
   }
+
+  test('transformer_decoder shows causal self-attention and cross-attention; attention shows its one map', () => {
+    const [B, T, S, d] = [2, 4, 3, 4];
+    const model = oneLayer(engine, [[T, d], [S, d]], { type: 'transformer_decoder', heads: 2, ff_units: 5 });
+    const maps = attentionMapsOf(model, [rand(engine, [B, T, d], 21), rand(engine, [B, S, d], 22)]);
+    assert.deepEqual(maps.map((m) => [m.part, m.weights.shape]), [['self-attention', [B, 2, T, T]], ['cross-attention', [B, 2, T, S]]]);
+    const self = data(maps[0]!.weights);
+    for (let r = 0; r < B * 2 * T; r++) {
+      const t = r % T;
+      for (let s = 0; s < T; s++) if (s > t) assert.ok(self[r * T + s]! < 1e-6, 'no weight on later steps');
+      assert.ok(Math.abs(self.slice(r * T, (r + 1) * T).reduce((a, v) => a + v, 0) - 1) < 1e-5, 'rows sum to 1');
+    }
+    const dot = oneLayer(engine, [[T, d], [S, d]], { type: 'attention', use_scale: true });
+    const [q, v] = [rand(engine, [1, T, d], 23), rand(engine, [1, S, d], 24)];
+    const [scale] = weightsOf(dot) as [Float64Array];
+    const [qs, vs] = [data(q), data(v)];
+    const want = new Float64Array(T * S);
+    for (let t = 0; t < T; t++) {
+      const e = Array.from({ length: S }, (_, s) => Math.exp(scale[0]! * Array.from({ length: d }, (_, i) => qs[t * d + i]! * vs[s * d + i]!).reduce((a, x) => a + x, 0)));
+      const z = e.reduce((a, x) => a + x, 0);
+      e.forEach((x, s) => (want[t * S + s] = x / z));
+    }
+    const dm = attentionMapsOf(dot, [q, v]);
+    assert.deepEqual(dm[0]!.weights.shape, [1, 1, T, S]);
+    assert.ok(maxAbsDiff(data(dm[0]!.weights), want) < 1e-5);
+  });
 
   test('mixture_of_experts routes each input to its top-k experts, weighted by the renormalized gate', () => {
     const [B, d, n, units, topK] = [5, 3, 4, 6, 2];

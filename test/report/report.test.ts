@@ -2,6 +2,8 @@
  * `strata report`: a short run's report holds every chart with the series it
  * should, is self-contained and small, and renders in headless Chromium with
  * no errors logged (skipped, with a message, where Chromium is not installed).
+ * A second run, of a small model with every kind of attention layer on token
+ * sequences, checks the attention maps.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -16,7 +18,8 @@ import type { ReportData } from '../../src/report/index.js';
 import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
-import { blobs } from '../helpers/synthetic.js';
+import { arraySplit, blobs } from '../helpers/synthetic.js';
+import { Rng } from '../../src/train/rng.js';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -25,6 +28,10 @@ let runDir: string;
 let file: string;
 let data: ReportData;
 let bytes: number;
+let attnFile: string;
+let attn: ReportData;
+/** Tensors left over by writing the two reports. */
+let leaked: number;
 
 /** blobs in 64 features, seen as 8×8 gray images, so the report shows misclassified images. */
 function images(n: number): Dataset {
@@ -59,6 +66,76 @@ train:
   metrics: [accuracy]
 `;
 
+const WORDS = ['<pad>', '<unk>', 'the', 'cat', 'sat', 'on', 'a', 'mat', 'dog', 'ran'];
+const STEPS = 12;
+
+/** Token sequences of 5 to 12 words padded with id 0 at the end, labelled by whether 'cat' occurs. */
+function sentences(n: number): Dataset {
+  const rng = new Rng(5);
+  const make = (count: number) => {
+    const x = new Float32Array(count * STEPS);
+    const y = new Float32Array(count * 2);
+    for (let i = 0; i < count; i++) {
+      const len = 5 + Math.floor(rng.next() * (STEPS - 4));
+      let cat = 0;
+      for (let t = 0; t < len; t++) {
+        const id = 2 + Math.floor(rng.next() * (WORDS.length - 2));
+        x[i * STEPS + t] = id;
+        if (WORDS[id] === 'cat') cat = 1;
+      }
+      y[i * 2 + cat] = 1;
+    }
+    const split = arraySplit(x, y, STEPS, 2);
+    return { size: split.size, batch: (idx: ArrayLike<number>) => { const b = split.batch(idx); return { ...b, x: Int32Array.from(b.x) }; } };
+  };
+  return {
+    name: 'sentences', task: 'classification', inputShape: [STEPS], inputDtype: 'int32', targetShape: [2], targetDtype: 'float32',
+    classes: ['no-cat', 'cat'], vocabulary: WORDS, train: make(n), validation: make(16), test: make(16), fingerprint: `sentences-${n}`,
+  };
+}
+
+/** Every kind of attention layer: encoder block, decoder block with cross-attention, multi-head attention with 5 heads (4 drawn), dot-product attention. */
+const ATTN_SPEC = `version: 1
+name: attention-test
+seed: 4
+model:
+  layers:
+    - type: input
+      shape: [${STEPS}]
+      dtype: int32
+    - type: embedding
+      name: embed
+      input_dim: ${WORDS.length}
+      output_dim: 8
+    - type: positional_embedding
+      max_length: ${STEPS}
+    - type: transformer_encoder
+      name: enc
+      heads: 2
+      ff_units: 16
+    - type: transformer_decoder
+      name: dec
+      inputs: [enc, embed]
+      heads: 2
+      ff_units: 16
+    - type: multi_head_attention
+      name: mha
+      heads: 5
+      key_dim: 4
+    - type: attention
+      name: dot
+      use_scale: true
+    - type: global_avg_pool1d
+    - type: dense
+      units: 2
+      activation: softmax
+train:
+  epochs: 1
+  batch_size: 16
+  optimizer: {type: adam, learning_rate: 0.01}
+  loss: categorical_crossentropy
+`;
+
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
   runDir = mkdtempSync(join(tmpdir(), 'strata-report-'));
@@ -67,7 +144,19 @@ before(async () => {
   const r = await runSession({ engine, spec: parseSpec('report.yaml', SPEC, {}), specText: SPEC, dataset, runDir, seed: 3 });
   r.model.dispose();
   file = join(runDir, 'report.html');
+  const tensors = engine.tf.memory().numTensors;
   ({ data, bytes } = await writeReport(engine, runDir, file, { dataset }));
+  leaked = engine.tf.memory().numTensors - tensors;
+
+  const attnRun = mkdtempSync(join(tmpdir(), 'strata-report-attn-'));
+  createRunDir(attnRun, '--out');
+  const words = sentences(64);
+  const a = await runSession({ engine, spec: parseSpec('attn.yaml', ATTN_SPEC, {}), specText: ATTN_SPEC, dataset: words, runDir: attnRun, seed: 4 });
+  a.model.dispose();
+  attnFile = join(attnRun, 'report.html');
+  const before = engine.tf.memory().numTensors;
+  ({ data: attn } = await writeReport(engine, attnRun, attnFile, { dataset: words }));
+  leaked += engine.tf.memory().numTensors - before;
 });
 
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])] as const);
@@ -94,6 +183,60 @@ test('the report has learning curves, confusion matrix, layer graph and internal
   assert.ok(data.mistakes!.every((m) => m.image.startsWith('data:image/png;base64,')));
 });
 
+test('a model without attention layers has no attention section', () => {
+  assert.equal(data.attention, undefined);
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /Attention maps|data-chart="attention-/);
+});
+
+test('the attention maps: every attention of every attention layer on the first test example, rows summing to 1', () => {
+  const a = attn.attention!;
+  assert.deepEqual(
+    a.maps.map((m) => [m.layer, m.part, m.heads, m.shown.length, m.queries, m.keys]),
+    [
+      ['enc', 'attention', 2, 2, STEPS, STEPS],
+      ['dec', 'self-attention', 2, 2, STEPS, STEPS],
+      ['dec', 'cross-attention', 2, 2, STEPS, STEPS],
+      ['mha', 'attention', 5, 4, STEPS, STEPS],
+      ['dot', 'attention', 1, 1, STEPS, STEPS],
+    ],
+  );
+  for (const m of a.maps) {
+    for (const h of m.shown) {
+      assert.equal(h.weights.length, m.queries);
+      h.weights.forEach((row, t) => {
+        assert.equal(row.length, m.keys);
+        assert.ok(row.every((v) => v >= 0), `${m.layer} ${m.part} head ${h.head} row ${t}: no negative weight`);
+        const sum = row.reduce((x, v) => x + v, 0);
+        assert.ok(Math.abs(sum - 1) < 1e-4, `${m.layer} ${m.part} head ${h.head} row ${t} sums to ${sum}`);
+        if (m.part === 'self-attention') assert.ok(row.slice(t + 1).every((v) => v < 1e-6), 'the decoder does not look ahead');
+      });
+    }
+  }
+  // The tokens of the first test example, and how many come before its padding.
+  const first = sentences(64).test!.batch([0]).x;
+  assert.deepEqual(a.tokens, Array.from(first, (id) => WORDS[id]));
+  let content = first.length;
+  while (first[content - 1] === 0) content--;
+  assert.equal(a.content, content);
+  assert.ok(content >= 5 && content <= STEPS);
+
+  const html = readFileSync(attnFile, 'utf8');
+  const maps = charts(html).filter(([id]) => id.startsWith('attention-'));
+  assert.equal(maps.length, 2 + 2 + 2 + 4 + 1, 'one heatmap per drawn head');
+  assert.ok(maps.every(([, n]) => n === 1));
+  assert.match(html, /the first 4 of the 5 heads of mha/);
+  assert.match(html, new RegExp(`the first ${content} of ${STEPS} query positions \\(the tokens before padding\\)`));
+  // Each map labels its rows and columns with the drawn tokens.
+  const fig = html.slice(html.indexOf('data-chart="attention-enc-attention-1"'));
+  const labels = [...fig.slice(0, fig.indexOf('</figure>')).matchAll(/class="tick">([^<]*)</g)].map((m) => m[1]);
+  const drawn = a.tokens!.slice(0, content).map((t) => t.replace('<', '&lt;').replace('>', '&gt;'));
+  assert.deepEqual(labels, [...drawn, ...drawn], 'columns, then rows');
+});
+
+test('writing a report leaves no tensors behind', () => {
+  assert.equal(leaked, 0);
+});
+
 test('the report is self-contained and small', () => {
   const html = readFileSync(file, 'utf8');
   assert.doesNotMatch(html, /<script/i);
@@ -101,7 +244,7 @@ test('the report is self-contained and small', () => {
   assert.ok(bytes < 2 * 1024 * 1024, `${bytes} bytes`);
 });
 
-test('the report renders in headless Chromium: every chart drawn with its series, no errors logged', async (t) => {
+test('the reports render in headless Chromium: every chart drawn with its series, no errors logged', async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set STRATA_CHROMIUM)`);
     return;
@@ -118,22 +261,43 @@ test('the report renders in headless Chromium: every chart drawn with its series
     page.on('request', (r) => {
       if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) errors.push(`network request: ${r.url()}`);
     });
-    await page.goto(`file://${file}`);
-    const drawn = await page.$$eval('figure.chart', (figs) =>
-      figs.map((f) => {
-        const svg = f.querySelector('svg')!.getBoundingClientRect();
-        const series = [...f.querySelectorAll('.series')].filter((s) => {
-          const b = (s as unknown as { getBBox(): { width: number; height: number } }).getBBox();
-          return b.width > 0 || b.height > 0;
-        }).length;
-        return { chart: f.getAttribute('data-chart'), expected: Number(f.getAttribute('data-series')), series, w: svg.width, h: svg.height };
-      }),
+    /** Open `path` and check every chart has a size and draws its series; returns the charts. */
+    const open = async (path: string) => {
+      await page.goto(`file://${path}`);
+      const drawn = await page.$$eval('figure.chart', (figs) =>
+        figs.map((f) => {
+          const svg = f.querySelector('svg')!.getBoundingClientRect();
+          const series = [...f.querySelectorAll('.series')].filter((s) => {
+            const b = (s as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+            return b.width > 0 || b.height > 0;
+          }).length;
+          return { chart: f.getAttribute('data-chart')!, expected: Number(f.getAttribute('data-series')), series, w: svg.width, h: svg.height };
+        }),
+      );
+      assert.ok(drawn.length >= 7, `${drawn.length} charts`);
+      for (const c of drawn) {
+        assert.ok(c.w > 0 && c.h > 0, `${c.chart} has a size`);
+        assert.equal(c.series, c.expected, `${c.chart}: drawn series`);
+      }
+      return drawn;
+    };
+    assert.equal((await open(attnFile)).filter((c) => c.chart.startsWith('attention-')).length, 11, 'every attention heatmap drawn');
+    // Each heatmap's PNG decodes, one pixel per drawn key position and query position.
+    const sizes = await page.$$eval('figure.chart svg image', (imgs) =>
+      Promise.all(
+        imgs.map(async (i) => {
+          const Img = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number } }).Image;
+          const img = new Img();
+          img.src = i.getAttribute('href')!;
+          await img.decode();
+          return [img.naturalWidth, img.naturalHeight];
+        }),
+      ),
     );
-    assert.ok(drawn.length >= 7, `${drawn.length} charts`);
-    for (const c of drawn) {
-      assert.ok(c.w > 0 && c.h > 0, `${c.chart} has a size`);
-      assert.equal(c.series, c.expected, `${c.chart}: drawn series`);
-    }
+    const content = attn.attention!.content!;
+    assert.deepEqual(sizes, Array.from({ length: 11 }, () => [content, content]));
+    await page.screenshot({ path: join(attnFile, '..', 'report.png'), fullPage: true });
+    await open(file);
     const images = await page.$$eval('.mistakes img', (imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth === 8).length);
     assert.equal(images, data.mistakes!.length, 'every misclassified image decodes');
     await page.screenshot({ path: join(runDir, 'report.png'), fullPage: true });

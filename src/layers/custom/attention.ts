@@ -6,6 +6,46 @@ import type { Env, LayerClass, TfShape } from './base.js';
 import { causalMask, multiHeadAttention } from './math.js';
 import type { AttentionWeights } from './math.js';
 
+/** One attention of a layer, computed on given inputs. */
+export interface AttentionMap {
+  /** Which attention of the layer: `attention` for layers with one; `self-attention` or `cross-attention` in a decoder block. */
+  part: string;
+  /** The weights [batch, heads, query steps, key steps] after the softmax: each row (over key steps) sums to 1. */
+  weights: Tensor;
+}
+
+/** A layer that shows its attention weights: strata's attention layers and transformer blocks. */
+export interface AttentionMapsLayer {
+  /**
+   * The attention weights the layer computes on `inputs` (the tensors its call()
+   * receives), in inference mode, through the same code as call(). The caller
+   * disposes the tensors.
+   */
+  attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[];
+}
+
+/** Whether `layer` can show attention maps. */
+export function hasAttentionMaps<L extends object>(layer: L): layer is L & AttentionMapsLayer {
+  return typeof (layer as Partial<AttentionMapsLayer>).attentionMaps === 'function';
+}
+
+/** Called by a layer's forward pass for each attention it computes: `record(part)` gives the callback that receives the weights. */
+export type AttentionRecorder = (part: string) => (weights: Tensor) => void;
+
+/** Run `forward` with a recorder and keep the attention weights it reports (all other tensors are disposed). */
+export function recordAttention(tf: Env['tf'], forward: (record: AttentionRecorder) => void): AttentionMap[] {
+  const parts: string[] = [];
+  const weights = tf.tidy(() => {
+    const kept: Tensor[] = [];
+    forward((part) => (w) => {
+      parts.push(part);
+      kept.push(w);
+    });
+    return kept;
+  });
+  return weights.map((w, i) => ({ part: parts[i]!, weights: w }));
+}
+
 /** The spec keys multi_head_attention keeps. */
 export interface MhaKeys {
   heads: number;
@@ -62,19 +102,25 @@ export function attentionClasses(env: Env): LayerClass[] {
       const [q] = shapes(inputShape as TfShape);
       return [q![0]!, q![1]!, this.keys.output_dim ?? q![2]!];
     }
-    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-      return tf.tidy(() => {
-        const xs = Array.isArray(inputs) ? inputs : [inputs];
-        const k = this.keys;
-        return multiHeadAttention(tf, this.w!, xs[0]!, xs[1] ?? xs[0]!, {
-          heads: k.heads,
-          keyDim: k.key_dim,
-          valueDim: k.value_dim ?? k.key_dim,
-          causal: k.causal,
-          dropout: k.dropout,
-          training: kwargs.training === true,
-        });
+    /** The layer's computation; `record` receives the attention weights. */
+    forward(inputs: Tensor | Tensor[], training: boolean, record?: AttentionRecorder): Tensor {
+      const xs = Array.isArray(inputs) ? inputs : [inputs];
+      const k = this.keys;
+      return multiHeadAttention(tf, this.w!, xs[0]!, xs[1] ?? xs[0]!, {
+        heads: k.heads,
+        keyDim: k.key_dim,
+        valueDim: k.value_dim ?? k.key_dim,
+        causal: k.causal,
+        dropout: k.dropout,
+        training,
+        onWeights: record?.('attention'),
       });
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+      return tf.tidy(() => this.forward(inputs, kwargs.training === true));
+    }
+    attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[] {
+      return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
   }
 
@@ -89,19 +135,25 @@ export function attentionClasses(env: Env): LayerClass[] {
       const [q, v = q] = shapes(inputShape as TfShape);
       return [q![0]!, q![1]!, v![2]!];
     }
+    /** The layer's computation; `record` receives the attention weights (as one head). */
+    forward(inputs: Tensor | Tensor[], training: boolean, record?: AttentionRecorder): Tensor {
+      const xs = Array.isArray(inputs) ? inputs : [inputs];
+      const q = xs[0]!;
+      const v = xs[1] ?? q;
+      let scores = tf.matMul(q, v, false, true);
+      if (this.scale) scores = tf.mul(scores, this.scale.read());
+      if (this.p.causal) scores = tf.add(scores, tf.mul(tf.sub(1, causalMask(tf, q.shape[1]!, v.shape[1]!)), -1e9));
+      let probs = tf.softmax(scores, -1);
+      record?.('attention')(tf.expandDims(probs, 1));
+      const rate = this.p.dropout as number;
+      if (training && rate > 0) probs = tf.dropout(probs, rate);
+      return tf.matMul(probs, v);
+    }
     override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-      return tf.tidy(() => {
-        const xs = Array.isArray(inputs) ? inputs : [inputs];
-        const q = xs[0]!;
-        const v = xs[1] ?? q;
-        let scores = tf.matMul(q, v, false, true);
-        if (this.scale) scores = tf.mul(scores, this.scale.read());
-        if (this.p.causal) scores = tf.add(scores, tf.mul(tf.sub(1, causalMask(tf, q.shape[1]!, v.shape[1]!)), -1e9));
-        let probs = tf.softmax(scores, -1);
-        const rate = this.p.dropout as number;
-        if (kwargs.training === true && rate > 0) probs = tf.dropout(probs, rate);
-        return tf.matMul(probs, v);
-      });
+      return tf.tidy(() => this.forward(inputs, kwargs.training === true));
+    }
+    attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[] {
+      return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
   }
 

@@ -22,6 +22,8 @@ export interface AttentionOptions {
   causal: boolean;
   dropout: number;
   training: boolean;
+  /** Given the attention weights [B, heads, T, S] (softmax over S, before dropout): how layers show their attention maps. */
+  onWeights?: (weights: Tensor) => void;
 }
 
 /** x [B, T, d] · w [d, ...rest] + b → [B, T, prod(rest)]. */
@@ -50,6 +52,7 @@ export function multiHeadAttention(tf: TfCore, w: AttentionWeights, query: Tenso
   let scores = tf.matMul(q, k, false, true); // [B, h, T, S]
   if (o.causal) scores = tf.add(scores, tf.mul(tf.sub(1, causalMask(tf, T!, S)), -1e9));
   let probs = tf.softmax(scores, -1);
+  o.onWeights?.(probs);
   if (o.training && o.dropout > 0) probs = tf.dropout(probs, o.dropout);
   const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B!, T!, o.heads * o.valueDim]);
   const wo = w.o.read();

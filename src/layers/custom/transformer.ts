@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { attentionWeights } from './attention.js';
+import { attentionWeights, recordAttention } from './attention.js';
+import type { AttentionMap, AttentionRecorder } from './attention.js';
 import { shapes, strataBase } from './base.js';
 import type { Env, LayerClass, StrataLayer, TfShape } from './base.js';
 import { applyActivation, dense, layerNorm, multiHeadAttention } from './math.js';
@@ -57,9 +58,17 @@ export function transformerClasses(env: Env): LayerClass[] {
       const ln = (y: Tensor) => layerNorm(tf, y, n.gamma, n.beta, k.layer_norm_epsilon);
       return k.norm_first ? tf.add(x, drop(f(ln(x)))) : ln(tf.add(x, drop(f(x))));
     }
-    attend(w: AttentionWeights, q: Tensor, kv: Tensor, d: number, causal: boolean, training: boolean): Tensor {
+    attend(w: AttentionWeights, q: Tensor, kv: Tensor, d: number, causal: boolean, training: boolean, onWeights?: (w: Tensor) => void): Tensor {
       const kd = this.keyDim(d);
-      return multiHeadAttention(tf, w, q, kv, { heads: this.keys.heads, keyDim: kd, valueDim: kd, causal, dropout: this.keys.dropout, training });
+      return multiHeadAttention(tf, w, q, kv, { heads: this.keys.heads, keyDim: kd, valueDim: kd, causal, dropout: this.keys.dropout, training, onWeights });
+    }
+    /** The block's computation; `record` receives the attention weights. */
+    abstract forward(inputs: Tensor | Tensor[], training: boolean, record?: AttentionRecorder): Tensor;
+    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+      return tf.tidy(() => this.forward(inputs, kwargs.training === true));
+    }
+    attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[] {
+      return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
     ff(f: FeedForward, x: Tensor): Tensor {
       return dense(tf, applyActivation(tf, this.keys.activation, dense(tf, x, f.w1.read(), f.b1.read())), f.w2.read(), f.b2.read());
@@ -84,14 +93,11 @@ export function transformerClasses(env: Env): LayerClass[] {
       this.n2 = norm(this, 'ff_norm', d);
       this.built = true;
     }
-    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-      return tf.tidy(() => {
-        const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-        const training = kwargs.training === true;
-        const d = x.shape[2]!;
-        const y = this.sub(x, this.n1!, (h) => this.attend(this.attn!, h, h, d, this.keys.causal === true, training), training);
-        return this.sub(y, this.n2!, (h) => this.ff(this.f!, h), training);
-      });
+    forward(inputs: Tensor | Tensor[], training: boolean, record?: AttentionRecorder): Tensor {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const d = x.shape[2]!;
+      const y = this.sub(x, this.n1!, (h) => this.attend(this.attn!, h, h, d, this.keys.causal === true, training, record?.('attention')), training);
+      return this.sub(y, this.n2!, (h) => this.ff(this.f!, h), training);
     }
   }
 
@@ -117,16 +123,13 @@ export function transformerClasses(env: Env): LayerClass[] {
       this.n3 = norm(this, 'ff_norm', d);
       this.built = true;
     }
-    override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-      return tf.tidy(() => {
-        const xs = Array.isArray(inputs) ? inputs : [inputs];
-        const training = kwargs.training === true;
-        const d = xs[0]!.shape[2]!;
-        let y = this.sub(xs[0]!, this.n1!, (h) => this.attend(this.self!, h, h, d, true, training), training);
-        const enc = xs[1];
-        if (enc && this.cross) y = this.sub(y, this.n2!, (h) => this.attend(this.cross!, h, enc, d, false, training), training);
-        return this.sub(y, this.n3!, (h) => this.ff(this.f!, h), training);
-      });
+    forward(inputs: Tensor | Tensor[], training: boolean, record?: AttentionRecorder): Tensor {
+      const xs = Array.isArray(inputs) ? inputs : [inputs];
+      const d = xs[0]!.shape[2]!;
+      let y = this.sub(xs[0]!, this.n1!, (h) => this.attend(this.self!, h, h, d, true, training, record?.('self-attention')), training);
+      const enc = xs[1];
+      if (enc && this.cross) y = this.sub(y, this.n2!, (h) => this.attend(this.cross!, h, enc, d, false, training, record?.('cross-attention')), training);
+      return this.sub(y, this.n3!, (h) => this.ff(this.f!, h), training);
     }
   }
 
