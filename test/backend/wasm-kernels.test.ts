@@ -130,6 +130,30 @@ test('UnsortedSegmentSum matches the cpu backend (embedding gradients)', async (
   }
 });
 
+test('MaxPoolGrad matches the cpu backend (strides, paddings, ties among relu zeros)', async () => {
+  let seed = 900;
+  const cases: { shape: number[]; filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' }[] = [
+    { shape: [2, 6, 6, 3], filterSize: 2, strides: 2, pad: 'valid' },
+    { shape: [2, 26, 26, 16], filterSize: 2, strides: 2, pad: 'valid' },
+    { shape: [1, 7, 7, 4], filterSize: 3, strides: 2, pad: 'same' },
+    { shape: [2, 5, 5, 2], filterSize: 2, strides: 1, pad: 'same' },
+    { shape: [1, 9, 8, 5], filterSize: [3, 2], strides: [2, 3], pad: 'valid' },
+    { shape: [1, 7, 9, 3], filterSize: 3, strides: 3, pad: 'same' },
+  ];
+  for (const { shape, filterSize, strides, pad } of cases) {
+    for (const relu of [false, true]) {
+      // After a relu many inputs are 0, so windows tie: the gradient goes to the first maximum.
+      const x = values(size(shape), seed++).map((v) => (relu ? Math.max(0, v) : v));
+      await tf.setBackend('cpu');
+      const output = tf.tidy(() => {
+        const y = tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), filterSize, strides, pad);
+        return { shape: y.shape, data: Float32Array.from(y.dataSync()) };
+      });
+      await agree('MaxPoolGrad', { dy: { shape: output.shape, data: values(size(output.shape), seed++) }, input: { shape, data: x }, output }, { filterSize, strides, pad });
+    }
+  }
+});
+
 test('BatchMatMul with transposed operands and batches matches the cpu backend, below and above the size limits', async () => {
   const { MIN_SLICE_WORK, MIN_TRANSPOSE_WORK } = await import('../../src/backend/wasm-kernels/batch-matmul.js');
   let seed = 600;

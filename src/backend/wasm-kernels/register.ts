@@ -11,6 +11,7 @@ import type { TfCore } from '../select.js';
 import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
+import { maxPoolGrad } from './max-pool-grad.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
@@ -35,7 +36,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul'] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -152,6 +153,13 @@ export function registerWasmKernels(tf: TfCore): void {
     const inner = rest.reduce((p, d) => p * d, 1);
     const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
     return compute(backend as WasmBackend, [numSegments, ...rest], dtype, [x, segmentIds], (out, xv, ids) => unsortedSegmentSum(xv!, ids!, inner, numSegments, out));
+  });
+
+  register('MaxPoolGrad', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    return compute(backend as WasmBackend, input.shape, 'float32', [input, dy], (out, xv, dyv) => maxPoolGrad(g, xv as Float32Array, dyv as Float32Array, out as Float32Array));
   });
 
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
