@@ -2,7 +2,8 @@
  * strata's training loop. TensorFlow.js's `model.fit` has no learning-rate
  * schedules or gradient clipping and shuffles with Math.random; this loop
  * does one explicit step per batch (gradients, clipping, decay, update), keeps
- * metrics as running sums on the device, draws every random number from the
+ * metrics as running sums on the device, reads the loss a few times a second
+ * rather than after every batch, draws every random number from the
  * spec's seed, and can stop and resume at any batch with the same result.
  */
 import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
@@ -46,6 +47,10 @@ export interface BatchProgress {
 }
 
 export interface TrainHooks {
+  /**
+   * Once per batch, in order, but in groups: losses are read from the device a few
+   * times a second, and each read reports the batches since the previous one.
+   */
   onBatch?(p: BatchProgress): void;
   /** After each epoch: write metrics, save a checkpoint. */
   onEpoch?(log: EpochLog, state: TrainState): Promise<void>;
@@ -66,6 +71,9 @@ export interface TrainResult {
   /** Set when early stopping's restore_best put back the weights of this (earlier) epoch. */
   restoredEpoch?: number;
 }
+
+/** How often (ms of wall time) the loop reads the losses of the batches since the last read. */
+const READ_EVERY_MS = 150;
 
 export function initialState(seed: number): TrainState {
   return { epoch: 0, batch: 0, step: 0, rng: mixSeed(seed, 0x5eed) };
@@ -119,6 +127,11 @@ export async function evaluateSplit(engine: Engine, model: LayersModel, dataset:
   return result;
 }
 
+/**
+ * Train `model` from `start` to `config.epochs`. With no `strataOptimizer`, one is made
+ * from the config and disposed at the end (the live tensor count is the same before and
+ * after); a passed-in optimizer is left to its owner (runSession saves its state).
+ */
 export async function train(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks = {}, strataOptimizer?: StrataOptimizer): Promise<TrainResult> {
   const { tf } = engine;
   const opt = strataOptimizer ?? makeOptimizer(tf, config.optimizer);
@@ -186,7 +199,25 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
   let stopped: StopReason = 'completed';
   let at: TrainResult['at'];
   let restoredEpoch = -1;
-  let lastYield = performance.now();
+  let lastRead = performance.now();
+  // Each batch's loss stays on the device until the next check (every READ_EVERY_MS, at an
+  // interruption and at the epoch's end): one read then covers all of them, and the first
+  // non-finite one among them names the batch, as a read per batch would have.
+  let pending: { loss: Scalar; batch: number; samples: number }[] = [];
+  const checkLosses = async (epoch: number, batches: number): Promise<number> => {
+    if (pending.length === 0) return -1;
+    const losses = pending;
+    pending = [];
+    const stacked = tf.stack(losses.map((p) => p.loss));
+    const values = await stacked.data();
+    tf.dispose([stacked, ...losses.map((p) => p.loss)]);
+    for (let i = 0; i < losses.length; i++) {
+      const value = values[i]!;
+      if (!Number.isFinite(value)) return losses[i]!.batch;
+      hooks.onBatch?.({ epoch, batch: losses[i]!.batch + 1, batches, samples: losses[i]!.samples, loss: value });
+    }
+    return -1;
+  };
   try {
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
@@ -203,28 +234,26 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
         const loss = step(x, y, indices.length, acc);
         tf.dispose([x, y]);
         samples += indices.length;
-        // A synchronous read of the loss costs almost nothing on the CPU backends (they compute eagerly);
-        // it lets the guard stop at the first bad batch, before a NaN reaches a checkpoint.
-        const value = (await loss.data())[0]!;
-        loss.dispose();
+        pending.push({ loss, batch: b, samples });
         state.batch = b + 1;
-        if (!Number.isFinite(value)) {
-          firstBad = b;
-          break;
-        }
-        hooks.onBatch?.({ epoch, batch: b + 1, batches: batchesPerEpoch, samples, loss: value });
-        // Let timers and signal handlers run (progress bars, Ctrl-C) a few times a second.
-        if (performance.now() - lastYield > 100) {
+        const interrupted = hooks.interrupted?.() ?? false;
+        // Read the losses a few times a second, and let timers and signal handlers run
+        // (progress bars, Ctrl-C) at the same moments.
+        if (interrupted || performance.now() - lastRead > READ_EVERY_MS) {
+          firstBad = await checkLosses(epoch, batchesPerEpoch);
+          if (firstBad >= 0) break;
           await new Promise((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
+          lastRead = performance.now();
         }
-        if (hooks.interrupted?.()) {
+        if (interrupted) {
           stopped = 'interrupted';
           break;
         }
       }
+      if (firstBad < 0) firstBad = await checkLosses(epoch, batchesPerEpoch);
       if (firstBad >= 0) {
         acc.dispose();
+        state.batch = firstBad + 1;
         stopped = 'non_finite';
         at = { epoch: epoch + 1, batch: firstBad + 1 };
         break;
@@ -284,6 +313,10 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       restoredEpoch = bestCaptured;
     }
   } finally {
+    tf.dispose(pending.map((p) => p.loss));
+    // An optimizer made here is this call's alone: free its slots (Adam's moments are two
+    // tensors per weight). One passed in belongs to the caller, who may still save its state.
+    if (!strataOptimizer) opt.optimizer.dispose();
     restoreRandom();
     classWeights?.dispose();
     if (best) tf.dispose(best);

@@ -55,7 +55,7 @@ async function agree(kernel: string, inputs: Record<string, Input>, attrs: Recor
   const wasm = await run('wasm', kernel, inputs, attrs);
   assert.deepEqual(wasm.shape, cpu.shape);
   const d = maxRelDiff(wasm.data, cpu.data);
-  assert.ok(d < 1e-4, `${kernel} ${JSON.stringify(attrs)}: max relative difference ${d}`);
+  assert.ok(d < 1e-4, `${kernel} ${JSON.stringify(attrs)} on ${Object.values(inputs).map((i) => i.shape.join('×')).join(', ')}: max relative difference ${d}`);
 }
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
@@ -130,13 +130,51 @@ test('UnsortedSegmentSum matches the cpu backend (embedding gradients)', async (
   }
 });
 
-test('BatchMatMul with transposed operands matches the cpu backend', async () => {
+test('MaxPoolGrad matches the cpu backend (strides, paddings, ties among relu zeros)', async () => {
+  let seed = 900;
+  const cases: { shape: number[]; filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' }[] = [
+    { shape: [2, 6, 6, 3], filterSize: 2, strides: 2, pad: 'valid' },
+    { shape: [2, 26, 26, 16], filterSize: 2, strides: 2, pad: 'valid' },
+    { shape: [1, 7, 7, 4], filterSize: 3, strides: 2, pad: 'same' },
+    { shape: [2, 5, 5, 2], filterSize: 2, strides: 1, pad: 'same' },
+    { shape: [1, 9, 8, 5], filterSize: [3, 2], strides: [2, 3], pad: 'valid' },
+    { shape: [1, 7, 9, 3], filterSize: 3, strides: 3, pad: 'same' },
+  ];
+  for (const { shape, filterSize, strides, pad } of cases) {
+    for (const relu of [false, true]) {
+      // After a relu many inputs are 0, so windows tie: the gradient goes to the first maximum.
+      const x = values(size(shape), seed++).map((v) => (relu ? Math.max(0, v) : v));
+      await tf.setBackend('cpu');
+      const output = tf.tidy(() => {
+        const y = tf.maxPool(tf.tensor4d(x, shape as [number, number, number, number]), filterSize, strides, pad);
+        return { shape: y.shape, data: Float32Array.from(y.dataSync()) };
+      });
+      await agree('MaxPoolGrad', { dy: { shape: output.shape, data: values(size(output.shape), seed++) }, input: { shape, data: x }, output }, { filterSize, strides, pad });
+    }
+  }
+});
+
+test('BatchMatMul with transposed operands and batches matches the cpu backend, below and above the size limits', async () => {
+  const { MIN_SLICE_WORK, MIN_TRANSPOSE_WORK } = await import('../../src/backend/wasm-kernels/batch-matmul.js');
   let seed = 600;
-  for (const [batch, m, k, n] of [[1, 5, 7, 3], [2, 16, 9, 11], [1, 64, 33, 20]] as const) {
+  // [outer dims of a, outer dims of b, m, k, n]: single pairs and batches on both sides of the
+  // limits (m·k·n from 105 to 42,240 against limits of 8,192), a rank-4 batch, and broadcasting.
+  const cases: [number[], number[], number, number, number][] = [
+    [[1], [1], 5, 7, 3],
+    [[], [], 24, 20, 19],
+    [[1], [1], 64, 33, 20],
+    [[2], [2], 16, 9, 11],
+    [[3], [3], 32, 24, 20],
+    [[2, 3], [2, 3], 17, 31, 19],
+    [[1], [4], 30, 20, 30],
+    [[4], [1], 30, 20, 30],
+  ];
+  assert.ok(24 * 20 * 19 >= MIN_TRANSPOSE_WORK && 32 * 24 * 20 >= MIN_SLICE_WORK && 16 * 9 * 11 < MIN_SLICE_WORK, 'the cases straddle the limits');
+  for (const [outerA, outerB, m, k, n] of cases) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
-        const a = transposeA ? [batch, k, m] : [batch, m, k];
-        const b = transposeB ? [batch, n, k] : [batch, k, n];
+        const a = [...outerA, ...(transposeA ? [k, m] : [m, k])];
+        const b = [...outerB, ...(transposeB ? [n, k] : [k, n])];
         await agree('BatchMatMul', { a: { shape: a, data: values(size(a), seed++) }, b: { shape: b, data: values(size(b), seed++) } }, { transposeA, transposeB });
       }
     }
@@ -152,6 +190,10 @@ test('the replaced kernels leave no tensors behind', async () => {
   const p = tf.ones([4, 3]);
   const q = tf.ones([5, 4]);
   const m = tf.matMul(p, q, true, true);
-  tf.dispose([x, f, ...g, p, q, m]);
+  // A batch of pairs large enough to be multiplied pair by pair, transposed.
+  const r = tf.randomNormal([3, 32, 24]);
+  const s = tf.randomNormal([3, 20, 32]);
+  const rs = tf.matMul(r, s, true, true);
+  tf.dispose([x, f, ...g, p, q, m, r, s, rs]);
   assert.equal(tf.memory().numTensors, before);
 });

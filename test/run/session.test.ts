@@ -39,7 +39,8 @@ async function session(runDir: string, overrides: string[], resumeFrom?: string,
     runDir,
     seed: 3,
     ...(resumeFrom ? { resume: resolveCheckpoint(resumeFrom, '--resume').checkpoint } : {}),
-    ...(interruptAfter !== undefined ? { onBatch: () => void batches++, interrupted: () => batches >= interruptAfter } : {}),
+    // interrupted() is asked once after every batch (onBatch reports batches in groups, when losses are read).
+    ...(interruptAfter !== undefined ? { interrupted: () => ++batches >= interruptAfter } : {}),
   });
   const weights = await Promise.all(r.model.getWeights().map(async (w) => Array.from(await w.data())));
   r.model.dispose();

@@ -70,6 +70,22 @@ test('the number of live tensors is the same after every epoch', async () => {
   model.dispose();
 });
 
+test('train() frees the optimizer it made, and leaves alone one it was given', async () => {
+  const data = blobs(128);
+  const { makeOptimizer } = await import('../../src/train/optimizers.js');
+  const { model, config } = setup('', ['train.epochs=2', 'train.optimizer.type=adam']);
+  const before = engine.tf.memory().numTensors;
+  await train(engine, model, data, config, 1, initialState(1));
+  assert.equal(engine.tf.memory().numTensors, before, 'no tensors left by its own Adam');
+  const opt = makeOptimizer(engine.tf, config.optimizer);
+  await train(engine, model, data, config, 1, initialState(1), {}, opt);
+  // Adam's two moments per weight and its two running beta powers are still there for the caller.
+  assert.equal(engine.tf.memory().numTensors, before + 2 * model.trainableWeights.length + 2);
+  opt.optimizer.dispose();
+  assert.equal(engine.tf.memory().numTensors, before);
+  model.dispose();
+});
+
 test('a non-finite loss stops training and names the epoch and batch', async () => {
   const data = blobs(64);
   const bad = data.train;
@@ -89,6 +105,35 @@ test('a non-finite loss stops training and names the epoch and batch', async () 
   assert.equal(r.stopped, 'non_finite');
   assert.deepEqual(r.at, { epoch: 1, batch: 3 });
   assert.equal(r.history.length, 0);
+  model.dispose();
+});
+
+test('losses read in groups still name the first non-finite batch, and every batch before it is reported once, in order', async () => {
+  const data = blobs(1024);
+  const bad = data.train;
+  const { permutation, mixSeed } = await import('../../src/train/rng.js');
+  // 64 batches of 16 in epoch 1; batch 41 holds an infinite input, which makes every later loss NaN too.
+  const firstOfBatch41 = permutation(1024, mixSeed(4, 1))[40 * 16]!;
+  data.train = {
+    size: bad.size,
+    batch(indices) {
+      const b = bad.batch(indices);
+      if (indices[0] === firstOfBatch41) b.x[0] = Number.POSITIVE_INFINITY;
+      return b;
+    },
+  };
+  const { model, config } = setup('', ['train.epochs=2']);
+  const seen: number[] = [];
+  const r = await train(engine, model, data, config, 4, initialState(4), {
+    onBatch: (p) => {
+      assert.ok(Number.isFinite(p.loss));
+      assert.equal(p.samples, p.batch * 16);
+      seen.push(p.batch);
+    },
+  });
+  assert.equal(r.stopped, 'non_finite');
+  assert.deepEqual(r.at, { epoch: 1, batch: 41 });
+  assert.deepEqual(seen, Array.from({ length: 40 }, (_, i) => i + 1));
   model.dispose();
 });
 

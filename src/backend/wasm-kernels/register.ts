@@ -1,14 +1,17 @@
 /**
  * Kernels strata adds to TensorFlow.js's wasm backend (4.22): the gradients it
  * lacks (conv2d filter, depthwise conv2d filter and input, unsorted segment
- * sum for gather/embedding), and a faster transposed BatchMatMul (the wasm
- * one is about 14x slower with transposeA or transposeB than without, and
- * every dense layer's gradient uses it).
+ * sum for gather/embedding), and a faster BatchMatMul for transposed operands
+ * and batches of matrices (the wasm one runs a plain loop for those, 5–40x
+ * slower than its XNNPACK path; every dense layer's gradient and every
+ * attention product uses one).
  */
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../select.js';
+import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
+import { maxPoolGrad } from './max-pool-grad.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
@@ -33,7 +36,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul'] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -152,27 +155,17 @@ export function registerWasmKernels(tf: TfCore): void {
     return compute(backend as WasmBackend, [numSegments, ...rest], dtype, [x, segmentIds], (out, xv, ids) => unsortedSegmentSum(xv!, ids!, inner, numSegments, out));
   });
 
-  // Transposed products: transpose explicitly, then the plain (fast) product.
+  register('MaxPoolGrad', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    return compute(backend as WasmBackend, input.shape, 'float32', [input, dy], (out, xv, dyv) => maxPoolGrad(g, xv as Float32Array, dyv as Float32Array, out as Float32Array));
+  });
+
+  // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (matMul !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
-    const plain = matMul.kernelFunc;
-    const flip = (t: TensorInfo, backend: object): TensorInfo => {
-      const perm = t.shape.map((_, i) => i);
-      const r = perm.length;
-      [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
-      return transposeK({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
-    };
-    const fast: KernelFunc = ({ inputs, backend, attrs }) => {
-      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return plain({ inputs, backend, attrs });
-      const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-      const ta = transposeA ? flip(a, backend) : a;
-      const tb = transposeB ? flip(b, backend) : b;
-      const out = plain({ inputs: { a: ta, b: tb }, backend, attrs: { ...(attrs as NamedAttrMap), transposeA: false, transposeB: false } });
-      if (ta !== a) (backend as WasmBackend).disposeData(ta.dataId);
-      if (tb !== b) (backend as WasmBackend).disposeData(tb.dataId);
-      return out;
-    };
+    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK);
     (fast as { strata?: boolean }).strata = true;
     register('BatchMatMul', fast);
   }

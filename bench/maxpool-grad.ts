@@ -1,0 +1,54 @@
+/**
+ * wasm's own MaxPoolGrad against strata's (src/backend/wasm-kernels/max-pool-grad.ts)
+ * at the cnn benchmark's and mnist-cnn's pooling sizes (2×2, stride 2, after a relu):
+ * ms per call through runKernel, including reading the result back (about 1.7 ms of
+ * the 64×26×26×16 figure is that read, which training does not do).
+ * Run: npm run build && node dist/bench/maxpool-grad.js
+ */
+import type { KernelFunc, Tensor } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels } from '../src/backend/wasm-kernels/register.js';
+
+/** Median ms per call of `f`, over at least 5 calls and about `budgetMs`. */
+function time(f: () => Tensor, budgetMs = 300): number {
+  for (let i = 0; i < 3; i++) f().dispose();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || samples.length < 5) {
+    const t0 = performance.now();
+    const out = f();
+    out.dataSync();
+    samples.push(performance.now() - t0);
+    out.dispose();
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('wasm');
+  tf.env().set('PROD', true);
+  const stock = tf.getKernel('MaxPoolGrad', 'wasm')!.kernelFunc;
+  registerWasmKernels(tf);
+  const strata = tf.getKernel('MaxPoolGrad', 'wasm')!.kernelFunc;
+  const use = (kernelFunc: KernelFunc) => {
+    tf.unregisterKernel('MaxPoolGrad', 'wasm');
+    tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc });
+  };
+  console.log('input (NHWC)       pool   wasm ms   strata ms   ratio');
+  for (const shape of [[64, 26, 26, 16], [64, 11, 11, 32], [128, 26, 26, 32], [128, 11, 11, 64]] as [number, number, number, number][]) {
+    const x = tf.relu(tf.randomNormal(shape, 0, 1, 'float32', 1));
+    const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 2);
+    const grad = () => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as Tensor;
+    use(stock);
+    const a = time(grad);
+    use(strata);
+    const b = time(grad);
+    console.log(`${shape.join('×').padEnd(18)} 2×2/2 ${a.toFixed(3).padStart(9)} ${b.toFixed(3).padStart(11)} ${(a / b).toFixed(2).padStart(7)}`);
+    tf.dispose([x, y, dy]);
+  }
+}
+
+await main();

@@ -1,0 +1,103 @@
+/**
+ * A faster BatchMatMul for the wasm backend (TensorFlow.js 4.22). The backend
+ * multiplies with XNNPACK only when neither operand is transposed and there is a
+ * single matrix pair (batch 1); otherwise it runs a plain loop, 5–40× slower at
+ * the sizes the reference models use (bench/matmul-transpose.ts measures it).
+ * So: transposed operands are transposed explicitly first, and batches of
+ * matrices are multiplied one pair at a time on the fast path — each only when the
+ * product is large enough for the extra copies to pay.
+ */
+import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** What this kernel uses of the wasm backend (BackendWasm). */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object): boolean;
+}
+
+/**
+ * The smallest product (m·k·n multiply-adds) for which a transpose plus the fast
+ * product beats the backend's own transposed product. Measured on the project's
+ * machine (docs/performance.md): at 8×8×8 the copy costs more (0.5–0.7×), at
+ * 16×16×16 the two are even, at 32×32×32 the replacement is 2.5–3.5× faster.
+ */
+export const MIN_TRANSPOSE_WORK = 8192;
+
+/**
+ * The smallest product per matrix pair for which multiplying a batch pair by pair
+ * on the fast path beats the backend's batched loop. Measured like MIN_TRANSPOSE_WORK.
+ */
+export const MIN_SLICE_WORK = 8192;
+
+const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** The size limits below which the backend's own kernel is used (the benchmark sets them to 0). */
+export interface MatMulLimits {
+  transpose: number;
+  slice: number;
+}
+
+/** Wrap the backend's own BatchMatMul (`stock`) with the faster paths. */
+export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits: MatMulLimits = { transpose: MIN_TRANSPOSE_WORK, slice: MIN_SLICE_WORK }): KernelFunc {
+  const swapLast = (t: TensorInfo, backend: object): TensorInfo => {
+    const perm = t.shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+    return transpose({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
+  };
+  const plainAttrs = (attrs: NamedAttrMap | undefined): NamedAttrMap => ({ ...attrs, transposeA: false, transposeB: false });
+
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+    const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+    const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = size(outerA);
+    const batchB = size(outerB);
+    const work = m * k * n;
+    const wasm = backend as WasmBackend;
+
+    if (batchA === 1 && batchB === 1) {
+      if ((!transposeA && !transposeB) || work < limits.transpose) return stock(args);
+      const ta = transposeA ? swapLast(a, backend) : a;
+      const tb = transposeB ? swapLast(b, backend) : b;
+      const out = stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
+      if (ta !== a) wasm.disposeData(ta.dataId);
+      if (tb !== b) wasm.disposeData(tb.dataId);
+      return out;
+    }
+
+    // A batch of pairs (no broadcasting): one fast product per pair.
+    const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+    if (!sameOuter || work < limits.slice || m === 0 || n === 0 || k === 0) return stock(args);
+    const ta = transposeA ? swapLast(a, backend) : a;
+    const tb = transposeB ? swapLast(b, backend) : b;
+    const out = wasm.makeOutput([...outerA, m, n], 'float32');
+    const attrsPlain = plainAttrs(attrs);
+    for (let i = 0; i < batchA; i++) {
+      // Fresh operands for every pair: the backend caches XNNPACK's packed copy of b under
+      // b's tensor id, so refilling one tensor would reuse the first pair's b. Views are
+      // made afresh too: an allocation can grow the heap and detach older ones.
+      const sa = wasm.makeOutput([1, m, k], 'float32');
+      const sb = wasm.makeOutput([1, k, n], 'float32');
+      wasm.typedArrayFromHeap(sa).set(wasm.typedArrayFromHeap(ta).subarray(i * m * k, (i + 1) * m * k));
+      wasm.typedArrayFromHeap(sb).set(wasm.typedArrayFromHeap(tb).subarray(i * k * n, (i + 1) * k * n));
+      const r = stock({ inputs: { a: sa, b: sb }, backend, attrs: attrsPlain }) as TensorInfo;
+      wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(r), i * m * n);
+      wasm.disposeData(r.dataId);
+      wasm.disposeData(sa.dataId);
+      wasm.disposeData(sb.dataId);
+    }
+    if (ta !== a) wasm.disposeData(ta.dataId);
+    if (tb !== b) wasm.disposeData(tb.dataId);
+    return out;
+  };
+}
