@@ -3,7 +3,7 @@ import { activation, choice, int, sizes } from './params.js';
 import type { ActivationName } from './params.js';
 import { act } from './core.js';
 import { defineLayer } from './registry.js';
-import type { Layer, LayerParams } from './registry.js';
+import type { BuildContext, Layer, LayerParams } from './registry.js';
 import { strataLayerClasses } from './custom/register.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
@@ -28,7 +28,7 @@ function convParams(dims: number) {
       dims === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same'],
       { default: 'valid' },
     ),
-    dilation_rate: sizes('The spacing between window elements. Above 1 the layer runs (summary, predict of a converted model) but cannot train: TensorFlow.js has no gradient for it, so `train` refuses it.', dims, { default: 1 }),
+    dilation_rate: sizes('The spacing between window elements.', dims, { default: 1 }),
     activation: activation('The activation applied to the output.', 'linear'),
     ...kernelParams(),
   };
@@ -39,6 +39,12 @@ function convOutput(spatial: readonly (number | null)[], p: ConvP, dims: number)
   const s = expand(p.strides, dims);
   const d = expand(p.dilation_rate, dims);
   return spatial.map((n, i) => windowOutput(n, k[i]!, s[i]!, p.padding, d[i]!));
+}
+
+/** strata's subclass of a built-in convolution (src/layers/custom/conv-fixes.ts), made with the built-in's arguments. */
+function fixedConv(c: BuildContext, className: 'Conv1D' | 'Conv2D', args: object): Layer {
+  const Fixed = strataLayerClasses({ tf: c.core, tfl: c.tf }).get(className) as unknown as new (a: object) => Layer;
+  return new Fixed(args);
 }
 
 const conv1d = defineLayer<ConvP>({
@@ -66,10 +72,8 @@ const conv1d = defineLayer<ConvP>({
       activation: act(p.activation) as 'linear',
       ...kernelArgs(p, c),
     };
-    if (p.padding !== 'causal') return c.tf.layers.conv1d(args);
-    // TensorFlow.js's own Conv1D throws on causal padding when it runs; strata's subclass pads on the left instead.
-    const Causal = strataLayerClasses({ tf: c.core, tfl: c.tf }).get('Conv1D') as unknown as new (a: typeof args) => Layer;
-    return new Causal(args);
+    // TensorFlow.js's own Conv1D throws on causal padding and cannot train dilated kernels; strata's subclass does both.
+    return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : fixedConv(c, 'Conv1D', args);
   },
   example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
@@ -88,8 +92,8 @@ const conv2d = defineLayer<ConvP>({
     knownLast(x!, 'number of channels');
     return [...convOutput(x!.slice(0, 2), p, 2), p.filters];
   },
-  build: (p, c) =>
-    c.tf.layers.conv2d({
+  build: (p, c) => {
+    const args = {
       name: c.name,
       filters: p.filters,
       kernelSize: p.kernel_size,
@@ -98,7 +102,10 @@ const conv2d = defineLayer<ConvP>({
       dilationRate: p.dilation_rate as number,
       activation: act(p.activation) as 'linear',
       ...kernelArgs(p, c),
-    }),
+    };
+    // TensorFlow.js cannot train a dilated Conv2D; strata's subclass spreads the kernel out instead.
+    return expand(p.dilation_rate, 2).every((d) => d === 1) ? c.tf.layers.conv2d(args) : fixedConv(c, 'Conv2D', args);
+  },
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });
 
@@ -114,7 +121,18 @@ type SepP = ConvP & { depth_multiplier: number };
 
 const windowKeys = (dims: number) => {
   const { kernel_size, strides, padding, dilation_rate } = convParams(dims);
-  return { kernel_size, strides, padding: { ...padding, schema: { ...padding.schema, enum: ['valid', 'same'], description: "'valid' (no padding) or 'same' (output as large as the input, at stride 1)." } }, dilation_rate };
+  return {
+    kernel_size,
+    strides,
+    padding: { ...padding, schema: { ...padding.schema, enum: ['valid', 'same'], description: "'valid' (no padding) or 'same' (output as large as the input, at stride 1)." } },
+    dilation_rate: {
+      ...dilation_rate,
+      schema: {
+        ...dilation_rate.schema,
+        description: 'The spacing between window elements. Above 1 the layer runs but cannot train (TensorFlow.js has no depthwise gradient for it), so `train` refuses it.',
+      },
+    },
+  };
 };
 
 const separableConv2d = defineLayer<SepP>({

@@ -1,7 +1,9 @@
 /**
- * conv1d with `padding: causal`: TensorFlow.js accepts it and throws when it
- * runs; strata's Conv1D pads on the left. Checked against a float64 loop, for
- * causality, for training, and for a reload that stays a plain Conv1D.
+ * conv1d with `padding: causal` (TensorFlow.js accepts it and throws when it
+ * runs) and dilated conv1d/conv2d (TensorFlow.js runs them but has no gradient):
+ * strata's subclasses, checked against a float64 loop and TensorFlow.js's own
+ * dilated forward pass, for causality, for gradients against finite
+ * differences, for training, and for a reload that stays a plain Conv1D.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +11,8 @@ import { stringify } from 'yaml';
 import { loadEngine } from '../../src/backend/select.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
-import { maxAbsDiff, saveAndReload } from '../helpers/layers.js';
+import { dilateKernel } from '../../src/layers/custom/conv-fixes.js';
+import { maxAbsDiff, numericGrad, saveAndReload } from '../helpers/layers.js';
 
 const T = 10;
 const C = 3;
@@ -73,8 +76,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 test('conv1d causal trains, and reloads as a plain Conv1D with causal padding', async () => {
   const engine = await loadEngine('wasm');
   const { tf } = engine;
-  // Dilation 1: TensorFlow.js 4.22's conv2d gradient refuses dilation rates above 1 for any padding.
-  const m = model(engine, 3, 1);
+  const m = model(engine, 3, 2);
   m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
   const x = tf.randomNormal([4, T, C], 0, 1, 'float32', 1);
   const before = m.getLayer('c').getWeights()[0]!.dataSync().slice();
@@ -87,3 +89,42 @@ test('conv1d causal trains, and reloads as a plain Conv1D with causal padding', 
   const again = await saveAndReload(engine, m);
   assert.ok(maxAbsDiff((m.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync(), (again.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync()) < 1e-6);
 });
+
+test('a spread-out kernel: taps d apart with zeros between, along each spatial axis', async () => {
+  const { tf } = await loadEngine('wasm');
+  const k = tf.tensor4d([1, 2, 3, 4], [2, 2, 1, 1]);
+  const d = dilateKernel(tf, k, [2, 3]);
+  assert.deepEqual(d.shape, [3, 4, 1, 1]);
+  assert.deepEqual(Array.from(d.dataSync()), [1, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 4]);
+});
+
+for (const padding of ['valid', 'same'] as const) {
+  test(`dilated conv2d (${padding}): TensorFlow.js's own forward pass, gradients by finite differences, and training`, async () => {
+    const engine = await loadEngine('wasm');
+    const { tf } = engine;
+    const text = stringify({
+      version: 1,
+      name: 'dilated',
+      seed: 1,
+      model: { layers: [{ type: 'input', shape: [9, 8, 2] }, { type: 'conv2d', name: 'c', filters: 3, kernel_size: [3, 2], dilation_rate: [2, 3], padding, activation: 'relu' }] },
+    });
+    const m = buildModel(parseSpec('dilated.yaml', text), engine).model;
+    const x = tf.randomNormal([2, 9, 8, 2], 0, 1, 'float32', 2);
+    const [w, b] = m.getLayer('c').getWeights() as [import('@tensorflow/tfjs-core').Tensor4D, import('@tensorflow/tfjs-core').Tensor];
+    const own = tf.relu(tf.add(tf.conv2d(x as import('@tensorflow/tfjs-core').Tensor4D, w, 1, padding, 'NHWC', [2, 3]), b));
+    const y = m.predict(x) as import('@tensorflow/tfjs-core').Tensor;
+    assert.deepEqual(y.shape, own.shape);
+    assert.ok(maxAbsDiff(y.dataSync(), own.dataSync()) < 1e-4, `differs from TensorFlow.js's dilated conv2d by ${maxAbsDiff(y.dataSync(), own.dataSync())}`);
+    // The kernel's gradient through the spread-out kernel, against central differences of the same loss.
+    const weights = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+    const loss = (k: import('@tensorflow/tfjs-core').Tensor) =>
+      tf.sum(tf.mul(weights, tf.conv2d(x as import('@tensorflow/tfjs-core').Tensor4D, dilateKernel(tf, k, [2, 3]) as import('@tensorflow/tfjs-core').Tensor4D, 1, padding)));
+    const analytic = tf.grad(loss)(w).dataSync();
+    const numeric = numericGrad(engine, loss, w);
+    assert.ok(maxAbsDiff(analytic, numeric) < 2e-2 * Math.max(1, ...Array.from(numeric, Math.abs)), `gradient differs by ${maxAbsDiff(analytic, numeric)}`);
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const before = w.dataSync().slice();
+    await m.fit(x, tf.zeros(y.shape), { epochs: 1, verbose: 0 });
+    assert.ok(maxAbsDiff(before, m.getLayer('c').getWeights()[0]!.dataSync()) > 0, 'the kernel did not change');
+  });
+}

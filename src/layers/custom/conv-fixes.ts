@@ -1,0 +1,120 @@
+/**
+ * Two convolution settings TensorFlow.js 4.22 accepts but cannot carry out,
+ * fixed in subclasses of its own Conv1D and Conv2D:
+ * - `padding: causal` (conv1d): it works out the output shape and then throws
+ *   on the first forward pass ("The support for CAUSAL padding mode in
+ *   conv1dWithBias is not implemented yet"). strata pads the steps on the left
+ *   by dilation × (kernel − 1) zeros and runs a 'valid' convolution, which is
+ *   what causal padding means in Keras.
+ * - `dilation_rate` above 1: the forward pass runs, but tfjs-core's conv2d
+ *   gradients refuse dilations, so training stops at its first step. strata
+ *   spreads the kernel out explicitly (zeros between its taps, differentiably)
+ *   and convolves with dilation 1: the same output, and a gradient that flows
+ *   back to the undilated kernel.
+ * The subclasses keep the built-ins' class names, configs and weights, so a
+ * saved model is an ordinary Keras / TensorFlow.js Conv1D or Conv2D;
+ * registered in the built-ins' place (by `registerStrataLayers`), they also let
+ * a plain TensorFlow.js program run such models.
+ */
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { single } from './base.js';
+import type { Env, LayerClass } from './base.js';
+import type { TfCore } from '../registry.js';
+
+/** The fields of tfjs-layers' convolution classes the subclasses use. */
+interface ConvFields {
+  rank: number;
+  padding: 'valid' | 'same' | 'causal';
+  kernelSize: number[];
+  strides: number[];
+  dilationRate: number | number[];
+  useBias: boolean;
+  kernel: LayerVariable;
+  bias: LayerVariable | null;
+  activation: { apply(x: Tensor): Tensor };
+}
+
+const rates = (c: ConvFields): number[] => (Array.isArray(c.dilationRate) ? c.dilationRate : Array.from({ length: c.rank }, () => c.dilationRate as number));
+
+/** A kernel [k1, …, in, out] with d − 1 zeros between neighbouring taps along each spatial axis. */
+export function dilateKernel(tf: TfCore, kernel: Tensor, dilation: readonly number[]): Tensor {
+  let k = kernel;
+  dilation.forEach((d, axis) => {
+    if (d === 1) return;
+    const n = k.shape[axis]!;
+    // [.., n, 1, ..] padded to [.., n, d, ..]: each tap followed by d − 1 zeros.
+    const spread = tf.pad(
+      tf.expandDims(k, axis + 1),
+      Array.from({ length: k.rank + 1 }, (_, i): [number, number] => (i === axis + 1 ? [0, d - 1] : [0, 0])),
+    );
+    const merged = tf.reshape(spread, [...k.shape.slice(0, axis), n * d, ...k.shape.slice(axis + 1)]);
+    k = tf.slice(merged, k.shape.map(() => 0), [...k.shape.slice(0, axis), (n - 1) * d + 1, ...k.shape.slice(axis + 1)]);
+  });
+  return k;
+}
+
+export function convFixClasses(env: Env): LayerClass[] {
+  const { tf, tfl } = env;
+  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
+  type Ctor = new (args: object) => LayerBase;
+  // The built-in classes are not exported by name; throwaway instances give them.
+  const BuiltIn1D = tfl.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
+  const BuiltIn2D = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
+
+  /** The convolution with the kernel spread out and dilation 1 (input already padded if causal). */
+  function explicitConv(c: ConvFields, x: Tensor, padding: 'valid' | 'same'): Tensor {
+    const kernel = dilateKernel(tf, c.kernel.read(), rates(c));
+    let y =
+      c.rank === 1
+        ? tf.conv1d(x as import('@tensorflow/tfjs-core').Tensor3D, kernel as import('@tensorflow/tfjs-core').Tensor3D, c.strides[0]!, padding)
+        : tf.conv2d(x as import('@tensorflow/tfjs-core').Tensor4D, kernel as import('@tensorflow/tfjs-core').Tensor4D, c.strides as [number, number], padding);
+    if (c.useBias && c.bias) y = tf.add(y, c.bias.read());
+    return c.activation.apply(y);
+  }
+
+  /** Whether the built-in can do the job itself. */
+  const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
+
+  class Conv1D extends BuiltIn1D {
+    static className = 'Conv1D';
+    /** Causal output is as long as 'same' gives (TensorFlow.js works it out as 'valid'). */
+    override computeOutputShape(inputShape: Parameters<LayerBase['computeOutputShape']>[0]) {
+      const c = this as unknown as ConvFields;
+      if (c.padding !== 'causal') return super.computeOutputShape(inputShape);
+      c.padding = 'same';
+      try {
+        return super.computeOutputShape(inputShape);
+      } finally {
+        c.padding = 'causal';
+      }
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      const c = this as unknown as ConvFields;
+      if (builtInCan(c)) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        let x = single(inputs);
+        if (c.padding === 'causal') {
+          const left = rates(c)[0]! * (c.kernelSize[0]! - 1);
+          x = tf.pad(x, [
+            [0, 0],
+            [left, 0],
+            [0, 0],
+          ]);
+        }
+        return explicitConv(c, x, c.padding === 'same' ? 'same' : 'valid');
+      });
+    }
+  }
+
+  class Conv2D extends BuiltIn2D {
+    static className = 'Conv2D';
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      const c = this as unknown as ConvFields;
+      if (builtInCan(c)) return super.call(inputs, kwargs);
+      return tf.tidy(() => explicitConv(c, single(inputs), c.padding === 'same' ? 'same' : 'valid'));
+    }
+  }
+  return [Conv1D as unknown as LayerClass, Conv2D as unknown as LayerClass];
+}
