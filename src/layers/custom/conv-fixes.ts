@@ -8,15 +8,14 @@
  *   what causal padding means in Keras.
  * - `dilation_rate` above 1: the forward pass runs, but tfjs-core's conv2d
  *   gradients refuse dilations, so training stops at its first step. strata
- *   spreads the kernel out explicitly (zeros between its taps, differentiably)
- *   and convolves with dilation 1: the same output, and a gradient that flows
- *   back to the undilated kernel.
+ *   convolves each of the input's d interleaved phases at dilation 1 (ops that
+ *   all have gradients): the same output, and gradients for the kernel.
  * The subclasses keep the built-ins' class names, configs and weights, so a
  * saved model is an ordinary Keras / TensorFlow.js Conv1D or Conv2D;
  * registered in the built-ins' place (by `registerStrataLayers`), they also let
  * a plain TensorFlow.js program run such models.
  */
-import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
@@ -63,13 +62,32 @@ export function convFixClasses(env: Env): LayerClass[] {
   const BuiltIn1D = tfl.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
   const BuiltIn2D = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
 
-  /** The convolution with the kernel spread out and dilation 1 (input already padded if causal). */
+  /**
+   * The convolution at dilation 1 (input already padded if causal). Dilated at stride 1, as
+   * TensorFlow does it: the input split into its d interleaved phases (spaceToBatchND), each
+   * convolved with the kernel as it is, and the phases interleaved again (batchToSpaceND); no
+   * multiplications by zero. With a stride as well, the kernel spread out with zeros.
+   */
   function explicitConv(c: ConvFields, x: Tensor, padding: 'valid' | 'same'): Tensor {
-    const kernel = dilateKernel(tf, c.kernel.read(), rates(c));
-    let y =
+    const r = rates(c);
+    const conv = (input: Tensor, kernel: Tensor, pad: 'valid' | 'same') =>
       c.rank === 1
-        ? tf.conv1d(x as import('@tensorflow/tfjs-core').Tensor3D, kernel as import('@tensorflow/tfjs-core').Tensor3D, c.strides[0]!, padding)
-        : tf.conv2d(x as import('@tensorflow/tfjs-core').Tensor4D, kernel as import('@tensorflow/tfjs-core').Tensor4D, c.strides as [number, number], padding);
+        ? tf.conv1d(input as Tensor3D, kernel as Tensor3D, c.strides[0]!, pad)
+        : tf.conv2d(input as Tensor4D, kernel as Tensor4D, c.strides as [number, number], pad);
+    let y: Tensor;
+    if (c.strides.every((s) => s === 1)) {
+      let input = x;
+      if (padding === 'same') {
+        const total = r.map((d, i) => d * (c.kernelSize[i]! - 1));
+        input = tf.pad(x, [[0, 0], ...total.map((t): [number, number] => [Math.floor(t / 2), t - Math.floor(t / 2)]), [0, 0]]);
+      }
+      // Pad the end so each spatial length divides by its rate; the extra outputs are cropped off again.
+      const extra = r.map((d, i) => (d - (input.shape[i + 1]! % d)) % d);
+      const ends = extra.map((e): [number, number] => [0, e]);
+      y = tf.batchToSpaceND(conv(tf.spaceToBatchND(input, r, ends), c.kernel.read(), 'valid'), r, ends);
+    } else {
+      y = conv(x, dilateKernel(tf, c.kernel.read(), r), padding);
+    }
     if (c.useBias && c.bias) y = tf.add(y, c.bias.read());
     return c.activation.apply(y);
   }
