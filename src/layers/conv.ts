@@ -3,8 +3,8 @@ import { activation, choice, int, sizes } from './params.js';
 import type { ActivationName } from './params.js';
 import { act } from './core.js';
 import { defineLayer } from './registry.js';
-import type { BuildContext, Layer, LayerParams } from './registry.js';
-import { strataLayerClasses } from './custom/register.js';
+import type { LayerParams } from './registry.js';
+import { buildFixedBuiltIn } from './custom/build.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
 import { activityParams, biasArgs, biasParams, kernelArgs, kernelParams, weightArgs, weightParams } from './weights.js';
@@ -41,12 +41,6 @@ function convOutput(spatial: readonly (number | null)[], p: ConvP, dims: number)
   return spatial.map((n, i) => windowOutput(n, k[i]!, s[i]!, p.padding, d[i]!));
 }
 
-/** strata's subclass of a built-in convolution (src/layers/custom/conv-fixes.ts), made with the built-in's arguments. */
-function fixedConv(c: BuildContext, className: 'Conv1D' | 'Conv2D', args: object): Layer {
-  const Fixed = strataLayerClasses({ tf: c.core, tfl: c.tf }).get(className) as unknown as new (a: object) => Layer;
-  return new Fixed(args);
-}
-
 const conv1d = defineLayer<ConvP>({
   type: 'conv1d',
   keras: 'Conv1D',
@@ -73,7 +67,7 @@ const conv1d = defineLayer<ConvP>({
       ...kernelArgs(p, c),
     };
     // TensorFlow.js's own Conv1D throws on causal padding and cannot train dilated kernels; strata's subclass does both.
-    return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : fixedConv(c, 'Conv1D', args);
+    return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : buildFixedBuiltIn(c, 'Conv1D', args);
   },
   example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
@@ -104,7 +98,7 @@ const conv2d = defineLayer<ConvP>({
       ...kernelArgs(p, c),
     };
     // TensorFlow.js cannot train a dilated Conv2D; strata's subclass spreads the kernel out instead.
-    return expand(p.dilation_rate, 2).every((d) => d === 1) ? c.tf.layers.conv2d(args) : fixedConv(c, 'Conv2D', args);
+    return expand(p.dilation_rate, 2).every((d) => d === 1) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, 'Conv2D', args);
   },
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });

@@ -1,5 +1,5 @@
 /** Batch and layer normalization over the last axis. */
-import { buildCustom } from './custom/build.js';
+import { buildCustom, buildFixedBuiltIn } from './custom/build.js';
 import { bool, initializer, int, num } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerParams } from './registry.js';
@@ -59,8 +59,9 @@ const layerNorm = defineLayer<NormP>({
     knownLast(x!, 'number of features');
     return x!;
   },
+  // strata's LayerNormalization: the built-in's config and weights, without its per-call tiling (src/layers/custom/layer-norm.ts).
   build: (p, c) =>
-    c.tf.layers.layerNormalization({
+    buildFixedBuiltIn(c, 'LayerNormalization', {
       name: c.name,
       axis: -1,
       epsilon: p.epsilon,

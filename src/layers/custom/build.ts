@@ -1,7 +1,7 @@
 /** Building strata's custom layers from registry entries. */
 import type { BuildContext, Layer, LayerParams } from '../registry.js';
 import type { Init, Reg } from './base.js';
-import { makeStrataLayer } from './register.js';
+import { makeStrataLayer, strataLayerClasses } from './register.js';
 
 /**
  * A custom layer named after the spec layer, holding the spec keys; `slots`
@@ -16,4 +16,14 @@ export function buildCustom(c: BuildContext, className: string, p: LayerParams, 
     if (reg) regs[slot] = c.regularizer(p[reg]);
   }
   return makeStrataLayer({ tf: c.core, tfl: c.tf }, className, { name: c.name, strata: p, inits, regs });
+}
+
+/**
+ * One of strata's subclasses of a TensorFlow.js layer (registered under the
+ * built-in's own class name: conv-fixes.ts, layer-norm.ts), made with the
+ * arguments the built-in takes.
+ */
+export function buildFixedBuiltIn(c: BuildContext, className: 'Conv1D' | 'Conv2D' | 'LayerNormalization', args: object): Layer {
+  const Fixed = strataLayerClasses({ tf: c.core, tfl: c.tf }).get(className) as unknown as new (a: object) => Layer;
+  return new Fixed(args);
 }

@@ -8,6 +8,7 @@ import { activationClasses } from './activation-fn.js';
 import { adaptivePoolClasses } from './adaptive-pool.js';
 import { attentionClasses } from './attention.js';
 import { convFixClasses } from './conv-fixes.js';
+import { layerNormClasses } from './layer-norm.js';
 import type { Env, LayerClass, StrataLayerArgs } from './base.js';
 import { groupNormClasses } from './group-norm.js';
 import { moeClasses } from './moe.js';
@@ -21,7 +22,7 @@ let registeredWith: Env['tf'] | undefined;
 export function strataLayerClasses(env: Env): Map<string, LayerClass> {
   if (!classes) {
     classes = new Map();
-    for (const make of [attentionClasses, transformerClasses, positionClasses, groupNormClasses, adaptivePoolClasses, moeClasses, convFixClasses]) {
+    for (const make of [attentionClasses, transformerClasses, positionClasses, groupNormClasses, adaptivePoolClasses, moeClasses, convFixClasses, layerNormClasses]) {
       for (const cls of make(env)) classes.set(cls.className, cls);
     }
     const registerAll = () => {

@@ -1,0 +1,47 @@
+/**
+ * LayerNormalization without tiling. TensorFlow.js 4.22's layer tiles its
+ * mean, variance, gamma and beta to the input's shape on every call (a
+ * workaround for an old batchNormalization limit); on wasm its Tile kernel
+ * costs about 16 ms for a [32, 64, 128] output, four times per call, and the
+ * gradient of Tile was worse still (see src/backend/gradients.ts). This
+ * subclass computes the same thing with broadcasting: (x − mean) / √(var + ε)
+ * · gamma + beta over the layer's axes. It keeps the built-in's class name,
+ * config and weights, so saved models are plain Keras LayerNormalization.
+ */
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { single } from './base.js';
+import type { Env, LayerClass } from './base.js';
+
+interface LayerNormFields {
+  axis: number[];
+  epsilon: number;
+  gamma: LayerVariable | null;
+  beta: LayerVariable | null;
+}
+
+export function layerNormClasses(env: Env): LayerClass[] {
+  const { tf, tfl } = env;
+  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
+  // The built-in class is not exported by name; a throwaway instance gives it.
+  const BuiltIn = tfl.layers.layerNormalization({}).constructor as unknown as new (args: object) => LayerBase;
+
+  class LayerNormalization extends BuiltIn {
+    static className = 'LayerNormalization';
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      const f = this as unknown as LayerNormFields;
+      return tf.tidy(() => {
+        const x = single(inputs);
+        const { mean, variance } = tf.moments(x, f.axis, true);
+        let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, f.epsilon)));
+        // gamma and beta have the shape of the normalized axes (in order); broadcast them over the rest.
+        const shape = x.shape.map((n, i) => (f.axis.includes(i) ? n : 1));
+        if (f.gamma) y = tf.mul(y, tf.reshape(f.gamma.read(), shape));
+        if (f.beta) y = tf.add(y, tf.reshape(f.beta.read(), shape));
+        return y;
+      });
+    }
+  }
+  return [LayerNormalization as unknown as LayerClass];
+}
