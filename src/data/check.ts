@@ -82,30 +82,3 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
   }
   return out;
 }
-
-/**
- * Layers TensorFlow.js can run but not train. Dilated depthwise and separable
- * convolutions: tfjs-core 4.22's depthwise gradients refuse dilation rates
- * above 1, which would otherwise stop `train` at its first step. (conv1d and
- * conv2d train dilated: strata spreads their kernels out, see
- * src/layers/custom/conv-fixes.ts.)
- */
-const NO_DILATED_GRADIENT = new Set(['separable_conv2d', 'depthwise_conv2d']);
-
-export function checkTrainable(spec: Spec): Diagnostic[] {
-  const at = (path: SpecPath): Place => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
-  const out: Diagnostic[] = [];
-  for (const l of spec.model.layers) {
-    if (!NO_DILATED_GRADIENT.has(l.type)) continue;
-    const d = l.params.dilation_rate;
-    const rates = Array.isArray(d) ? d : [d];
-    if (rates.some((r) => typeof r === 'number' && r > 1)) {
-      out.push({
-        ...at([...l.path, 'dilation_rate']),
-        code: 'untrainable',
-        message: `layers[${l.index}] (${l.type}) has dilation_rate ${JSON.stringify(d)}, which TensorFlow.js can run but not train (its depthwise convolution gradients support dilation 1 only); set dilation_rate: 1, or use conv2d, which trains dilated`,
-      });
-    }
-  }
-  return out;
-}

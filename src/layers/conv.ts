@@ -41,6 +41,9 @@ function convOutput(spatial: readonly (number | null)[], p: ConvP, dims: number)
   return spatial.map((n, i) => windowOutput(n, k[i]!, s[i]!, p.padding, d[i]!));
 }
 
+/** Whether a 2D convolution has dilation 1 on both axes (the built-in layers handle only that fully). */
+const undilated = (p: ConvP) => expand(p.dilation_rate, 2).every((d) => d === 1);
+
 const conv1d = defineLayer<ConvP>({
   type: 'conv1d',
   keras: 'Conv1D',
@@ -98,7 +101,7 @@ const conv2d = defineLayer<ConvP>({
       ...kernelArgs(p, c),
     };
     // TensorFlow.js cannot train a dilated Conv2D; strata's subclass spreads the kernel out instead.
-    return expand(p.dilation_rate, 2).every((d) => d === 1) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, 'Conv2D', args);
+    return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, 'Conv2D', args);
   },
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });
@@ -119,13 +122,7 @@ const windowKeys = (dims: number) => {
     kernel_size,
     strides,
     padding: { ...padding, schema: { ...padding.schema, enum: ['valid', 'same'], description: "'valid' (no padding) or 'same' (output as large as the input, at stride 1)." } },
-    dilation_rate: {
-      ...dilation_rate,
-      schema: {
-        ...dilation_rate.schema,
-        description: 'The spacing between window elements. Above 1 the layer runs but cannot train (TensorFlow.js has no depthwise gradient for it), so `train` refuses it.',
-      },
-    },
+    dilation_rate,
   };
 };
 
@@ -149,8 +146,8 @@ const separableConv2d = defineLayer<SepP>({
     image(x!);
     return [...convOutput(x!.slice(0, 2), p, 2), p.filters];
   },
-  build: (p, c) =>
-    c.tf.layers.separableConv2d({
+  build: (p, c) => {
+    const args = {
       name: c.name,
       filters: p.filters,
       kernelSize: p.kernel_size,
@@ -163,7 +160,10 @@ const separableConv2d = defineLayer<SepP>({
       ...weightArgs(p, c, 'pointwise'),
       ...biasArgs(p, c),
       activityRegularizer: c.regularizer(p.activity_regularizer),
-    }),
+    };
+    // TensorFlow.js cannot train a dilated SeparableConv2D; strata's subclass convolves the input's phases instead.
+    return undilated(p) ? c.tf.layers.separableConv2d(args) : buildFixedBuiltIn(c, 'SeparableConv2D', args);
+  },
   example: { inputs: [[8, 8, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 43 },
 });
 
@@ -185,8 +185,8 @@ const depthwiseConv2d = defineLayer<SepP>({
     const ch = image(x!);
     return [...convOutput(x!.slice(0, 2), p, 2), ch * p.depth_multiplier];
   },
-  build: (p, c) =>
-    c.tf.layers.depthwiseConv2d({
+  build: (p, c) => {
+    const args = {
       name: c.name,
       kernelSize: p.kernel_size as number,
       strides: p.strides,
@@ -197,7 +197,10 @@ const depthwiseConv2d = defineLayer<SepP>({
       ...weightArgs(p, c, 'depthwise'),
       ...biasArgs(p, c),
       activityRegularizer: c.regularizer(p.activity_regularizer),
-    }),
+    };
+    // TensorFlow.js's DepthwiseConv2D ignores dilation_rate (and has no dilated gradient); strata's subclass does both.
+    return undilated(p) ? c.tf.layers.depthwiseConv2d(args) : buildFixedBuiltIn(c, 'DepthwiseConv2D', args);
+  },
   example: { inputs: [[8, 8, 3]], params: { kernel_size: 3 }, kerasParams: 30 },
 });
 

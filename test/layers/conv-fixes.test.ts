@@ -98,47 +98,60 @@ test('a spread-out kernel: taps d apart with zeros between, along each spatial a
   assert.deepEqual(Array.from(d.dataSync()), [1, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 4]);
 });
 
-for (const padding of ['valid', 'same'] as const) {
-  test(`dilated conv2d (${padding}): TensorFlow.js's own forward pass, gradients by finite differences, and training`, async () => {
-    const engine = await loadEngine('wasm');
-    const { tf } = engine;
-    const text = stringify({
-      version: 1,
-      name: 'dilated',
-      seed: 1,
-      model: { layers: [{ type: 'input', shape: [9, 8, 2] }, { type: 'conv2d', name: 'c', filters: 3, kernel_size: [3, 2], dilation_rate: [2, 3], padding, activation: 'tanh' }] },
+type T4 = import('@tensorflow/tfjs-core').Tensor4D;
+type Tn = import('@tensorflow/tfjs-core').Tensor;
+type Core = Awaited<ReturnType<typeof loadEngine>>['tf'];
+
+/** Each dilated 2D layer, and its output from its weights through tfjs-core's own dilated forward ops. */
+const CASES: { type: string; params: Record<string, unknown>; own: (tf: Core, x: T4, w: Tn[], pad: 'valid' | 'same') => Tn }[] = [
+  { type: 'conv2d', params: { filters: 3 }, own: (tf, x, [k, b], pad) => tf.add(tf.conv2d(x, k as T4, 1, pad, 'NHWC', [2, 3]), b!) },
+  { type: 'depthwise_conv2d', params: { depth_multiplier: 2 }, own: (tf, x, [k, b], pad) => tf.add(tf.depthwiseConv2d(x, k as T4, 1, pad, 'NHWC', [2, 3]), b!) },
+  { type: 'separable_conv2d', params: { filters: 3 }, own: (tf, x, [dk, pk, b], pad) => tf.add(tf.separableConv2d(x, dk as T4, pk as T4, 1, pad, [2, 3], 'NHWC'), b!) },
+];
+
+for (const { type, params, own } of CASES) {
+  for (const padding of ['valid', 'same'] as const) {
+    test(`dilated ${type} (${padding}): tfjs-core's own dilated forward pass, kernel gradient by finite differences, training`, async () => {
+      const engine = await loadEngine('wasm');
+      const { tf } = engine;
+      const text = stringify({
+        version: 1,
+        name: 'dilated',
+        seed: 1,
+        model: { layers: [{ type: 'input', shape: [9, 8, 2] }, { type, name: 'c', ...params, kernel_size: [3, 2], dilation_rate: [2, 3], padding, activation: 'tanh' }] },
+      });
+      const m = buildModel(parseSpec('dilated.yaml', text), engine).model;
+      const layer = m.getLayer('c');
+      const x = tf.randomNormal([2, 9, 8, 2], 0, 1, 'float32', 2) as T4;
+      // Random biases too, so that they are checked.
+      const ws = layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 10 + i));
+      layer.setWeights(ws);
+      const want = tf.tanh(own(tf, x, ws, padding));
+      const y = m.predict(x) as Tn;
+      assert.deepEqual(y.shape, want.shape);
+      assert.ok(maxAbsDiff(y.dataSync(), want.dataSync()) < 1e-4, `differs from tfjs-core's dilated ${type} by ${maxAbsDiff(y.dataSync(), want.dataSync())}`);
+      // The layer's own gradient for its first kernel, against central differences of the same loss at 12 entries.
+      const weights = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+      const loss = () => tf.sum(tf.mul(weights, m.apply(x) as Tn)) as import('@tensorflow/tfjs-core').Scalar;
+      const { grads } = tf.variableGrads(loss, [layer.trainableWeights[0]!.read() as import('@tensorflow/tfjs-core').Variable]);
+      const analytic = Object.values(grads)[0]!.dataSync();
+      const base = ws[0]!.dataSync().slice();
+      const h = 1e-2; // tanh is smooth, so central differences are accurate to O(h²)
+      for (let n = 0; n < 12; n++) {
+        const i = (n * 7919) % base.length;
+        const at = (v: number) => {
+          const k = base.slice();
+          k[i] = v;
+          layer.setWeights([tf.tensor(k, ws[0]!.shape), ...ws.slice(1)]);
+          return loss().dataSync()[0]!;
+        };
+        const numeric = (at(base[i]! + h) - at(base[i]! - h)) / (2 * h);
+        assert.ok(Math.abs(numeric - analytic[i]!) < 2e-2 * Math.max(1, Math.abs(numeric)), `kernel[${i}]: ${analytic[i]} vs ${numeric} by differences`);
+      }
+      layer.setWeights(ws);
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await m.fit(x, tf.zeros(y.shape), { epochs: 1, verbose: 0 });
+      assert.ok(maxAbsDiff(base, layer.getWeights()[0]!.dataSync()) > 0, 'the kernel did not change');
     });
-    const m = buildModel(parseSpec('dilated.yaml', text), engine).model;
-    const x = tf.randomNormal([2, 9, 8, 2], 0, 1, 'float32', 2);
-    const [w, b] = m.getLayer('c').getWeights() as [import('@tensorflow/tfjs-core').Tensor4D, import('@tensorflow/tfjs-core').Tensor];
-    const own = tf.tanh(tf.add(tf.conv2d(x as import('@tensorflow/tfjs-core').Tensor4D, w, 1, padding, 'NHWC', [2, 3]), b));
-    const y = m.predict(x) as import('@tensorflow/tfjs-core').Tensor;
-    assert.deepEqual(y.shape, own.shape);
-    assert.ok(maxAbsDiff(y.dataSync(), own.dataSync()) < 1e-4, `differs from TensorFlow.js's dilated conv2d by ${maxAbsDiff(y.dataSync(), own.dataSync())}`);
-    // The layer's own gradient for its kernel, against central differences of the same loss at 12 entries.
-    const weights = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
-    const layer = m.getLayer('c');
-    const kernelVar = layer.trainableWeights[0]!;
-    const loss = () => tf.sum(tf.mul(weights, m.apply(x) as import('@tensorflow/tfjs-core').Tensor)) as import('@tensorflow/tfjs-core').Scalar;
-    const { grads } = tf.variableGrads(loss, [kernelVar.read() as import('@tensorflow/tfjs-core').Variable]);
-    const analytic = Object.values(grads)[0]!.dataSync();
-    const base = w.dataSync().slice();
-    const h = 1e-2; // tanh is smooth, so central differences are accurate to O(h²)
-    for (let n = 0; n < 12; n++) {
-      const i = (n * 7919) % base.length;
-      const at = (v: number) => {
-        const k = base.slice();
-        k[i] = v;
-        layer.setWeights([tf.tensor(k, w.shape), b]);
-        return loss().dataSync()[0]!;
-      };
-      const numeric = (at(base[i]! + h) - at(base[i]! - h)) / (2 * h);
-      assert.ok(Math.abs(numeric - analytic[i]!) < 2e-2 * Math.max(1, Math.abs(numeric)), `kernel[${i}]: ${analytic[i]} vs ${numeric} by differences`);
-    }
-    layer.setWeights([w, b]);
-    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const before = w.dataSync().slice();
-    await m.fit(x, tf.zeros(y.shape), { epochs: 1, verbose: 0 });
-    assert.ok(maxAbsDiff(before, m.getLayer('c').getWeights()[0]!.dataSync()) > 0, 'the kernel did not change');
-  });
+  }
 }

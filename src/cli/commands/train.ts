@@ -126,8 +126,8 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
   const { loadDataset } = await import('../../data/load.js');
   const labels = labelModeFor(trainConfig(p.spec.train, false).loss);
   const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
-  const { checkModelAgainstData, checkTrainable } = await import('../../data/check.js');
-  const problems = [...checkTrainable(p.spec), ...checkModelAgainstData(p.spec, dataset)];
+  const { checkModelAgainstData } = await import('../../data/check.js');
+  const problems = checkModelAgainstData(p.spec, dataset);
   if (problems.length > 0) throw new UsageError(problems);
   const config = trainConfig(p.spec.train, dataset.validation !== undefined);
   progress = await Progress.create(mode, config.epochs);

@@ -1,13 +1,14 @@
 /**
- * Two convolution settings TensorFlow.js 4.22 accepts but cannot carry out,
- * fixed in subclasses of its own Conv1D and Conv2D:
+ * Convolution settings TensorFlow.js 4.22 accepts but cannot carry out, fixed
+ * in subclasses of its own Conv1D, Conv2D, DepthwiseConv2D and SeparableConv2D:
  * - `padding: causal` (conv1d): it works out the output shape and then throws
  *   on the first forward pass ("The support for CAUSAL padding mode in
  *   conv1dWithBias is not implemented yet"). strata pads the steps on the left
  *   by dilation × (kernel − 1) zeros and runs a 'valid' convolution, which is
  *   what causal padding means in Keras.
- * - `dilation_rate` above 1: the forward pass runs, but tfjs-core's conv2d
- *   gradients refuse dilations, so training stops at its first step. strata
+ * - `dilation_rate` above 1: the forward pass runs (except DepthwiseConv2D's,
+ *   which ignores the rate), but tfjs-core's convolution gradients refuse
+ *   dilations, so training stops at its first step. strata
  *   convolves each of the input's d interleaved phases at dilation 1 (ops that
  *   all have gradients): the same output, and gradients for the kernel.
  * The subclasses keep the built-ins' class names, configs and weights, so a
@@ -31,6 +32,8 @@ interface ConvFields {
   dilationRate: number | number[];
   useBias: boolean;
   kernel: LayerVariable;
+  depthwiseKernel?: LayerVariable;
+  pointwiseKernel?: LayerVariable;
   bias: LayerVariable | null;
   activation: { apply(x: Tensor): Tensor };
 }
@@ -61,19 +64,19 @@ export function convFixClasses(env: Env): LayerClass[] {
   // The built-in classes are not exported by name; throwaway instances give them.
   const BuiltIn1D = tfl.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
   const BuiltIn2D = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
+  const BuiltInDepthwise = tfl.layers.depthwiseConv2d({ kernelSize: 1 }).constructor as unknown as Ctor;
+  const BuiltInSeparable = tfl.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
 
   /**
-   * The convolution at dilation 1 (input already padded if causal). Dilated at stride 1, as
-   * TensorFlow does it: the input split into its d interleaved phases (spaceToBatchND), each
-   * convolved with the kernel as it is, and the phases interleaved again (batchToSpaceND); no
-   * multiplications by zero. With a stride as well, the kernel spread out with zeros.
+   * The layer's operation at dilation 1 (input already padded if causal). Dilated at
+   * stride 1, as TensorFlow does it: the input split into its d interleaved phases
+   * (spaceToBatchND), each run through `op` with the kernels as they are, and the phases
+   * interleaved again (batchToSpaceND); no multiplications by zero. With a stride as well,
+   * the kernels spread out with zeros. `op(input, kernel, pad)` reads each dilated kernel
+   * through `kernel`. Then the bias and the activation, as the built-ins add them.
    */
-  function explicitConv(c: ConvFields, x: Tensor, padding: 'valid' | 'same'): Tensor {
+  function dilated(c: ConvFields, x: Tensor, padding: 'valid' | 'same', op: (input: Tensor, kernel: (k: LayerVariable) => Tensor, pad: 'valid' | 'same') => Tensor): Tensor {
     const r = rates(c);
-    const conv = (input: Tensor, kernel: Tensor, pad: 'valid' | 'same') =>
-      c.rank === 1
-        ? tf.conv1d(input as Tensor3D, kernel as Tensor3D, c.strides[0]!, pad)
-        : tf.conv2d(input as Tensor4D, kernel as Tensor4D, c.strides as [number, number], pad);
     let y: Tensor;
     if (c.strides.every((s) => s === 1)) {
       let input = x;
@@ -84,13 +87,25 @@ export function convFixClasses(env: Env): LayerClass[] {
       // Pad the end so each spatial length divides by its rate; the extra outputs are cropped off again.
       const extra = r.map((d, i) => (d - (input.shape[i + 1]! % d)) % d);
       const ends = extra.map((e): [number, number] => [0, e]);
-      y = tf.batchToSpaceND(conv(tf.spaceToBatchND(input, r, ends), c.kernel.read(), 'valid'), r, ends);
+      y = tf.batchToSpaceND(op(tf.spaceToBatchND(input, r, ends), (k) => k.read(), 'valid'), r, ends);
     } else {
-      y = conv(x, dilateKernel(tf, c.kernel.read(), r), padding);
+      y = op(x, (k) => dilateKernel(tf, k.read(), r), padding);
     }
     if (c.useBias && c.bias) y = tf.add(y, c.bias.read());
     return c.activation.apply(y);
   }
+
+  /** Conv1D and Conv2D: one convolution with `kernel`. */
+  const convOp = (c: ConvFields) => (input: Tensor, kernel: (k: LayerVariable) => Tensor, pad: 'valid' | 'same') =>
+    c.rank === 1
+      ? tf.conv1d(input as Tensor3D, kernel(c.kernel) as Tensor3D, c.strides[0]!, pad)
+      : tf.conv2d(input as Tensor4D, kernel(c.kernel) as Tensor4D, c.strides as [number, number], pad);
+  /** DepthwiseConv2D: each channel with its own filters. */
+  const depthwiseOp = (c: ConvFields) => (input: Tensor, kernel: (k: LayerVariable) => Tensor, pad: 'valid' | 'same') =>
+    tf.depthwiseConv2d(input as Tensor4D, kernel(c.depthwiseKernel!) as Tensor4D, c.strides as [number, number], pad);
+  /** SeparableConv2D: depthwise, then the 1×1 pointwise convolution (which commutes with the phase split). */
+  const separableOp = (c: ConvFields) => (input: Tensor, kernel: (k: LayerVariable) => Tensor, pad: 'valid' | 'same') =>
+    tf.conv2d(depthwiseOp(c)(input, kernel, pad) as Tensor4D, c.pointwiseKernel!.read() as Tensor4D, 1, 'valid');
 
   /** Whether the built-in can do the job itself. */
   const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
@@ -121,7 +136,7 @@ export function convFixClasses(env: Env): LayerClass[] {
             [0, 0],
           ]);
         }
-        return explicitConv(c, x, c.padding === 'same' ? 'same' : 'valid');
+        return dilated(c, x, c.padding === 'same' ? 'same' : 'valid', convOp(c));
       });
     }
   }
@@ -131,8 +146,40 @@ export function convFixClasses(env: Env): LayerClass[] {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       const c = this as unknown as ConvFields;
       if (builtInCan(c)) return super.call(inputs, kwargs);
-      return tf.tidy(() => explicitConv(c, single(inputs), c.padding === 'same' ? 'same' : 'valid'));
+      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', convOp(c)));
     }
   }
-  return [Conv1D as unknown as LayerClass, Conv2D as unknown as LayerClass];
+
+  /** Depthwise and separable: TensorFlow.js's DepthwiseConv2D ignores dilation_rate in its forward pass, and both lack dilated gradients. */
+  class DepthwiseConv2D extends BuiltInDepthwise {
+    static className = 'DepthwiseConv2D';
+    /** The built-in works the output size out without the dilation too. */
+    override computeOutputShape(inputShape: Parameters<LayerBase['computeOutputShape']>[0]) {
+      const c = this as unknown as ConvFields & { depthMultiplier: number };
+      if (builtInCan(c)) return super.computeOutputShape(inputShape);
+      const s = inputShape as (number | null)[];
+      const r = rates(c);
+      const spatial = [0, 1].map((i) => {
+        const n = s[i + 1];
+        if (n == null) return null;
+        return c.padding === 'same' ? Math.ceil(n / c.strides[i]!) : Math.ceil((n - r[i]! * (c.kernelSize[i]! - 1)) / c.strides[i]!);
+      });
+      return [s[0]!, ...spatial, s[3]! * c.depthMultiplier] as ReturnType<LayerBase['computeOutputShape']>;
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      const c = this as unknown as ConvFields;
+      if (builtInCan(c)) return super.call(inputs, kwargs);
+      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', depthwiseOp(c)));
+    }
+  }
+
+  class SeparableConv2D extends BuiltInSeparable {
+    static className = 'SeparableConv2D';
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      const c = this as unknown as ConvFields;
+      if (builtInCan(c)) return super.call(inputs, kwargs);
+      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', separableOp(c)));
+    }
+  }
+  return [Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D] as unknown as LayerClass[];
 }
