@@ -14,6 +14,7 @@ import type { KernelFunc, Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { fastBatchMatMul, MIN_SLICE_WORK, MIN_TRANSPOSE_WORK } from '../src/backend/wasm-kernels/batch-matmul.js';
+import { medianMs } from './timing.js';
 
 /**
  * [batch, m, k, n] of the product (m×k)·(k×n). The first group are the transposed
@@ -64,21 +65,7 @@ function random(shape: number[]): Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', 1);
 }
 
-/** Median ms per call of `f`, over enough calls to take about `budgetMs`. */
-function time(f: () => Tensor, budgetMs = 150): number {
-  for (let i = 0; i < 3; i++) f().dispose();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (performance.now() - start < budgetMs || samples.length < 5) {
-    const t0 = performance.now();
-    const out = f();
-    out.dataSync();
-    samples.push(performance.now() - t0);
-    out.dispose();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
+const time = (f: () => Tensor, budgetMs = 150): number => medianMs(f, budgetMs);
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');

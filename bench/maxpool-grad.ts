@@ -9,22 +9,9 @@ import type { KernelFunc, Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from '../src/backend/wasm-kernels/register.js';
+import { medianMs } from './timing.js';
 
-/** Median ms per call of `f`, over at least 5 calls and about `budgetMs`. */
-function time(f: () => Tensor, budgetMs = 300): number {
-  for (let i = 0; i < 3; i++) f().dispose();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (performance.now() - start < budgetMs || samples.length < 5) {
-    const t0 = performance.now();
-    const out = f();
-    out.dataSync();
-    samples.push(performance.now() - t0);
-    out.dispose();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
+const time = (f: () => Tensor, budgetMs = 300): number => medianMs(f, budgetMs);
 
 async function main(): Promise<void> {
   await tf.setBackend('wasm');

@@ -110,6 +110,13 @@ export function convFixClasses(env: Env): LayerClass[] {
   /** Whether the built-in can do the job itself. */
   const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
 
+  /** A 2D layer's call: the built-in's where it can, else `op` dilated. */
+  function call2d(layer: LayerBase, inputs: Tensor | Tensor[], op: (c: ConvFields) => Parameters<typeof dilated>[3], builtIn: () => Tensor | Tensor[]): Tensor | Tensor[] {
+    const c = layer as unknown as ConvFields;
+    if (builtInCan(c)) return builtIn();
+    return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', op(c)));
+  }
+
   class Conv1D extends BuiltIn1D {
     static className = 'Conv1D';
     /** Causal output is as long as 'same' gives (TensorFlow.js works it out as 'valid'). */
@@ -144,9 +151,7 @@ export function convFixClasses(env: Env): LayerClass[] {
   class Conv2D extends BuiltIn2D {
     static className = 'Conv2D';
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
-      const c = this as unknown as ConvFields;
-      if (builtInCan(c)) return super.call(inputs, kwargs);
-      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', convOp(c)));
+      return call2d(this, inputs, convOp, () => super.call(inputs, kwargs));
     }
   }
 
@@ -167,18 +172,14 @@ export function convFixClasses(env: Env): LayerClass[] {
       return [s[0]!, ...spatial, s[3]! * c.depthMultiplier] as ReturnType<LayerBase['computeOutputShape']>;
     }
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
-      const c = this as unknown as ConvFields;
-      if (builtInCan(c)) return super.call(inputs, kwargs);
-      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', depthwiseOp(c)));
+      return call2d(this, inputs, depthwiseOp, () => super.call(inputs, kwargs));
     }
   }
 
   class SeparableConv2D extends BuiltInSeparable {
     static className = 'SeparableConv2D';
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
-      const c = this as unknown as ConvFields;
-      if (builtInCan(c)) return super.call(inputs, kwargs);
-      return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', separableOp(c)));
+      return call2d(this, inputs, separableOp, () => super.call(inputs, kwargs));
     }
   }
   return [Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D] as unknown as LayerClass[];
