@@ -3,7 +3,7 @@ import { activation, choice, int, sizes } from './params.js';
 import type { ActivationName } from './params.js';
 import { act } from './core.js';
 import { defineLayer } from './registry.js';
-import type { LayerParams } from './registry.js';
+import type { BuildContext, LayerParams } from './registry.js';
 import { buildFixedBuiltIn } from './custom/build.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
@@ -41,6 +41,18 @@ function convOutput(spatial: readonly (number | null)[], p: ConvP, dims: number)
   return spatial.map((n, i) => windowOutput(n, k[i]!, s[i]!, p.padding, d[i]!));
 }
 
+/** The arguments every TensorFlow.js convolution layer with a dilation rate takes from the spec's window keys. */
+function windowArgs(p: ConvP, c: BuildContext, dims: 1 | 2) {
+  return {
+    name: c.name,
+    kernelSize: p.kernel_size,
+    strides: p.strides,
+    padding: p.padding as 'valid',
+    dilationRate: dims === 1 ? expand(p.dilation_rate, 1)[0]! : (p.dilation_rate as number),
+    activation: act(p.activation) as 'linear',
+  };
+}
+
 /** Whether a 2D convolution has dilation 1 on both axes (the built-in layers handle only that fully). */
 const undilated = (p: ConvP) => expand(p.dilation_rate, 2).every((d) => d === 1);
 
@@ -59,16 +71,7 @@ const conv1d = defineLayer<ConvP>({
     return [...convOutput([x![0]!], p, 1), p.filters];
   },
   build: (p, c) => {
-    const args = {
-      name: c.name,
-      filters: p.filters,
-      kernelSize: p.kernel_size,
-      strides: p.strides,
-      padding: p.padding,
-      dilationRate: expand(p.dilation_rate, 1)[0]!,
-      activation: act(p.activation) as 'linear',
-      ...kernelArgs(p, c),
-    };
+    const args = { ...windowArgs(p, c, 1), filters: p.filters, ...kernelArgs(p, c) };
     // TensorFlow.js's own Conv1D throws on causal padding and cannot train dilated kernels; strata's subclass does both.
     return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : buildFixedBuiltIn(c, 'Conv1D', args);
   },
@@ -90,17 +93,8 @@ const conv2d = defineLayer<ConvP>({
     return [...convOutput(x!.slice(0, 2), p, 2), p.filters];
   },
   build: (p, c) => {
-    const args = {
-      name: c.name,
-      filters: p.filters,
-      kernelSize: p.kernel_size,
-      strides: p.strides,
-      padding: p.padding as 'valid',
-      dilationRate: p.dilation_rate as number,
-      activation: act(p.activation) as 'linear',
-      ...kernelArgs(p, c),
-    };
-    // TensorFlow.js cannot train a dilated Conv2D; strata's subclass spreads the kernel out instead.
+    const args = { ...windowArgs(p, c, 2), filters: p.filters, ...kernelArgs(p, c) };
+    // TensorFlow.js cannot train a dilated Conv2D; strata's subclass convolves the input's phases instead.
     return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, 'Conv2D', args);
   },
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
@@ -148,14 +142,9 @@ const separableConv2d = defineLayer<SepP>({
   },
   build: (p, c) => {
     const args = {
-      name: c.name,
+      ...windowArgs(p, c, 2),
       filters: p.filters,
-      kernelSize: p.kernel_size,
-      strides: p.strides,
-      padding: p.padding as 'valid',
-      dilationRate: p.dilation_rate as number,
       depthMultiplier: p.depth_multiplier,
-      activation: act(p.activation) as 'linear',
       ...weightArgs(p, c, 'depthwise'),
       ...weightArgs(p, c, 'pointwise'),
       ...biasArgs(p, c),
@@ -187,13 +176,9 @@ const depthwiseConv2d = defineLayer<SepP>({
   },
   build: (p, c) => {
     const args = {
-      name: c.name,
+      ...windowArgs(p, c, 2),
       kernelSize: p.kernel_size as number,
-      strides: p.strides,
-      padding: p.padding as 'valid',
-      dilationRate: p.dilation_rate as number,
       depthMultiplier: p.depth_multiplier,
-      activation: act(p.activation) as 'linear',
       ...weightArgs(p, c, 'depthwise'),
       ...biasArgs(p, c),
       activityRegularizer: c.regularizer(p.activity_regularizer),
