@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { imageAugmenter } from './augment.js';
 import type { AugmentSpec } from './augment.js';
-import type { Descriptor } from './descriptor.js';
+import type { Descriptor, Format } from './descriptor.js';
 import type { FormatContext, Loaded } from './formats/context.js';
 import { loadCsv } from './formats/csv.js';
 import { loadIdx } from './formats/idx.js';
@@ -21,6 +21,16 @@ import { loadText } from './formats/text.js';
 import { readDescriptor } from './read-descriptor.js';
 import type { LabelMode } from './splits.js';
 import type { Dataset } from './types.js';
+
+/** The loader of each descriptor format. */
+const LOADERS: Record<Format, (ctx: FormatContext) => Loaded> = {
+  idx: loadIdx,
+  csv: loadCsv,
+  csv_series: loadSeries,
+  text: loadText,
+  jsonl: loadLabelledText,
+  text_folders: loadLabelledText,
+};
 
 export interface LoadOptions {
   seed: number;
@@ -102,25 +112,7 @@ export async function loadDataset(data: Record<string, unknown>, options: LoadOp
     labels: options.labels ?? 'one_hot',
     ...(data.validation !== undefined ? { validation: data.validation as number | string } : {}),
   };
-  let loaded: Loaded;
-  switch (d.format) {
-    case 'idx':
-      loaded = loadIdx(ctx);
-      break;
-    case 'csv':
-      loaded = loadCsv(ctx);
-      break;
-    case 'csv_series':
-      loaded = loadSeries(ctx);
-      break;
-    case 'text':
-      loaded = loadText(ctx);
-      break;
-    case 'jsonl':
-    case 'text_folders':
-      loaded = loadLabelledText(ctx);
-      break;
-  }
+  const loaded = LOADERS[d.format](ctx);
   const augment = data.augment ? imageAugmenter(loaded.inputShape, data.augment as AugmentSpec) : undefined;
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ descriptor: d, validation: data.validation ?? null, augment: data.augment ?? null, labels: ctx.labels, seed: typeof data.validation === 'number' ? options.seed : null }))
