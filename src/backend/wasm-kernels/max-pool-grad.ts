@@ -6,21 +6,10 @@
  * 2.4–2.8× faster: bench/maxpool-grad.ts), and gives no gradient to windows
  * whose maximum is negative.
  */
+import type { ConvGeometry } from './conv-grads.js';
 
-/** The pooling geometry (a subset of backend_util.Conv2DInfo). */
-export interface PoolGeometry {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  padInfo: { top: number; left: number };
-}
+/** The pooling geometry: a convolution's, without output channels or dilation (backend_util.Conv2DInfo gives both). */
+export type PoolGeometry = Omit<ConvGeometry, 'outChannels' | 'dilationHeight' | 'dilationWidth'>;
 
 /** dx (NHWC, same shape as x) from x and dy; `dx` is overwritten. */
 export function maxPoolGrad(g: PoolGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void {
