@@ -181,6 +181,36 @@ test('BatchMatMul with transposed operands and batches matches the cpu backend, 
   }
 });
 
+test('Slice, SplitV and Unpack copy exactly what the cpu backend copies (ranks 1–4, every axis, int32)', async () => {
+  const outputs = async (backend: string, shape: number[], dtype: 'float32' | 'int32', op: (x: import('@tensorflow/tfjs-core').Tensor) => import('@tensorflow/tfjs-core').Tensor[]) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const data = dtype === 'int32' ? Int32Array.from({ length: size(shape) }, (_, i) => i) : values(size(shape), size(shape));
+      return op(tf.tensor(data, shape, dtype)).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
+    });
+  };
+  const cases: [number[], (x: import('@tensorflow/tfjs-core').Tensor) => import('@tensorflow/tfjs-core').Tensor[]][] = [
+    [[10], (x) => [tf.slice(x, [3], [4])]],
+    [[4096 / 64, 384], (x) => [tf.slice(x, [10, 0], [1, 384]), tf.slice(x, [5, 7], [3, 2]), tf.slice(x, [0, 383], [-1, 1])]],
+    [[5, 6, 7], (x) => [tf.slice(x, [1, 2, 3], [2, 3, 4]), tf.slice(x, [4, 0, 0], [1, 6, 7]), tf.slice(x, [0, 1, 0], [5, 4, 7])]],
+    [[3, 4, 5, 6], (x) => [tf.slice(x, [1, 1, 1, 1], [2, 2, 3, 4]), tf.slice(x, [0, 2, 0, 0], [3, 1, 5, 6])]],
+    [[6, 8], (x) => tf.split(x, 4, 1)],
+    [[6, 8], (x) => tf.split(x, [1, 2, 3], 0)],
+    [[4, 5, 6], (x) => tf.split(x, [2, -1], -1)],
+    [[4, 5, 6], (x) => tf.unstack(x, 0)],
+    [[4, 5, 6], (x) => tf.unstack(x, 1)],
+    [[4, 5, 6], (x) => tf.unstack(x, 2)],
+  ];
+  for (const name of ['Slice', 'SplitV', 'Unpack']) assert.ok('builtIn' in tf.getKernel(name, 'wasm')!.kernelFunc, `strata's ${name} is registered`);
+  for (const [shape, op] of cases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const cpu = await outputs('cpu', shape, dtype, op);
+      const wasm = await outputs('wasm', shape, dtype, op);
+      assert.deepEqual(wasm, cpu, `${op.toString()} on ${shape.join('×')} ${dtype}`);
+    }
+  }
+});
+
 test('the replaced kernels leave no tensors behind', async () => {
   await tf.setBackend('wasm');
   const before = tf.memory().numTensors;

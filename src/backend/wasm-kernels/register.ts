@@ -4,7 +4,8 @@
  * sum for gather/embedding), and a faster BatchMatMul for transposed operands
  * and batches of matrices (the wasm one runs a plain loop for those, 5–40x
  * slower than its XNNPACK path; every dense layer's gradient and every
- * attention product uses one).
+ * attention product uses one), and Slice, SplitV and Unpack that copy only
+ * what they return (slice.ts).
  */
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../select.js';
@@ -12,6 +13,7 @@ import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { sliceInto } from './slice.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
@@ -36,7 +38,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack'] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -161,6 +163,45 @@ export function registerWasmKernels(tf: TfCore): void {
     const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     return compute(backend as WasmBackend, input.shape, 'float32', [input, dy], (out, xv, dyv) => maxPoolGrad(g, xv as Float32Array, dyv as Float32Array, out as Float32Array));
   });
+
+  // Slices from a view of the heap (slice.ts); strings keep the backend's own kernels.
+  const own = { Slice: kernel('Slice'), SplitV: kernel('SplitV'), Unpack: kernel('Unpack') };
+  const ownOf = (name: keyof typeof own): KernelFunc => ((own[name] as { builtIn?: KernelFunc }).builtIn ?? own[name]);
+  const box = (backend: WasmBackend, x: TensorInfo, begin: number[], size: number[], outShape: number[]): TensorInfo =>
+    compute(backend, outShape, x.dtype, [x], (out, xv) => sliceInto(xv as Float32Array, x.shape, begin, size, out));
+  const strataKernel = (name: keyof typeof own, f: KernelFunc): KernelFunc => Object.assign(f, { builtIn: ownOf(name) });
+  register('Slice', strataKernel('Slice', (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    if (x.dtype === 'string') return ownOf('Slice')(args);
+    const a = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as never, a.begin, a.size);
+    return box(args.backend as WasmBackend, x, begin, size, size);
+  }));
+  register('SplitV', strataKernel('SplitV', (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    if (x.dtype === 'string') return ownOf('SplitV')(args);
+    const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+    const sizes = backend_util.prepareSplitSize(x as never, a.numOrSizeSplits, axis);
+    const begin = x.shape.map(() => 0);
+    return sizes.map((n) => {
+      const size = x.shape.slice();
+      size[axis] = n;
+      const out = box(args.backend as WasmBackend, x, begin.slice(), size, size);
+      begin[axis]! += n;
+      return out;
+    });
+  }));
+  register('Unpack', strataKernel('Unpack', (args) => {
+    const x = args.inputs['value'] as TensorInfo;
+    if (x.dtype === 'string') return ownOf('Unpack')(args);
+    const rank = x.shape.length;
+    const axis = ((args.attrs as unknown as { axis: number }).axis + rank) % rank;
+    const size = x.shape.slice();
+    size[axis] = 1;
+    const outShape = x.shape.filter((_, i) => i !== axis);
+    return Array.from({ length: x.shape[axis]! }, (_, i) => box(args.backend as WasmBackend, x, x.shape.map((_, j) => (j === axis ? i : 0)), size, outShape));
+  }));
 
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
