@@ -1,5 +1,6 @@
 /** Recurrent layers (simple_rnn, lstm, gru) and the bidirectional wrapper. */
 import { act } from './core.js';
+import { buildFixedBuiltIn } from './custom/build.js';
 import { activation, bool, choice, int, num, ref } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
@@ -19,7 +20,6 @@ type RnnP = LayerParams & {
   unit_forget_bias?: boolean;
 };
 
-const TF_BUILDER = { simple_rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' } as const;
 
 function rnnOutput(x: Shape, p: RnnP): Shape {
   expectRank(x, [2], '[batch, steps, features]', (r) =>
@@ -31,7 +31,7 @@ function rnnOutput(x: Shape, p: RnnP): Shape {
   return p.return_sequences ? [x[0]!, p.units] : [p.units];
 }
 
-function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: string, kerasParams: number): LayerDef {
+function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, description: string, kerasParams: number): LayerDef {
   const gated = type !== 'simple_rnn';
   return defineLayer<RnnP>({
     type,
@@ -70,7 +70,10 @@ function recurrent(type: keyof typeof TF_BUILDER, keras: string, description: st
         ...(type === 'lstm' ? { unitForgetBias: p.unit_forget_bias } : {}),
         activityRegularizer: c.regularizer(p.activity_regularizer),
       };
-      return c.tf.layers[TF_BUILDER[type]](args as Parameters<TfRnnBuilder>[0]);
+      // LSTM and GRU: strata's subclasses, which run the whole sequence as one operation where they can (custom/recurrent-fast.ts).
+      if (type === 'lstm') return buildFixedBuiltIn(c, 'LSTM', args);
+      if (type === 'gru') return buildFixedBuiltIn(c, 'GRU', args);
+      return c.tf.layers.simpleRNN(args as Parameters<TfRnnBuilder>[0]);
     },
     example: { inputs: [[5, 3]], params: { units: 4 }, kerasParams },
   });

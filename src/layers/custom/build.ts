@@ -20,10 +20,10 @@ export function buildCustom(c: BuildContext, className: string, p: LayerParams, 
 
 /**
  * One of strata's subclasses of a TensorFlow.js layer (registered under the
- * built-in's own class name: conv-fixes.ts, layer-norm.ts), made with the
+ * built-in's own class name: conv-fixes.ts, layer-norm.ts, recurrent-fast.ts), made with the
  * arguments the built-in takes.
  */
-export function buildFixedBuiltIn(c: BuildContext, className: 'Conv1D' | 'Conv2D' | 'DepthwiseConv2D' | 'SeparableConv2D' | 'LayerNormalization', args: object): Layer {
+export function buildFixedBuiltIn(c: BuildContext, className: 'Conv1D' | 'Conv2D' | 'DepthwiseConv2D' | 'SeparableConv2D' | 'LayerNormalization' | 'LSTM' | 'GRU', args: object): Layer {
   const Fixed = strataLayerClasses({ tf: c.core, tfl: c.tf }).get(className) as unknown as new (a: object) => Layer;
   return new Fixed(args);
 }

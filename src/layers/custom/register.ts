@@ -13,6 +13,7 @@ import type { Env, LayerClass, StrataLayerArgs } from './base.js';
 import { groupNormClasses } from './group-norm.js';
 import { moeClasses } from './moe.js';
 import { positionClasses } from './position.js';
+import { recurrentFastClasses } from './recurrent-fast.js';
 import { transformerClasses } from './transformer.js';
 
 let classes: Map<string, LayerClass> | undefined;
@@ -22,7 +23,7 @@ let registeredWith: Env['tf'] | undefined;
 export function strataLayerClasses(env: Env): Map<string, LayerClass> {
   if (!classes) {
     classes = new Map();
-    for (const make of [attentionClasses, transformerClasses, positionClasses, groupNormClasses, adaptivePoolClasses, moeClasses, convFixClasses, layerNormClasses]) {
+    for (const make of [attentionClasses, transformerClasses, positionClasses, groupNormClasses, adaptivePoolClasses, moeClasses, convFixClasses, layerNormClasses, recurrentFastClasses]) {
       for (const cls of make(env)) classes.set(cls.className, cls);
     }
     const registerAll = () => {

@@ -1,0 +1,86 @@
+/**
+ * LSTM and GRU subclasses of TensorFlow.js's own that run the common case
+ * (zero initial state, no mask, tanh and sigmoid, no dropout while training,
+ * not stateful, no returned state) as one sequence operation with a
+ * hand-written gradient (rnn-sequence.ts); anything else goes to the built-in.
+ * They keep the built-ins' class names, configs and weights, so a saved model
+ * is an ordinary Keras / TensorFlow.js LSTM or GRU.
+ */
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { single } from './base.js';
+import type { Env, LayerClass } from './base.js';
+import { gruSequence, lstmSequence } from './rnn-sequence.js';
+
+/** The fields of tfjs-layers' RNN layers and cells the subclasses read. */
+interface RnnFields {
+  cell: {
+    units: number;
+    useBias: boolean;
+    kernel: LayerVariable;
+    recurrentKernel: LayerVariable;
+    bias: LayerVariable | null;
+    activation: object;
+    recurrentActivation: object;
+    dropout: number;
+    recurrentDropout: number;
+  };
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
+}
+
+const activationName = (a: object): string => (a.constructor as { className?: string }).className ?? '';
+
+/** Whether the sequence operation computes what the built-in would for this call. */
+function fastPathFits(layer: RnnFields, kwargs: Kwargs | undefined): boolean {
+  const { cell } = layer;
+  const training = kwargs?.['training'] === true;
+  return (
+    kwargs?.['mask'] == null &&
+    kwargs?.['initialState'] == null &&
+    !layer.stateful &&
+    !layer.returnState &&
+    activationName(cell.activation) === 'tanh' &&
+    activationName(cell.recurrentActivation) === 'sigmoid' &&
+    !(training && (cell.dropout > 0 || cell.recurrentDropout > 0))
+  );
+}
+
+export function recurrentFastClasses(env: Env): LayerClass[] {
+  const { tf, tfl } = env;
+  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
+  type Ctor = new (args: object) => LayerBase;
+  // The built-in classes are not exported by name; throwaway instances give them.
+  const BuiltInLstm = tfl.layers.lstm({ units: 1 }).constructor as unknown as Ctor;
+  const BuiltInGru = tfl.layers.gru({ units: 1 }).constructor as unknown as Ctor;
+
+  function sequence(layer: LayerBase, inputs: Tensor | Tensor[], gates: number, op: typeof lstmSequence): Tensor {
+    const f = layer as unknown as RnnFields;
+    return tf.tidy(() => {
+      let x = single(inputs) as Tensor3D;
+      if (f.goBackwards) x = tf.reverse(x, 1);
+      const bias = f.cell.useBias && f.cell.bias ? f.cell.bias.read() : tf.zeros([gates * f.cell.units]);
+      return op(tf, x, f.cell.kernel.read() as Tensor2D, f.cell.recurrentKernel.read() as Tensor2D, bias as Tensor1D, f.returnSequences);
+    });
+  }
+
+  class LSTM extends BuiltInLstm {
+    static className = 'LSTM';
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
+      return sequence(this, inputs, 4, lstmSequence);
+    }
+  }
+
+  class GRU extends BuiltInGru {
+    static className = 'GRU';
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
+      return sequence(this, inputs, 3, gruSequence);
+    }
+  }
+  return [LSTM, GRU] as unknown as LayerClass[];
+}

@@ -1,0 +1,178 @@
+/**
+ * A whole LSTM or GRU sequence as one differentiable operation, with the
+ * gradient written out by hand (backpropagation through time), in the layout
+ * of TensorFlow.js's (and Keras's) LSTM and GRU weights.
+ *
+ * TensorFlow.js runs a recurrent layer one step at a time through its general
+ * `rnn()` loop, and its gradient replays every recorded operation of every
+ * step: each step multiplies the inputs by the kernel on its own, and each
+ * step's backward pass multiplies small transposed matrices for the weight
+ * gradients (a GRU over 64 steps: about 8,000 kernels a training step). Here,
+ * as cuDNN does it, the input projection of all steps is one matrix product
+ * before the loop, the weight gradients are one product each after it
+ * (sums over all steps), and the loop itself holds only the recurrent product
+ * and the gates' element-wise arithmetic. Only plain ops are used, so it runs
+ * and gives the same values on every backend.
+ *
+ * Rows are time-major inside: row t·B + b is sample b at step t.
+ */
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
+import type { TfCore } from '../registry.js';
+
+/** Step t's rows of a time-major [T·B, n] matrix. */
+function rowsOf(tf: TfCore, m: Tensor, t: number, batch: number): Tensor2D {
+  return tf.slice(m as Tensor2D, [t * batch, 0], [batch, m.shape[1]!]);
+}
+
+/** [B, T, n] → time-major [T·B, n]. */
+function timeMajor(tf: TfCore, x: Tensor): Tensor2D {
+  const [b, t, n] = x.shape as [number, number, number];
+  return tf.reshape(tf.transpose(x, [1, 0, 2]), [t * b, n]);
+}
+
+/** Time-major [T·B, n] → [B, T, n]. */
+function batchMajor(tf: TfCore, m: Tensor, batch: number): Tensor3D {
+  const [rows, n] = m.shape as [number, number];
+  return tf.transpose(tf.reshape(m, [rows / batch, batch, n]), [1, 0, 2]);
+}
+
+/** The upstream gradient of step t's output h_t: from the layer's output and from step t + 1. */
+function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, steps: number, batch: number, fromNext: Tensor | null): Tensor {
+  const own = dyRows ? rowsOf(tf, dyRows, t, batch) : t === steps - 1 ? dy : null;
+  if (own && fromNext) return tf.add(own, fromNext);
+  return (own ?? fromNext)!;
+}
+
+/**
+ * LSTM over x [B, T, D] from zero states, gates in Keras order (i, f, c, o),
+ * sigmoid gates and tanh cell: kernel [D, 4H], recurrent [H, 4H], bias [4H].
+ * Returns h of every step [B, T, H], or of the last [B, H].
+ */
+export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean): Tensor {
+  const [batch, steps] = x.shape;
+  const units = recurrent.shape[0];
+  const run = tf.customGrad((...args) => {
+    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor1D];
+    const save = args[4] as unknown as (t: Tensor[]) => void;
+    const rows = timeMajor(tf, xIn);
+    const projected = tf.add(tf.matMul(rows, w), b);
+    let h: Tensor = tf.zeros([batch, units]);
+    let c: Tensor = tf.zeros([batch, units]);
+    const kept: Tensor[] = [];
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const z = tf.add(rowsOf(tf, projected, t, batch), tf.matMul(h, u));
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+      const i = tf.sigmoid(zi!);
+      const f = tf.sigmoid(zf!);
+      const g = tf.tanh(zg!);
+      const o = tf.sigmoid(zo!);
+      const cNext = tf.add(tf.mul(f, c), tf.mul(i, g));
+      const tc = tf.tanh(cNext);
+      kept.push(h, c, i, f, g, o, tc);
+      h = tf.mul(o, tc);
+      c = cNext;
+      outputs.push(h);
+    }
+    save([rows, w, u, ...kept]);
+    const value = returnSequences ? tf.stack(outputs, 1) : h;
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [savedRows, sw, su, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, ...Tensor[]];
+      const uT = tf.transpose(su);
+      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
+      const dz: Tensor[] = new Array<Tensor>(steps);
+      let dhNext: Tensor | null = null;
+      let dc: Tensor | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const [, cPrev, i, f, g, o, tc] = perStep.slice(7 * t, 7 * t + 7) as Tensor[];
+        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
+        // h = o · tanh(c): into o, and into c on top of what c's next step sends back.
+        const dcHere = tf.mul(tf.mul(dh, o!), tf.sub(1, tf.square(tc!)));
+        const dcAll: Tensor = dc ? tf.add(dc, dcHere) : dcHere;
+        const di = tf.mul(tf.mul(dcAll, g!), tf.mul(i!, tf.sub(1, i!)));
+        const df = tf.mul(tf.mul(dcAll, cPrev!), tf.mul(f!, tf.sub(1, f!)));
+        const dg = tf.mul(tf.mul(dcAll, i!), tf.sub(1, tf.square(g!)));
+        const dO = tf.mul(tf.mul(dh, tc!), tf.mul(o!, tf.sub(1, o!)));
+        dz[t] = tf.concat([di, df, dg, dO], 1);
+        dhNext = tf.matMul(dz[t]!, uT);
+        dc = tf.mul(dcAll, f!);
+      }
+      const dzRows = tf.concat(dz, 0) as Tensor2D;
+      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 7 === 0), 0) as Tensor2D;
+      return [
+        batchMajor(tf, tf.matMul(dzRows, tf.transpose(sw)), batch),
+        tf.matMul(savedRows, dzRows, true, false),
+        tf.matMul(hPrevRows, dzRows, true, false),
+        tf.sum(dzRows, 0),
+      ];
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrent, bias);
+}
+
+/**
+ * GRU over x [B, T, D] from a zero state, as TensorFlow.js computes it (Keras
+ * `reset_after=False`): gates (z, r, h) in the kernel's columns, z and r
+ * sigmoid, the candidate tanh of x·W_h + (r ⊙ h)·U_h, and h' = z ⊙ h + (1 − z) ⊙ candidate.
+ */
+export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean): Tensor {
+  const [batch, steps] = x.shape;
+  const units = recurrent.shape[0];
+  const run = tf.customGrad((...args) => {
+    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor1D];
+    const save = args[4] as unknown as (t: Tensor[]) => void;
+    const rows = timeMajor(tf, xIn);
+    const projected = tf.add(tf.matMul(rows, w), b);
+    const [pGates, pCand] = tf.split(projected, [2 * units, units], 1);
+    const [uGates, uCand] = tf.split(u, [2 * units, units], 1);
+    let h: Tensor = tf.zeros([batch, units]);
+    const kept: Tensor[] = [];
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const zr = tf.sigmoid(tf.add(rowsOf(tf, pGates!, t, batch), tf.matMul(h, uGates!)));
+      const [z, r] = tf.split(zr, 2, 1);
+      const rh = tf.mul(r!, h);
+      const cand = tf.tanh(tf.add(rowsOf(tf, pCand!, t, batch), tf.matMul(rh, uCand!)));
+      kept.push(h, zr, rh, cand);
+      h = tf.add(cand, tf.mul(z!, tf.sub(h, cand)));
+      outputs.push(h);
+    }
+    save([rows, w, u, ...kept]);
+    const value = returnSequences ? tf.stack(outputs, 1) : h;
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [savedRows, sw, su, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, ...Tensor[]];
+      const [uGatesT, uCandT] = tf.split(su, [2 * units, units], 1).map((m) => tf.transpose(m));
+      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
+      const dGates: Tensor[] = new Array<Tensor>(steps);
+      const dCand: Tensor[] = new Array<Tensor>(steps);
+      let dhNext: Tensor | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const [hPrev, zr, rh, cand] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
+        const [z, r] = tf.split(zr!, 2, 1);
+        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
+        // h' = cand + z ⊙ (h − cand)
+        const dz = tf.mul(dh, tf.sub(hPrev!, cand!));
+        const dc = tf.mul(tf.sub(dh, tf.mul(dh, z!)), tf.sub(1, tf.square(cand!)));
+        const drh = tf.matMul(dc, uCandT!);
+        const dr = tf.mul(drh, hPrev!);
+        dGates[t] = tf.mul(tf.concat([dz, dr], 1), tf.mul(zr!, tf.sub(1, zr!)));
+        dCand[t] = dc;
+        dhNext = tf.addN([tf.mul(dh, z!), tf.mul(drh, r!), tf.matMul(dGates[t]!, uGatesT!)]);
+      }
+      const dGateRows = tf.concat(dGates, 0) as Tensor2D;
+      const dCandRows = tf.concat(dCand, 0) as Tensor2D;
+      const dProjected = tf.concat([dGateRows, dCandRows], 1) as Tensor2D;
+      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 4 === 0), 0) as Tensor2D;
+      const rhRows = tf.concat(perStep.filter((_, k) => k % 4 === 2), 0) as Tensor2D;
+      return [
+        batchMajor(tf, tf.matMul(dProjected, tf.transpose(sw)), batch),
+        tf.matMul(savedRows, dProjected, true, false),
+        tf.concat([tf.matMul(hPrevRows, dGateRows, true, false), tf.matMul(rhRows, dCandRows, true, false)], 1),
+        tf.sum(dProjected, 0),
+      ];
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrent, bias);
+}

@@ -1,0 +1,77 @@
+/** strata's LSTM and GRU sequence operation against TensorFlow.js's own layers: the same outputs and gradients. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { stringify } from 'yaml';
+import { loadEngine } from '../../src/backend/select.js';
+import { buildModel } from '../../src/model/build.js';
+import { parseSpec } from '../../src/spec/read.js';
+import { maxAbsDiff } from '../helpers/layers.js';
+
+const cases = [
+  { type: 'lstm', className: 'LSTM', return_sequences: true, go_backwards: false },
+  { type: 'lstm', className: 'LSTM', return_sequences: false, go_backwards: true },
+  { type: 'gru', className: 'GRU', return_sequences: true, go_backwards: true },
+  { type: 'gru', className: 'GRU', return_sequences: false, go_backwards: false },
+] as const;
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const c of cases) {
+    const label = `${c.type} (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}) on ${backend}`;
+    test(`${label}: the outputs and every gradient of TensorFlow.js’s ${c.className}, in fewer kernels`, async () => {
+      const engine = await loadEngine(backend);
+      const { tf, tfl } = engine;
+      const [batch, steps, features, units] = [3, 7, 5, 6];
+      const layerSpec = { type: c.type, name: 'r', units, return_sequences: c.return_sequences, go_backwards: c.go_backwards };
+      const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [steps, features] }, layerSpec] } });
+      const ours = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
+      assert.equal(ours.getClassName(), c.className);
+      const args = { units, recurrentActivation: 'sigmoid' as const, returnSequences: c.return_sequences, goBackwards: c.go_backwards };
+      const builtIn = c.type === 'lstm' ? tfl.layers.lstm(args) : tfl.layers.gru(args);
+      const x = tf.randomNormal([batch, steps, features], 0, 1, 'float32', 4);
+      builtIn.apply(x);
+      // Weights large enough that every gate is far from its linear range somewhere.
+      const weights = ours.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 10 + i));
+      ours.setWeights(weights);
+      builtIn.setWeights(weights);
+      const a = ours.apply(x) as Tensor;
+      const b = builtIn.apply(x) as Tensor;
+      assert.deepEqual(a.shape, b.shape);
+      assert.ok(maxAbsDiff(a.dataSync(), b.dataSync()) < 1e-5, `outputs differ by ${maxAbsDiff(a.dataSync(), b.dataSync())}`);
+
+      // A loss that weighs every output differently, so each output's gradient counts.
+      const w = tf.randomNormal(a.shape, 0, 1, 'float32', 7);
+      const gradients = (layer: typeof ours) => {
+        // LayerVariable keeps its tf.Variable in `val`.
+        const vars = layer.trainableWeights.map((v) => (v as unknown as { val: unknown }).val);
+        const loss = (input: Tensor) => tf.sum(tf.mul(w, layer.apply(input) as Tensor)) as Scalar;
+        const { grads } = tf.variableGrads(() => loss(x), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
+        const dx = tf.grad(loss)(x);
+        return [dx, ...layer.trainableWeights.map((v) => grads[(v as unknown as { val: { name: string } }).val.name]!)].map((t) => t.dataSync());
+      };
+      const ga = gradients(ours);
+      const gb = gradients(builtIn);
+      assert.equal(ga.length, 4);
+      ga.forEach((g, i) => {
+        const scale = Math.max(1, ...Array.from(gb[i]!, Math.abs));
+        assert.ok(maxAbsDiff(g, gb[i]!) / scale < 1e-5, `gradient ${i} (input, kernel, recurrent, bias) differs by ${maxAbsDiff(g, gb[i]!)}`);
+      });
+
+      const kernels = async (layer: typeof ours) => (await tf.profile(() => tf.grad((input: Tensor) => tf.sum(layer.apply(input) as Tensor))(x))).kernels.length;
+      const [na, nb] = [await kernels(ours), await kernels(builtIn)];
+      assert.ok(na < nb, `${na} kernels against the built-in's ${nb}`);
+    });
+  }
+}
+
+test('lstm with dropout while training still runs (the built-in path) and the sequence op when predicting', async () => {
+  const engine = await loadEngine('wasm');
+  const { tf } = engine;
+  const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [4, 3] }, { type: 'lstm', name: 'r', units: 5, dropout: 0.5 }] } });
+  const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
+  const x = tf.ones([2, 4, 3]);
+  const trained = layer.apply(x, { training: true }) as Tensor;
+  const predicted = layer.apply(x) as Tensor;
+  assert.deepEqual(trained.shape, [2, 5]);
+  assert.ok(maxAbsDiff(trained.dataSync(), predicted.dataSync()) > 0, 'dropout changed nothing while training');
+});
