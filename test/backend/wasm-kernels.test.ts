@@ -211,6 +211,48 @@ test('Slice, SplitV and Unpack copy exactly what the cpu backend copies (ranks 1
   }
 });
 
+test('Sum (over leading axes: a product with ones), Mean, Max, Min, Prod and Transpose match the cpu backend (ranks 2–5, size-1 axes, int32)', async () => {
+  type T = import('@tensorflow/tfjs-core').Tensor;
+  const outputs = async (backend: string, shape: number[], dtype: 'float32' | 'int32', op: (x: T) => T) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const data = dtype === 'int32' ? Int32Array.from({ length: size(shape) }, (_, i) => (i % 7) - 3) : values(size(shape), size(shape) + 1);
+      const y = op(tf.tensor(data, shape, dtype));
+      return { shape: y.shape, data: Float32Array.from(y.dataSync()) };
+    });
+  };
+  const cases: [number[], (x: T) => T][] = [
+    [[2048 / 16, 256 / 4], (x) => tf.transpose(x)],
+    [[37, 45], (x) => tf.transpose(x)],
+    [[5, 6, 7], (x) => tf.transpose(x, [1, 0, 2])],
+    [[5, 6, 7], (x) => tf.transpose(x, [0, 2, 1])],
+    [[5, 6, 7], (x) => tf.transpose(x, [2, 0, 1])],
+    [[5, 1, 7], (x) => tf.transpose(x, [2, 1, 0])],
+    [[4, 6, 6, 3], (x) => tf.transpose(x, [3, 1, 2, 0])],
+    [[4, 6, 6, 3], (x) => tf.transpose(x, [1, 2, 0, 3])],
+    [[2, 3, 4, 5, 6], (x) => tf.transpose(x, [4, 2, 0, 3, 1])],
+    [[64, 33], (x) => tf.sum(x, 0)],
+    [[6, 5, 4], (x) => tf.sum(x, [0, 1], true)],
+    [[6, 5, 4], (x) => tf.mean(x, [0, 2])],
+    [[6, 5, 4], (x) => tf.max(x, 1, true)],
+    [[6, 5, 4], (x) => tf.min(x, 0)],
+    [[3, 2, 4], (x) => tf.prod(x, [0, 1])],
+    [[6, 5, 4], (x) => tf.sum(x, -1)],
+    [[6, 5, 4], (x) => tf.sum(x, [1, 0])],
+    [[6, 5, 4], (x) => tf.sum(x)],
+  ];
+  assert.ok('builtIn' in tf.getKernel('Sum', 'wasm')!.kernelFunc, "strata's Sum is registered");
+  for (const [shape, op] of cases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const cpu = await outputs('cpu', shape, dtype, op);
+      const wasm = await outputs('wasm', shape, dtype, op);
+      assert.deepEqual(wasm.shape, cpu.shape, `${op.toString()} on ${shape.join('×')} ${dtype}`);
+      const d = maxRelDiff(wasm.data, cpu.data);
+      assert.ok(d < 1e-5, `${op.toString()} on ${shape.join('×')} ${dtype}: max relative difference ${d}`);
+    }
+  }
+});
+
 test('the replaced kernels leave no tensors behind', async () => {
   await tf.setBackend('wasm');
   const before = tf.memory().numTensors;
