@@ -5,7 +5,8 @@
  * and batches of matrices (the wasm one runs a plain loop for those, 5–40x
  * slower than its XNNPACK path; every dense layer's gradient and every
  * attention product uses one), Slice, SplitV and Unpack that copy only
- * what they return (slice.ts), and Sum over leading axes as a matrix product.
+ * what they return (slice.ts), Sum over leading axes as a matrix product,
+ * and an Identity that shares memory instead of copying it.
  */
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../select.js';
@@ -38,7 +39,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity'] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -87,6 +88,16 @@ export function registerWasmKernels(tf: TfCore): void {
     register(name, k);
     return k;
   };
+
+  // Identity shares the input's memory, as the backend's Reshape does, instead of copying it:
+  // the engine clones through Identity every tensor a gradient saves and every tensor kept
+  // out of a tidy, and tensors are never written in place.
+  replace('Identity', (args, own) => {
+    const x = args.inputs['x'] as TensorInfo;
+    if (x.dtype === 'string') return own(args);
+    (args.backend as WasmBackend & { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
 
   // A float sum over leading axes (every bias gradient) as a product with a row of ones:
   // XNNPACK takes 89 µs for [2048, 256] where the backend's Sum, which transposes first, took 4.2 ms.

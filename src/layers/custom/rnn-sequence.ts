@@ -47,6 +47,10 @@ function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, 
  * LSTM over x [B, T, D] from zero states, gates in Keras order (i, f, c, o),
  * sigmoid gates and tanh cell: kernel [D, 4H], recurrent [H, 4H], bias [4H].
  * Returns h of every step [B, T, H], or of the last [B, H].
+ *
+ * The candidate gate's columns are doubled first, so that one sigmoid over all
+ * four gates gives it as well (tanh(z) = 2σ(2z) − 1, and the backend's tanh is
+ * the slower kernel), and the gradient of all four is one product with σ(1 − σ).
  */
 export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean): Tensor {
   const [batch, steps] = x.shape;
@@ -54,56 +58,57 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
   const run = tf.customGrad((...args) => {
     const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor1D];
     const save = args[4] as unknown as (t: Tensor[]) => void;
+    // 1 for i, f and o; 2 for the candidate c.
+    const scale = tf.concat([tf.ones([2 * units]), tf.fill([units], 2), tf.ones([units])]);
+    const ws = tf.mul(w, scale);
+    const us = tf.mul(u, scale);
     const rows = timeMajor(tf, xIn);
-    const projected = tf.add(tf.matMul(rows, w), b);
+    const projected = tf.add(tf.matMul(rows, ws), tf.mul(b, scale));
     let h: Tensor = tf.zeros([batch, units]);
     let c: Tensor = tf.zeros([batch, units]);
     const kept: Tensor[] = [];
     const outputs: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
-      const z = tf.add(rowsOf(tf, projected, t, batch), tf.matMul(h, u));
-      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
-      const i = tf.sigmoid(zi!);
-      const f = tf.sigmoid(zf!);
-      const g = tf.tanh(zg!);
-      const o = tf.sigmoid(zo!);
+      const a = tf.sigmoid(tf.add(rowsOf(tf, projected, t, batch), tf.matMul(h, us)));
+      const [i, f, s, o] = tf.split(a, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+      const g = tf.sub(tf.mul(s, 2), 1);
       const cNext = tf.add(tf.mul(f, c), tf.mul(i, g));
       const tc = tf.tanh(cNext);
-      kept.push(h, c, i, f, g, o, tc);
+      kept.push(h, c, a, i, f, g, o, tc);
       h = tf.mul(o, tc);
       c = cNext;
       outputs.push(h);
     }
-    save([rows, w, u, ...kept]);
+    save([rows, ws, us, scale, ...kept]);
     const value = returnSequences ? tf.stack(outputs, 1) : h;
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [savedRows, sw, su, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, ...Tensor[]];
+      const [savedRows, sw, su, sc, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, Tensor1D, ...Tensor[]];
+      const one = tf.scalar(1);
       const uT = tf.transpose(su);
       const dyRows = returnSequences ? timeMajor(tf, dy) : null;
       const dz: Tensor[] = new Array<Tensor>(steps);
       let dhNext: Tensor | null = null;
       let dc: Tensor | null = null;
       for (let t = steps - 1; t >= 0; t--) {
-        const [, cPrev, i, f, g, o, tc] = perStep.slice(7 * t, 7 * t + 7) as Tensor[];
+        const [, cPrev, a, i, f, g, o, tc] = perStep.slice(8 * t, 8 * t + 8) as Tensor[];
         const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
         // h = o · tanh(c): into o, and into c on top of what c's next step sends back.
-        const dcHere = tf.mul(tf.mul(dh, o!), tf.sub(1, tf.square(tc!)));
+        const dcHere = tf.mul(tf.mul(dh, o!), tf.sub(one, tf.square(tc!)));
         const dcAll: Tensor = dc ? tf.add(dc, dcHere) : dcHere;
-        const di = tf.mul(tf.mul(dcAll, g!), tf.mul(i!, tf.sub(1, i!)));
-        const df = tf.mul(tf.mul(dcAll, cPrev!), tf.mul(f!, tf.sub(1, f!)));
-        const dg = tf.mul(tf.mul(dcAll, i!), tf.sub(1, tf.square(g!)));
-        const dO = tf.mul(tf.mul(dh, tc!), tf.mul(o!, tf.sub(1, o!)));
-        dz[t] = tf.concat([di, df, dg, dO], 1);
+        // Into the four sigmoid outputs (the candidate's is s, with g = 2s − 1), then through σ' = σ(1 − σ).
+        const da = tf.concat([tf.mul(dcAll, g!), tf.mul(dcAll, cPrev!), tf.mul(tf.mul(dcAll, i!), 2), tf.mul(dh, tc!)], 1);
+        dz[t] = tf.mul(da, tf.sub(a!, tf.square(a!)));
         dhNext = tf.matMul(dz[t]!, uT);
         dc = tf.mul(dcAll, f!);
       }
       const dzRows = tf.concat(dz, 0) as Tensor2D;
-      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 7 === 0), 0) as Tensor2D;
+      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 8 === 0), 0) as Tensor2D;
+      // The products are with the scaled weights; the chain rule scales their gradients back.
       return [
         batchMajor(tf, tf.matMul(dzRows, tf.transpose(sw)), batch),
-        tf.matMul(savedRows, dzRows, true, false),
-        tf.matMul(hPrevRows, dzRows, true, false),
-        tf.sum(dzRows, 0),
+        tf.mul(tf.matMul(savedRows, dzRows, true, false), sc),
+        tf.mul(tf.matMul(hPrevRows, dzRows, true, false), sc),
+        tf.mul(tf.sum(dzRows, 0), sc),
       ];
     };
     return { value, gradFunc };
