@@ -6,6 +6,7 @@
  */
 import type { Optimizer, Variable } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../backend/select.js';
+import { fusedAdam } from './fused-adam.js';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
@@ -41,7 +42,7 @@ export function makeOptimizer(tf: TfCore, spec: OptimizerSpec | OptimizerName): 
       break;
     case 'adam':
     case 'adamw':
-      optimizer = tf.train.adam(lr, s.beta_1 ?? 0.9, s.beta_2 ?? 0.999, s.epsilon ?? 1e-7);
+      optimizer = fusedAdam(tf, lr, s.beta_1 ?? 0.9, s.beta_2 ?? 0.999, s.epsilon ?? 1e-7);
       break;
     case 'rmsprop':
       optimizer = tf.train.rmsprop(lr, s.rho ?? 0.9, s.momentum ?? 0, s.epsilon ?? 1e-7);

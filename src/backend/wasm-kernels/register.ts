@@ -13,6 +13,8 @@ import type { TfCore } from '../select.js';
 import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
+import { ADAM_KERNEL, adamStep } from './adam.js';
+import type { AdamAttrs } from './adam.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -39,7 +41,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', ADAM_KERNEL] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -240,6 +242,16 @@ export function registerWasmKernels(tf: TfCore): void {
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
     const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     return compute(backend as WasmBackend, input.shape, 'float32', [input, dy], (out, xv, dyv) => maxPoolGrad(g, xv as Float32Array, dyv as Float32Array, out as Float32Array));
+  });
+
+  // Adam's step for one variable in one pass (adam.ts; used by src/train/fused-adam.ts).
+  register(ADAM_KERNEL, ({ inputs, backend, attrs }) => {
+    const { value, gradient, m, v, accBeta1, accBeta2 } = inputs as Record<string, TensorInfo>;
+    const wasm = backend as WasmBackend;
+    const outs = [value!, m!, v!].map((t) => wasm.makeOutput(t.shape, 'float32'));
+    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+    adamStep(attrs as unknown as AdamAttrs, view(accBeta1!)[0]!, view(accBeta2!)[0]!, view(value!), view(gradient!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!));
+    return outs;
   });
 
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).

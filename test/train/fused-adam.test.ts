@@ -1,0 +1,41 @@
+/** strata's one-kernel Adam step against TensorFlow.js's AdamOptimizer: the same weights, moments and saved state. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Optimizer } from '@tensorflow/tfjs-core';
+import { loadEngine } from '../../src/backend/select.js';
+import { ADAM_KERNEL } from '../../src/backend/wasm-kernels/adam.js';
+import { fusedAdam } from '../../src/train/fused-adam.js';
+import { maxAbsDiff } from '../helpers/layers.js';
+
+test('fused Adam on wasm takes the same steps as TensorFlow.js’s Adam, and saves the same state', async () => {
+  const { tf } = await loadEngine('wasm');
+  assert.ok(tf.getKernel(ADAM_KERNEL, 'wasm'), 'the kernel is registered on wasm');
+  const shapes = [[7, 5], [5], [3, 4, 2]];
+  const run = (make: () => Optimizer) => {
+    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', i + 1)));
+    const opt = make();
+    for (let step = 0; step < 5; step++) {
+      const grads = vars.map((v, i) => ({ name: v.name, tensor: tf.randomNormal(v.shape, 0, 1 + step, 'float32', 1000 + 100 * step + i) }));
+      opt.applyGradients(grads);
+      tf.dispose(grads.map((g) => g.tensor));
+    }
+    const values = vars.map((v) => v.dataSync());
+    return { vars, opt, values };
+  };
+  const ours = run(() => fusedAdam(tf, 0.01, 0.9, 0.999, 1e-7));
+  const theirs = run(() => tf.train.adam(0.01, 0.9, 0.999, 1e-7));
+  ours.values.forEach((v, i) => assert.ok(maxAbsDiff(v, theirs.values[i]!) < 1e-6, `variable ${i} differs by ${maxAbsDiff(v, theirs.values[i]!)}`));
+  const [a, b] = [await ours.opt.getWeights(), await theirs.opt.getWeights()];
+  assert.equal(a.length, b.length);
+  a.forEach((w, i) => {
+    // Names carry each run's own variable names; the suffixes and order must match.
+    assert.equal(w.name.replace(/^.*\//, ''), b[i]!.name.replace(/^.*\//, ''));
+    assert.ok(maxAbsDiff(w.tensor.dataSync(), b[i]!.tensor.dataSync()) < 1e-6, `state ${w.name} differs`);
+  });
+  // A step of the fused optimizer leaves no tensors behind.
+  const before = tf.memory().numTensors;
+  const grads = ours.vars.map((v) => ({ name: v.name, tensor: tf.onesLike(v) }));
+  ours.opt.applyGradients(grads);
+  tf.dispose(grads.map((g) => g.tensor));
+  assert.equal(tf.memory().numTensors, before);
+});
