@@ -36,6 +36,21 @@ function batchMajor(tf: TfCore, m: Tensor, batch: number): Tensor3D {
   return tf.transpose(tf.reshape(m, [rows / batch, batch, n]), [1, 0, 2]);
 }
 
+/**
+ * The transpose of the time-major rows of x [B, T, n]: [n, T·B]. Products for the
+ * weight gradients take their left operand already transposed: the backend's
+ * transpose of a tall [4096, 128] matrix costs more than the product itself.
+ */
+function timeMajorT(tf: TfCore, x: Tensor): Tensor2D {
+  const [b, t, n] = x.shape as [number, number, number];
+  return tf.reshape(tf.transpose(x, [2, 1, 0]), [n, t * b]);
+}
+
+/** Per-step [B, n] tensors side by side, transposed: [n, T·B] (small transposes, one concat). */
+function stepsT(tf: TfCore, list: Tensor[]): Tensor2D {
+  return tf.concat(list.map((m) => tf.transpose(m)), 1) as Tensor2D;
+}
+
 /** The upstream gradient of step t's output h_t: from the layer's output and from step t + 1. */
 function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, steps: number, batch: number, fromNext: Tensor | null): Tensor {
   const own = dyRows ? rowsOf(tf, dyRows, t, batch) : t === steps - 1 ? dy : null;
@@ -79,10 +94,10 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
       c = cNext;
       outputs.push(h);
     }
-    save([rows, ws, us, scale, ...kept]);
+    save([xIn, ws, us, scale, ...kept]);
     const value = returnSequences ? tf.stack(outputs, 1) : h;
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [savedRows, sw, su, sc, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, Tensor1D, ...Tensor[]];
+      const [savedX, sw, su, sc, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, ...Tensor[]];
       const one = tf.scalar(1);
       const uT = tf.transpose(su);
       const dyRows = returnSequences ? timeMajor(tf, dy) : null;
@@ -102,12 +117,11 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
         dc = tf.mul(dcAll, f!);
       }
       const dzRows = tf.concat(dz, 0) as Tensor2D;
-      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 8 === 0), 0) as Tensor2D;
       // The products are with the scaled weights; the chain rule scales their gradients back.
       return [
         batchMajor(tf, tf.matMul(dzRows, tf.transpose(sw)), batch),
-        tf.mul(tf.matMul(savedRows, dzRows, true, false), sc),
-        tf.mul(tf.matMul(hPrevRows, dzRows, true, false), sc),
+        tf.mul(tf.matMul(timeMajorT(tf, savedX), dzRows), sc),
+        tf.mul(tf.matMul(stepsT(tf, perStep.filter((_, k) => k % 8 === 0)), dzRows), sc),
         tf.mul(tf.sum(dzRows, 0), sc),
       ];
     };
@@ -143,10 +157,10 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
       h = tf.add(cand, tf.mul(z!, tf.sub(h, cand)));
       outputs.push(h);
     }
-    save([rows, w, u, ...kept]);
+    save([xIn, w, u, ...kept]);
     const value = returnSequences ? tf.stack(outputs, 1) : h;
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [savedRows, sw, su, ...perStep] = saved as [Tensor2D, Tensor2D, Tensor2D, ...Tensor[]];
+      const [savedX, sw, su, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, ...Tensor[]];
       const [uGatesT, uCandT] = tf.split(su, [2 * units, units], 1).map((m) => tf.transpose(m));
       const dyRows = returnSequences ? timeMajor(tf, dy) : null;
       const dGates: Tensor[] = new Array<Tensor>(steps);
@@ -168,12 +182,12 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
       const dGateRows = tf.concat(dGates, 0) as Tensor2D;
       const dCandRows = tf.concat(dCand, 0) as Tensor2D;
       const dProjected = tf.concat([dGateRows, dCandRows], 1) as Tensor2D;
-      const hPrevRows = tf.concat(perStep.filter((_, k) => k % 4 === 0), 0) as Tensor2D;
-      const rhRows = tf.concat(perStep.filter((_, k) => k % 4 === 2), 0) as Tensor2D;
+      const hPrevT = stepsT(tf, perStep.filter((_, k) => k % 4 === 0));
+      const rhT = stepsT(tf, perStep.filter((_, k) => k % 4 === 2));
       return [
         batchMajor(tf, tf.matMul(dProjected, tf.transpose(sw)), batch),
-        tf.matMul(savedRows, dProjected, true, false),
-        tf.concat([tf.matMul(hPrevRows, dGateRows, true, false), tf.matMul(rhRows, dCandRows, true, false)], 1),
+        tf.matMul(timeMajorT(tf, savedX), dProjected),
+        tf.concat([tf.matMul(hPrevT, dGateRows), tf.matMul(rhT, dCandRows)], 1),
         tf.sum(dProjected, 0),
       ];
     };
