@@ -253,6 +253,37 @@ test('Sum (over leading axes: a product with ones), Mean, Max, Min, Prod and Tra
   }
 });
 
+test('GatherV2 matches the cpu backend (embedding lookups, inner axes, batch dims, int32) and refuses indices out of range', async () => {
+  type T = import('@tensorflow/tfjs-core').Tensor;
+  const run = async (backend: string, shape: number[], dtype: 'float32' | 'int32', indices: number[], indexShape: number[], axis: number, batchDims: number) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const data = dtype === 'int32' ? Int32Array.from({ length: size(shape) }, (_, i) => i) : values(size(shape), size(shape) + 2);
+      const y: T = tf.gather(tf.tensor(data, shape, dtype), tf.tensor(indices, indexShape, 'int32'), axis, batchDims);
+      return { shape: y.shape, data: Array.from(y.dataSync()) };
+    });
+  };
+  const r = random(77);
+  const ids = (n: number, below: number) => Array.from({ length: n }, () => Math.floor(r() * below));
+  const cases: [number[], number[], number[], number, number][] = [
+    [[1000, 64], ids(4096, 1000), [64, 64], 0, 0],
+    [[82, 3], ids(12, 82), [3, 4], 0, 0],
+    [[4, 9, 5], ids(6, 9), [6], 1, 0],
+    [[4, 9, 5], ids(7, 5), [7], 2, 0],
+    [[3, 9, 5], ids(12, 9), [3, 4], 1, 1],
+  ];
+  assert.ok('builtIn' in tf.getKernel('GatherV2', 'wasm')!.kernelFunc, "strata's GatherV2 is registered");
+  for (const [shape, indices, indexShape, axis, batchDims] of cases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const cpu = await run('cpu', shape, dtype, indices, indexShape, axis, batchDims);
+      const wasm = await run('wasm', shape, dtype, indices, indexShape, axis, batchDims);
+      assert.deepEqual(wasm, cpu, `gather ${shape.join('×')} axis ${axis} batchDims ${batchDims} ${dtype}`);
+    }
+  }
+  await tf.setBackend('wasm');
+  assert.throws(() => tf.tidy(() => tf.gather(tf.ones([5, 2]), tf.tensor1d([1, 5], 'int32'))), /index value 5 is not in \[0, 4\]/);
+});
+
 test('the replaced kernels leave no tensors behind', async () => {
   await tf.setBackend('wasm');
   const before = tf.memory().numTensors;

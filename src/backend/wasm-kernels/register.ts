@@ -15,6 +15,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js
 import type { ConvGeometry } from './conv-grads.js';
 import { ADAM_KERNEL, adamStep } from './adam.js';
 import type { AdamAttrs } from './adam.js';
+import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -41,7 +42,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', ADAM_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', ADAM_KERNEL] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -117,6 +118,16 @@ export function registerWasmKernels(tf: TfCore): void {
     const out = matMulK({ inputs: { a: ones, b: { ...x, shape: [1, rows, tf.util.sizeFromShape(x.shape) / rows] } }, backend: wasm, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
     wasm.disposeData(ones.dataId);
     return { ...out, shape: x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n])) };
+  });
+
+  // Gathers from a view of the heap (gather.ts).
+  replace('GatherV2', (args, own) => {
+    const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+    if (x.dtype === 'string') return own(args);
+    const a = args.attrs as unknown as { axis: number; batchDims: number };
+    const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+    const info = backend_util.segment_util.collectGatherOpShapeInfo(x as never, indices as never, axis, a.batchDims);
+    return compute(args.backend as WasmBackend, info.outputShape, x.dtype, [x, indices], (out, xv, iv) => gatherInto(info, xv as Float32Array, iv!, out));
   });
 
   // Slices from a view of the heap (slice.ts); strings keep the backend's own kernels.
