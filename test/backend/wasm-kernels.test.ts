@@ -139,6 +139,8 @@ test('MaxPoolGrad matches the cpu backend (strides, paddings, ties among relu ze
     { shape: [2, 5, 5, 2], filterSize: 2, strides: 1, pad: 'same' },
     { shape: [1, 9, 8, 5], filterSize: [3, 2], strides: [2, 3], pad: 'valid' },
     { shape: [1, 7, 9, 3], filterSize: 3, strides: 3, pad: 'same' },
+    { shape: [2, 7, 9, 3], filterSize: 2, strides: 2, pad: 'valid' },
+    { shape: [2, 7, 9, 3], filterSize: 2, strides: 2, pad: 'same' },
   ];
   for (const { shape, filterSize, strides, pad } of cases) {
     for (const relu of [false, true]) {

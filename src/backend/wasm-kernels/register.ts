@@ -250,9 +250,9 @@ export function registerWasmKernels(tf: TfCore): void {
 
   register('MaxPoolGrad', ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
-    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
     const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-    return compute(backend as WasmBackend, input.shape, 'float32', [input, dy], (out, xv, dyv) => maxPoolGrad(g, xv as Float32Array, dyv as Float32Array, out as Float32Array));
+    return compute(backend as WasmBackend, input.shape, 'float32', [input, output, dy], (out, xv, yv, dyv) => maxPoolGrad(g, xv as Float32Array, yv as Float32Array, dyv as Float32Array, out as Float32Array));
   });
 
   // Adam's step for one variable in one pass (adam.ts; used by src/train/fused-adam.ts).
