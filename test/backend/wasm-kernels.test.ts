@@ -233,6 +233,11 @@ test('Sum (over leading axes: a product with ones), Mean, Max, Min, Prod and Tra
     [[4, 6, 6, 3], (x) => tf.transpose(x, [3, 1, 2, 0])],
     [[4, 6, 6, 3], (x) => tf.transpose(x, [1, 2, 0, 3])],
     [[2, 3, 4, 5, 6], (x) => tf.transpose(x, [4, 2, 0, 3, 1])],
+    // Above MIN_TILED_TRANSPOSE: tiles, including rotations of more axes and edges that are not whole tiles.
+    [[600, 500], (x) => tf.transpose(x)],
+    [[40, 50, 150], (x) => tf.transpose(x, [2, 0, 1])],
+    [[40, 50, 150], (x) => tf.transpose(x, [1, 2, 0])],
+    [[40, 50, 150], (x) => tf.transpose(x, [2, 1, 0])],
     [[64, 33], (x) => tf.sum(x, 0)],
     [[6, 5, 4], (x) => tf.sum(x, [0, 1], true)],
     [[6, 5, 4], (x) => tf.mean(x, [0, 2])],
@@ -243,7 +248,7 @@ test('Sum (over leading axes: a product with ones), Mean, Max, Min, Prod and Tra
     [[6, 5, 4], (x) => tf.sum(x, [1, 0])],
     [[6, 5, 4], (x) => tf.sum(x)],
   ];
-  assert.ok('builtIn' in tf.getKernel('Sum', 'wasm')!.kernelFunc, "strata's Sum is registered");
+  for (const name of ['Sum', 'Transpose']) assert.ok('builtIn' in tf.getKernel(name, 'wasm')!.kernelFunc, `strata's ${name} is registered`);
   for (const [shape, op] of cases) {
     for (const dtype of ['float32', 'int32'] as const) {
       const cpu = await outputs('cpu', shape, dtype, op);

@@ -18,6 +18,7 @@ import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
+import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
@@ -42,7 +43,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', ADAM_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -167,7 +168,14 @@ export function registerWasmKernels(tf: TfCore): void {
   });
 
   const conv2d = kernel('Conv2D');
-  const transposeK = kernel('Transpose');
+  // Large matrix transposes in tiles (transpose.ts); the rest keep the backend's own kernel.
+  const transposeK = replace('Transpose', (args, own) => {
+    const x = args.inputs['x'] as TensorInfo;
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const matrix = asMatrixTranspose(x.shape, perm);
+    if (!matrix || x.dtype === 'string' || tf.util.sizeFromShape(x.shape) < MIN_TILED_TRANSPOSE) return own(args);
+    return compute(args.backend as WasmBackend, perm.map((a) => x.shape[a]!), x.dtype, [x], (out, xv) => transposeTiled(xv as Float32Array, matrix.rows, matrix.cols, out));
+  });
   const sliceK = kernel('Slice');
   register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as ConvAttrs;
