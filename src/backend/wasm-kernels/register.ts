@@ -71,10 +71,6 @@ export function registerWasmKernels(tf: TfCore): void {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   };
 
-  // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
-  // faster than a JS loop at MNIST sizes): with the input's channels as its batch and
-  // its batch as channels, convolved with dy (batch as in-channels) dilated by the
-  // stride, the output pixel (kh, kw) is dW[kh, kw].
   const kernel = (name: string): KernelFunc => {
     const k = tf.getKernel(name, 'wasm');
     if (k === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
@@ -177,6 +173,10 @@ export function registerWasmKernels(tf: TfCore): void {
     return compute(args.backend as WasmBackend, perm.map((a) => x.shape[a]!), x.dtype, [x], (out, xv) => transposeTiled(xv as Float32Array, matrix.rows, matrix.cols, out));
   });
   const sliceK = kernel('Slice');
+  // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
+  // faster than a JS loop at MNIST sizes): with the input's channels as its batch and
+  // its batch as channels, convolved with dy (batch as in-channels) dilated by the
+  // stride, the output pixel (kh, kw) is dW[kh, kw].
   register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as ConvAttrs;
     nhwcOnly(a, 'Conv2DBackpropFilter');
