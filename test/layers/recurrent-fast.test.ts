@@ -75,3 +75,15 @@ test('lstm with dropout while training still runs (the built-in path) and the se
   assert.deepEqual(trained.shape, [2, 5]);
   assert.ok(maxAbsDiff(trained.dataSync(), predicted.dataSync()) > 0, 'dropout changed nothing while training');
 });
+
+test('building an LSTM (unit_forget_bias) and disposing the model leaves no tensors behind', async () => {
+  const engine = await loadEngine('wasm');
+  const { tf } = engine;
+  const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [4, 3] }, { type: 'lstm', units: 5, unit_forget_bias: true }] } });
+  const before = tf.memory().numTensors;
+  const { model } = buildModel(parseSpec('rnn.yaml', text), engine);
+  const bias = model.layers[1]!.getWeights()[2]!.dataSync();
+  assert.deepEqual(Array.from(bias.slice(5, 10)), [1, 1, 1, 1, 1], 'the forget gate starts at 1');
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

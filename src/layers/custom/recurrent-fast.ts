@@ -69,6 +69,15 @@ export function recurrentFastClasses(env: Env): LayerClass[] {
 
   class LSTM extends BuiltInLstm {
     static className = 'LSTM';
+    /**
+     * The built-in's `unit_forget_bias` initializer leaves its 4 intermediate tensors
+     * behind; built in a scope they are freed (the weights are variables, which a scope
+     * keeps). A stateful layer keeps state tensors from build, so it is built as it is.
+     */
+    override build(inputShape: Parameters<LayerBase['build']>[0]): void {
+      if ((this as unknown as RnnFields).stateful) return super.build(inputShape);
+      tf.tidy(() => super.build(inputShape));
+    }
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
       return sequence(this, inputs, 4, lstmSequence);
