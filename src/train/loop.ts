@@ -33,6 +33,8 @@ export interface TrainState {
   rng: number;
   plateau?: PlateauState;
   early?: { best: number | null; wait: number; epoch: number };
+  /** The interrupted epoch's running sums (loss and metrics), samples and seconds so far, so that its log covers the whole epoch after a resume. */
+  epochSoFar?: { sums: number[]; samples: number; seconds: number };
 }
 
 export type EpochLog = Record<string, number> & { epoch: number; lr: number; seconds: number; samples_per_second: number };
@@ -226,6 +228,14 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       const acc = new MetricAccumulator(tf, config.metrics, ctx);
       let firstBad = -1;
       let samples = 0;
+      let secondsBefore = 0;
+      if (state.batch > 0 && state.epochSoFar) {
+        // Resuming mid-epoch: the epoch's figures include the batches before the interruption.
+        acc.resumeFrom(state.epochSoFar.sums);
+        samples = state.epochSoFar.samples;
+        secondsBefore = state.epochSoFar.seconds;
+      }
+      delete state.epochSoFar;
       for (let b = state.batch; b < batchesPerEpoch; b++) {
         const indices = order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
         const batch = split.batch(indices);
@@ -259,6 +269,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
         break;
       }
       if (stopped === 'interrupted') {
+        state.epochSoFar = { sums: await acc.sumsSoFar(), samples, seconds: secondsBefore + (performance.now() - t0) / 1000 };
         acc.dispose();
         state.rng = rng.state;
         break;
@@ -270,7 +281,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
         const val = await evaluateSplit(engine, model, dataset, dataset.validation, config);
         for (const [k, v] of Object.entries(val)) log[`val_${k}`] = v;
       }
-      const seconds = (performance.now() - t0) / 1000;
+      const seconds = secondsBefore + (performance.now() - t0) / 1000;
       log.lr = currentLr;
       log.seconds = Math.round(seconds * 1000) / 1000;
       log.samples_per_second = Math.round(samples / seconds);

@@ -199,6 +199,18 @@ export class MetricAccumulator {
     return out;
   }
 
+  /** Every running sum, to carry an interrupted epoch's statistics over to its resumption. */
+  async sumsSoFar(): Promise<number[]> {
+    return this.sums ? Array.from(await this.sums.data()) : [];
+  }
+
+  /** Start from sums `sumsSoFar` returned (ignored unless they fit these metrics). */
+  resumeFrom(sums: readonly number[]): void {
+    if (sums.length !== this.total) return;
+    this.sums?.dispose();
+    this.sums = this.tf.keep(this.tf.tensor1d(sums as number[], 'float32'));
+  }
+
   /** The summed statistics of one metric (for a confusion matrix, say). */
   async raw(name: MetricName): Promise<Float64Array | undefined> {
     const i = this.names.indexOf(name);

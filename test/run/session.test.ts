@@ -81,6 +81,10 @@ test('an interruption mid-epoch saves a checkpoint that resumes at the next batc
   const resumed = await session(dir, ['train.epochs=2'], dir);
   const d = maxDiff(straight.weights, resumed.weights);
   assert.ok(d < 1e-6, `max weight difference ${d}`);
+  // The interrupted epoch's figures cover all of it: the batches before the interruption too.
+  const [a, b] = [readMetrics(join(straightDir, 'metrics.jsonl'))[1]!, readMetrics(join(dir, 'metrics.jsonl'))[1]!];
+  assert.equal(b.epoch, 2);
+  for (const key of ['loss', 'accuracy']) assert.ok(Math.abs(a[key]! - b[key]!) < 1e-6, `epoch 2 ${key}: ${b[key]} resumed, ${a[key]} straight`);
 });
 
 test('retention keeps the last K checkpoints plus the best, and the pointers name complete checkpoints', async () => {
