@@ -20,7 +20,7 @@ const CASES: Record<string, string[]> = {
   'spam-mlp': [],
   'births-gru': ['--set', 'model.layers[1].units=8'],
   'births-mlp': ['--set', 'model.layers[2].units=8', '--set', 'model.layers[3].units=8'],
-  'moby-dick-lstm': ['--set', 'model.layers[2].units=16'],
+  'moby-dick-lstm': ['--set', 'model.layers[2].units=16', '--set', 'model.layers[4].units=16'],
 };
 
 for (const [config, extra] of Object.entries(CASES)) {
