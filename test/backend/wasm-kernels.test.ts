@@ -170,6 +170,13 @@ test('BatchMatMul with transposed operands and batches matches the cpu backend, 
     [[2, 3], [2, 3], 17, 31, 19],
     [[1], [4], 30, 20, 30],
     [[4], [1], 30, 20, 30],
+    // strata's SIMD product (rows a multiple of 4 up to MAX_DIRECT_ROWS, columns of 8), single
+    // pairs and batches, K across its 512-row blocks, and just past the row limit.
+    [[1], [1], 64, 33, 24],
+    [[], [], 8, 1100, 16],
+    [[3], [3], 32, 24, 16],
+    [[1], [1], 160, 20, 8],
+    [[1], [1], 164, 20, 8],
   ];
   assert.ok(24 * 20 * 19 >= MIN_TRANSPOSE_WORK && 32 * 24 * 20 >= MIN_SLICE_WORK && 16 * 9 * 11 < MIN_SLICE_WORK, 'the cases straddle the limits');
   for (const [outerA, outerB, m, k, n] of cases) {
@@ -179,6 +186,47 @@ test('BatchMatMul with transposed operands and batches matches the cpu backend, 
         const b = [...outerB, ...(transposeB ? [n, k] : [k, n])];
         await agree('BatchMatMul', { a: { shape: a, data: values(size(a), seed++) }, b: { shape: b, data: values(size(b), seed++) } }, { transposeA, transposeB });
       }
+    }
+  }
+});
+
+test('a right operand multiplied a second time (on XNNPACK, after strata\'s product took the first) gives the same product', async () => {
+  const { MAX_DIRECT_ROWS } = await import('../../src/backend/wasm-kernels/batch-matmul.js');
+  await tf.setBackend('wasm');
+  const a = tf.tensor(values(64 * 40, 901), [64, 40]);
+  const b = tf.tensor(values(40 * 32, 902), [40, 32]);
+  assert.ok(64 <= MAX_DIRECT_ROWS);
+  const first = tf.matMul(a, b);
+  const second = tf.matMul(a, b);
+  const d = maxRelDiff(Float32Array.from(second.dataSync()), Float32Array.from(first.dataSync()));
+  assert.ok(d < 1e-5, `the two products differ by ${d}`);
+  tf.dispose([a, b, first, second]);
+});
+
+test('Add, Sub, Multiply and RealDiv match the cpu backend: one shape, scalars, biases, other broadcasts, odd lengths', async () => {
+  let seed = 950;
+  // [shape of a, shape of b]: strata's kernels take one shape, a scalar and a bias repeated
+  // along leading axes (either side for Add and Multiply); the others stay on the backend's.
+  const cases: [number[], number[]][] = [
+    [[5, 7], [5, 7]],
+    [[64, 128], [64, 128]],
+    [[5, 7], []],
+    [[], [5, 7]],
+    [[5, 7], [7]],
+    [[7], [5, 7]],
+    [[4, 5, 6], [1, 6]],
+    [[4, 5, 6], [5, 6]],
+    [[4, 5, 6], [1, 1, 1]],
+    [[5, 7], [5, 1]],
+    [[5, 1], [1, 7]],
+    [[3], [3]],
+    [[1], [1]],
+  ];
+  for (const kernel of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
+    assert.ok('builtIn' in tf.getKernel(kernel, 'wasm')!.kernelFunc, `strata's ${kernel} is registered`);
+    for (const [sa, sb] of cases) {
+      const b = values(size(sb), seed++).map((v) => (kernel === 'RealDiv' ? v + Math.sign(v) * 0.5 : v));
+      await agree(kernel, { a: { shape: sa, data: values(size(sa), seed++) }, b: { shape: sb, data: b } }, {});
     }
   }
 });

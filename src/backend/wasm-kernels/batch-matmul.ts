@@ -32,14 +32,38 @@ export const MIN_SLICE_WORK = 8192;
 
 const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
+/**
+ * The most rows of the left operand for which strata's SIMD product (kernels.wat `gemm`)
+ * replaces XNNPACK when the right operand is new. XNNPACK packs every new right operand
+ * (3.4 ns an element, on one thread) and then multiplies on every thread; strata's product
+ * reads it as it is, on one thread, at about 34 GFLOP/s where XNNPACK's reaches 28 on one
+ * thread and 50 on two. Measured at 64×784×128 (docs/performance.md): XNNPACK 591 µs for
+ * a new operand on two threads, strata's 378 µs; the two cross near 160 rows.
+ */
+export const MAX_DIRECT_ROWS = 160;
+
 /** The size limits below which the backend's own kernel is used (the benchmark sets them to 0). */
 export interface MatMulLimits {
   transpose: number;
   slice: number;
 }
 
+/** strata's SIMD product on heap addresses: c [m, n] = a [m, k] · b [k, n] (m a multiple of 4, n of 8). */
+export type DirectProduct = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+
 /** Wrap the backend's own BatchMatMul (`stock`) with the faster paths. */
-export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits: MatMulLimits = { transpose: MIN_TRANSPOSE_WORK, slice: MIN_SLICE_WORK }): KernelFunc {
+export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits: MatMulLimits = { transpose: MIN_TRANSPOSE_WORK, slice: MIN_SLICE_WORK }, gemm?: DirectProduct): KernelFunc {
+  // Right operands already multiplied once: XNNPACK has (or is about to have) their packed
+  // copy, so later products with them (a recurrent kernel over time steps) stay on XNNPACK.
+  const used = new WeakSet<object>();
+  const direct = (m: number, n: number, b: TensorInfo): boolean => {
+    if (!gemm || m % 4 !== 0 || n % 8 !== 0 || m > MAX_DIRECT_ROWS || used.has(b.dataId)) {
+      used.add(b.dataId);
+      return false;
+    }
+    used.add(b.dataId);
+    return true;
+  };
   const swapLast = (t: TensorInfo, backend: object): TensorInfo => {
     const perm = t.shape.map((_, i) => i);
     const r = perm.length;
@@ -65,11 +89,19 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     const work = m * k * n;
     const wasm = backend as WasmBackend;
 
+    const product = (ta: TensorInfo, tb: TensorInfo, shape: number[]): TensorInfo => {
+      const out = wasm.makeOutput(shape, 'float32');
+      const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
+      gemm!(at(ta), at(tb), at(out), m, k, n);
+      return out;
+    };
     if (batchA === 1 && batchB === 1) {
-      if ((!transposeA && !transposeB) || work < limits.transpose) return stock(args);
+      const shape = [...(outerA.length >= outerB.length ? outerA : outerB), m, n];
+      if (!transposeA && !transposeB) return direct(m, n, b) && k > 0 ? product(a, b, shape) : stock(args);
+      if (work < limits.transpose) return stock(args);
       const ta = transposeA ? swapLast(a, backend) : a;
       const tb = transposeB ? swapLast(b, backend) : b;
-      const out = stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
+      const out = direct(m, n, tb) && k > 0 ? product(ta, tb, shape) : stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
       if (ta !== a) wasm.disposeData(ta.dataId);
       if (tb !== b) wasm.disposeData(tb.dataId);
       return out;
@@ -82,7 +114,11 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     const tb = transposeB ? swapLast(b, backend) : b;
     const out = wasm.makeOutput([...outerA, m, n], 'float32');
     const attrsPlain = plainAttrs(attrs);
-    for (let i = 0; i < batchA; i++) {
+    if (gemm && m % 4 === 0 && n % 8 === 0 && m <= MAX_DIRECT_ROWS) {
+      // strata's product caches nothing, so it reads each pair where it lies.
+      const [pa, pb, pc] = [ta, tb, out].map((t) => wasm.typedArrayFromHeap(t).byteOffset) as [number, number, number];
+      for (let i = 0; i < batchA; i++) gemm(pa + 4 * i * m * k, pb + 4 * i * k * n, pc + 4 * i * m * n, m, k, n);
+    } else for (let i = 0; i < batchA; i++) {
       // Fresh operands for every pair: the backend caches XNNPACK's packed copy of b under
       // b's tensor id, so refilling one tensor would reuse the first pair's b. Views are
       // made afresh too: an allocation can grow the heap and detach older ones.

@@ -13,13 +13,15 @@ import type { TfCore } from '../select.js';
 import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
-import { ADAM_KERNEL, adamStep } from './adam.js';
+import { ADAM_KERNEL, adamConstants, adamStep } from './adam.js';
 import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
+import { loadSimdKernels } from '../simd/kernels.js';
+import type { SimdKernels, WasmMemory } from '../simd/kernels.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
 interface WasmBackend {
@@ -60,9 +62,26 @@ function compute(backend: WasmBackend, shape: number[], dtype: DataType, inputs:
   return out;
 }
 
+/** Whether a tensor of `shape`, repeated, fills `out`: a scalar, or `out`'s trailing axes (leading 1s aside). */
+function repeatsAlongLeading(shape: readonly number[], out: readonly number[]): boolean {
+  let first = 0;
+  while (first < shape.length && shape[first] === 1) first++;
+  const own = shape.slice(first);
+  return own.length <= out.length && own.every((d, i) => d === out[out.length - own.length + i]);
+}
+
+/** strata's SIMD kernels on the backend's heap: the threaded build keeps its memory as `wasmMemory`, the other exports it. */
+function simdKernels(tf: TfCore): SimdKernels | undefined {
+  if (process.env.STRATA_SIMD === '0') return undefined;
+  const module = (tf.findBackend('wasm') as unknown as { wasm?: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } } } | undefined)?.wasm;
+  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  return memory ? loadSimdKernels(memory) : undefined;
+}
+
 /** Register strata's kernels on the wasm backend (idempotent). Call after the backend is registered. */
 export function registerWasmKernels(tf: TfCore): void {
   const { backend_util } = tf;
+  const simd = simdKernels(tf);
   const geometry = (xShape: Shape4, filterShape: Shape4, attrs: ConvAttrs, depthwise: boolean): ConvGeometry =>
     backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
 
@@ -117,6 +136,32 @@ export function registerWasmKernels(tf: TfCore): void {
     return { ...out, shape: x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n])) };
   });
 
+  // Float32 Add, Sub, Multiply and RealDiv on the calling thread (kernels.wat), where the
+  // second operand has the output's shape, is a scalar, or repeats along the leading axes (a
+  // bias); Add and Multiply also take the operands the other way round. The backend's own
+  // kernels wake XNNPACK's thread pool for each call, which costs more than the arithmetic
+  // at the sizes of a training step. Other broadcasts keep the backend's kernels.
+  if (simd) {
+    const binary = [['Add', simd.add, true], ['Sub', simd.sub, false], ['Multiply', simd.mul, true], ['RealDiv', simd.div, false]] as const;
+    for (const [name, op, commutes] of binary) {
+      replace(name, (args, own) => {
+        let { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+        if (a.dtype !== 'float32' || b.dtype !== 'float32') return own(args);
+        const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+        const n = tf.util.sizeFromShape(shape);
+        if (n === 0) return own(args);
+        if (tf.util.sizeFromShape(a.shape) !== n && commutes) [a, b] = [b, a];
+        const p = tf.util.sizeFromShape(b.shape);
+        if (tf.util.sizeFromShape(a.shape) !== n || !repeatsAlongLeading(b.shape, shape)) return own(args);
+        const wasm = args.backend as WasmBackend;
+        const out = wasm.makeOutput(shape, 'float32');
+        const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
+        op(at(a), at(b), at(out), n, p);
+        return out;
+      });
+    }
+  }
+
   // Gathers from a view of the heap (gather.ts).
   replace('GatherV2', (args, own) => {
     const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
@@ -164,13 +209,21 @@ export function registerWasmKernels(tf: TfCore): void {
   });
 
   const conv2d = kernel('Conv2D');
-  // Large matrix transposes in tiles (transpose.ts); the rest keep the backend's own kernel.
+  // Transposes of (batches of) matrices of 32-bit elements: strata's SIMD kernel, 4 × 4
+  // blocks in registers; without it, large ones in tiles (transpose.ts). The rest keep
+  // the backend's own kernel, which walks the output an element at a time.
   const transposeK = replace('Transpose', (args, own) => {
     const x = args.inputs['x'] as TensorInfo;
     const { perm } = args.attrs as unknown as { perm: number[] };
     const matrix = asMatrixTranspose(x.shape, perm);
-    if (!matrix || x.dtype === 'string' || tf.util.sizeFromShape(x.shape) < MIN_TILED_TRANSPOSE) return own(args);
-    return compute(args.backend as WasmBackend, perm.map((a) => x.shape[a]!), x.dtype, [x], (out, xv) => transposeTiled(xv as Float32Array, matrix.rows, matrix.cols, out));
+    const wide = x.dtype === 'float32' || x.dtype === 'int32';
+    if (!matrix || !wide || (!simd && tf.util.sizeFromShape(x.shape) < MIN_TILED_TRANSPOSE)) return own(args);
+    const { batch, rows, cols } = matrix;
+    return compute(args.backend as WasmBackend, perm.map((a) => x.shape[a]!), x.dtype, [x], (out, xv) => {
+      if (!simd) return transposeTiled(xv as Float32Array, rows, cols, out);
+      const step = rows * cols * 4;
+      for (let i = 0; i < batch; i++) simd.transpose((xv as Float32Array).byteOffset + i * step, out.byteOffset + i * step, rows, cols);
+    });
   });
   const sliceK = kernel('Slice');
   // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
@@ -269,14 +322,21 @@ export function registerWasmKernels(tf: TfCore): void {
     const wasm = backend as WasmBackend;
     const outs = [value!, m!, v!].map((t) => wasm.makeOutput(t.shape, 'float32'));
     const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-    adamStep(attrs as unknown as AdamAttrs, view(accBeta1!)[0]!, view(accBeta2!)[0]!, view(value!), view(gradient!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!));
+    const a = attrs as unknown as AdamAttrs;
+    if (simd) {
+      const k = adamConstants(a, view(accBeta1!)[0]!, view(accBeta2!)[0]!);
+      const at = (t: TensorInfo) => view(t).byteOffset;
+      simd.adam(at(value!), at(gradient!), at(m!), at(v!), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(value!.shape), k.b1, k.b2, k.c1, k.c2, k.k1, k.k2, k.eps);
+    } else {
+      adamStep(a, view(accBeta1!)[0]!, view(accBeta2!)[0]!, view(value!), view(gradient!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!));
+    }
     return outs;
   });
 
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (matMul !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
-    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK);
+    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd?.gemm);
     (fast as { strata?: boolean }).strata = true;
     register('BatchMatMul', fast);
   }

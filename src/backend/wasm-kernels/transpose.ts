@@ -15,16 +15,20 @@ const TILE = 32;
 export const MIN_TILED_TRANSPOSE = 262144;
 
 /**
- * If `perm` rotates the axes (output = input axes k…r−1 then 0…k−1), the transpose is
- * that of a [rows, cols] matrix: rows = the product of input axes 0…k−1, cols of the rest. Else null.
+ * If `perm` keeps its first b axes and rotates the rest (output = axes 0…b−1, then
+ * b+k…r−1, then b…b+k−1), the transpose is that of `batch` [rows, cols] matrices one
+ * after another: batch = the product of axes 0…b−1, rows of axes b…b+k−1, cols of the
+ * rest. Else null (and null for no change at all).
  */
-export function asMatrixTranspose(shape: readonly number[], perm: readonly number[]): { rows: number; cols: number } | null {
+export function asMatrixTranspose(shape: readonly number[], perm: readonly number[]): { batch: number; rows: number; cols: number } | null {
   const r = perm.length;
-  const k = perm[0]!;
-  if (k <= 0 || k >= r || !perm.every((a, i) => a === (i + k) % r)) return null;
-  const rows = shape.slice(0, k).reduce((p, n) => p * n, 1);
-  const cols = shape.slice(k).reduce((p, n) => p * n, 1);
-  return { rows, cols };
+  let b = 0;
+  while (b < r && perm[b] === b) b++;
+  if (b >= r - 1) return null;
+  const k = perm[b]! - b;
+  if (k <= 0 || !perm.every((a, i) => i < b || a === b + ((i - b + k) % (r - b)))) return null;
+  const product = (axes: readonly number[]) => axes.reduce((p, n) => p * n, 1);
+  return { batch: product(shape.slice(0, b)), rows: product(shape.slice(b, b + k)), cols: product(shape.slice(b + k)) };
 }
 
 /** out [cols, rows] = the transpose of x [rows, cols], in TILE × TILE blocks. */

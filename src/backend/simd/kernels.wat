@@ -1,0 +1,425 @@
+;; strata's own SIMD kernels for TensorFlow.js's wasm backend. The module imports
+;; the backend's memory, so it reads and writes tensors where they live (every
+;; address is a byte offset into that heap) and copies nothing. `npm run build`
+;; compiles it twice (scripts/compile-wasm.ts): with MEMORY replaced by a shared
+;; memory for the backend's threaded build, and by a plain one for the other.
+;; Each function runs on the calling thread; src/backend/simd/kernels.ts loads
+;; them and keeps a JavaScript version of each for where the module cannot load.
+(module
+  (import "env" "memory" MEMORY)
+
+  ;; One Adam step for n float32 weights (the formula of src/backend/wasm-kernels/adam.ts):
+  ;;   m' = b1·m + c1·g,  v' = b2·v + c2·g·g,  w' = w − k1·m' / (√(k2·v') + eps)
+  ;; with c1 = 1 − b1, c2 = 1 − b2, k1 = lr / (1 − b1ᵗ), k2 = 1 / (1 − b2ᵗ).
+  ;; Four weights at a time, then the remainder one by one.
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wo i32) (param $mo i32) (param $vo i32) (param $n i32)
+    (param $b1 f32) (param $b2 f32) (param $c1 f32) (param $c2 f32)
+    (param $k1 f32) (param $k2 f32) (param $eps f32)
+    (local $i i32) (local $end i32)
+    (local $B1 v128) (local $B2 v128) (local $C1 v128) (local $C2 v128)
+    (local $K1 v128) (local $K2 v128) (local $E v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $C1 (f32x4.splat (local.get $c1)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $K1 (f32x4.splat (local.get $k1)))
+    (local.set $K2 (f32x4.splat (local.get $k2)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $mv
+          (f32x4.add
+            (f32x4.mul (local.get $B1) (v128.load (i32.add (local.get $m) (local.get $i))))
+            (f32x4.mul (local.get $C1) (local.get $gv))))
+        (local.set $vv
+          (f32x4.add
+            (f32x4.mul (local.get $B2) (v128.load (i32.add (local.get $v) (local.get $i))))
+            (f32x4.mul (f32x4.mul (local.get $C2) (local.get $gv)) (local.get $gv))))
+        (v128.store (i32.add (local.get $mo) (local.get $i)) (local.get $mv))
+        (v128.store (i32.add (local.get $vo) (local.get $i)) (local.get $vv))
+        (v128.store (i32.add (local.get $wo) (local.get $i))
+          (f32x4.sub
+            (v128.load (i32.add (local.get $w) (local.get $i)))
+            (f32x4.div
+              (f32x4.mul (local.get $K1) (local.get $mv))
+              (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vv) (local.get $K2))) (local.get $E)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $ms
+          (f32.add
+            (f32.mul (local.get $b1) (f32.load (i32.add (local.get $m) (local.get $i))))
+            (f32.mul (local.get $c1) (local.get $gs))))
+        (local.set $vs
+          (f32.add
+            (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $i))))
+            (f32.mul (f32.mul (local.get $c2) (local.get $gs)) (local.get $gs))))
+        (f32.store (i32.add (local.get $mo) (local.get $i)) (local.get $ms))
+        (f32.store (i32.add (local.get $vo) (local.get $i)) (local.get $vs))
+        (f32.store (i32.add (local.get $wo) (local.get $i))
+          (f32.sub
+            (f32.load (i32.add (local.get $w) (local.get $i)))
+            (f32.div
+              (f32.mul (local.get $k1) (local.get $ms))
+              (f32.add (f32.sqrt (f32.mul (local.get $vs) (local.get $k2))) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
+  ;; dst [cols, rows] = the transpose of src [rows, cols], for any 32-bit elements:
+  ;; 4 × 4 blocks through registers (four row loads, eight shuffles, four column
+  ;; stores), then the right-hand columns and the bottom rows one element at a time.
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $r4 i32) (local $c4 i32)
+    (local $srow i32) (local $drow i32) (local $s i32) (local $d i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $srow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $drow (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rowBlock
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $r4)))
+        (local.set $c (i32.const 0))
+        (block $colsDone
+          (loop $colBlock
+            (br_if $colsDone (i32.ge_u (local.get $c) (local.get $c4)))
+            ;; s = &src[r][c], d = &dst[c][r]
+            (local.set $s (i32.add (local.get $src)
+              (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+            (local.set $d (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+            (local.set $a0 (v128.load (local.get $s)))
+            (local.set $a1 (v128.load (i32.add (local.get $s) (local.get $srow))))
+            (local.set $a2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $srow) (i32.const 1)))))
+            (local.set $a3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $srow) (i32.const 3)))))
+            ;; t0 = a0.0 a1.0 a0.1 a1.1, t1 = a0.2 a1.2 a0.3 a1.3, and t2, t3 alike from a2 and a3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+            (v128.store (local.get $d)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $d) (local.get $drow))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $d) (i32.shl (local.get $drow) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $d) (i32.mul (local.get $drow) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $colBlock)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rowBlock)))
+    ;; the columns right of c4, for the rows of the blocks
+    (call $scalarTranspose (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (i32.const 0) (local.get $r4) (local.get $c4) (local.get $cols))
+    ;; the rows below r4, every column
+    (call $scalarTranspose (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (local.get $r4) (local.get $rows) (i32.const 0) (local.get $cols)))
+
+  ;; dst[c][r] = src[r][c] for r0 ≤ r < r1 and c0 ≤ c < c1, one element at a time.
+  (func $scalarTranspose (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $r0 i32) (param $r1 i32) (param $c0 i32) (param $c1 i32)
+    (local $r i32) (local $c i32)
+    (local.set $r (local.get $r0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $c (local.get $c0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $c) (local.get $c1)))
+            (i32.store
+              (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+              (i32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; C [M, N] = A [M, K] · B [K, N], all row-major, for M a multiple of 4 and N of 8.
+  ;; Unlike XNNPACK (the backend's product), it reads B as it is: XNNPACK first packs B
+  ;; into its own layout, which costs about 3.4 ns an element of B every time B is new,
+  ;; as a weight matrix is at every training step. For each 8-column panel of B
+  ;; (K × 32 bytes, kept in L1 across the rows of A), each 4 rows of A: eight
+  ;; accumulators of 4 floats, and per k two loads of B, four broadcast loads of A and
+  ;; eight multiply-adds; K is taken in blocks of 512 rows of B.
+  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $k0 i32) (local $kb i32) (local $pa i32) (local $pb i32) (local $pc i32)
+    (local $rowA i32) (local $rowB i32) (local $ra1 i32) (local $ra2 i32) (local $ra3 i32) (local $rb1 i32) (local $rb2 i32) (local $rb3 i32)
+    (local $b0 v128) (local $b1 v128) (local $x v128) (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $rowA (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $ra1 (local.get $rowA))
+    (local.set $ra2 (i32.shl (local.get $rowA) (i32.const 1)))
+    (local.set $ra3 (i32.mul (local.get $rowA) (i32.const 3)))
+    (local.set $rb1 (local.get $rowB))
+    (local.set $rb2 (i32.shl (local.get $rowB) (i32.const 1)))
+    (local.set $rb3 (i32.mul (local.get $rowB) (i32.const 3)))
+    ;; K in blocks of 512: a block's 8-column panel of B (16 KB) stays in L1 while the rows of A pass.
+    (loop $kBlock
+      (local.set $kb (i32.sub (local.get $K) (local.get $k0)))
+      (if (i32.gt_u (local.get $kb) (i32.const 512)) (then (local.set $kb (i32.const 512))))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $N)))
+        (local.set $i (i32.const 0))
+        (block $id (loop $il
+          (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+          (local.set $pc (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $rowB)) (i32.shl (local.get $j) (i32.const 2)))))
+          ;; the first block starts from zero, later ones from the sums so far
+          (if (i32.eqz (local.get $k0))
+            (then
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0))
+            (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0))
+            (local.set $c21 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0))
+            (local.set $c31 (v128.const i32x4 0 0 0 0)))
+            (else
+            (local.set $c00 (v128.load (local.get $pc)))
+            (local.set $c01 (v128.load offset=16 (local.get $pc)))
+            (local.set $c10 (v128.load (i32.add (local.get $pc) (local.get $rb1))))
+            (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (local.get $rb1))))
+            (local.set $c20 (v128.load (i32.add (local.get $pc) (local.get $rb2))))
+            (local.set $c21 (v128.load offset=16 (i32.add (local.get $pc) (local.get $rb2))))
+            (local.set $c30 (v128.load (i32.add (local.get $pc) (local.get $rb3))))
+            (local.set $c31 (v128.load offset=16 (i32.add (local.get $pc) (local.get $rb3))))))
+          (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (local.get $rowA)) (i32.shl (local.get $k0) (i32.const 2)))))
+          (local.set $pb (i32.add (local.get $b) (i32.add (i32.mul (local.get $k0) (local.get $rowB)) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.set $k (local.get $kb))
+          (block $kd (loop $kl
+            (br_if $kd (i32.eqz (local.get $k)))
+            (local.set $b0 (v128.load (local.get $pb)))
+            (local.set $b1 (v128.load offset=16 (local.get $pb)))
+            (local.set $x (v128.load32_splat (local.get $pa)))
+            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra1))))
+            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra2))))
+            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra3))))
+            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $rowB)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $kl)))
+          (v128.store (local.get $pc) (local.get $c00))
+          (v128.store offset=16 (local.get $pc) (local.get $c01))
+          (v128.store (i32.add (local.get $pc) (local.get $rb1)) (local.get $c10))
+          (v128.store offset=16 (i32.add (local.get $pc) (local.get $rb1)) (local.get $c11))
+          (v128.store (i32.add (local.get $pc) (local.get $rb2)) (local.get $c20))
+          (v128.store offset=16 (i32.add (local.get $pc) (local.get $rb2)) (local.get $c21))
+          (v128.store (i32.add (local.get $pc) (local.get $rb3)) (local.get $c30))
+          (v128.store offset=16 (i32.add (local.get $pc) (local.get $rb3)) (local.get $c31))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $il)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $jl)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kb)))
+      (br_if $kBlock (i32.lt_u (local.get $k0) (local.get $K)))))
+
+  ;; Element-wise float32 arithmetic, out[i] = a[i] op b[i mod p] for i < n, where p divides
+  ;; n: p = n for operands of one shape, p = 1 for a scalar b, and in between for a b that
+  ;; repeats along the leading axes (a bias). The backend's own kernels run these on
+  ;; XNNPACK's thread pool, whose wake-up (tens of µs a kernel) outweighs the work for the
+  ;; small tensors of a training step; these run on the calling thread, four at a time.
+
+  (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $p i32)
+    (local $i i32) (local $end i32) (local $row i32) (local $rowEnd i32) (local $j i32) (local $pv i32) (local $s v128)
+    (if (i32.eq (local.get $p) (i32.const 1))
+      (then
+        ;; a scalar b
+        (local.set $s (v128.load32_splat (local.get $b)))
+        (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $s)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $next)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (f32.store (i32.add (local.get $out) (local.get $i))
+            (f32.add (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $b))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $next))))
+      (else
+        ;; rows of p elements; i is the byte offset of the row in a and out, j in b
+        (local.set $pv (i32.shl (i32.and (local.get $p) (i32.const -4)) (i32.const 2)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $rowsDone (loop $rowNext
+          (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $end)))
+          (local.set $j (i32.const 0))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $pv)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (v128.store (i32.add (local.get $out) (local.get $i))
+              (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+          (local.set $rowEnd (i32.shl (local.get $p) (i32.const 2)))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (f32.store (i32.add (local.get $out) (local.get $i))
+              (f32.add (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $next)))
+          (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+          (br $rowNext))))))
+
+  (func (export "sub") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $p i32)
+    (local $i i32) (local $end i32) (local $row i32) (local $rowEnd i32) (local $j i32) (local $pv i32) (local $s v128)
+    (if (i32.eq (local.get $p) (i32.const 1))
+      (then
+        ;; a scalar b
+        (local.set $s (v128.load32_splat (local.get $b)))
+        (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $s)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $next)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (f32.store (i32.add (local.get $out) (local.get $i))
+            (f32.sub (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $b))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $next))))
+      (else
+        ;; rows of p elements; i is the byte offset of the row in a and out, j in b
+        (local.set $pv (i32.shl (i32.and (local.get $p) (i32.const -4)) (i32.const 2)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $rowsDone (loop $rowNext
+          (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $end)))
+          (local.set $j (i32.const 0))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $pv)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (v128.store (i32.add (local.get $out) (local.get $i))
+              (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+          (local.set $rowEnd (i32.shl (local.get $p) (i32.const 2)))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (f32.store (i32.add (local.get $out) (local.get $i))
+              (f32.sub (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $next)))
+          (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+          (br $rowNext))))))
+
+  (func (export "mul") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $p i32)
+    (local $i i32) (local $end i32) (local $row i32) (local $rowEnd i32) (local $j i32) (local $pv i32) (local $s v128)
+    (if (i32.eq (local.get $p) (i32.const 1))
+      (then
+        ;; a scalar b
+        (local.set $s (v128.load32_splat (local.get $b)))
+        (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $s)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $next)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (f32.store (i32.add (local.get $out) (local.get $i))
+            (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $b))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $next))))
+      (else
+        ;; rows of p elements; i is the byte offset of the row in a and out, j in b
+        (local.set $pv (i32.shl (i32.and (local.get $p) (i32.const -4)) (i32.const 2)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $rowsDone (loop $rowNext
+          (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $end)))
+          (local.set $j (i32.const 0))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $pv)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (v128.store (i32.add (local.get $out) (local.get $i))
+              (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+          (local.set $rowEnd (i32.shl (local.get $p) (i32.const 2)))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (f32.store (i32.add (local.get $out) (local.get $i))
+              (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $next)))
+          (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+          (br $rowNext))))))
+
+  (func (export "div") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $p i32)
+    (local $i i32) (local $end i32) (local $row i32) (local $rowEnd i32) (local $j i32) (local $pv i32) (local $s v128)
+    (if (i32.eq (local.get $p) (i32.const 1))
+      (then
+        ;; a scalar b
+        (local.set $s (v128.load32_splat (local.get $b)))
+        (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.div (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $s)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $next)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+          (f32.store (i32.add (local.get $out) (local.get $i))
+            (f32.div (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $b))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $next))))
+      (else
+        ;; rows of p elements; i is the byte offset of the row in a and out, j in b
+        (local.set $pv (i32.shl (i32.and (local.get $p) (i32.const -4)) (i32.const 2)))
+        (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+        (block $rowsDone (loop $rowNext
+          (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $end)))
+          (local.set $j (i32.const 0))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $pv)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (v128.store (i32.add (local.get $out) (local.get $i))
+              (f32x4.div (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+          (local.set $rowEnd (i32.shl (local.get $p) (i32.const 2)))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (local.set $i (i32.add (local.get $row) (local.get $j)))
+            (f32.store (i32.add (local.get $out) (local.get $i))
+              (f32.div (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $next)))
+          (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+          (br $rowNext))))))
+)

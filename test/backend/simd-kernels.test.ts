@@ -1,0 +1,115 @@
+/**
+ * strata's SIMD module (src/backend/simd/kernels.wat) on memories of its own, both
+ * builds (shared and plain memory): each function against a plain JavaScript
+ * reference, at lengths and shapes that leave remainders after the 4-wide and
+ * 4 × 4 / 4 × 8 blocks. And: the wasm backend finds and uses it.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadEngine } from '../../src/backend/select.js';
+import { loadSimdKernels } from '../../src/backend/simd/kernels.js';
+import type { SimdKernels, WasmMemory } from '../../src/backend/simd/kernels.js';
+import { adamConstants, adamStep } from '../../src/backend/wasm-kernels/adam.js';
+import { Rng } from '../../src/train/rng.js';
+
+declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory };
+
+/** Both builds, each on a fresh 16 MiB memory. */
+function builds(): { name: string; memory: WasmMemory; k: SimdKernels }[] {
+  return [false, true].map((shared) => {
+    const memory = new WebAssembly.Memory(shared ? { initial: 256, maximum: 65536, shared: true } : { initial: 256 });
+    const k = loadSimdKernels(memory);
+    assert.ok(k, `the ${shared ? 'shared' : 'plain'}-memory module loads (npm run build compiles it)`);
+    return { name: shared ? 'shared' : 'plain', memory, k };
+  });
+}
+
+/** Float32 arrays laid out one after another in `memory`, with their byte offsets. */
+function place(memory: WasmMemory, lengths: number[], seed: number): { at: number[]; views: Float32Array[] } {
+  const rng = new Rng(seed);
+  let next = 64;
+  const at: number[] = [];
+  const views = lengths.map((n) => {
+    at.push(next);
+    const v = new Float32Array(memory.buffer, next, n);
+    for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
+    next += Math.ceil((n * 4 + 4) / 16) * 16;
+    return v;
+  });
+  return { at, views };
+}
+
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+};
+
+test('adam: the same step as the JavaScript loop (float32 rounding apart), every length', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const { at, views } = place(memory, [n, n, n, n, n, n, n], n);
+      const [w, g, m, v] = views as [Float32Array, Float32Array, Float32Array, Float32Array];
+      v.forEach((x, i) => (v[i] = Math.abs(x)));
+      const attrs = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+      const [w2, m2, v2] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      adamStep(attrs, 0.9 ** 3, 0.999 ** 3, w, g, m, v, w2, m2, v2);
+      const c = adamConstants(attrs, 0.9 ** 3, 0.999 ** 3);
+      k.adam(at[0]!, at[1]!, at[2]!, at[3]!, at[4]!, at[5]!, at[6]!, n, c.b1, c.b2, c.c1, c.c2, c.k1, c.k2, c.eps);
+      for (const [ours, js, what] of [[views[4]!, w2, 'w'], [views[5]!, m2, 'm'], [views[6]!, v2, 'v']] as const) {
+        assert.ok(maxRel(ours, js) < 1e-5, `${name} memory, n=${n}: ${what} differs by ${maxRel(ours, js)}`);
+      }
+    }
+  }
+});
+
+test('transpose: every element in its place, for shapes with and without whole 4 × 4 blocks', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const [rows, cols] of [[1, 1], [1, 9], [9, 1], [3, 5], [4, 4], [4, 8], [7, 9], [64, 784], [130, 67]] as const) {
+      const { at, views } = place(memory, [rows * cols, rows * cols], rows * 100 + cols);
+      k.transpose(at[0]!, at[1]!, rows, cols);
+      const [src, dst] = views as [Float32Array, Float32Array];
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) assert.equal(dst[c * rows + r], src[r * cols + c], `${name} ${rows}×${cols} at (${r}, ${c})`);
+    }
+  }
+});
+
+test('gemm: the product of float64 references to 1e-4 (float32 sums), K within one block, across blocks and zero', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const [m, kk, n] of [[4, 1, 8], [8, 3, 16], [64, 784, 128], [12, 1030, 24], [4, 0, 8]] as const) {
+      const { at, views } = place(memory, [m * kk, kk * n, m * n], m + kk + n);
+      const [a, b, c] = views as [Float32Array, Float32Array, Float32Array];
+      k.gemm(at[0]!, at[1]!, at[2]!, m, kk, n);
+      const want = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < kk; p++) want[i * n + j]! += a[i * kk + p]! * b[p * n + j]!;
+      assert.ok(maxRel(c, want) < 1e-4, `${name} ${m}×${kk}×${n}: differs by ${maxRel(c, want)}`);
+    }
+  }
+});
+
+test('add, sub, mul, div: out[i] = a[i] op b[i mod p] for one shape, scalars and repeated rows', () => {
+  const ops = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
+  for (const { name, memory, k } of builds()) {
+    for (const [n, p] of [[1, 1], [7, 7], [9, 1], [12, 3], [35, 7], [64, 16], [1000, 8]] as const) {
+      for (const [op, f] of Object.entries(ops) as [keyof typeof ops, (x: number, y: number) => number][]) {
+        const { at, views } = place(memory, [n, p, n], n * 10 + p);
+        const [a, b, out] = views as [Float32Array, Float32Array, Float32Array];
+        b.forEach((x, i) => (b[i] = x + Math.sign(x) * 0.5));
+        k[op](at[0]!, at[1]!, at[2]!, n, p);
+        const want = Float32Array.from(a, (x, i) => f(x, b[i % p]!));
+        assert.deepEqual(Array.from(out), Array.from(want), `${name} ${op} n=${n} p=${p}`);
+      }
+    }
+  }
+});
+
+test('the wasm backend loads the module on its own heap (STRATA_SIMD=0 turns it off)', async () => {
+  const { tf } = await loadEngine('wasm');
+  await tf.setBackend('wasm');
+  const module = (tf.backend() as unknown as { wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } } }).wasm;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  assert.ok(memory, "the backend's memory is reachable");
+  assert.ok(loadSimdKernels(memory), 'the module instantiates on it');
+  // strata's Add is the SIMD one only where the module loaded.
+  assert.ok('builtIn' in tf.getKernel('Add', 'wasm')!.kernelFunc);
+});
