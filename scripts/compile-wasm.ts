@@ -14,7 +14,7 @@ const outDir = new URL('../src/backend/simd/', import.meta.url);
 mkdirSync(outDir, { recursive: true });
 for (const { file, memory } of SIMD_MODULES) {
   const text = source.replace('(import "env" "memory" MEMORY)', `(import "env" "memory" ${memory})`);
-  const features = { simd: true, threads: true };
+  const features = { simd: true, threads: true, bulk_memory: true };
   const module = wabt.parseWat('kernels.wat', text, features);
   // wabt's validate takes the features too (its type declaration omits the argument), else it refuses shared memory.
   (module as unknown as { validate(f: typeof features): void }).validate(features);

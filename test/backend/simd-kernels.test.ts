@@ -87,6 +87,19 @@ test('gemm: the product of float64 references to 1e-4 (float32 sums), K within o
   }
 });
 
+test('colsum: the column sums of float64 references to 1e-5, any width', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const [rows, cols] of [[1, 1], [5, 3], [7, 16], [300, 33], [0, 8]] as const) {
+      const { at, views } = place(memory, [rows * cols, cols], rows + cols);
+      k.colsum(at[0]!, at[1]!, rows, cols);
+      const [src, dst] = views as [Float32Array, Float32Array];
+      const want = new Float64Array(cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c]! += src[r * cols + c]!;
+      assert.ok(maxRel(dst, want) < 1e-5, `${name} ${rows}×${cols}: differs by ${maxRel(dst, want)}`);
+    }
+  }
+});
+
 test('add, sub, mul, div: out[i] = a[i] op b[i mod p] for one shape, scalars and repeated rows', () => {
   const ops = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
   for (const { name, memory, k } of builds()) {

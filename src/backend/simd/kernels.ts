@@ -29,6 +29,8 @@ export interface SimdKernels {
   sub(a: number, b: number, out: number, n: number, p: number): void;
   mul(a: number, b: number, out: number, n: number, p: number): void;
   div(a: number, b: number, out: number, n: number, p: number): void;
+  /** dst [cols] = the column sums of src [rows, cols], float32. */
+  colsum(src: number, dst: number, rows: number, cols: number): void;
   /** dst [cols, rows] = the transpose of src [rows, cols], 32-bit elements. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }

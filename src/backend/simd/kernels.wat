@@ -422,4 +422,31 @@
             (br $next)))
           (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
           (br $rowNext))))))
+
+  ;; dst [cols] = the sums of the columns of src [rows, cols] (float32, in row order): a
+  ;; bias gradient. XNNPACK, as a product with a row of ones, would first pack all of src.
+  (func (export "colsum") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowBytes i32) (local $vecBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $vecBytes (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (memory.fill (local.get $dst) (i32.const 0) (local.get $rowBytes))
+    (local.set $row (local.get $src))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vecBytes)))
+        (v128.store (i32.add (local.get $dst) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $j))) (v128.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (f32.store (i32.add (local.get $dst) (local.get $j))
+          (f32.add (f32.load (i32.add (local.get $dst) (local.get $j))) (f32.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $next)))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext))))
 )

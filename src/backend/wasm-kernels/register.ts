@@ -118,8 +118,10 @@ export function registerWasmKernels(tf: TfCore): void {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 
-  // A float sum over leading axes (every bias gradient) as a product with a row of ones:
-  // XNNPACK takes 89 µs for [2048, 256] where the backend's Sum, which transposes first, took 4.2 ms.
+  // A float sum over leading axes (every bias gradient): strata's SIMD column sum, else a
+  // product with a row of ones. The backend's Sum transposes first (4.2 ms for [2048, 256]);
+  // the product takes 89 µs there but packs its whole operand, about 2.5 ms for the [43264, 16]
+  // gradient of the cnn benchmark's first convolution, where the column sum takes 0.2 ms.
   const matMulK = kernel('BatchMatMul');
   replace('Sum', (args, own) => {
     const x = args.inputs['x'] as TensorInfo;
@@ -129,11 +131,17 @@ export function registerWasmKernels(tf: TfCore): void {
     const leading = axes.length < x.shape.length && axes.every((i) => i < axes.length);
     if (x.dtype !== 'float32' || !leading || tf.util.sizeFromShape(x.shape) === 0) return own(args);
     const rows = axes.reduce((p, i) => p * x.shape[i]!, 1);
+    const outShape = x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n]));
+    if (simd) {
+      const out = wasm.makeOutput(outShape, 'float32');
+      simd.colsum(wasm.typedArrayFromHeap(x).byteOffset, wasm.typedArrayFromHeap(out).byteOffset, rows, tf.util.sizeFromShape(x.shape) / rows);
+      return out;
+    }
     const ones = wasm.makeOutput([1, 1, rows], 'float32');
     wasm.typedArrayFromHeap(ones).fill(1);
     const out = matMulK({ inputs: { a: ones, b: { ...x, shape: [1, rows, tf.util.sizeFromShape(x.shape) / rows] } }, backend: wasm, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
     wasm.disposeData(ones.dataId);
-    return { ...out, shape: x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n])) };
+    return { ...out, shape: outShape };
   });
 
   // Float32 Add, Sub, Multiply and RealDiv on the calling thread (kernels.wat), where the
