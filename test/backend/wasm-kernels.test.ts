@@ -203,7 +203,7 @@ test('a right operand multiplied a second time (on XNNPACK, after strata\'s prod
   tf.dispose([a, b, first, second]);
 });
 
-test('Add, Sub, Multiply and RealDiv match the cpu backend: one shape, scalars, biases, other broadcasts, odd lengths', async () => {
+test('Square, Add, Sub, Multiply and RealDiv match the cpu backend: one shape, scalars, biases, other broadcasts, odd lengths', async () => {
   let seed = 950;
   // [shape of a, shape of b]: strata's kernels take one shape, a scalar and a bias repeated
   // along leading axes (either side for Add and Multiply); the others stay on the backend's.
@@ -222,6 +222,7 @@ test('Add, Sub, Multiply and RealDiv match the cpu backend: one shape, scalars, 
     [[3], [3]],
     [[1], [1]],
   ];
+  for (const shape of [[5, 7], [3], [64, 128]]) await agree('Square', { x: { shape, data: values(size(shape), seed++) } }, {});
   for (const kernel of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
     assert.ok('builtIn' in tf.getKernel(kernel, 'wasm')!.kernelFunc, `strata's ${kernel} is registered`);
     for (const [sa, sb] of cases) {

@@ -168,6 +168,17 @@ export function registerWasmKernels(tf: TfCore): void {
         return out;
       });
     }
+    // Square as x · x, for the same reason (the recurrent layers' gradients square their gates).
+    replace('Square', (args, own) => {
+      const x = args.inputs['x'] as TensorInfo;
+      const n = tf.util.sizeFromShape(x.shape);
+      if (x.dtype !== 'float32' || n === 0) return own(args);
+      const wasm = args.backend as WasmBackend;
+      const out = wasm.makeOutput(x.shape, 'float32');
+      const at = wasm.typedArrayFromHeap(x).byteOffset;
+      simd.mul(at, at, wasm.typedArrayFromHeap(out).byteOffset, n, n);
+      return out;
+    });
   }
 
   // Gathers from a view of the heap (gather.ts).
