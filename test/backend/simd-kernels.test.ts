@@ -10,6 +10,7 @@ import { loadEngine } from '../../src/backend/select.js';
 import { loadSimdKernels } from '../../src/backend/simd/kernels.js';
 import type { SimdKernels, WasmMemory } from '../../src/backend/simd/kernels.js';
 import { adamConstants, adamStep } from '../../src/backend/wasm-kernels/adam.js';
+import { asMatrixTranspose, transposeTiled } from '../../src/backend/wasm-kernels/transpose.js';
 import { Rng } from '../../src/train/rng.js';
 
 declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory };
@@ -72,6 +73,20 @@ test('transpose: every element in its place, for shapes with and without whole 4
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) assert.equal(dst[c * rows + r], src[r * cols + c], `${name} ${rows}×${cols} at (${r}, ${c})`);
     }
   }
+});
+
+test('batched transposes: the shapes a permutation stands for, and the JavaScript fallback transposes every matrix of a batch', () => {
+  assert.deepEqual(asMatrixTranspose([3, 4, 5], [0, 2, 1]), { batch: 3, rows: 4, cols: 5 });
+  assert.deepEqual(asMatrixTranspose([2, 3, 4, 5], [0, 1, 3, 2]), { batch: 6, rows: 4, cols: 5 });
+  assert.deepEqual(asMatrixTranspose([2, 3, 4, 5], [0, 2, 3, 1]), { batch: 2, rows: 3, cols: 20 });
+  assert.deepEqual(asMatrixTranspose([4, 5], [1, 0]), { batch: 1, rows: 4, cols: 5 });
+  assert.equal(asMatrixTranspose([2, 3, 4], [0, 1, 2]), null);
+  assert.equal(asMatrixTranspose([2, 3, 4, 5], [0, 2, 1, 3]), null);
+  const [batch, rows, cols] = [3, 40, 70];
+  const x = Float32Array.from({ length: batch * rows * cols }, (_, i) => i);
+  const out = new Float32Array(x.length);
+  transposeTiled(x, batch, rows, cols, out);
+  for (let b = 0; b < batch; b++) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) assert.equal(out[b * rows * cols + c * rows + r], x[b * rows * cols + r * cols + c]);
 });
 
 test('gemm: the product of float64 references to 1e-4 (float32 sums), K within one block, across blocks and zero', () => {

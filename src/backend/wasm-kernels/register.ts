@@ -239,9 +239,9 @@ export function registerWasmKernels(tf: TfCore): void {
     if (!matrix || !wide || (!simd && tf.util.sizeFromShape(x.shape) < MIN_TILED_TRANSPOSE)) return own(args);
     const { batch, rows, cols } = matrix;
     return compute(args.backend as WasmBackend, perm.map((a) => x.shape[a]!), x.dtype, [x], (out, xv) => {
-      if (!simd) return transposeTiled(xv as Float32Array, rows, cols, out);
-      const step = rows * cols * 4;
-      for (let i = 0; i < batch; i++) simd.transpose((xv as Float32Array).byteOffset + i * step, out.byteOffset + i * step, rows, cols);
+      const src = xv as Float32Array;
+      if (!simd) return transposeTiled(src, batch, rows, cols, out);
+      for (let i = 0; i < batch; i++) simd.transpose(src.byteOffset + 4 * i * rows * cols, out.byteOffset + 4 * i * rows * cols, rows, cols);
     });
   });
   const sliceK = kernel('Slice');

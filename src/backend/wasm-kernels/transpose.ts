@@ -31,8 +31,13 @@ export function asMatrixTranspose(shape: readonly number[], perm: readonly numbe
   return { batch: product(shape.slice(0, b)), rows: product(shape.slice(b, b + k)), cols: product(shape.slice(b + k)) };
 }
 
-/** out [cols, rows] = the transpose of x [rows, cols], in TILE × TILE blocks. */
-export function transposeTiled(x: Numbers, rows: number, cols: number, out: Numbers): void {
+/** out = the transposes of `batch` matrices x [rows, cols] one after another, in TILE × TILE blocks. */
+export function transposeTiled(x: Numbers, batch: number, rows: number, cols: number, out: Numbers): void {
+  const step = rows * cols;
+  for (let i = 0; i < batch; i++) transposeOne(x.subarray(i * step, (i + 1) * step), rows, cols, out.subarray(i * step, (i + 1) * step));
+}
+
+function transposeOne(x: Numbers, rows: number, cols: number, out: Numbers): void {
   for (let i0 = 0; i0 < rows; i0 += TILE) {
     const iEnd = Math.min(rows, i0 + TILE);
     for (let j0 = 0; j0 < cols; j0 += TILE) {
