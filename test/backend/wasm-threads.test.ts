@@ -4,12 +4,13 @@
  * process end, and STRATA_THREADS is checked like any other input.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { wantedThreads } from '../../src/backend/wasm-threads.js';
 import { hasStackTrace, strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('STRATA_THREADS: a whole number from 1, capped at the build’s 8; by default every core', () => {
   assert.equal(wantedThreads({ STRATA_THREADS: '3' }), 3);
@@ -28,7 +29,7 @@ test('a bad STRATA_THREADS is a usage error (exit 2) naming the variable', async
 
 test('two threads: the threaded build starts, trains like the single-threaded one, and the command exits', async () => {
   const args = (out: string) => ['train', 'configs/mnist-cnn.yaml', '--backend', 'wasm', '--out', out, '--set', 'train.epochs=1', '--set', 'data.limit=64', '--set', 'train.batch_size=32', '--json'];
-  const dir = mkdtempSync(join(tmpdir(), 'strata-threads-'));
+  const dir = tempDir('strata-threads-');
   const losses: number[] = [];
   for (const threads of ['2', '1']) {
     const out = join(dir, `t${threads}`);
@@ -46,7 +47,7 @@ test('two threads: the threaded build starts, trains like the single-threaded on
 });
 
 test('the threaded build reports the threads it runs on', async () => {
-  const r = await strata(['train', 'configs/mnist-mlp.yaml', '--backend', 'wasm', '--out', join(mkdtempSync(join(tmpdir(), 'strata-threads-')), 'run'), '--set', 'train.epochs=1', '--set', 'data.limit=32'], {
+  const r = await strata(['train', 'configs/mnist-mlp.yaml', '--backend', 'wasm', '--out', join(tempDir('strata-threads-'), 'run'), '--set', 'train.epochs=1', '--set', 'data.limit=32'], {
     env: { STRATA_THREADS: '2' },
   });
   assert.equal(r.code, 0, r.stderr);

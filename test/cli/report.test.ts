@@ -5,14 +5,14 @@
  * words of the first test e-mail.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('report of a short spam-transformer run: 2 blocks × 4 heads of attention maps, axes labelled with words', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'strata-cli-report-')), 'run');
+  const out = join(tempDir('strata-cli-report-'), 'run');
   const small = ['data.sequence_length=32', 'data.max_tokens=500', 'model.layers[0].shape=[32]', 'model.layers[1].input_dim=500', 'model.layers[2].max_length=32'];
   const r = await strata(['train', 'configs/spam-transformer.yaml', '--out', out, '--backend', 'cpu', '--set', 'train.epochs=1', '--set', 'train.batch_size=16', '--set', 'data.limit=48', ...small.flatMap((s) => ['--set', s])]);
   assert.equal(r.code, 0, r.stderr);

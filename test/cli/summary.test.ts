@@ -1,7 +1,6 @@
 /** `strata summary` through the real executable: counts equal TensorFlow.js's and Keras's. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
@@ -11,6 +10,7 @@ import { buildModel } from '../../src/model/build.js';
 import { readSpecFile } from '../../src/spec/read.js';
 import { hasStackTrace, strata } from '../helpers/cli.js';
 import { configFiles } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const dense = (inp: number, units: number, bias = true) => inp * units + (bias ? units : 0);
 const conv = (k: number, cin: number, filters: number, bias = true) => k * k * cin * filters + (bias ? filters : 0);
@@ -83,7 +83,7 @@ test('batch norm statistics count as non-trainable, as in Keras', async () => {
 });
 
 test('a spec of 200 layers builds and is summarized', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-'));
+  const dir = tempDir('strata-');
   const layers: object[] = [{ type: 'input', shape: [16] }];
   for (let i = 0; i < 199; i++) layers.push(i % 2 === 0 ? { type: 'dense', units: 16, activation: 'relu' } : { type: 'layer_norm' });
   const file = join(dir, 'deep.yaml');

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, hasStackTrace, ROOT, strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'strata-cli-train-'));
+const tmp = () => tempDir('strata-cli-train-');
 const quick = ['--backend', 'cpu', '--set', 'train.epochs=1', '--set', 'train.batch_size=16', '--set', 'data.limit=48'];
 
 const CASES: Record<string, string[]> = {

@@ -1,16 +1,16 @@
 /** `strata convert` and `strata summary` on model JSON, through the real executable. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import type { Summary } from '../../src/cli/commands/summary.js';
 import { hasStackTrace, strata } from '../helpers/cli.js';
 import { CONFIGS, FIXTURES } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const KERAS = join(FIXTURES, 'keras');
-const tmp = () => mkdtempSync(join(tmpdir(), 'strata-convert-'));
+const tmp = () => tempDir('strata-convert-');
 
 test('a lossy conversion lists layer, field and why, and exits 2 unless --lossy', async () => {
   const file = join(KERAS, 'invalid', 'lossy.json');

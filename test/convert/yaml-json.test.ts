@@ -1,7 +1,6 @@
 /** Spec YAML ⇄ JSON: lossless, keys in schema order, comments kept from YAML to YAML. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
@@ -9,9 +8,10 @@ import { convert } from '../../src/convert/convert.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
 import { parseSpec, specSchema } from '../../src/spec/read.js';
 import { configFiles } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const noEngine = () => Promise.reject(new Error('YAML and JSON output must not load TensorFlow.js'));
-const tmp = () => mkdtempSync(join(tmpdir(), 'strata-yaml-json-'));
+const tmp = () => tempDir('strata-yaml-json-');
 
 for (const file of configFiles()) {
   test(`${basename(file)}: YAML → JSON → YAML keeps every value`, async () => {

@@ -1,14 +1,14 @@
 /** The loaders on small files the tests write, and the bundled datasets' shapes. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/data/csv.js';
 import { loadDataset } from '../../src/data/load.js';
 import { mixSeed, permutation } from '../../src/train/rng.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'strata-loaders-'));
+const dir = tempDir('strata-loaders-');
 const rows = Array.from({ length: 200 }, (_, i) => `${i},${(i * 7) % 13},${i % 3 === 0 ? 'a' : 'b'}`);
 writeFileSync(join(dir, 'table.csv'), `x,y,label\n${rows.join('\n')}\n`);
 writeFileSync(join(dir, 'table.yaml'), 'name: table\ntask: classification\nformat: csv\ntrain: table.csv\nlabel: label\ntest_fraction: 0.25\nnormalize: none\n');

@@ -4,11 +4,11 @@
  * the place in it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hasStackTrace, strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function idx(dims: number[], values: number[], magic = [0, 0, 0x08, dims.length]): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);
@@ -104,7 +104,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.name} is refused with exit 2 and its place`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-data-'));
+    const dir = tempDir('strata-data-');
     for (const [name, content] of Object.entries(c.files)) writeFileSync(join(dir, name), content);
     writeFileSync(join(dir, 'data.yaml'), `name: mine\n${c.descriptor}`);
     writeFileSync(join(dir, 'spec.yaml'), `version: 1\nseed: 1\ndata: {dataset: data.yaml}\n${c.model}`);

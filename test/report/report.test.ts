@@ -6,8 +6,7 @@
  * sequences, checks the attention maps.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
@@ -20,6 +19,7 @@ import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { arraySplit, blobs } from '../helpers/synthetic.js';
 import { Rng } from '../../src/train/rng.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -138,7 +138,7 @@ train:
 
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
-  runDir = mkdtempSync(join(tmpdir(), 'strata-report-'));
+  runDir = tempDir('strata-report-');
   createRunDir(runDir, '--out');
   const dataset = images(384);
   const r = await runSession({ engine, spec: parseSpec('report.yaml', SPEC, {}), specText: SPEC, dataset, runDir, seed: 3 });
@@ -148,7 +148,7 @@ before(async () => {
   ({ data, bytes } = await writeReport(engine, runDir, file, { dataset }));
   leaked = engine.tf.memory().numTensors - tensors;
 
-  const attnRun = mkdtempSync(join(tmpdir(), 'strata-report-attn-'));
+  const attnRun = tempDir('strata-report-attn-');
   createRunDir(attnRun, '--out');
   const words = sentences(64);
   const a = await runSession({ engine, spec: parseSpec('attn.yaml', ATTN_SPEC, {}), specText: ATTN_SPEC, dataset: words, runDir: attnRun, seed: 4 });

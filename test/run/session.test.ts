@@ -4,8 +4,7 @@
  * keeps the last K plus the best.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
@@ -19,13 +18,14 @@ import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { blobs, blobsSpec } from '../helpers/synthetic.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let engine: Engine;
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
 });
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'strata-run-'));
+const tmp = () => tempDir('strata-run-');
 
 async function session(runDir: string, overrides: string[], resumeFrom?: string, interruptAfter?: number) {
   const text = blobsSpec(8, 3, '  schedule: {type: cosine, warmup_epochs: 1}\n');
