@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
-import { loadSimdKernels } from '../../src/backend/simd/kernels.js';
-import type { SimdKernels, WasmMemory } from '../../src/backend/simd/kernels.js';
+import { backendMemory, loadSimdKernels } from '../../src/backend/simd/kernels.js';
+import type { EmscriptenModule, SimdKernels, WasmMemory } from '../../src/backend/simd/kernels.js';
 import { adamConstants, adamStep } from '../../src/backend/wasm-kernels/adam.js';
 import { asMatrixTranspose, transposeTiled } from '../../src/backend/wasm-kernels/transpose.js';
 import { Rng } from '../../src/train/rng.js';
+import { maxRelDiff } from '../helpers/layers.js';
 
 declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory };
 
@@ -40,12 +41,6 @@ function place(memory: WasmMemory, lengths: number[], seed: number): { at: numbe
   return { at, views };
 }
 
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return worst;
-};
-
 test('adam: the same step as the JavaScript loop (float32 rounding apart), every length', () => {
   for (const { name, memory, k } of builds()) {
     for (const n of [1, 3, 4, 7, 64, 1001]) {
@@ -58,7 +53,7 @@ test('adam: the same step as the JavaScript loop (float32 rounding apart), every
       const c = adamConstants(attrs, 0.9 ** 3, 0.999 ** 3);
       k.adam(at[0]!, at[1]!, at[2]!, at[3]!, at[4]!, at[5]!, at[6]!, n, c.b1, c.b2, c.c1, c.c2, c.k1, c.k2, c.eps);
       for (const [ours, js, what] of [[views[4]!, w2, 'w'], [views[5]!, m2, 'm'], [views[6]!, v2, 'v']] as const) {
-        assert.ok(maxRel(ours, js) < 1e-5, `${name} memory, n=${n}: ${what} differs by ${maxRel(ours, js)}`);
+        assert.ok(maxRelDiff(ours, js) < 1e-5, `${name} memory, n=${n}: ${what} differs by ${maxRelDiff(ours, js)}`);
       }
     }
   }
@@ -97,7 +92,7 @@ test('gemm: the product of float64 references to 1e-4 (float32 sums), K within o
       k.gemm(at[0]!, at[1]!, at[2]!, m, kk, n);
       const want = new Float64Array(m * n);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < kk; p++) want[i * n + j]! += a[i * kk + p]! * b[p * n + j]!;
-      assert.ok(maxRel(c, want) < 1e-4, `${name} ${m}×${kk}×${n}: differs by ${maxRel(c, want)}`);
+      assert.ok(maxRelDiff(c, want) < 1e-4, `${name} ${m}×${kk}×${n}: differs by ${maxRelDiff(c, want)}`);
     }
   }
 });
@@ -110,7 +105,7 @@ test('colsum: the column sums of float64 references to 1e-5, any width', () => {
       const [src, dst] = views as [Float32Array, Float32Array];
       const want = new Float64Array(cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c]! += src[r * cols + c]!;
-      assert.ok(maxRel(dst, want) < 1e-5, `${name} ${rows}×${cols}: differs by ${maxRel(dst, want)}`);
+      assert.ok(maxRelDiff(dst, want) < 1e-5, `${name} ${rows}×${cols}: differs by ${maxRelDiff(dst, want)}`);
     }
   }
 });
@@ -134,8 +129,7 @@ test('add, sub, mul, div: out[i] = a[i] op b[i mod p] for one shape, scalars and
 test('the wasm backend loads the module on its own heap (STRATA_SIMD=0 turns it off)', async () => {
   const { tf } = await loadEngine('wasm');
   await tf.setBackend('wasm');
-  const module = (tf.backend() as unknown as { wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } } }).wasm;
-  const memory = module.wasmMemory ?? module.asm?.memory;
+  const memory = backendMemory((tf.backend() as unknown as { wasm: EmscriptenModule }).wasm);
   assert.ok(memory, "the backend's memory is reachable");
   assert.ok(loadSimdKernels(memory), 'the module instantiates on it');
   // strata's Add is the SIMD one only where the module loaded.

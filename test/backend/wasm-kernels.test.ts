@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
 import type { TfCore } from '../../src/backend/select.js';
 import { Rng } from '../../src/train/rng.js';
+import { maxRelDiff } from '../helpers/layers.js';
 
 let tf: TfCore;
 before(async () => {
@@ -41,13 +42,6 @@ async function run(backend: string, kernel: string, inputs: Record<string, Input
     const out = tf.engine().runKernel(kernel, ins, attrs as never) as import('@tensorflow/tfjs-core').Tensor;
     return { shape: out.shape, data: Float32Array.from(out.dataSync()) };
   });
-}
-
-/** Max |a-b| / max(1, |b|) over all elements (relative where values are large, absolute near zero). */
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return worst;
 }
 
 async function agree(kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Promise<void> {

@@ -11,6 +11,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Max |a-b| / max(1, |b|) over all elements (relative where values are large, absolute near zero). */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
 /**
  * Save a model in memory (topology through JSON text, as a file would hold
  * it) and load it back with `tf.loadLayersModel`, strata's layers registered.

@@ -42,6 +42,19 @@ export const SIMD_MODULES = [
   { file: 'kernels-shared.wasm', memory: '(memory 1 65536 shared)', shared: true },
 ] as const;
 
+/** The wasm backend's Emscripten module, as far as its memory goes. */
+export interface EmscriptenModule {
+  /** The threaded build's memory (it creates it and imports it into the module). */
+  wasmMemory?: WasmMemory;
+  /** The single-threaded build's exports, its memory among them. */
+  asm?: { memory?: WasmMemory };
+}
+
+/** The memory of the wasm backend's heap, from either build. */
+export function backendMemory(module: EmscriptenModule | undefined): WasmMemory | undefined {
+  return module?.wasmMemory ?? module?.asm?.memory;
+}
+
 /** The kernels on `memory`, or undefined when the module is missing or will not instantiate there. */
 export function loadSimdKernels(memory: WasmMemory): SimdKernels | undefined {
   const shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
