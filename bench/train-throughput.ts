@@ -10,11 +10,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadEngine } from '../src/backend/select.js';
 import type { Engine } from '../src/backend/select.js';
+import { wantedThreads } from '../src/backend/wasm-threads.js';
 import type { Dataset, Split } from '../src/data/types.js';
 import { layerRegistry } from '../src/layers/catalog.js';
 import { buildModel } from '../src/model/build.js';
@@ -109,10 +109,9 @@ interface Report {
   peak_rss_mb: number;
 }
 
-/** On wasm: this program once per thread count (1 and every core), each in its own process; the faster figure per model. */
+/** On wasm: this program once per thread count (1 and strata's default, every core), each in its own process; the faster figure per model. */
 function bestOfThreads(args: string[], json: boolean): void {
-  const cores = Math.max(1, Math.min(os.availableParallelism(), 8));
-  const counts = [...new Set([1, cores])];
+  const counts = [...new Set([1, wantedThreads({})])];
   const runs = counts.map((t) => {
     const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...args.filter((a) => a !== '--json'), '--threads', String(t), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!) as Report;

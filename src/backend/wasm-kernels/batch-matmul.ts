@@ -56,13 +56,13 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
   // Right operands already multiplied once: XNNPACK has (or is about to have) their packed
   // copy, so later products with them (a recurrent kernel over time steps) stay on XNNPACK.
   const used = new WeakSet<object>();
+  /** Whether strata's product can take an [m, k] · [k, n] product at all (its block sizes and row limit). */
+  const fits = (m: number, n: number) => gemm !== undefined && m % 4 === 0 && n % 8 === 0 && m <= MAX_DIRECT_ROWS;
+  /** Whether it takes this one: it fits, and it is b's first product. */
   const direct = (m: number, n: number, b: TensorInfo): boolean => {
-    if (!gemm || m % 4 !== 0 || n % 8 !== 0 || m > MAX_DIRECT_ROWS || used.has(b.dataId)) {
-      used.add(b.dataId);
-      return false;
-    }
+    const first = !used.has(b.dataId);
     used.add(b.dataId);
-    return true;
+    return first && fits(m, n);
   };
   const swapLast = (t: TensorInfo, backend: object): TensorInfo => {
     const perm = t.shape.map((_, i) => i);
@@ -89,19 +89,19 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     const work = m * k * n;
     const wasm = backend as WasmBackend;
 
+    const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
     const product = (ta: TensorInfo, tb: TensorInfo, shape: number[]): TensorInfo => {
       const out = wasm.makeOutput(shape, 'float32');
-      const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
       gemm!(at(ta), at(tb), at(out), m, k, n);
       return out;
     };
     if (batchA === 1 && batchB === 1) {
       const shape = [...(outerA.length >= outerB.length ? outerA : outerB), m, n];
-      if (!transposeA && !transposeB) return direct(m, n, b) && k > 0 ? product(a, b, shape) : stock(args);
+      if (!transposeA && !transposeB) return direct(m, n, b) ? product(a, b, shape) : stock(args);
       if (work < limits.transpose) return stock(args);
       const ta = transposeA ? swapLast(a, backend) : a;
       const tb = transposeB ? swapLast(b, backend) : b;
-      const out = direct(m, n, tb) && k > 0 ? product(ta, tb, shape) : stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
+      const out = direct(m, n, tb) ? product(ta, tb, shape) : stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
       if (ta !== a) wasm.disposeData(ta.dataId);
       if (tb !== b) wasm.disposeData(tb.dataId);
       return out;
@@ -114,10 +114,10 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     const tb = transposeB ? swapLast(b, backend) : b;
     const out = wasm.makeOutput([...outerA, m, n], 'float32');
     const attrsPlain = plainAttrs(attrs);
-    if (gemm && m % 4 === 0 && n % 8 === 0 && m <= MAX_DIRECT_ROWS) {
+    if (fits(m, n)) {
       // strata's product caches nothing, so it reads each pair where it lies.
-      const [pa, pb, pc] = [ta, tb, out].map((t) => wasm.typedArrayFromHeap(t).byteOffset) as [number, number, number];
-      for (let i = 0; i < batchA; i++) gemm(pa + 4 * i * m * k, pb + 4 * i * k * n, pc + 4 * i * m * n, m, k, n);
+      const [pa, pb, pc] = [ta, tb, out].map(at) as [number, number, number];
+      for (let i = 0; i < batchA; i++) gemm!(pa + 4 * i * m * k, pb + 4 * i * k * n, pc + 4 * i * m * n, m, k, n);
     } else for (let i = 0; i < batchA; i++) {
       // Fresh operands for every pair: the backend caches XNNPACK's packed copy of b under
       // b's tensor id, so refilling one tensor would reuse the first pair's b. Views are

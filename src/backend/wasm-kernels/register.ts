@@ -20,8 +20,8 @@ import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
-import { loadSimdKernels } from '../simd/kernels.js';
-import type { SimdKernels, WasmMemory } from '../simd/kernels.js';
+import { backendMemory, loadSimdKernels } from '../simd/kernels.js';
+import type { EmscriptenModule, SimdKernels } from '../simd/kernels.js';
 
 /** What these kernels use of the wasm backend (BackendWasm). */
 interface WasmBackend {
@@ -62,6 +62,9 @@ function compute(backend: WasmBackend, shape: number[], dtype: DataType, inputs:
   return out;
 }
 
+/** A tensor's byte offset in the backend's heap: the pointer strata's SIMD kernels take. */
+const addressOf = (backend: WasmBackend, t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+
 /** Whether a tensor of `shape`, repeated, fills `out`: a scalar, or `out`'s trailing axes (leading 1s aside). */
 function repeatsAlongLeading(shape: readonly number[], out: readonly number[]): boolean {
   let first = 0;
@@ -70,11 +73,10 @@ function repeatsAlongLeading(shape: readonly number[], out: readonly number[]): 
   return own.length <= out.length && own.every((d, i) => d === out[out.length - own.length + i]);
 }
 
-/** strata's SIMD kernels on the backend's heap: the threaded build keeps its memory as `wasmMemory`, the other exports it. */
+/** strata's SIMD kernels on the backend's heap (none with STRATA_SIMD=0). */
 function simdKernels(tf: TfCore): SimdKernels | undefined {
   if (process.env.STRATA_SIMD === '0') return undefined;
-  const module = (tf.findBackend('wasm') as unknown as { wasm?: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } } } | undefined)?.wasm;
-  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  const memory = backendMemory((tf.findBackend('wasm') as unknown as { wasm?: EmscriptenModule } | undefined)?.wasm);
   return memory ? loadSimdKernels(memory) : undefined;
 }
 
@@ -134,7 +136,7 @@ export function registerWasmKernels(tf: TfCore): void {
     const outShape = x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n]));
     if (simd) {
       const out = wasm.makeOutput(outShape, 'float32');
-      simd.colsum(wasm.typedArrayFromHeap(x).byteOffset, wasm.typedArrayFromHeap(out).byteOffset, rows, tf.util.sizeFromShape(x.shape) / rows);
+      simd.colsum(addressOf(wasm, x), addressOf(wasm, out), rows, tf.util.sizeFromShape(x.shape) / rows);
       return out;
     }
     const ones = wasm.makeOutput([1, 1, rows], 'float32');
@@ -150,6 +152,13 @@ export function registerWasmKernels(tf: TfCore): void {
   // kernels wake XNNPACK's thread pool for each call, which costs more than the arithmetic
   // at the sizes of a training step. Other broadcasts keep the backend's kernels.
   if (simd) {
+    type Op = typeof simd.add;
+    /** out = a op b, b repeating every p of the n elements. */
+    const elementwise = (wasm: WasmBackend, op: Op, a: TensorInfo, b: TensorInfo, shape: number[], n: number, p: number): TensorInfo => {
+      const out = wasm.makeOutput(shape, 'float32');
+      op(addressOf(wasm, a), addressOf(wasm, b), addressOf(wasm, out), n, p);
+      return out;
+    };
     const binary = [['Add', simd.add, true], ['Sub', simd.sub, false], ['Multiply', simd.mul, true], ['RealDiv', simd.div, false]] as const;
     for (const [name, op, commutes] of binary) {
       replace(name, (args, own) => {
@@ -161,11 +170,7 @@ export function registerWasmKernels(tf: TfCore): void {
         if (tf.util.sizeFromShape(a.shape) !== n && commutes) [a, b] = [b, a];
         const p = tf.util.sizeFromShape(b.shape);
         if (tf.util.sizeFromShape(a.shape) !== n || !repeatsAlongLeading(b.shape, shape)) return own(args);
-        const wasm = args.backend as WasmBackend;
-        const out = wasm.makeOutput(shape, 'float32');
-        const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
-        op(at(a), at(b), at(out), n, p);
-        return out;
+        return elementwise(args.backend as WasmBackend, op, a, b, shape, n, p);
       });
     }
     // Square as x · x, for the same reason (the recurrent layers' gradients square their gates).
@@ -173,11 +178,7 @@ export function registerWasmKernels(tf: TfCore): void {
       const x = args.inputs['x'] as TensorInfo;
       const n = tf.util.sizeFromShape(x.shape);
       if (x.dtype !== 'float32' || n === 0) return own(args);
-      const wasm = args.backend as WasmBackend;
-      const out = wasm.makeOutput(x.shape, 'float32');
-      const at = wasm.typedArrayFromHeap(x).byteOffset;
-      simd.mul(at, at, wasm.typedArrayFromHeap(out).byteOffset, n, n);
-      return out;
+      return elementwise(args.backend as WasmBackend, simd.mul, x, x, x.shape, n, n);
     });
   }
 
@@ -344,7 +345,7 @@ export function registerWasmKernels(tf: TfCore): void {
     const a = attrs as unknown as AdamAttrs;
     if (simd) {
       const k = adamConstants(a, view(accBeta1!)[0]!, view(accBeta2!)[0]!);
-      const at = (t: TensorInfo) => view(t).byteOffset;
+      const at = (t: TensorInfo) => addressOf(wasm, t);
       simd.adam(at(value!), at(gradient!), at(m!), at(v!), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(value!.shape), k.b1, k.b2, k.c1, k.c2, k.k1, k.k2, k.eps);
     } else {
       adamStep(a, view(accBeta1!)[0]!, view(accBeta2!)[0]!, view(value!), view(gradient!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!));
