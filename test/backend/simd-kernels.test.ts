@@ -10,6 +10,7 @@ import { loadEngine } from '../../src/backend/select.js';
 import { backendMemory, loadSimdKernels } from '../../src/backend/simd/kernels.js';
 import type { EmscriptenModule, SimdKernels, WasmMemory } from '../../src/backend/simd/kernels.js';
 import { adamConstants, adamStep } from '../../src/backend/wasm-kernels/adam.js';
+import { maxPoolGrad } from '../../src/backend/wasm-kernels/max-pool-grad.js';
 import { asMatrixTranspose, transposeTiled } from '../../src/backend/wasm-kernels/transpose.js';
 import { Rng } from '../../src/train/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
@@ -106,6 +107,34 @@ test('colsum: the column sums of float64 references to 1e-5, any width', () => {
       const want = new Float64Array(cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c]! += src[r * cols + c]!;
       assert.ok(maxRelDiff(dst, want) < 1e-5, `${name} ${rows}×${cols}: differs by ${maxRelDiff(dst, want)}`);
+    }
+  }
+});
+
+test('maxpoolgrad2x2: the JavaScript loop\'s gradient, ties to the first maximum, edges of odd sizes left alone', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const [batch, h, w, c] of [[1, 2, 2, 4], [2, 6, 6, 8], [2, 7, 9, 4], [1, 26, 26, 32]] as const) {
+      const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+      const n = batch * h * w * c;
+      const { at, views } = place(memory, [n, batch * oh * ow * c, batch * oh * ow * c, n], n);
+      const [x, y, dy, dx] = views as [Float32Array, Float32Array, Float32Array, Float32Array];
+      // Coarse values after a relu: many windows hold the same maximum twice or more.
+      x.forEach((v, i) => (x[i] = Math.max(0, Math.round(v * 4) / 4)));
+      for (let b = 0; b < batch; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let q = 0; q < c; q++) {
+        const xi = (r: number, s: number) => x[((b * h + 2 * i + r) * w + 2 * j + s) * c + q]!;
+        y[((b * oh + i) * ow + j) * c + q] = Math.max(xi(0, 0), xi(0, 1), xi(1, 0), xi(1, 1));
+      }
+      dx.fill(7);
+      k.maxpoolgrad2x2(at[0]!, at[1]!, at[2]!, at[3]!, batch, h, w, c, oh, ow);
+      const want = new Float32Array(n);
+      const g = { batchSize: batch, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: 2, strideWidth: 2, filterHeight: 2, filterWidth: 2, padInfo: { top: 0, left: 0 } };
+      maxPoolGrad(g, x, y, dy, want);
+      for (let i = 0; i < n; i++) {
+        const q = Math.floor(i / c);
+        const [row, col] = [Math.floor(q / w) % h, q % w];
+        const inside = row < 2 * oh && col < 2 * ow;
+        assert.equal(dx[i], inside ? want[i] : 7, `${name} [${batch}, ${h}, ${w}, ${c}] element ${i} (row ${row}, column ${col})`);
+      }
     }
   }
 });

@@ -31,6 +31,8 @@ export interface SimdKernels {
   div(a: number, b: number, out: number, n: number, p: number): void;
   /** dst [cols] = the column sums of src [rows, cols], float32. */
   colsum(src: number, dst: number, rows: number, cols: number): void;
+  /** dx from x, y and dy of a 2×2, stride-2 max pooling inside x (NHWC, c a multiple of 4); dx's rows and columns past 2·oh, 2·ow are left as they are. */
+  maxpoolgrad2x2(x: number, y: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** dst [cols, rows] = the transpose of src [rows, cols], 32-bit elements. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }

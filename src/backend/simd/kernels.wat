@@ -449,4 +449,61 @@
       (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowNext))))
+
+  ;; The gradient of 2×2, stride-2 max pooling with every window inside x (NHWC,
+  ;; float32; C a multiple of 4): each window's dy goes to the first of its four
+  ;; inputs, in row-major order, that equals its output y, as in
+  ;; src/backend/wasm-kernels/max-pool-grad.ts; the other three get 0. Rows and
+  ;; columns of x beyond 2·OH and 2·OW are not written (the caller zeroes them).
+  (func (export "maxpoolgrad2x2")
+    (param $x i32) (param $y i32) (param $dy i32) (param $dx i32)
+    (param $batch i32) (param $H i32) (param $W i32) (param $C i32) (param $OH i32) (param $OW i32)
+    (local $b i32) (local $oh i32) (local $ow i32) (local $c i32)
+    (local $row i32) (local $cb i32) (local $p00 i32) (local $p10 i32) (local $o i32)
+    (local $m v128) (local $d v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $taken v128)
+    (local.set $cb (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $W) (local.get $cb)))
+    (local.set $o (local.get $y))
+    (block $batchDone (loop $batchNext
+      (br_if $batchDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oh (i32.const 0))
+      (block $rowsDone (loop $rowNext
+        (br_if $rowsDone (i32.ge_u (local.get $oh) (local.get $OH)))
+        ;; byte offset of x[b, 2·oh, 0, 0]
+        (local.set $p00 (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (i32.shl (local.get $oh) (i32.const 1))) (local.get $row)))
+        (local.set $ow (i32.const 0))
+        (block $colsDone (loop $colNext
+          (br_if $colsDone (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $p10 (i32.add (local.get $p00) (local.get $row)))
+          (local.set $c (i32.const 0))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $c) (local.get $cb)))
+            (local.set $m (v128.load (i32.add (local.get $o) (local.get $c))))
+            (local.set $d (v128.load (i32.add (i32.add (local.get $dy) (i32.sub (local.get $o) (local.get $y))) (local.get $c))))
+            (local.set $e0 (f32x4.eq (v128.load (i32.add (i32.add (local.get $x) (local.get $p00)) (local.get $c))) (local.get $m)))
+            (local.set $e1 (v128.andnot
+              (f32x4.eq (v128.load (i32.add (i32.add (local.get $x) (i32.add (local.get $p00) (local.get $cb))) (local.get $c))) (local.get $m))
+              (local.get $e0)))
+            (local.set $taken (v128.or (local.get $e0) (local.get $e1)))
+            (local.set $e2 (v128.andnot
+              (f32x4.eq (v128.load (i32.add (i32.add (local.get $x) (local.get $p10)) (local.get $c))) (local.get $m))
+              (local.get $taken)))
+            (local.set $taken (v128.or (local.get $taken) (local.get $e2)))
+            (local.set $e3 (v128.andnot
+              (f32x4.eq (v128.load (i32.add (i32.add (local.get $x) (i32.add (local.get $p10) (local.get $cb))) (local.get $c))) (local.get $m))
+              (local.get $taken)))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $p00)) (local.get $c)) (v128.and (local.get $d) (local.get $e0)))
+            (v128.store (i32.add (i32.add (local.get $dx) (i32.add (local.get $p00) (local.get $cb))) (local.get $c)) (v128.and (local.get $d) (local.get $e1)))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $p10)) (local.get $c)) (v128.and (local.get $d) (local.get $e2)))
+            (v128.store (i32.add (i32.add (local.get $dx) (i32.add (local.get $p10) (local.get $cb))) (local.get $c)) (v128.and (local.get $d) (local.get $e3)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $next)))
+          (local.set $o (i32.add (local.get $o) (local.get $cb)))
+          (local.set $p00 (i32.add (local.get $p00) (i32.shl (local.get $cb) (i32.const 1))))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $colNext)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $rowNext)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $batchNext))))
 )

@@ -11,11 +11,20 @@ import type { ConvGeometry } from './conv-grads.js';
 /** The pooling geometry: a convolution's, without output channels or dilation (backend_util.Conv2DInfo gives both). */
 export type PoolGeometry = Omit<ConvGeometry, 'outChannels' | 'dilationHeight' | 'dilationWidth'>;
 
+/** Whether the pooling is 2×2 with stride 2 and every window inside the input (no padding): the common case, with its own loops. */
+export function isPlain2x2(g: PoolGeometry): boolean {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = g;
+  return fH === 2 && fW === 2 && sH === 2 && sW === 2 && g.padInfo.top === 0 && g.padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W;
+}
+
+/** Whether the plain 2×2 case leaves rows or columns of x outside every window (odd sizes), which then get no gradient. */
+export const leavesEdges = (g: PoolGeometry): boolean => 2 * g.outHeight < g.inHeight || 2 * g.outWidth < g.inWidth;
+
 /** dx (NHWC, same shape as x) from x, the pooled y and dy; `dx` is overwritten. */
 export function maxPoolGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = g;
   const { top, left } = g.padInfo;
-  if (fH === 2 && fW === 2 && sH === 2 && sW === 2 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W) return maxPoolGrad2x2(g, x, y, dy, dx);
+  if (isPlain2x2(g)) return maxPoolGrad2x2(g, x, y, dy, dx);
   dx.fill(0);
   for (let b = 0; b < batchSize; b++) {
     const xb = b * H * W * C;
@@ -55,7 +64,7 @@ export function maxPoolGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, d
  */
 function maxPoolGrad2x2(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
-  if (2 * OH < H || 2 * OW < W) dx.fill(0);
+  if (leavesEdges(g)) dx.fill(0);
   const row = W * C;
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < OH; oh++) {

@@ -16,7 +16,7 @@ import type { ConvGeometry } from './conv-grads.js';
 import { ADAM_KERNEL, adamConstants, adamStep } from './adam.js';
 import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
-import { maxPoolGrad } from './max-pool-grad.js';
+import { isPlain2x2, leavesEdges, maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -333,6 +333,15 @@ export function registerWasmKernels(tf: TfCore): void {
     const a = attrs as unknown as { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
     const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
     const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    if (simd && isPlain2x2(g) && g.inChannels % 4 === 0) {
+      // Four channels at a time (kernels.wat).
+      const wasm = backend as WasmBackend;
+      const out = wasm.makeOutput(input.shape, 'float32');
+      const dx = wasm.typedArrayFromHeap(out) as Float32Array;
+      if (leavesEdges(g)) dx.fill(0);
+      simd.maxpoolgrad2x2(addressOf(wasm, input), addressOf(wasm, output), addressOf(wasm, dy), dx.byteOffset, g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth);
+      return out;
+    }
     return compute(backend as WasmBackend, input.shape, 'float32', [input, output, dy], (out, xv, yv, dyv) => maxPoolGrad(g, xv as Float32Array, yv as Float32Array, dyv as Float32Array, out as Float32Array));
   });
 
