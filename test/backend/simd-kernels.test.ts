@@ -139,6 +139,20 @@ test('maxpoolgrad2x2: the JavaScript loop\'s gradient, ties to the first maximum
   }
 });
 
+test('relu and step: max(x, 0) and x > 0 ? 1 : alpha, NaN kept, every length', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const n of [1, 3, 4, 9, 100]) {
+      const { at, views } = place(memory, [n, n, n], n);
+      const [x, r, s] = views as [Float32Array, Float32Array, Float32Array];
+      x.forEach((v, i) => (x[i] = i % 5 === 0 ? 0 : i % 7 === 0 ? Number.NaN : v));
+      k.relu(at[0]!, at[1]!, n);
+      k.step(at[0]!, at[2]!, n, 0.5);
+      assert.deepEqual(Array.from(r), Array.from(x, (v) => (Number.isNaN(v) ? v : Math.max(v, 0))), `${name} relu n=${n}`);
+      assert.deepEqual(Array.from(s), Array.from(x, (v) => (Number.isNaN(v) ? v : v > 0 ? 1 : 0.5)), `${name} step n=${n}`);
+    }
+  }
+});
+
 test('add, sub, mul, div: out[i] = a[i] op b[i mod p] for one shape, scalars and repeated rows', () => {
   const ops = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
   for (const { name, memory, k } of builds()) {

@@ -229,6 +229,18 @@ test('Square, Add, Sub, Multiply and RealDiv match the cpu backend: one shape, s
   }
 });
 
+test('Relu and Step give exactly what the cpu backend gives, zeros, NaN and Step\'s alpha included', async () => {
+  for (const n of [1, 5, 64 * 128 + 3]) {
+    const data = values(n, n).map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -0 : v));
+    for (const [kernel, attrs] of [['Relu', {}], ['Step', { alpha: 0 }], ['Step', { alpha: 0.25 }]] as const) {
+      assert.ok('builtIn' in tf.getKernel(kernel, 'wasm')!.kernelFunc, `strata's ${kernel} is registered`);
+      const cpu = await run('cpu', kernel, { x: { shape: [n], data } }, attrs);
+      const wasm = await run('wasm', kernel, { x: { shape: [n], data } }, attrs);
+      assert.deepEqual(Array.from(wasm.data), Array.from(cpu.data), `${kernel} ${JSON.stringify(attrs)} on ${n} elements`);
+    }
+  }
+});
+
 test('Slice, SplitV and Unpack copy exactly what the cpu backend copies (ranks 1–4, every axis, int32)', async () => {
   const outputs = async (backend: string, shape: number[], dtype: 'float32' | 'int32', op: (x: import('@tensorflow/tfjs-core').Tensor) => import('@tensorflow/tfjs-core').Tensor[]) => {
     await tf.setBackend(backend);

@@ -33,6 +33,10 @@ export interface SimdKernels {
   colsum(src: number, dst: number, rows: number, cols: number): void;
   /** dx from x, y and dy of a 2×2, stride-2 max pooling inside x (NHWC, c a multiple of 4); dx's rows and columns past 2·oh, 2·ow are left as they are. */
   maxpoolgrad2x2(x: number, y: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** dst[i] = max(x[i], 0), float32, NaN kept. */
+  relu(x: number, dst: number, n: number): void;
+  /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
+  step(x: number, dst: number, n: number, alpha: number): void;
   /** dst [cols, rows] = the transpose of src [rows, cols], 32-bit elements. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }

@@ -506,4 +506,48 @@
         (br $rowNext)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $batchNext))))
+
+  ;; dst[i] = max(x[i], 0) for i < n (float32; NaN stays NaN): Relu.
+  (func (export "relu") (param $x i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $zero v128)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (f32x4.max (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $zero)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.max (f32.load (i32.add (local.get $x) (local.get $i))) (f32.const 0)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
+
+  ;; dst[i] = 1 where x[i] > 0, alpha elsewhere, NaN where x[i] is NaN (float32): Step, which
+  ;; Relu's gradient multiplies by.
+  (func (export "step") (param $x i32) (param $dst i32) (param $n i32) (param $alpha f32)
+    (local $i i32) (local $end i32) (local $v v128) (local $one v128) (local $a v128) (local $s f32)
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $a (f32x4.splat (local.get $alpha)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (v128.store (i32.add (local.get $dst) (local.get $i))
+        (v128.bitselect
+          (local.get $v)
+          (v128.bitselect (local.get $one) (local.get $a) (f32x4.gt (local.get $v) (f32x4.splat (f32.const 0))))
+          (f32x4.ne (local.get $v) (local.get $v))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+      (f32.store (i32.add (local.get $dst) (local.get $i))
+        (select (local.get $s)
+          (select (f32.const 1) (local.get $alpha) (f32.gt (local.get $s) (f32.const 0)))
+          (f32.ne (local.get $s) (local.get $s))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
 )

@@ -180,6 +180,19 @@ export function registerWasmKernels(tf: TfCore): void {
       if (x.dtype !== 'float32' || n === 0) return own(args);
       return elementwise(args.backend as WasmBackend, simd.mul, x, x, x.shape, n, n);
     });
+    // Relu and Step (Relu's gradient is dy · step(x)) likewise: the mlp's three per layer and step.
+    const unary = (name: string, run: (x: number, out: number, n: number, attrs: Record<string, unknown>) => void) =>
+      replace(name, (args, own) => {
+        const x = args.inputs['x'] as TensorInfo;
+        const n = tf.util.sizeFromShape(x.shape);
+        if (x.dtype !== 'float32' || n === 0) return own(args);
+        const wasm = args.backend as WasmBackend;
+        const out = wasm.makeOutput(x.shape, 'float32');
+        run(addressOf(wasm, x), addressOf(wasm, out), n, args.attrs as Record<string, unknown>);
+        return out;
+      });
+    unary('Relu', (x, out, n) => simd.relu(x, out, n));
+    unary('Step', (x, out, n, attrs) => simd.step(x, out, n, (attrs['alpha'] as number | undefined) ?? 0));
   }
 
   // Gathers from a view of the heap (gather.ts).
