@@ -4,27 +4,26 @@
  * the forward pass and the cpu backend pick it). The wasm backend's own
  * MaxPoolGrad took about a fifth of the cnn benchmark's time (this loop is
  * 2.4–2.8× faster: bench/maxpool-grad.ts), and gives no gradient to windows
- * whose maximum is negative.
+ * whose maximum is negative. Where strata's SIMD module is loaded, its loop takes
+ * the usual 2×2 case with channels in fours (register.ts passes it in).
  */
+import type { SimdKernels } from '../simd/kernels.js';
 import type { ConvGeometry } from './conv-grads.js';
 
 /** The pooling geometry: a convolution's, without output channels or dilation (backend_util.Conv2DInfo gives both). */
 export type PoolGeometry = Omit<ConvGeometry, 'outChannels' | 'dilationHeight' | 'dilationWidth'>;
 
-/** Whether the pooling is 2×2 with stride 2 and every window inside the input (no padding): the common case, with its own loops. */
-export function isPlain2x2(g: PoolGeometry): boolean {
-  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = g;
-  return fH === 2 && fW === 2 && sH === 2 && sW === 2 && g.padInfo.top === 0 && g.padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W;
-}
+/**
+ * strata's SIMD loop for the usual case (kernels.wat's `maxpoolgrad2x2`). It takes byte
+ * offsets into the memory it was loaded on, so with it the arrays must be views of that heap.
+ */
+export type MaxPoolGrad2x2 = SimdKernels['maxpoolgrad2x2'];
 
-/** Whether the plain 2×2 case leaves rows or columns of x outside every window (odd sizes), which then get no gradient. */
-export const leavesEdges = (g: PoolGeometry): boolean => 2 * g.outHeight < g.inHeight || 2 * g.outWidth < g.inWidth;
-
-/** dx (NHWC, same shape as x) from x, the pooled y and dy; `dx` is overwritten. */
-export function maxPoolGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+/** dx (NHWC, same shape as x) from x, the pooled y and dy; `dx` is overwritten. `simd`, where given, takes the usual 2×2 case when the channels come in fours. */
+export function maxPoolGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, simd?: MaxPoolGrad2x2): void {
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = g;
   const { top, left } = g.padInfo;
-  if (isPlain2x2(g)) return maxPoolGrad2x2(g, x, y, dy, dx);
+  if (fH === 2 && fW === 2 && sH === 2 && sW === 2 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W) return maxPoolGrad2x2(g, x, y, dy, dx, simd);
   dx.fill(0);
   for (let b = 0; b < batchSize; b++) {
     const xb = b * H * W * C;
@@ -62,9 +61,11 @@ export function maxPoolGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, d
  * gradient goes to the first of its four inputs (row-major) equal to its output y,
  * channels innermost so that all reads are contiguous (2.5× faster than the loop above).
  */
-function maxPoolGrad2x2(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+function maxPoolGrad2x2(g: PoolGeometry, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, simd: MaxPoolGrad2x2 | undefined): void {
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
-  if (leavesEdges(g)) dx.fill(0);
+  // Odd sizes leave rows or columns outside every window: they get no gradient.
+  if (2 * OH < H || 2 * OW < W) dx.fill(0);
+  if (simd && C % 4 === 0) return simd(x.byteOffset, y.byteOffset, dy.byteOffset, dx.byteOffset, batchSize, H, W, C, OH, OW);
   const row = W * C;
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < OH; oh++) {

@@ -16,7 +16,7 @@ import type { ConvGeometry } from './conv-grads.js';
 import { ADAM_KERNEL, adamConstants, adamStep } from './adam.js';
 import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
-import { isPlain2x2, leavesEdges, maxPoolGrad } from './max-pool-grad.js';
+import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -152,13 +152,6 @@ export function registerWasmKernels(tf: TfCore): void {
   // kernels wake XNNPACK's thread pool for each call, which costs more than the arithmetic
   // at the sizes of a training step. Other broadcasts keep the backend's kernels.
   if (simd) {
-    type Op = typeof simd.add;
-    /** out = a op b, b repeating every p of the n elements. */
-    const elementwise = (wasm: WasmBackend, op: Op, a: TensorInfo, b: TensorInfo, shape: number[], n: number, p: number): TensorInfo => {
-      const out = wasm.makeOutput(shape, 'float32');
-      op(addressOf(wasm, a), addressOf(wasm, b), addressOf(wasm, out), n, p);
-      return out;
-    };
     const binary = [['Add', simd.add, true], ['Sub', simd.sub, false], ['Multiply', simd.mul, true], ['RealDiv', simd.div, false]] as const;
     for (const [name, op, commutes] of binary) {
       replace(name, (args, own) => {
@@ -170,17 +163,14 @@ export function registerWasmKernels(tf: TfCore): void {
         if (tf.util.sizeFromShape(a.shape) !== n && commutes) [a, b] = [b, a];
         const p = tf.util.sizeFromShape(b.shape);
         if (tf.util.sizeFromShape(a.shape) !== n || !repeatsAlongLeading(b.shape, shape)) return own(args);
-        return elementwise(args.backend as WasmBackend, op, a, b, shape, n, p);
+        // out = a op b, b repeating every p of the n elements.
+        const wasm = args.backend as WasmBackend;
+        const out = wasm.makeOutput(shape, 'float32');
+        op(addressOf(wasm, a), addressOf(wasm, b), addressOf(wasm, out), n, p);
+        return out;
       });
     }
-    // Square as x · x, for the same reason (the recurrent layers' gradients square their gates).
-    replace('Square', (args, own) => {
-      const x = args.inputs['x'] as TensorInfo;
-      const n = tf.util.sizeFromShape(x.shape);
-      if (x.dtype !== 'float32' || n === 0) return own(args);
-      return elementwise(args.backend as WasmBackend, simd.mul, x, x, x.shape, n, n);
-    });
-    // Relu and Step (Relu's gradient is dy · step(x)) likewise: the mlp's three per layer and step.
+    // Float32 kernels of one input, likewise.
     const unary = (name: string, run: (x: number, out: number, n: number, attrs: Record<string, unknown>) => void) =>
       replace(name, (args, own) => {
         const x = args.inputs['x'] as TensorInfo;
@@ -191,6 +181,9 @@ export function registerWasmKernels(tf: TfCore): void {
         run(addressOf(wasm, x), addressOf(wasm, out), n, args.attrs as Record<string, unknown>);
         return out;
       });
+    // Square as x · x (the recurrent layers' gradients square their gates).
+    unary('Square', (x, out, n) => simd.mul(x, x, out, n, n));
+    // Relu and Step (Relu's gradient is dy · step(x)): the mlp's three per layer and step.
     unary('Relu', (x, out, n) => simd.relu(x, out, n));
     unary('Step', (x, out, n, attrs) => simd.step(x, out, n, (attrs['alpha'] as number | undefined) ?? 0));
   }
@@ -346,16 +339,7 @@ export function registerWasmKernels(tf: TfCore): void {
     const a = attrs as unknown as { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
     const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
     const g = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-    if (simd && isPlain2x2(g) && g.inChannels % 4 === 0) {
-      // Four channels at a time (kernels.wat).
-      const wasm = backend as WasmBackend;
-      const out = wasm.makeOutput(input.shape, 'float32');
-      const dx = wasm.typedArrayFromHeap(out) as Float32Array;
-      if (leavesEdges(g)) dx.fill(0);
-      simd.maxpoolgrad2x2(addressOf(wasm, input), addressOf(wasm, output), addressOf(wasm, dy), dx.byteOffset, g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth);
-      return out;
-    }
-    return compute(backend as WasmBackend, input.shape, 'float32', [input, output, dy], (out, xv, yv, dyv) => maxPoolGrad(g, xv as Float32Array, yv as Float32Array, dyv as Float32Array, out as Float32Array));
+    return compute(backend as WasmBackend, input.shape, 'float32', [input, output, dy], (out, xv, yv, dyv) => maxPoolGrad(g, xv as Float32Array, yv as Float32Array, dyv as Float32Array, out as Float32Array, simd?.maxpoolgrad2x2));
   });
 
   // Adam's step for one variable in one pass (adam.ts; used by src/train/fused-adam.ts).
