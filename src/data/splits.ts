@@ -54,6 +54,7 @@ export function tokenWindows(tokens: Int32Array, first: number, end: number, len
   const ySize = targets === 'all' ? length : 1;
   return {
     size,
+    continuous: stride === length,
     batch(idx): Batch {
       const n = idx.length;
       const bx = new Int32Array(n * length);
@@ -81,6 +82,7 @@ export function seriesWindows(values: Float32Array, features: number, target: Fl
   const size = Math.max(0, Math.floor((end - first - window - horizon) / stride) + 1);
   return {
     size,
+    continuous: stride === window,
     batch(idx): Batch {
       const n = idx.length;
       const bx = new Float32Array(n * window * features);
@@ -98,4 +100,9 @@ export function seriesWindows(values: Float32Array, features: number, target: Fl
 /** 0..n-1 as an index list. */
 export function range(n: number, from = 0): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => from + i);
+}
+
+/** The first `limit` examples of a split (the descriptors' `limit`), or the split itself if it has no more. */
+export function limitSplit(s: Split, limit: number | undefined): Split {
+  return limit && s.size > limit ? { size: limit, batch: s.batch, ...(s.continuous ? { continuous: true } : {}) } : s;
 }

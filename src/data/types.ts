@@ -26,6 +26,12 @@ export interface Split {
    * the same data).
    */
   batch(indices: ArrayLike<number>): Batch;
+  /**
+   * Set when example i + 1 begins exactly where example i ends (windows with a
+   * stride of their length over one stream), so that a recurrent state can be
+   * carried from one to the next (train.carry_state).
+   */
+  readonly continuous?: boolean;
 }
 
 export interface Dataset {

@@ -7,7 +7,7 @@
  */
 import { columnIndex, numberAt, parseCsv } from '../csv.js';
 import { dataError } from '../problem.js';
-import { seriesWindows } from '../splits.js';
+import { limitSplit, seriesWindows } from '../splits.js';
 import { readUtf8 } from '../text-file.js';
 import type { FormatContext, Loaded } from './context.js';
 import { applyScaling, fitScaling } from './csv.js';
@@ -50,8 +50,7 @@ export function loadSeries(ctx: FormatContext): Loaded {
   // Each later part starts `window` steps early, so its first forecast follows the previous part directly,
   // but every target it scores lies inside the part.
   const part = (from: number, to: number) => {
-    const s = seriesWindows(values, width, target, Math.max(0, from - window), to, window, horizon, stride);
-    return ctx.d.limit && s.size > ctx.d.limit ? { size: ctx.d.limit, batch: s.batch } : s;
+    return limitSplit(seriesWindows(values, width, target, Math.max(0, from - window), to, window, horizon, stride), ctx.d.limit);
   };
   const train = part(window, trainEnd);
   const validation = validSteps > 0 ? part(trainEnd, trainEnd + validSteps) : undefined;

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { dataError } from '../problem.js';
-import { tokenWindows } from '../splits.js';
+import { limitSplit, tokenWindows } from '../splits.js';
 import { readUtf8 } from '../text-file.js';
 import { buildVocabulary, countTokens, encodeTokens, tokenize, UNK } from '../vocabulary.js';
 import type { FormatContext, Loaded } from './context.js';
@@ -64,8 +64,7 @@ export function loadText(ctx: FormatContext): Loaded {
   const all = [trainTokens, validTokens ?? [], testTokens ?? []];
   const stream = encodeTokens(all.flat(), vocab);
   const bounds = [0, trainTokens.length, trainTokens.length + all[1]!.length, stream.length];
-  const limitSplit = (s: ReturnType<typeof tokenWindows>) => (ctx.d.limit && s.size > ctx.d.limit ? { size: ctx.d.limit, batch: s.batch } : s);
-  const make = (k: number) => limitSplit(tokenWindows(stream, bounds[k]!, bounds[k + 1]!, length, stride, targets, vocab.length, ctx.labels));
+  const make = (k: number) => limitSplit(tokenWindows(stream, bounds[k]!, bounds[k + 1]!, length, stride, targets, vocab.length, ctx.labels), ctx.d.limit);
   const valid = ctx.validation === 'test' ? make(2) : validTokens ? make(1) : undefined;
   return {
     task: 'language_model',
