@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { loadEngine } from '../../src/backend/select.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
+import { StateSlot } from '../../src/layers/custom/carried-state.js';
 import { maxAbsDiff } from '../helpers/layers.js';
 
 const cases = [
@@ -87,3 +88,53 @@ test('building an LSTM (unit_forget_bias) and disposing the model leaves no tens
   model.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const type of ['lstm', 'gru'] as const) {
+    test(`${type} on ${backend} with a carried state: two halves give the whole sequence's outputs, and the gradients of the built-in started from that state`, async () => {
+      const engine = await loadEngine(backend);
+      const { tf, tfl } = engine;
+      const [batch, steps, features, units] = [3, 6, 4, 5];
+      const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [null, features] }, { type, name: 'r', units, return_sequences: true }] } });
+      const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r') as ReturnType<typeof tfl.layers.lstm> & { carried: unknown };
+      layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 20 + i)));
+      const x = tf.randomNormal([batch, 2 * steps, features], 0, 1, 'float32', 5);
+      const whole = layer.apply(x) as Tensor;
+      const [first, second] = tf.split(x, 2, 1) as [Tensor, Tensor];
+      const slot = new StateSlot(tf);
+      layer.carried = slot;
+      const halves = tf.concat([layer.apply(first) as Tensor, layer.apply(second) as Tensor], 1);
+      assert.ok(maxAbsDiff(halves.dataSync(), whole.dataSync()) < 1e-5, `halves differ from the whole by ${maxAbsDiff(halves.dataSync(), whole.dataSync())}`);
+      // A batch of fewer rows continues the first rows of the one before (the end of a split in lanes).
+      slot.reset();
+      layer.apply(first);
+      const start = slot.take(batch)!.map((st) => tf.clone(st));
+      const row0 = layer.apply(tf.slice(second, [0, 0, 0], [1, steps, features])) as Tensor;
+      const want = tf.slice(whole, [0, steps, 0], [1, steps, units]);
+      assert.ok(maxAbsDiff(row0.dataSync(), want.dataSync()) < 1e-5, 'one row continues row 0');
+
+      // Gradients from a fixed starting state, against the built-in given it as initialState.
+      const fixed = { take: () => start, put: () => undefined };
+      layer.carried = fixed;
+      const builtIn = type === 'lstm' ? tfl.layers.lstm({ units, recurrentActivation: 'sigmoid', returnSequences: true }) : tfl.layers.gru({ units, recurrentActivation: 'sigmoid', returnSequences: true });
+      builtIn.apply(second);
+      builtIn.setWeights(layer.getWeights());
+      const w = tf.randomNormal([batch, steps, units], 0, 1, 'float32', 8);
+      const grads = (run: (input: Tensor) => Tensor, weights: typeof layer.trainableWeights) => {
+        const vars = weights.map((v) => (v as unknown as { val: unknown }).val);
+        const loss = (input: Tensor) => tf.sum(tf.mul(w, run(input))) as Scalar;
+        const { value, grads: g } = tf.variableGrads(() => loss(second), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
+        return [value, tf.grad(loss)(second), ...weights.map((v) => g[(v as unknown as { val: { name: string } }).val.name]!)].map((t) => t.dataSync());
+      };
+      const ours = grads((input) => layer.apply(input) as Tensor, layer.trainableWeights);
+      const theirs = grads((input) => builtIn.apply(input, { initialState: start }) as Tensor, builtIn.trainableWeights);
+      ours.forEach((g, i) => {
+        const scale = Math.max(1, ...Array.from(theirs[i]!, Math.abs));
+        assert.ok(maxAbsDiff(g, theirs[i]!) / scale < 1e-5, `${['loss', 'input', 'kernel', 'recurrent', 'bias'][i]} differs by ${maxAbsDiff(g, theirs[i]!)}`);
+      });
+      layer.carried = undefined;
+      slot.reset();
+      tf.dispose([halves, row0, want, ...start]);
+    });
+  }
+}

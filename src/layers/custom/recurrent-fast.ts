@@ -3,6 +3,8 @@
  * (zero initial state, no mask, tanh and sigmoid, no dropout while training,
  * not stateful, no returned state) as one sequence operation with a
  * hand-written gradient (rnn-sequence.ts); anything else goes to the built-in.
+ * While the training loop carries their state from batch to batch
+ * (train.carry_state, carried-state.ts), they start from it instead of zeros.
  * They keep the built-ins' class names, configs and weights, so a saved model
  * is an ordinary Keras / TensorFlow.js LSTM or GRU.
  */
@@ -11,6 +13,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
 import type { Env, LayerClass } from './base.js';
+import type { CarriedState } from './carried-state.js';
 import { gruSequence, lstmSequence } from './rnn-sequence.js';
 
 /** The fields of tfjs-layers' RNN layers and cells the subclasses read. */
@@ -57,18 +60,26 @@ export function recurrentFastClasses(env: Env): LayerClass[] {
   const BuiltInLstm = tfl.layers.lstm({ units: 1 }).constructor as unknown as Ctor;
   const BuiltInGru = tfl.layers.gru({ units: 1 }).constructor as unknown as Ctor;
 
-  function sequence(layer: LayerBase, inputs: Tensor | Tensor[], gates: number, op: typeof lstmSequence): Tensor {
+  function sequence(layer: LayerBase, inputs: Tensor | Tensor[], gates: number, op: typeof lstmSequence, carried: CarriedState | undefined): Tensor {
     const f = layer as unknown as RnnFields;
     return tf.tidy(() => {
       let x = single(inputs) as Tensor3D;
       if (f.goBackwards) x = tf.reverse(x, 1);
       const bias = f.cell.useBias && f.cell.bias ? f.cell.bias.read() : tf.zeros([gates * f.cell.units]);
-      return op(tf, x, f.cell.kernel.read() as Tensor2D, f.cell.recurrentKernel.read() as Tensor2D, bias as Tensor1D, f.returnSequences);
+      return op(tf, x, f.cell.kernel.read() as Tensor2D, f.cell.recurrentKernel.read() as Tensor2D, bias as Tensor1D, f.returnSequences, carried);
     });
+  }
+
+  /** The built-in cannot start from a carried state; the spec check (data/check.ts) keeps such layers out of carry_state. */
+  function checkCarry(layer: LayerBase & { carried: CarriedState | undefined }, kwargs: Kwargs): void {
+    if (layer.carried && (layer as unknown as RnnFields).goBackwards) throw new Error(`${layer.name}: a state cannot be carried into a layer that reads its sequence backwards`);
+    if (layer.carried && !fastPathFits(layer as unknown as RnnFields, kwargs)) throw new Error(`${layer.name}: a carried state needs tanh and sigmoid activations and no dropout of the layer's own`);
   }
 
   class LSTM extends BuiltInLstm {
     static className = 'LSTM';
+    /** Set by the training loop while it carries this layer's state (never saved). */
+    carried: CarriedState | undefined = undefined;
     /**
      * The built-in's `unit_forget_bias` initializer leaves its 4 intermediate tensors
      * behind; built in a scope they are freed (the weights are variables, which a scope
@@ -79,16 +90,20 @@ export function recurrentFastClasses(env: Env): LayerClass[] {
       tf.tidy(() => super.build(inputShape));
     }
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      checkCarry(this, kwargs);
       if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
-      return sequence(this, inputs, 4, lstmSequence);
+      return sequence(this, inputs, 4, lstmSequence, this.carried);
     }
   }
 
   class GRU extends BuiltInGru {
     static className = 'GRU';
+    /** Set by the training loop while it carries this layer's state (never saved). */
+    carried: CarriedState | undefined = undefined;
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      checkCarry(this, kwargs);
       if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
-      return sequence(this, inputs, 3, gruSequence);
+      return sequence(this, inputs, 3, gruSequence, this.carried);
     }
   }
   return [LSTM, GRU] as unknown as LayerClass[];

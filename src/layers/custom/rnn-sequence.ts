@@ -18,6 +18,7 @@
  */
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../registry.js';
+import type { CarriedState } from './carried-state.js';
 
 /** Step t's rows of a time-major [T·B, n] matrix. */
 function rowsOf(tf: TfCore, m: Tensor, t: number, batch: number): Tensor2D {
@@ -59,7 +60,8 @@ function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, 
 }
 
 /**
- * LSTM over x [B, T, D] from zero states, gates in Keras order (i, f, c, o),
+ * LSTM over x [B, T, D] from zero states (or from `carried`'s, which then
+ * receives the final h and c), gates in Keras order (i, f, c, o),
  * sigmoid gates and tanh cell: kernel [D, 4H], recurrent [H, 4H], bias [4H].
  * Returns h of every step [B, T, H], or of the last [B, H].
  *
@@ -67,7 +69,7 @@ function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, 
  * four gates gives it as well (tanh(z) = 2σ(2z) − 1, and the backend's tanh is
  * the slower kernel), and the gradient of all four is one product with σ(1 − σ).
  */
-export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean): Tensor {
+export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
   const units = recurrent.shape[0];
   const run = tf.customGrad((...args) => {
@@ -79,8 +81,9 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
     const us = tf.mul(u, scale);
     const rows = timeMajor(tf, xIn);
     const projected = tf.add(tf.matMul(rows, ws), tf.mul(b, scale));
-    let h: Tensor = tf.zeros([batch, units]);
-    let c: Tensor = tf.zeros([batch, units]);
+    const start = carried?.take(batch);
+    let h: Tensor = start?.[0] ?? tf.zeros([batch, units]);
+    let c: Tensor = start?.[1] ?? tf.zeros([batch, units]);
     const kept: Tensor[] = [];
     const outputs: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
@@ -95,6 +98,8 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
       outputs.push(h);
     }
     save([xIn, ws, us, scale, ...kept]);
+    // After save: the starting state is among the kept tensors, and put frees it.
+    carried?.put([h, c]);
     const value = returnSequences ? tf.stack(outputs, 1) : h;
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
       const [savedX, sw, su, sc, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, ...Tensor[]];
@@ -131,11 +136,11 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
 }
 
 /**
- * GRU over x [B, T, D] from a zero state, as TensorFlow.js computes it (Keras
+ * GRU over x [B, T, D] from a zero state (or `carried`'s, as for the LSTM), as TensorFlow.js computes it (Keras
  * `reset_after=False`): gates (z, r, h) in the kernel's columns, z and r
  * sigmoid, the candidate tanh of x·W_h + (r ⊙ h)·U_h, and h' = z ⊙ h + (1 − z) ⊙ candidate.
  */
-export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean): Tensor {
+export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
   const units = recurrent.shape[0];
   const run = tf.customGrad((...args) => {
@@ -145,7 +150,7 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
     const projected = tf.add(tf.matMul(rows, w), b);
     const [pGates, pCand] = tf.split(projected, [2 * units, units], 1);
     const [uGates, uCand] = tf.split(u, [2 * units, units], 1);
-    let h: Tensor = tf.zeros([batch, units]);
+    let h: Tensor = carried?.take(batch)?.[0] ?? tf.zeros([batch, units]);
     const kept: Tensor[] = [];
     const outputs: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
@@ -158,6 +163,7 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
       outputs.push(h);
     }
     save([xIn, w, u, ...kept]);
+    carried?.put([h]);
     const value = returnSequences ? tf.stack(outputs, 1) : h;
     const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
       const [savedX, sw, su, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, ...Tensor[]];
