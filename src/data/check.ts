@@ -80,5 +80,55 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
     const key = output.type === 'dense' ? [...output.path, 'units'] : output.path;
     out.push({ ...at(key), code: 'data-mismatch', message: `${label(output)} outputs ${shapeText(got)} but ${data} has ${what}` });
   }
+  if (spec.train?.['carry_state'] === true) out.push(...checkCarryState(spec, dataset, at, label));
+  return out;
+}
+
+const CARRIES = new Set(['lstm', 'gru']);
+const RECURRENT = new Set(['lstm', 'gru', 'simple_rnn', 'bidirectional']);
+
+/** Recurrent layers anywhere inside a layer's keys (blocks, wrappers). */
+function nestedRecurrent(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(nestedRecurrent);
+  if (!v || typeof v !== 'object') return [];
+  const o = v as Record<string, unknown>;
+  return [...(typeof o['type'] === 'string' && RECURRENT.has(o['type']) ? [o['type']] : []), ...Object.values(o).flatMap(nestedRecurrent)];
+}
+
+/** train.carry_state: windows that follow each other, and recurrent layers that can start from a carried state. */
+function checkCarryState(spec: Spec, dataset: Dataset, at: (path: SpecPath) => Place, label: (l: ResolvedLayer) => string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const here = at(['train', 'carry_state']);
+  if (!dataset.train.continuous) {
+    const fix =
+      dataset.task === 'language_model'
+        ? `set data.stride equal to data.sequence_length (${dataset.inputShape[0]})`
+        : dataset.task === 'forecasting'
+          ? `set data.stride equal to data.window (${dataset.inputShape[0]})`
+          : 'it is for text and series windows; remove it';
+    out.push({ ...here, code: 'carry-state', message: `train.carry_state carries a recurrent state from each window into the next, but the examples of ${dataset.name} do not follow each other; ${fix}` });
+  }
+  let carriers = 0;
+  for (const l of spec.model.layers) {
+    const p = l.params as Record<string, unknown>;
+    if (CARRIES.has(l.type)) {
+      carriers++;
+      const bad = [
+        p['go_backwards'] === true ? 'go_backwards: true (a state cannot flow backwards into the next window)' : '',
+        (p['dropout'] as number) > 0 ? 'dropout (use a dropout layer after it instead)' : '',
+        (p['recurrent_dropout'] as number) > 0 ? 'recurrent_dropout' : '',
+        p['activation'] !== 'tanh' ? `activation: ${String(p['activation'])} (tanh only)` : '',
+        p['recurrent_activation'] !== 'sigmoid' ? `recurrent_activation: ${String(p['recurrent_activation'])} (sigmoid only)` : '',
+      ].filter(Boolean);
+      if (bad.length > 0) out.push({ ...at(l.path), code: 'carry-state', message: `${label(l)} cannot carry its state (train.carry_state) with ${bad.join(', ')}` });
+    } else {
+      const inner = RECURRENT.has(l.type) ? [l.type] : nestedRecurrent(p);
+      if (inner.length > 0) {
+        const what = l.type === inner[0] ? label(l) : `the ${inner[0]} inside ${label(l)}`;
+        out.push({ ...at(l.path), code: 'carry-state', message: `${what} cannot carry its state (train.carry_state): only lstm and gru layers directly in model.layers can; use one of those, or remove carry_state` });
+      }
+    }
+  }
+  if (carriers === 0) out.push({ ...here, code: 'carry-state', message: 'train.carry_state carries the state of lstm and gru layers, and the model has none; remove it' });
   return out;
 }

@@ -132,6 +132,12 @@ export const trainSchema: JsonSchema = {
       additionalProperties: false,
     },
     steps_per_epoch: { type: 'integer', minimum: 1, description: 'Stop each epoch after this many batches (for quick trials).' },
+    carry_state: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Truncated backpropagation through time: deal the consecutive windows of text or series data (stride equal to sequence_length or window) into batch_size lanes, and start each batch of every lstm and gru layer from the state the previous batch ended in, in training and evaluation; states restart from zeros each epoch.',
+    },
   },
   additionalProperties: false,
 };

@@ -36,6 +36,8 @@ export interface TrainConfig {
   checkpoint: CheckpointSpec;
   /** Stop each epoch after this many batches (for quick trials). */
   steps_per_epoch?: number;
+  /** Carry recurrent states from batch to batch over consecutive windows (carry-state.ts). */
+  carry_state: boolean;
 }
 
 /** Whether larger is better for a metric name such as `val_accuracy`. */
@@ -77,6 +79,7 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
       : {}),
     checkpoint: { keep_last: t.checkpoint?.keep_last ?? 3, monitor: t.checkpoint?.monitor ?? monitor, ...(t.checkpoint?.mode ? { mode: t.checkpoint.mode } : {}) },
     ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch } : {}),
+    carry_state: t.carry_state ?? false,
   };
 }
 

@@ -9,7 +9,10 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import type { Dataset, Split } from '../data/types.js';
+import { UsageError } from '../errors.js';
 import type { LayersModel } from '../model/build.js';
+import { CarriedStates, laneBatches } from './carry-state.js';
+import type { CarriedSnapshot } from './carry-state.js';
 import { metricMode } from './config.js';
 import type { TrainConfig } from './config.js';
 import { makeLoss } from './losses.js';
@@ -33,6 +36,8 @@ export interface TrainState {
   rng: number;
   plateau?: PlateauState;
   early?: { best: number | null; wait: number; epoch: number };
+  /** The interrupted epoch's carried recurrent states (train.carry_state), so that it resumes from them. */
+  carried?: CarriedSnapshot;
   /** The interrupted epoch's running sums (loss and metrics), samples and seconds so far, so that its log covers the whole epoch after a resume. */
   epochSoFar?: { sums: number[]; samples: number; seconds: number };
 }
@@ -112,17 +117,26 @@ export async function evaluateSplit(engine: Engine, model: LayersModel, dataset:
   const { tf } = engine;
   const lossFn = makeLoss(tf, config.loss);
   const accumulator = acc ?? new MetricAccumulator(tf, config.metrics, metricContext(model, config));
+  // Carried states: the split in lanes of the training batch size, as in training; otherwise runs of consecutive examples.
+  if (config.carry_state && !split.continuous) {
+    throw new UsageError({ arg: 'train.carry_state', code: 'carry-state', message: "the model was trained with carry_state, which needs windows that follow each other, and this split's do not; evaluate on data whose stride equals its window length" });
+  }
+  const carried = config.carry_state ? new CarriedStates(tf, model) : undefined;
   const size = Math.max(config.batch_size, 256);
-  for (let start = 0; start < split.size; start += size) {
-    const n = Math.min(size, split.size - start);
-    const indices = Array.from({ length: n }, (_, i) => start + i);
-    const [x, y] = toTensors(engine, dataset, split.batch(indices));
-    tf.tidy(() => {
-      const pred = model.apply(x, { training: false }) as Tensor;
-      const perExample = lossFn(y, pred);
-      accumulator.update(tf.mean(perExample), n, y, pred);
-    });
-    tf.dispose([x, y]);
+  const batches = carried ? laneBatches(split.size, config.batch_size) : Array.from({ length: Math.ceil(split.size / size) }, (_, k) => Int32Array.from({ length: Math.min(size, split.size - k * size) }, (_, i) => k * size + i));
+  try {
+    for (const indices of batches) {
+      const n = indices.length;
+      const [x, y] = toTensors(engine, dataset, split.batch(indices));
+      tf.tidy(() => {
+        const pred = model.apply(x, { training: false }) as Tensor;
+        const perExample = lossFn(y, pred);
+        accumulator.update(tf.mean(perExample), n, y, pred);
+      });
+      tf.dispose([x, y]);
+    }
+  } finally {
+    carried?.release();
   }
   const result = await accumulator.read();
   if (!acc) accumulator.dispose();
@@ -142,7 +156,10 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
   const weightsByClass = classWeightVector(dataset, ctx, config.class_weights);
   const classWeights = weightsByClass ? tf.keep(tf.tensor1d(weightsByClass)) : undefined;
   const split = dataset.train;
-  const batchesPerEpoch = Math.min(Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
+  // With carried states the batches are the same every epoch: lanes of consecutive windows (carry-state.ts).
+  const lanes = config.carry_state ? laneBatches(split.size, config.batch_size) : undefined;
+  const carried = lanes ? new CarriedStates(tf, model) : undefined;
+  const batchesPerEpoch = Math.min(lanes ? lanes.length : Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
   const schedule = { base: opt.baseLearningRate, stepsPerEpoch: batchesPerEpoch, totalSteps: batchesPerEpoch * config.epochs };
   const vars = () => model.trainableWeights.map((w) => w.read() as Variable);
   const state: TrainState = { ...start, ...(config.schedule?.type === 'reduce_on_plateau' ? { plateau: start.plateau ?? { scale: 1, best: null, wait: 0 } } : {}) };
@@ -224,7 +241,11 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
       const t0 = performance.now();
-      const order = permutation(split.size, mixSeed(seed, epoch + 1));
+      const order = lanes ? undefined : permutation(split.size, mixSeed(seed, epoch + 1));
+      // Each epoch starts from zero states; an interrupted one from those it stopped with.
+      if (carried && state.batch > 0 && state.carried) carried.restore(tf, state.carried);
+      else carried?.reset();
+      delete state.carried;
       const acc = new MetricAccumulator(tf, config.metrics, ctx);
       let firstBad = -1;
       let samples = 0;
@@ -237,7 +258,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       }
       delete state.epochSoFar;
       for (let b = state.batch; b < batchesPerEpoch; b++) {
-        const indices = order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
+        const indices = lanes ? lanes[b]! : order!.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
         const batch = split.batch(indices);
         dataset.augment?.(batch, () => rng.next());
         const [x, y] = toTensors(engine, dataset, batch);
@@ -270,6 +291,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       }
       if (stopped === 'interrupted') {
         state.epochSoFar = { sums: await acc.sumsSoFar(), samples, seconds: secondsBefore + (performance.now() - t0) / 1000 };
+        if (carried) state.carried = await carried.snapshot();
         acc.dispose();
         state.rng = rng.state;
         break;
@@ -324,6 +346,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       restoredEpoch = bestCaptured;
     }
   } finally {
+    carried?.release();
     tf.dispose(pending.map((p) => p.loss));
     // An optimizer made here is this call's alone: free its slots (Adam's moments are two
     // tensors per weight). One passed in belongs to the caller, who may still save its state.

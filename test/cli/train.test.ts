@@ -130,6 +130,15 @@ test('train without a data section, or with an unreadable spec, exits 2 with the
   assert.match(r.stderr, /^nodata\.yaml:1:1: error: the spec has no data section; add one, such as data: \{dataset: mnist\}/);
 });
 
+test('carry_state over windows that overlap exits 2 at its line, naming the stride to set, and writes no run', async () => {
+  const out = join(tmp(), 'run');
+  const r = await strata(['train', 'configs/moby-dick-lstm.yaml', '--out', out, ...quick, '--set', 'data.stride=64']);
+  assert.equal(r.code, 2, r.stderr);
+  const line = readFileSync(join(ROOT, 'configs/moby-dick-lstm.yaml'), 'utf8').split('\n').findIndex((l) => l.trim().startsWith('carry_state:')) + 1;
+  assert.match(r.stderr, new RegExp(`^configs/moby-dick-lstm\\.yaml:${line}:\\d+: error: train\\.carry_state .* set data\\.stride equal to data\\.sequence_length \\(128\\)`, 'm'));
+  assert.ok(!existsSync(out), 'no run directory is left behind');
+});
+
 test('predict reads IDX images, CSV rows and lines of text as the training data was read', async () => {
   const dir = tmp();
   // Images: the first five MNIST test digits, as an IDX file.

@@ -17,7 +17,7 @@ import { readMetrics } from '../../src/run/metrics-log.js';
 import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
-import { blobs, blobsSpec } from '../helpers/synthetic.js';
+import { blobs, blobsSpec, echoSpec, echoText } from '../helpers/synthetic.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let engine: Engine;
@@ -27,15 +27,16 @@ before(async () => {
 
 const tmp = () => tempDir('strata-run-');
 
-async function session(runDir: string, overrides: string[], resumeFrom?: string, interruptAfter?: number) {
-  const text = blobsSpec(8, 3, '  schedule: {type: cosine, warmup_epochs: 1}\n');
-  const spec = parseSpec('blobs.yaml', text, { overrides });
+const blobsRun = () => ({ text: blobsSpec(8, 3, '  schedule: {type: cosine, warmup_epochs: 1}\n'), dataset: blobs(256) });
+
+async function session(runDir: string, overrides: string[], resumeFrom?: string, interruptAfter?: number, { text, dataset } = blobsRun()) {
+  const spec = parseSpec('run.yaml', text, { overrides });
   let batches = 0;
   const r = await runSession({
     engine,
     spec,
     specText: text,
-    dataset: blobs(256),
+    dataset,
     runDir,
     seed: 3,
     ...(resumeFrom ? { resume: resolveCheckpoint(resumeFrom, '--resume').checkpoint } : {}),
@@ -85,6 +86,25 @@ test('an interruption mid-epoch saves a checkpoint that resumes at the next batc
   const [a, b] = [readMetrics(join(straightDir, 'metrics.jsonl'))[1]!, readMetrics(join(dir, 'metrics.jsonl'))[1]!];
   assert.equal(b.epoch, 2);
   for (const key of ['loss', 'accuracy']) assert.ok(Math.abs(a[key]! - b[key]!) < 1e-6, `epoch 2 ${key}: ${b[key]} resumed, ${a[key]} straight`);
+});
+
+test('with carry_state, an interruption mid-epoch saves the carried states, and the resumed run ends with the same weights', async () => {
+  // 496 windows in 16 lanes: 31 batches an epoch; stop at batch 9 of epoch 2.
+  const echo = () => ({ text: echoSpec('  carry_state: true'), dataset: echoText(248) });
+  const straightDir = tmp();
+  createRunDir(straightDir, '--out');
+  const straight = await session(straightDir, ['train.epochs=2'], undefined, undefined, echo());
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  const cut = await session(dir, ['train.epochs=2'], undefined, 40, echo());
+  assert.equal(cut.r.stopped, 'interrupted');
+  const latest = readPointer(join(dir, 'checkpoints'), 'latest')!.checkpoint;
+  assert.equal(latest, 'epoch-0001-batch-00009');
+  const meta = JSON.parse(readFileSync(join(dir, 'checkpoints', latest, 'meta.json'), 'utf8')) as { state: { carried?: { shape: number[] }[][] } };
+  assert.deepEqual(meta.state.carried?.map((layer) => layer.map((t) => t.shape)), [[[16, 24]]], "the checkpoint holds the GRU's state, one row per lane");
+  const resumed = await session(dir, ['train.epochs=2'], dir, undefined, echo());
+  const d = maxDiff(straight.weights, resumed.weights);
+  assert.ok(d < 1e-6, `max weight difference ${d}`);
 });
 
 test('retention keeps the last K checkpoints plus the best, and the pointers name complete checkpoints', async () => {
