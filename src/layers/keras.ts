@@ -176,7 +176,7 @@ const NEUTRAL: Record<string, (v: unknown, ctx: FromKerasContext, config: KerasC
 
 const NOT_CARRIED: Record<string, string> = {
   reset_after: 'TensorFlow.js implements GRU with reset_after=False only; the weights differ in shape',
-  stateful: 'strata trains stateless recurrent layers',
+  stateful: 'strata layers are stateless; for a state carried from window to window while training, set train.carry_state: true',
   return_state: 'strata layers have one output',
   groups: 'strata convolutions are not grouped',
   dtype: 'strata layers compute in float32',
