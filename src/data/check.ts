@@ -3,6 +3,7 @@
  * a clear message at the layer to change, not a TensorFlow.js error mid-run.
  */
 import type { Diagnostic, Place } from '../errors.js';
+import { layerRegistry } from '../layers/catalog.js';
 import { placeOf } from '../spec/source.js';
 import type { SpecPath } from '../spec/source.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
@@ -84,15 +85,16 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
   return out;
 }
 
+/** The recurrent layers whose strata classes can start from a carried state (layers/custom/recurrent-fast.ts). */
 const CARRIES = new Set(['lstm', 'gru']);
-const RECURRENT = new Set(['lstm', 'gru', 'simple_rnn', 'bidirectional']);
+const isRecurrent = (type: unknown) => typeof type === 'string' && layerRegistry.get(type)?.category === 'recurrent';
 
 /** Recurrent layers anywhere inside a layer's keys (blocks, wrappers). */
 function nestedRecurrent(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap(nestedRecurrent);
   if (!v || typeof v !== 'object') return [];
   const o = v as Record<string, unknown>;
-  return [...(typeof o['type'] === 'string' && RECURRENT.has(o['type']) ? [o['type']] : []), ...Object.values(o).flatMap(nestedRecurrent)];
+  return [...(isRecurrent(o['type']) ? [o['type'] as string] : []), ...Object.values(o).flatMap(nestedRecurrent)];
 }
 
 /** train.carry_state: windows that follow each other, and recurrent layers that can start from a carried state. */
@@ -122,7 +124,7 @@ function checkCarryState(spec: Spec, dataset: Dataset, at: (path: SpecPath) => P
       ].filter(Boolean);
       if (bad.length > 0) out.push({ ...at(l.path), code: 'carry-state', message: `${label(l)} cannot carry its state (train.carry_state) with ${bad.join(', ')}` });
     } else {
-      const inner = RECURRENT.has(l.type) ? [l.type] : nestedRecurrent(p);
+      const inner = isRecurrent(l.type) ? [l.type] : nestedRecurrent(p);
       if (inner.length > 0) {
         const what = l.type === inner[0] ? label(l) : `the ${inner[0]} inside ${label(l)}`;
         out.push({ ...at(l.path), code: 'carry-state', message: `${what} cannot carry its state (train.carry_state): only lstm and gru layers directly in model.layers can; use one of those, or remove carry_state` });

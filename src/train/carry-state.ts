@@ -39,18 +39,13 @@ export type CarriedSnapshot = ({ shape: number[]; data: string }[] | null)[];
 export class CarriedStates {
   private readonly held: { layer: CarryingLayer; before: CarriedState | undefined; slot: StateSlot }[];
 
-  constructor(tf: TfCore, model: LayersModel) {
+  constructor(private readonly tf: TfCore, model: LayersModel) {
     this.held = model.layers.filter((l): l is typeof l & CarryingLayer => canCarryState(l)).map((layer) => {
       const slot = new StateSlot(tf);
       const before = layer.carried;
       layer.carried = slot;
       return { layer, before, slot };
     });
-  }
-
-  /** How many layers carry their state. */
-  get layers(): number {
-    return this.held.length;
   }
 
   /** Start again from zero states. */
@@ -69,7 +64,8 @@ export class CarriedStates {
   }
 
   /** Put back the states of a snapshot taken of the same model. */
-  restore(tf: TfCore, snapshot: CarriedSnapshot): void {
+  restore(snapshot: CarriedSnapshot): void {
+    const { tf } = this;
     if (snapshot.length !== this.held.length) throw new Error(`the checkpoint carries the states of ${snapshot.length} recurrent layers, and the model has ${this.held.length}`);
     this.held.forEach(({ slot }, i) => {
       const saved = snapshot[i];

@@ -8,6 +8,7 @@
  */
 import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
+import { range } from '../data/splits.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import type { LayersModel } from '../model/build.js';
@@ -123,7 +124,7 @@ export async function evaluateSplit(engine: Engine, model: LayersModel, dataset:
   }
   const carried = config.carry_state ? new CarriedStates(tf, model) : undefined;
   const size = Math.max(config.batch_size, 256);
-  const batches = carried ? laneBatches(split.size, config.batch_size) : Array.from({ length: Math.ceil(split.size / size) }, (_, k) => Int32Array.from({ length: Math.min(size, split.size - k * size) }, (_, i) => k * size + i));
+  const batches = carried ? laneBatches(split.size, config.batch_size) : Array.from({ length: Math.ceil(split.size / size) }, (_, k) => range(Math.min(size, split.size - k * size), k * size));
   try {
     for (const indices of batches) {
       const n = indices.length;
@@ -243,7 +244,7 @@ export async function train(engine: Engine, model: LayersModel, dataset: Dataset
       const t0 = performance.now();
       const order = lanes ? undefined : permutation(split.size, mixSeed(seed, epoch + 1));
       // Each epoch starts from zero states; an interrupted one from those it stopped with.
-      if (carried && state.batch > 0 && state.carried) carried.restore(tf, state.carried);
+      if (carried && state.batch > 0 && state.carried) carried.restore(state.carried);
       else carried?.reset();
       delete state.carried;
       const acc = new MetricAccumulator(tf, config.metrics, ctx);
