@@ -57,7 +57,13 @@ export class CarriedStates {
     return Promise.all(
       this.held.map(async ({ slot }) =>
         slot.current
-          ? Promise.all(slot.current.map(async (t) => ({ shape: t.shape, data: Buffer.from(((await t.data()) as Float32Array).buffer).toString('base64') })))
+          ? Promise.all(
+              slot.current.map(async (t) => {
+                // The view's own bytes: a backend may hand out a view into a larger buffer.
+                const values = (await t.data()) as Float32Array;
+                return { shape: t.shape, data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+              }),
+            )
           : null,
       ),
     );
@@ -72,8 +78,11 @@ export class CarriedStates {
       slot.reset();
       if (!saved) return;
       const tensors = saved.map(({ shape, data }) => {
+        // Copied out of the decoded Buffer, which may be a slice of Node's shared pool (the cpu backend keeps the array it is given).
         const bytes = Buffer.from(data, 'base64');
-        return tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), shape, 'float32');
+        const values = new Float32Array(bytes.byteLength / 4);
+        new Uint8Array(values.buffer).set(bytes);
+        return tf.tensor(values, shape, 'float32');
       });
       slot.put(tensors);
       tf.dispose(tensors);

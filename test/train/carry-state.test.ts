@@ -1,6 +1,7 @@
 /** train.carry_state: lanes of consecutive windows, states carried between batches, and the spec's checks. */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { checkModelAgainstData } from '../../src/data/check.js';
@@ -87,4 +88,22 @@ test('carry_state is refused, at the line to change, where it cannot work', () =
   const d = checkModelAgainstData(mlp, blobs(32));
   assert.ok(d.some((x) => /do not follow each other; it is for text and series windows/.test(x.message)), JSON.stringify(d));
   assert.ok(d.some((x) => /the model has none/.test(x.message)), JSON.stringify(d));
+});
+
+test('a snapshot of carried states restores to the same states, and snapshots them again byte for byte', async () => {
+  const { CarriedStates } = await import('../../src/train/carry-state.js');
+  const { tf } = engine;
+  const { model } = buildModel(parseSpec('echo.yaml', echoSpec('  carry_state: true')), engine);
+  const carried = new CarriedStates(tf, model);
+  const data = echoText(16);
+  const b = data.train.batch([0, 1, 2]);
+  tf.dispose(model.apply(tf.tensor(b.x, [3, 4], 'int32')) as Tensor);
+  const first = await carried.snapshot();
+  assert.deepEqual(first.map((l) => l?.map((t) => t.shape)), [[[3, 24]]]);
+  carried.reset();
+  carried.restore(first);
+  const again = await carried.snapshot();
+  assert.deepEqual(again, first);
+  carried.release();
+  model.dispose();
 });
