@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { parseSpec, specSchema } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
 import { SPEC_VERSION } from '../spec/sections.js';
-import { parseSpecText } from '../spec/source.js';
+import { parseSpecText } from '../document/source.js';
 import { upgradeSpec } from '../spec/upgrade.js';
 import { isRecord } from '../layers/keras.js';
 import { kerasToSpec } from './from-keras.js';

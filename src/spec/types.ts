@@ -1,7 +1,7 @@
 /** The typed, normalized spec that the rest of strata works from. */
 import type { LayerParams } from '../layers/registry.js';
 import type { Shape } from '../layers/shape.js';
-import type { SpecPath, SpecSource } from './source.js';
+import type { SpecPath, SpecSource } from '../document/source.js';
 
 /** One layer after `repeat` is expanded, names assigned and inputs resolved. */
 export interface ResolvedLayer {

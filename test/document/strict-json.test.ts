@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkStrictJson } from '../../src/spec/strict-json.js';
+import { checkStrictJson } from '../../src/document/strict-json.js';
 
 test('valid JSON passes', () => {
   assert.equal(checkStrictJson('{"a": [1, 2.5e3, -0, true, null, "x\\n\\u00e9"], "b": {}}'), undefined);

@@ -1,40 +1,24 @@
 /**
- * Phase one of validation: the JSON Schema, run by ajv, with every error
- * translated into one line that names the place and the fix.
+ * A document checked against a JSON Schema by ajv, with every error translated
+ * into one line that names the place and the fix. Phase one of validating a
+ * spec, and all there is to checking a dataset descriptor.
  */
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Diagnostic } from '../errors.js';
-import type { JsonSchema } from '../layers/params.js';
+import type { JsonSchema } from './json-schema.js';
 import { didYouMean, closest } from './suggest.js';
 import { formatPath, placeOf } from './source.js';
 import type { SpecPath, SpecSource } from './source.js';
 
-let compiled: { schema: JsonSchema; validate: ValidateFunction } | undefined;
-
 /** The ajv options every validator is compiled with (at run time, or ahead of time by scripts/compile-validator.ts). */
 export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true } as const;
 
-/** Where the build puts the spec schema's validator compiled ahead of time, next to this module. */
-export const COMPILED_VALIDATOR = './spec-validator.cjs';
+let compiled: { schema: JsonSchema; validate: ValidateFunction } | undefined;
 
-/** The validator compiled at build time, when it was compiled from this very schema. */
-function precompiled(schema: JsonSchema): ValidateFunction | undefined {
-  try {
-    const mod = createRequire(import.meta.url)(COMPILED_VALIDATOR) as { default?: ValidateFunction; schemaHash?: string };
-    const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
-    return mod.schemaHash === hash ? mod.default : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function validatorFor(schema: JsonSchema): ValidateFunction {
-  if (compiled?.schema !== schema) {
-    compiled = { schema, validate: precompiled(schema) ?? new Ajv2020({ ...AJV_OPTIONS }).compile(schema) };
-  }
+/** A validator for `schema`, compiled at run time (the last one is kept). */
+export function compileValidator(schema: JsonSchema): ValidateFunction {
+  if (compiled?.schema !== schema) compiled = { schema, validate: new Ajv2020({ ...AJV_OPTIONS }).compile(schema) };
   return compiled.validate;
 }
 
@@ -127,7 +111,7 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown, rootName: 
       return {
         ...at([...path, key], 'key'),
         code: 'unknown-key',
-        message: `unknown key '${key}' in ${inside}${didYouMean(key, known)}`,
+        message: `unknown key '${key}' in ${inside}${suggestion || path.length === 0 || typeof schema.title !== 'string' || layerLabel(path, root) ? didYouMean(key, known) : `; ${schema.title} takes ${known.filter((k) => k !== 'type').join(', ') || 'no other keys'}`}`,
         ...(suggestion ? { suggestion } : {}),
       };
     }
@@ -193,9 +177,11 @@ function translate(e: ErrorObject, source: SpecSource, root: unknown, rootName: 
   }
 }
 
-/** Validate a parsed spec against the schema; returns one diagnostic per problem, in file order. */
-export function checkSchema(value: unknown, source: SpecSource, schema: JsonSchema, rootName = 'the spec'): Diagnostic[] {
-  const validate = validatorFor(schema);
+/**
+ * Validate a parsed document against a schema; returns one diagnostic per problem, in file
+ * order. `validate` is the schema's compiled validator, when the caller has one ready.
+ */
+export function checkSchema(value: unknown, source: SpecSource, schema: JsonSchema, rootName = 'the spec', validate: ValidateFunction = compileValidator(schema)): Diagnostic[] {
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   // A misspelled required key shows up twice: as unknown and as missing. The unknown-key

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { closest, editDistance } from '../../src/spec/suggest.js';
+import { closest, editDistance } from '../../src/document/suggest.js';
 
 test('edit distance counts insertions, deletions, substitutions and transpositions', () => {
   assert.equal(editDistance('conv2', 'conv2d'), 1);
