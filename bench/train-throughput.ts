@@ -21,7 +21,7 @@ import { buildModel } from '../src/model/build.js';
 import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
-import { Rng } from '../src/train/rng.js';
+import { Rng } from '../src/rng.js';
 
 const SPECS = fileURLToPath(new URL('../../bench/specs/', import.meta.url));
 

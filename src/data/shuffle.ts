@@ -1,5 +1,5 @@
 /** Seeded shuffles and hold-out splits of example indices. */
-import { permutation } from '../train/rng.js';
+import { permutation } from '../rng.js';
 import { range } from './splits.js';
 
 /** Split 0..n-1 into a (shuffled, by `seed`) kept part and a held-out fraction. */

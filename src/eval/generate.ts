@@ -7,7 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import { UsageError } from '../errors.js';
 import type { LayersModel } from '../model/build.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../rng.js';
 
 export interface GenerateOptions {
   prompt: string;

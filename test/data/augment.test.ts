@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { imageAugmenter } from '../../src/data/augment.js';
 import { loadDataset } from '../../src/data/load.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/rng.js';
 
 const image = () => {
   const x = new Float32Array(2 * 8 * 8);

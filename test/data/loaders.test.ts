@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/data/csv.js';
 import { loadDataset } from '../../src/data/load.js';
-import { mixSeed, permutation } from '../../src/train/rng.js';
+import { mixSeed, permutation } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('strata-loaders-');

@@ -1,6 +1,6 @@
 /** Small in-memory datasets for training tests, implementing the data contract. */
 import type { Dataset, Split } from '../../src/data/types.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/rng.js';
 
 export function arraySplit(x: Float32Array, y: Float32Array | Int32Array, xSize: number, ySize: number): Split {
   const size = x.length / xSize;

@@ -18,7 +18,7 @@ import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { arraySplit, blobs } from '../helpers/synthetic.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
