@@ -25,10 +25,9 @@ for (const page of pages) {
   });
 }
 
-test('every key of the data and train sections is documented in docs/spec.md', async () => {
-  const { dataSchema, trainSchema, optimizerSchema, scheduleSchema } = await import('../src/spec/sections.js');
+test('every key of the data section is documented in docs/spec.md (the train section is docs/training.md, generated)', async () => {
+  const { dataSchema } = await import('../src/spec/sections.js');
   const doc = readFileSync(join(ROOT, 'docs/spec.md'), 'utf8');
-  const keys = (s: { properties?: unknown }) => Object.keys((s.properties ?? {}) as object);
-  const missing = [dataSchema, trainSchema, optimizerSchema, scheduleSchema].flatMap(keys).filter((k) => !doc.includes(`\`${k}\``));
+  const missing = Object.keys((dataSchema.properties ?? {}) as object).filter((k) => !doc.includes(`\`${k}\``));
   assert.deepEqual(missing, []);
 });

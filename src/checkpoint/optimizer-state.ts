@@ -5,7 +5,7 @@
  */
 import type { io } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
-import type { StrataOptimizer } from '../train/optimizers.js';
+import type { StrataOptimizer } from '../train-registry/optimizers.js';
 
 export async function saveOptimizerState(engine: Engine, opt: StrataOptimizer): Promise<{ data: Uint8Array; specs: io.WeightsManifestEntry[] }> {
   const named = await opt.optimizer.getWeights();

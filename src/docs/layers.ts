@@ -1,8 +1,8 @@
 /** The layer reference (`docs/layers.md`), rendered from the registry. */
 import { Document, isScalar, visit } from 'yaml';
-import type { JsonSchema } from '../layers/params.js';
 import type { Category, LayerDef, LayerRegistry } from '../layers/registry.js';
 import { COMMON_LAYER_KEYS } from '../spec/schema.js';
+import { keyRow, KEY_TABLE_HEAD } from './tables.js';
 
 const CATEGORY_TITLES: Record<Category, string> = {
   core: 'Core',
@@ -16,24 +16,6 @@ const CATEGORY_TITLES: Record<Category, string> = {
   merge: 'Merge',
   block: 'Blocks',
 };
-
-function typeText(s: JsonSchema): string {
-  if (s.$ref) return String(s.$ref).replace('#/$defs/', '').replace(/^nested\..*/, 'layer');
-  if (s.enum) return (s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(', ');
-  const t = Array.isArray(s.type) ? s.type.join(' or ') : String(s.type ?? '');
-  return t === 'array' ? 'list' : t;
-}
-
-function defaultText(s: JsonSchema, required: boolean): string {
-  if (required) return 'required';
-  if (s.default === undefined) return '—';
-  return `\`${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}\``;
-}
-
-function row(key: string, s: JsonSchema, required: boolean): string {
-  const desc = String(s.description ?? '').replace(/\|/g, '\\|');
-  return `| \`${key}\` | ${typeText(s)} | ${defaultText(s, required)} | ${desc} |`;
-}
 
 /** The layer's example as a YAML list entry, short lists written inline. */
 function exampleYaml(def: LayerDef): string {
@@ -51,8 +33,8 @@ function section(def: LayerDef): string {
   const lines = [`### \`${def.type}\``, '', `${def.description} Keras: \`${def.keras}\`.`, ''];
   const keys = Object.entries(def.params);
   if (keys.length > 0) {
-    lines.push('| key | type | default | meaning |', '| --- | --- | --- | --- |');
-    for (const [key, p] of keys) lines.push(row(key, p.schema, p.required === true));
+    lines.push(...KEY_TABLE_HEAD);
+    for (const [key, p] of keys) lines.push(keyRow(key, p.schema, p.required === true));
     lines.push('');
   }
   lines.push('```yaml', exampleYaml(def), '```', '');
@@ -68,9 +50,8 @@ export function renderLayerDocs(registry: LayerRegistry): string {
     '',
     `strata has ${defs.length} layer types. Every layer also takes these keys:`,
     '',
-    '| key | type | default | meaning |',
-    '| --- | --- | --- | --- |',
-    ...Object.entries(COMMON_LAYER_KEYS).map(([k, s]) => row(k, s, false)),
+    ...KEY_TABLE_HEAD,
+    ...Object.entries(COMMON_LAYER_KEYS).map(([k, s]) => keyRow(k, s, false)),
     '',
     'Initializers are given by name (`glorot_uniform`, `he_normal`, `orthogonal`, ...) or as a mapping with `type` and arguments, such as `{type: random_normal, stddev: 0.02}`. Regularizers are mappings such as `{l2: 0.0001}`.',
     '',

@@ -9,13 +9,15 @@ import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
 import type { JsonSchema } from '../layers/params.js';
 import type { LayerRegistry } from '../layers/registry.js';
-import { checkSchema } from './check-schema.js';
+import { checkSchema } from '../document/check-schema.js';
 import { resolveGraph } from './graph.js';
 import type { RawLayer } from './graph.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import type { Override } from './overrides.js';
 import { buildSchema } from './schema.js';
-import { parseSpecText } from './source.js';
+import { specValidator } from './validator.js';
+import { parseSpecText, placeOf } from '../document/source.js';
+import { checkTrainSection } from '../train-registry/section.js';
 import type { Spec } from './types.js';
 
 export interface ReadOptions {
@@ -66,12 +68,14 @@ export function parseSpec(file: string, text: string, options: ReadOptions = {})
   const { source } = parsed;
   const value = parsed.value as Record<string, unknown>;
   diagnostics.push(...applyOverrides(value, overrides, source.overrides));
-  diagnostics.push(...checkSchema(value, source, specSchema(registry)));
+  const schema = specSchema(registry);
+  diagnostics.push(...checkSchema(value, source, schema, 'the spec', specValidator(schema)));
   if (diagnostics.length > 0) throw new UsageError(diagnostics.sort(byPlace));
 
   const model = value.model as { layers: RawLayer[]; outputs?: string[] };
   const { graph, diagnostics: graphProblems } = resolveGraph({ model }, source, registry);
-  if (!graph) throw new UsageError(graphProblems.sort(byPlace));
+  const trainProblems = checkTrainSection(value.train as Record<string, unknown> | undefined, (path) => placeOf(source, path));
+  if (!graph || trainProblems.length > 0) throw new UsageError([...graphProblems, ...trainProblems].sort(byPlace));
 
   return {
     version: value.version as number,

@@ -1,12 +1,15 @@
 /**
- * The JSON Schema of a spec, generated from the layer registry. The committed
+ * The JSON Schema of a spec, generated from the layer and training registries. The committed
  * copy in `schema/strata.schema.json` is what editors use; a test keeps the
  * two equal (`npm run generate` rewrites it).
  */
-import type { JsonSchema } from '../layers/params.js';
+import type { JsonSchema } from '../document/json-schema.js';
 import { sharedDefs } from '../layers/params.js';
 import type { LayerDef, LayerRegistry } from '../layers/registry.js';
-import { dataSchema, optimizerSchema, scheduleSchema, SPEC_VERSION, trainSchema } from './sections.js';
+import type { TrainRegistry } from '../train-registry/entry.js';
+import { trainRegistry } from '../train-registry/catalog.js';
+import { trainSchema } from '../train-registry/section.js';
+import { dataSchema, SPEC_VERSION } from './sections.js';
 
 export const SCHEMA_ID = 'https://strata.dev/schema/strata.schema.json';
 
@@ -57,15 +60,16 @@ function dispatch(types: readonly string[], prefix: string, description: string)
   };
 }
 
-export function buildSchema(registry: LayerRegistry): JsonSchema {
-  const defs: Record<string, JsonSchema> = { ...sharedDefs(), optimizer: optimizerSchema, schedule: scheduleSchema };
+export function buildSchema(registry: LayerRegistry, training: TrainRegistry = trainRegistry): JsonSchema {
+  const train = trainSchema(training);
+  const defs: Record<string, JsonSchema> = { ...sharedDefs(), ...train.defs };
   const types = registry.types();
   defs.layer = dispatch(types, 'layer.', 'One layer of the model; `type` says which.');
   for (const def of registry) {
     defs[`layer.${def.type}`] = layerObject(def, true);
     if (def.nested) {
-      defs[nestedDefName(def)] = dispatch(def.nested.types, 'inner.', def.nested.list ? 'One layer of a block.' : `The layer that ${def.type} wraps.`);
-      for (const inner of def.nested.types) defs[`inner.${inner}`] = layerObject(registry.get(inner)!, false);
+      defs[nestedDefName(def)] = dispatch(registry.nestedTypes(def), 'inner.', def.nested.list ? 'One layer of a block.' : `The layer that ${def.type} wraps.`);
+      for (const inner of registry.nestedTypes(def)) defs[`inner.${inner}`] = layerObject(registry.get(inner)!, false);
     }
   }
   return {
@@ -91,7 +95,7 @@ export function buildSchema(registry: LayerRegistry): JsonSchema {
         },
         additionalProperties: false,
       },
-      train: trainSchema,
+      train: train.section,
     },
     additionalProperties: false,
     $defs: defs,

@@ -11,7 +11,7 @@
  */
 import { canCarryState, StateSlot } from '../layers/custom/carried-state.js';
 import type { CarriedState, CarryingLayer } from '../layers/custom/carried-state.js';
-import type { TfCore } from '../layers/registry.js';
+import type { TfCore } from '../tf-types.js';
 import type { LayersModel } from '../model/build.js';
 
 /**

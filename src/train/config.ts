@@ -1,12 +1,18 @@
-/** The `train` section of a spec, typed, with defaults filled in. */
-import type { LossName } from './losses.js';
-import type { MetricName } from './metrics.js';
-import type { OptimizerName, OptimizerSpec } from './optimizers.js';
-import type { ScheduleSpec } from './schedules.js';
+/**
+ * The `train` section of a spec, typed, with the defaults of the training
+ * registry (train-registry/section.ts for the section's own keys, each entry
+ * for its settings) filled in.
+ */
+import type { Direction, Entry, LossDef, MetricDef, OptimizerDef, ScheduleDef, Settings } from '../train-registry/entry.js';
+import { settingsOf } from '../train-registry/entry.js';
+import { directionOf, trainRegistry } from '../train-registry/catalog.js';
+import type { LossName, MetricName, OptimizerName, ScheduleName } from '../train-registry/catalog.js';
+import { checkpointKeys, defaultMonitor, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
+import type { Param } from '../document/json-schema.js';
 
 export interface EarlyStoppingSpec {
   monitor: string;
-  mode?: 'min' | 'max';
+  mode?: Direction;
   patience: number;
   min_delta: number;
   restore_best: boolean;
@@ -17,17 +23,24 @@ export interface CheckpointSpec {
   keep_last: number;
   /** The metric that decides the best checkpoint, and its direction. */
   monitor: string;
-  mode?: 'min' | 'max';
+  mode?: Direction;
+}
+
+/** A registry entry with its settings from the spec. */
+export interface Chosen<D, N extends string> {
+  type: N;
+  def: D;
+  settings: Settings;
 }
 
 export interface TrainConfig {
   epochs: number;
   batch_size: number;
-  optimizer: OptimizerSpec;
-  loss: LossName;
+  optimizer: Chosen<OptimizerDef, OptimizerName>;
+  loss: Chosen<LossDef, LossName>;
   metrics: MetricName[];
   top_k: number;
-  schedule?: ScheduleSpec;
+  schedule?: Chosen<ScheduleDef, ScheduleName>;
   clip_norm?: number;
   clip_value?: number;
   label_smoothing: number;
@@ -40,50 +53,55 @@ export interface TrainConfig {
   carry_state: boolean;
 }
 
-/** Whether larger is better for a metric name such as `val_accuracy`. */
-export function metricMode(name: string, mode?: 'min' | 'max'): 'min' | 'max' {
-  if (mode) return mode;
-  return /(accuracy|auc|f1|precision|recall)$/.test(name) ? 'max' : 'min';
+/** The keys given over the keys' defaults. */
+function withDefaults(keys: Record<string, Param>, given: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, p] of Object.entries(keys)) if (p.default !== undefined) out[key] = structuredClone(p.default);
+  for (const [key, v] of Object.entries(given ?? {})) if (v !== undefined) out[key] = v;
+  return out;
+}
+
+/** Whether larger is better for a logged name such as `val_accuracy`: the mode given, else the metric's own direction. */
+export function metricMode(name: string, mode?: Direction): Direction {
+  return mode ?? directionOf(name) ?? 'min';
+}
+
+/** The metric entries of a config, in its order. */
+export function metricDefs(names: readonly string[]): MetricDef[] {
+  return names.map((n) => trainRegistry.metrics.must(n));
+}
+
+function choose<D extends Entry, N extends string>(catalog: { must(name: string): D }, value: unknown): Chosen<D, N> {
+  const given = typeof value === 'string' ? { type: value } : (value as Record<string, unknown>);
+  const def = catalog.must(String(given.type));
+  return { type: def.name as N, def, settings: settingsOf(def, given) };
 }
 
 export function trainConfig(raw: Record<string, unknown> | undefined, hasValidation: boolean): TrainConfig {
-  const t = (raw ?? {}) as Partial<Omit<TrainConfig, 'optimizer' | 'early_stopping' | 'checkpoint'>> & {
-    optimizer?: OptimizerSpec | OptimizerName;
-    early_stopping?: Partial<EarlyStoppingSpec>;
-    checkpoint?: Partial<CheckpointSpec>;
-  };
-  const monitor = hasValidation ? 'val_loss' : 'loss';
-  const opt = t.optimizer ?? 'adam';
+  const t = withDefaults(trainKeys(), raw);
+  const monitor = defaultMonitor(hasValidation);
+  const early = t.early_stopping ? withDefaults(earlyStoppingKeys, t.early_stopping as Record<string, unknown>) : undefined;
+  const checkpoint = withDefaults(checkpointKeys, t.checkpoint as Record<string, unknown> | undefined);
   return {
-    epochs: t.epochs ?? 10,
-    batch_size: t.batch_size ?? 32,
-    optimizer: typeof opt === 'string' ? { type: opt } : opt,
-    loss: t.loss ?? 'categorical_crossentropy',
-    metrics: t.metrics ?? [],
-    top_k: t.top_k ?? 5,
-    ...(t.schedule ? { schedule: t.schedule } : {}),
-    ...(t.clip_norm !== undefined ? { clip_norm: t.clip_norm } : {}),
-    ...(t.clip_value !== undefined ? { clip_value: t.clip_value } : {}),
-    label_smoothing: t.label_smoothing ?? 0,
-    ...(t.class_weights ? { class_weights: t.class_weights } : {}),
-    ...(t.early_stopping
-      ? {
-          early_stopping: {
-            monitor: t.early_stopping.monitor ?? monitor,
-            ...(t.early_stopping.mode ? { mode: t.early_stopping.mode } : {}),
-            patience: t.early_stopping.patience ?? 5,
-            min_delta: t.early_stopping.min_delta ?? 0,
-            restore_best: t.early_stopping.restore_best ?? true,
-          },
-        }
-      : {}),
-    checkpoint: { keep_last: t.checkpoint?.keep_last ?? 3, monitor: t.checkpoint?.monitor ?? monitor, ...(t.checkpoint?.mode ? { mode: t.checkpoint.mode } : {}) },
-    ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch } : {}),
-    carry_state: t.carry_state ?? false,
+    epochs: t.epochs as number,
+    batch_size: t.batch_size as number,
+    optimizer: choose(trainRegistry.optimizers, t.optimizer),
+    loss: choose(trainRegistry.losses, t.loss),
+    metrics: t.metrics as MetricName[],
+    top_k: t.top_k as number,
+    ...(t.schedule ? { schedule: choose<ScheduleDef, ScheduleName>(trainRegistry.schedules, t.schedule) } : {}),
+    ...(t.clip_norm !== undefined ? { clip_norm: t.clip_norm as number } : {}),
+    ...(t.clip_value !== undefined ? { clip_value: t.clip_value as number } : {}),
+    label_smoothing: t.label_smoothing as number,
+    ...(t.class_weights ? { class_weights: t.class_weights as Record<string, number> } : {}),
+    ...(early ? { early_stopping: { ...(early as unknown as EarlyStoppingSpec), monitor: (early.monitor as string | undefined) ?? monitor } } : {}),
+    checkpoint: { ...(checkpoint as unknown as CheckpointSpec), monitor: (checkpoint.monitor as string | undefined) ?? monitor },
+    ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch as number } : {}),
+    carry_state: t.carry_state as boolean,
   };
 }
 
-/** How class labels reach the loss: as ids for the sparse loss, one-hot otherwise. */
-export function labelModeFor(loss: LossName): 'sparse' | 'one_hot' {
-  return loss === 'sparse_categorical_crossentropy' ? 'sparse' : 'one_hot';
+/** How class labels reach the loss: as ids for a loss that takes class ids, one-hot otherwise. */
+export function labelModeFor(loss: TrainConfig['loss']): 'sparse' | 'one_hot' {
+  return loss.def.targets === 'sparse' ? 'sparse' : 'one_hot';
 }

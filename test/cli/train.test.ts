@@ -70,7 +70,7 @@ test('an existing run directory is never overwritten', async () => {
 test('a loss that becomes infinite stops with exit 1, naming the epoch and batch', async () => {
   // A squared error overflows once the weights do (an absolute error's gradient is bounded, so it may not).
   const out = join(tmp(), 'run');
-  const r = await strata(['train', 'configs/births-gru.yaml', '--out', out, ...quick, '--set', 'model.layers[1].units=8', '--set', 'train.optimizer.learning_rate=1e30', '--set', 'train.schedule.type=constant', '--set', 'train.loss=mean_squared_error']);
+  const r = await strata(['train', 'configs/births-gru.yaml', '--out', out, ...quick, '--set', 'model.layers[1].units=8', '--set', 'train.optimizer.learning_rate=1e30', '--set', 'train.schedule={type: constant}', '--set', 'train.loss=mean_squared_error']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /error: the loss became NaN or infinite at epoch 1, batch \d+; training stopped before any checkpoint was written\. Lower train\.optimizer\.learning_rate/);
   assert.ok(!hasStackTrace(r.stderr));

@@ -4,12 +4,13 @@ import { before, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
-import { checkModelAgainstData } from '../../src/data/check.js';
+import { checkModelAgainstData } from '../../src/spec/check-data.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { laneBatches } from '../../src/train/carry-state.js';
 import { trainConfig } from '../../src/train/config.js';
-import { evaluateSplit, initialState, train } from '../../src/train/loop.js';
+import { evaluateSplit } from '../../src/train/evaluate-split.js';
+import { initialState, train } from '../../src/train/loop.js';
 import { blobs, echoSpec, echoText } from '../helpers/synthetic.js';
 
 let engine: Engine;

@@ -6,7 +6,8 @@ import type { Engine } from '../../src/backend/select.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { trainConfig } from '../../src/train/config.js';
-import { evaluateSplit, initialState, train } from '../../src/train/loop.js';
+import { evaluateSplit } from '../../src/train/evaluate-split.js';
+import { initialState, train } from '../../src/train/loop.js';
 import { blobs, blobsSpec } from '../helpers/synthetic.js';
 
 let engine: Engine;
@@ -72,7 +73,7 @@ test('the number of live tensors is the same after every epoch', async () => {
 
 test('train() frees the optimizer it made, and leaves alone one it was given', async () => {
   const data = blobs(128);
-  const { makeOptimizer } = await import('../../src/train/optimizers.js');
+  const { makeOptimizer } = await import('../../src/train-registry/optimizers.js');
   const { model, config } = setup('', ['train.epochs=2', 'train.optimizer.type=adam']);
   const before = engine.tf.memory().numTensors;
   await train(engine, model, data, config, 1, initialState(1));
@@ -98,7 +99,7 @@ test('a non-finite loss stops training and names the epoch and batch', async () 
       return b;
     },
   };
-  const { permutation, mixSeed } = await import('../../src/train/rng.js');
+  const { permutation, mixSeed } = await import('../../src/rng.js');
   const firstOfBatch3 = permutation(64, mixSeed(2, 1))[32]!;
   const { model, config } = setup();
   const r = await train(engine, model, data, config, 2, initialState(2));
@@ -111,7 +112,7 @@ test('a non-finite loss stops training and names the epoch and batch', async () 
 test('losses read in groups still name the first non-finite batch, and every batch before it is reported once, in order', async () => {
   const data = blobs(1024);
   const bad = data.train;
-  const { permutation, mixSeed } = await import('../../src/train/rng.js');
+  const { permutation, mixSeed } = await import('../../src/rng.js');
   // 64 batches of 16 in epoch 1; batch 41 holds an infinite input, which makes every later loss NaN too.
   const firstOfBatch41 = permutation(1024, mixSeed(4, 1))[40 * 16]!;
   data.train = {

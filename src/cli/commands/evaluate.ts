@@ -51,21 +51,20 @@ export async function evaluate(target: string, opts: EvaluateOptions): Promise<E
   }
   const { modelFromFiles } = await import('../../checkpoint/model-files.js');
   const model = await modelFromFiles(engine, checkpoint.model);
-  const { evaluateSplit, metricContext } = await import('../../train/loop.js');
+  const { evaluateSplit } = await import('../../train/evaluate-split.js');
+  const { metricContext } = await import('../../train/targets.js');
   const { MetricAccumulator } = await import('../../train/metrics.js');
+  const { metricDefs } = await import('../../train/config.js');
   const ctx = metricContext(model, config);
   const classification = ctx.kind !== 'regression' && dataset.task === 'classification';
-  const names = [...config.metrics];
-  if (classification && !names.includes('precision')) names.push('precision');
-  const acc = new MetricAccumulator(engine.tf, names, ctx);
-  const all = await evaluateSplit(engine, model, dataset, split, { ...config, metrics: names }, acc);
-  const metrics = Object.fromEntries(Object.entries(all).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)));
+  const acc = new MetricAccumulator(engine.tf, metricDefs(config.metrics), ctx, classification);
+  const metrics = await evaluateSplit(engine, model, dataset, split, config, acc);
   let confusion: Confusion | undefined;
   if (classification) {
     const { confusionReport } = await import('../../eval/report.js');
     const k = ctx.kind === 'binary' ? 2 : ctx.classes;
     const classes = dataset.classes && dataset.classes.length === k ? dataset.classes : Array.from({ length: k }, (_, i) => String(i));
-    confusion = confusionReport((await acc.raw('precision'))!, classes);
+    confusion = confusionReport((await acc.confusionCounts())!, classes);
   }
   acc.dispose();
   model.dispose();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { Optimizer } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import { ADAM_KERNEL } from '../../src/backend/wasm-kernels/adam.js';
-import { fusedAdam } from '../../src/train/fused-adam.js';
+import { fusedAdam } from '../../src/train-registry/fused-adam.js';
 import { maxAbsDiff } from '../helpers/layers.js';
 
 test('fused Adam on wasm takes the same steps as TensorFlow.js’s Adam, and saves the same state', async () => {

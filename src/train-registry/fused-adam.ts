@@ -7,7 +7,7 @@
  */
 import type { NamedTensorMap, Optimizer, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { ADAM_KERNEL } from '../backend/wasm-kernels/adam.js';
-import type { TfCore } from '../backend/select.js';
+import type { TfCore } from '../tf-types.js';
 
 /** The AdamOptimizer fields TensorFlow.js declares private. */
 interface AdamState {

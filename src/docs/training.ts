@@ -1,0 +1,64 @@
+/** The training reference (`docs/training.md`), rendered from the training registry. */
+import type { Param } from '../document/json-schema.js';
+import type { Entry, TrainRegistry } from '../train-registry/entry.js';
+import { checkpointKeys, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
+import { keyRow, KEY_TABLE_HEAD } from './tables.js';
+
+function keyTable(keys: Record<string, Param>): string[] {
+  return [...KEY_TABLE_HEAD, ...Object.entries(keys).map(([k, p]) => keyRow(k, p.schema, p.required === true))];
+}
+
+function entrySection(e: Entry, extra = ''): string[] {
+  const lines = [`### \`${e.name}\``, '', `${e.description}${extra}`, ''];
+  if (Object.keys(e.params).length > 0) lines.push(...keyTable(e.params), '');
+  return lines;
+}
+
+const names = (xs: Iterable<Entry>) => [...xs].map((e) => `\`${e.name}\``).join(', ');
+
+export function renderTrainingDocs(registry: TrainRegistry): string {
+  const keys = trainKeys(registry);
+  const out = [
+    '# Training reference',
+    '',
+    '<!-- Generated from the training registry by `npm run generate`; do not edit by hand. -->',
+    '',
+    'The `train:` section of a spec says how a model is trained. Every key is optional; the defaults are those below. [spec.md](spec.md#train) shows examples and explains carrying states across windows.',
+    '',
+    ...keyTable(keys),
+    '',
+    '`early_stopping`:',
+    '',
+    ...keyTable(earlyStoppingKeys),
+    '',
+    '`checkpoint`:',
+    '',
+    ...keyTable(checkpointKeys),
+    '',
+    'A monitored name is `loss` or a metric listed in `metrics`, as is (the training data) or with `val_` in front (the validation data). Each metric says below whether higher or lower is better; `loss` is lower.',
+    '',
+    '## Optimizers',
+    '',
+    `\`optimizer\` is one of ${names(registry.optimizers)}, with that optimizer’s defaults, or a mapping with \`type\` and any of its keys, such as \`{type: adamw, learning_rate: 0.003, weight_decay: 0.05}\`.`,
+    '',
+    ...[...registry.optimizers].flatMap((o) => entrySection(o, ` Keras: \`${o.keras}\`.`)),
+    '## Losses',
+    '',
+    `\`loss\` is one of ${names(registry.losses)}. The loss decides how class labels reach the model: class ids for \`sparse_categorical_crossentropy\`, one-hot rows otherwise.`,
+    '',
+    ...[...registry.losses].flatMap((l) => entrySection(l, ` Keras: \`${l.keras}\`.${l.smoothing ? ' Takes `label_smoothing`.' : ''}`)),
+    '## Learning-rate schedules',
+    '',
+    `\`schedule\` is a mapping with \`type\` (${names(registry.schedules)}) and that schedule’s keys, such as \`{type: cosine, warmup_epochs: 1}\`. Without one, the rate is the optimizer’s \`learning_rate\` throughout.`,
+    '',
+    ...[...registry.schedules].flatMap((s) => entrySection(s)),
+    '## Metrics',
+    '',
+    '`metrics` lists any of these; each is reported every epoch on the training data and, as `val_` + its name, on the validation data.',
+    '',
+    '| metric | better | meaning |',
+    '| --- | --- | --- |',
+    ...[...registry.metrics].map((m) => `| \`${m.name}\` | ${m.direction === 'max' ? 'higher' : 'lower'} | ${m.description.replace(/\|/g, '\\|')} |`),
+  ];
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,122 @@
+/**
+ * One optimizer step: the learning rate of the schedule, decoupled weight
+ * decay, the loss (class-weighted, plus the layers' own losses) and its
+ * gradients, optional gradient norms for the report, clipping, the update,
+ * and the batch's statistics added to the epoch's metrics.
+ */
+import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { LossFn, MetricContext, PlateauState, ScheduleContext } from '../train-registry/entry.js';
+import type { StrataOptimizer } from '../train-registry/optimizers.js';
+import type { LayersModel, TfCore } from '../tf-types.js';
+import type { TrainConfig } from './config.js';
+import type { MetricAccumulator } from './metrics.js';
+
+/** Every `every` steps, the L2 norm of each variable's gradient (computed on the device, read once). */
+export interface GradientNormHook {
+  every: number;
+  record(step: number, epoch: number, norms: Record<string, number>): void;
+}
+
+/** Where the run is, as far as a step needs: its step count (advanced here), epoch and plateau state. */
+export interface StepState {
+  step: number;
+  epoch: number;
+  plateau?: PlateauState;
+}
+
+export class GradientStep {
+  private currentLr = Number.NaN;
+  private readonly lossFn: LossFn;
+  private readonly classWeights: Tensor | undefined;
+
+  constructor(
+    private readonly tf: TfCore,
+    private readonly model: LayersModel,
+    private readonly config: TrainConfig,
+    private readonly opt: StrataOptimizer,
+    private readonly ctx: MetricContext,
+    private readonly schedule: ScheduleContext,
+    weightsByClass: number[] | undefined,
+    private readonly gradientNorms?: GradientNormHook,
+  ) {
+    this.lossFn = config.loss.def.make(tf, { labelSmoothing: config.label_smoothing });
+    this.classWeights = weightsByClass ? tf.keep(tf.tensor1d(weightsByClass)) : undefined;
+  }
+
+  /** The rate the last step used. */
+  get learningRate(): number {
+    return this.currentLr;
+  }
+
+  /** The rate of the schedule at a step. */
+  rateAt(step: number, plateau?: PlateauState): number {
+    const s = this.config.schedule;
+    return s ? s.def.rate(s.settings, step, this.schedule, plateau) : this.schedule.base;
+  }
+
+  /** Train on one batch; returns its loss, left on the device. */
+  run(x: Tensor, y: Tensor, n: number, acc: MetricAccumulator, state: StepState): Scalar {
+    const { tf, model } = this;
+    const lr = this.rateAt(state.step, state.plateau);
+    if (lr !== this.currentLr) {
+      this.opt.setLearningRate(lr);
+      this.currentLr = lr;
+    }
+    const varList = model.trainableWeights.map((w) => w.read() as Variable);
+    this.opt.decay(varList, lr);
+    let pred: Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.apply(x, { training: true }) as Tensor;
+      pred = tf.keep(out);
+      const perExample = this.lossFn(y, out);
+      const w = this.perExampleWeight(y);
+      let loss = tf.mean(w ? tf.mul(perExample, tf.reshape(w, [...w.shape, ...new Array<number>(perExample.rank - w.rank).fill(1)])) : perExample) as Scalar;
+      for (const reg of model.calculateLosses()) loss = tf.add(loss, reg);
+      return loss;
+    }, varList);
+    const gn = this.gradientNorms;
+    if (gn && state.step % gn.every === 0) {
+      const names = Object.keys(grads);
+      const norms = tf.tidy(() => tf.stack(names.map((name) => tf.norm(grads[name]!))));
+      const values = norms.dataSync();
+      norms.dispose();
+      gn.record(state.step, state.epoch + 1, Object.fromEntries(names.map((name, i) => [name, values[i]!])));
+    }
+    const { clip_norm, clip_value } = this.config;
+    const clipped = clip_norm === undefined && clip_value === undefined ? grads : tf.tidy(() => clip(tf, grads, clip_norm, clip_value));
+    this.opt.optimizer.applyGradients(clipped);
+    tf.dispose(Object.values(grads));
+    if (clipped !== grads) tf.dispose(Object.values(clipped));
+    acc.update(value, n, y, pred!);
+    pred!.dispose();
+    state.step++;
+    return value;
+  }
+
+  /** Each example's weight from `class_weights`, by its target. */
+  private perExampleWeight(y: Tensor): Tensor | undefined {
+    const { tf, classWeights: cw } = this;
+    if (!cw) return undefined;
+    if (this.ctx.kind === 'sparse') return tf.gather(cw, tf.cast(y, 'int32'));
+    if (this.ctx.kind === 'binary') return tf.squeeze(tf.add(tf.mul(y, tf.slice(cw, 1, 1)), tf.mul(tf.sub(1, y), tf.slice(cw, 0, 1))), [-1]);
+    return tf.sum(tf.mul(y, cw), -1);
+  }
+
+  dispose(): void {
+    this.classWeights?.dispose();
+  }
+}
+
+/** Clip gradients by global norm, then by value. */
+function clip(tf: TfCore, grads: NamedTensorMap, clipNorm?: number, clipValue?: number): NamedTensorMap {
+  let out: NamedTensorMap = grads;
+  if (clipNorm !== undefined) {
+    const norm = tf.sqrt(tf.addN(Object.values(out).map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+    out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.mul(g, scale)]));
+  }
+  if (clipValue !== undefined) {
+    out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.clipByValue(g, -clipValue, clipValue)]));
+  }
+  return out;
+}
