@@ -4,7 +4,7 @@
  * them (the orthogonal initializer does), so strata, which loads tfjs-core
  * directly, installs them here: each one forwards to the op of the same name.
  */
-import type { TfCore } from './select.js';
+import type { TfCore } from '../tf-types.js';
 
 /** The chained methods tfjs-core's union package registers, by name. */
 const FORWARDED = `abs acos acosh add all any argMax argMin asin asinh atan atan2 atanh avgPool batchToSpaceND

@@ -11,7 +11,7 @@
  * dy viewed as [r0, x0, r1, x1, ...] and summed over the repeat axes.
  */
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
-import type { TfCore } from './select.js';
+import type { TfCore } from '../tf-types.js';
 
 /** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
 export function tileGradPlan(xShape: readonly number[], reps: readonly number[]): { shape: number[]; repAxes: number[] } {

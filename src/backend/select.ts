@@ -4,9 +4,8 @@
  * Only commands that compute import this module, so `strata validate` and
  * `--help` never pay for loading TensorFlow.js.
  */
-import type * as TfCoreModule from '@tensorflow/tfjs-core';
-import type * as TfLayersModule from '@tensorflow/tfjs-layers';
 import { UsageError } from '../errors.js';
+import type { TfCore, TfLayers } from '../tf-types.js';
 
 import { installChainedOps } from './chained-ops.js';
 import { installGradients } from './gradients.js';
@@ -18,8 +17,6 @@ import type { BackendName } from './names.js';
 export { BACKENDS };
 export type { BackendName };
 
-export type TfCore = typeof TfCoreModule;
-export type TfLayers = typeof TfLayersModule;
 
 export interface Engine {
   tf: TfCore;

@@ -9,7 +9,7 @@ import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
 import { dtypeName, genericFromKeras, isRecord, savedSpecKeys } from '../layers/keras.js';
-import type { FromKerasContext, KerasConfig, LossyField } from '../layers/keras.js';
+import type { FromKerasContext, KerasConfig, LossyField } from '../layers/registry.js';
 import type { LayerDef, LayerRegistry } from '../layers/registry.js';
 import { ShapeProblem } from '../layers/shape.js';
 import type { Shape } from '../layers/shape.js';
@@ -157,8 +157,8 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
         nested: (layer: unknown) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
           const inner = candidates(classes, cls)[0];
-          if (!inner || !isRecord(layer) || (def.nested && !def.nested.types.includes(inner.type))) {
-            const allowed = def.nested ? `; ${def.type} wraps ${def.nested.types.map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
+          if (!inner || !isRecord(layer) || (def.nested && !registry.nestedTypes(def).includes(inner.type))) {
+            const allowed = def.nested ? `; ${def.type} wraps ${registry.nestedTypes(def).map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
             throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
           }
           const config = isRecord(layer.config) ? layer.config : {};
@@ -196,7 +196,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
 
     if (errors.length > 0) continue;
     try {
-      shapes.set(l.name, def.outputShape(inputShapes, withDefaults(entry, registry)));
+      shapes.set(l.name, def.outputShape(inputShapes, withDefaults(entry, registry), registry));
     } catch (e) {
       if (!(e instanceof ShapeProblem)) throw e;
       error(`layer '${l.name}' (${l.className}) does not fit its input ${JSON.stringify(inputShapes)}: ${e.message}`);

@@ -5,13 +5,13 @@
  * them, so they save and reload as ordinary layers. `mixture_of_experts` is
  * one custom layer.
  */
-import { layerRegistry } from './catalog.js';
 import { buildCustom } from './custom/build.js';
 import { act } from './core.js';
 import { activation, int, num } from './params.js';
 import type { ActivationName, Param } from './params.js';
 import { defineLayer } from './registry.js';
-import type { BuildContext, LayerParams, SymbolicTensor } from './registry.js';
+import type { SymbolicTensor } from '../tf-types.js';
+import type { BuildContext, LayerParams, LayerRegistry } from './registry.js';
 import { formatShape, knownLast, ShapeProblem } from './shape.js';
 import type { Shape } from './shape.js';
 import { weightParams } from './weights.js';
@@ -19,26 +19,20 @@ import { weightParams } from './weights.js';
 type Inner = LayerParams & { type: string };
 type BlockP = LayerParams & { layers: Inner[]; activation: ActivationName };
 
-/** Layer types allowed inside a block: those that take one input (looked up when asked, as the registry includes this file). */
-const innerTypes = {
-  key: 'layers',
-  list: true,
-  get types(): readonly string[] {
-    return layerRegistry.types().filter((t) => layerRegistry.get(t)!.arity === 'one');
-  },
-};
+/** Layer types allowed inside a block: those of the registry in use that take one input. */
+const innerTypes = { key: 'layers', list: true, types: 'one-input' } as const;
 
 function layersParam(what: string): Param {
   return { schema: { type: 'array', description: `${what} Any layer types that take one input, blocks included.` }, required: true };
 }
 
 /** Run the inner layers' shape rules in order; a problem names the inner layer. */
-function innerShapes(x: Shape, layers: readonly Inner[]): Shape[] {
+function innerShapes(x: Shape, layers: readonly Inner[], registry: LayerRegistry): Shape[] {
   const out: Shape[] = [];
   let s = x;
   layers.forEach((l, i) => {
     try {
-      s = layerRegistry.get(l.type)!.outputShape([s], l);
+      s = registry.get(l.type)!.outputShape([s], l, registry);
     } catch (e) {
       if (!(e instanceof ShapeProblem)) throw e;
       const why = e.expects !== undefined ? `expects input ${e.expects} but receives ${formatShape(s)}` : e.message;
@@ -64,8 +58,8 @@ const residual = defineLayer<BlockP>({
   },
   nested: innerTypes,
   arity: 'one',
-  outputShape: ([x], p) => {
-    const shapes = innerShapes(x!, p.layers);
+  outputShape: ([x], p, registry) => {
+    const shapes = innerShapes(x!, p.layers, registry);
     const y = shapes[shapes.length - 1]!;
     if (y.length !== x!.length) {
       throw new ShapeProblem(`its layers turn ${formatShape(x!)} into ${formatShape(y)}, which has a different rank, so the input cannot be added back; keep the rank inside the block`);
@@ -122,11 +116,11 @@ const denseBlock = defineLayer<BlockP>({
   },
   nested: innerTypes,
   arity: 'one',
-  outputShape: ([x], p) => {
+  outputShape: ([x], p, registry) => {
     let channels = knownLast(x!, 'number of features');
     let s: Shape = x!;
     p.layers.forEach((l, i) => {
-      const [y] = innerShapes([...x!.slice(0, -1), channels], [l]);
+      const [y] = innerShapes([...x!.slice(0, -1), channels], [l], registry);
       if (y!.length !== x!.length || y!.slice(0, -1).some((n, j) => n !== x![j])) {
         throw new ShapeProblem(`its layers[${i}] (${l.type}) turns ${formatShape(s)} into ${formatShape(y!)}; inner layers must keep every dimension but the last (use padding: same and stride 1)`);
       }

@@ -3,7 +3,7 @@
  * their Keras defaults, and how each becomes a TensorFlow.js initializer.
  */
 import { orthogonalClass } from './orthogonal.js';
-import type { TfCore, TfLayers } from './registry.js';
+import type { TfCore, TfLayers } from '../tf-types.js';
 
 type Init = ReturnType<TfLayers['initializers']['zeros']>;
 type Args = Record<string, number>;

@@ -9,32 +9,8 @@
 import { ACTIVATIONS } from './params.js';
 import type { Param } from './params.js';
 import { INITIALIZERS } from './initializers.js';
-import type { LayerDef } from './registry.js';
+import type { FromKerasContext, FromKerasResult, KerasConfig, LayerDef, LossyField } from './registry.js';
 import type { Shape } from './shape.js';
-
-/** A Keras layer's `config`, as read from JSON. */
-export type KerasConfig = Readonly<Record<string, unknown>>;
-
-/** Something a conversion could not carry over: which field, and why. */
-export interface LossyField {
-  field: string;
-  why: string;
-}
-
-export interface FromKerasResult {
-  /** The layer's spec keys (`type`, `name` and `inputs` are added by the converter). */
-  params: Record<string, unknown>;
-  lossy: LossyField[];
-}
-
-export interface FromKerasContext {
-  /** The shapes of the layer's inputs (without the batch dimension). */
-  inputShapes: readonly Shape[];
-  /** The generic mapping, for entries that only adjust it. */
-  generic(config: KerasConfig): FromKerasResult;
-  /** Convert a nested Keras layer (`{class_name, config}`), such as the layer a wrapper holds. */
-  nested(layer: unknown): { spec: Record<string, unknown>; lossy: LossyField[] };
-}
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

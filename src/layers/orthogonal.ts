@@ -8,7 +8,7 @@
  * stay compatible, and is registered over TensorFlow.js's class so loading a
  * model is fast too.
  */
-import type { TfCore, TfLayers } from './registry.js';
+import type { TfCore, TfLayers } from '../tf-types.js';
 
 type Initializer = ReturnType<TfLayers['initializers']['orthogonal']>;
 type InitializerClass = new (args: { gain?: number; seed?: number }) => Initializer;

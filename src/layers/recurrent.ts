@@ -105,10 +105,10 @@ const bidirectional = defineLayer<BiP>({
   },
   arity: 'one',
   nested: { key: 'layer', types: Object.keys(RECURRENT) },
-  outputShape: ([x], p) => {
+  outputShape: ([x], p, registry) => {
     const inner = RECURRENT[p.layer.type];
     if (!inner) throw new ShapeProblem(`layer.type must be one of ${Object.keys(RECURRENT).join(', ')}`);
-    const out = inner.outputShape([x!], p.layer);
+    const out = inner.outputShape([x!], p.layer, registry);
     if (p.merge_mode !== 'concat') return out;
     return [...out.slice(0, -1), out[out.length - 1]! * 2];
   },

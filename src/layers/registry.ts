@@ -4,16 +4,9 @@
  * name, its shape rule (used to check a spec before anything is built) and its
  * builder. Lists of layer types anywhere in strata are derived from here.
  */
-import type * as tfc from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import type { FromKerasContext, FromKerasResult, KerasConfig } from './keras.js';
-import type { Param } from './params.js';
+import type { Layer, SymbolicTensor, TfCore, TfLayers } from '../tf-types.js';
+import type { Param } from '../document/json-schema.js';
 import type { Shape } from './shape.js';
-
-export type { Layer, SymbolicTensor };
-export type TfLayers = typeof tfl;
-export type TfCore = typeof tfc;
 
 /** A layer's keys from the spec, with defaults filled in. */
 export type LayerParams = Readonly<Record<string, unknown>>;
@@ -43,6 +36,30 @@ export interface LayerExample {
   kerasParams: number;
 }
 
+/** A Keras layer's `config`, as read from JSON. */
+export type KerasConfig = Readonly<Record<string, unknown>>;
+
+/** Something a conversion could not carry over: which field, and why. */
+export interface LossyField {
+  field: string;
+  why: string;
+}
+
+export interface FromKerasResult {
+  /** The layer's spec keys (`type`, `name` and `inputs` are added by the converter). */
+  params: Record<string, unknown>;
+  lossy: LossyField[];
+}
+
+export interface FromKerasContext {
+  /** The shapes of the layer's inputs (without the batch dimension). */
+  inputShapes: readonly Shape[];
+  /** The generic mapping, for entries that only adjust it. */
+  generic(config: KerasConfig): FromKerasResult;
+  /** Convert a nested Keras layer (`{class_name, config}`), such as the layer a wrapper holds. */
+  nested(layer: unknown): { spec: Record<string, unknown>; lossy: LossyField[] };
+}
+
 export interface LayerDef<P extends LayerParams = LayerParams> {
   type: string;
   /** The Keras class this layer corresponds to. */
@@ -53,8 +70,12 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   params: Record<string, Param>;
   /** How many inputs it takes: an input layer none, a merge two or more; `one_or_two` (attention) one, or two through `inputs:`. */
   arity: 'none' | 'one' | 'many' | 'one_or_two';
-  /** The output shape for the given input shapes; throws `ShapeProblem` when they do not fit. */
-  outputShape(inputs: readonly Shape[], p: P): Shape;
+  /**
+   * The output shape for the given input shapes; throws `ShapeProblem` when they
+   * do not fit. `registry` is the registry the spec is checked against, for
+   * layers made of other layers.
+   */
+  outputShape(inputs: readonly Shape[], p: P, registry: LayerRegistry): Shape;
   /** Build the TensorFlow.js layer. Input layers build their symbolic input instead (see `input`). */
   build(p: P, ctx: BuildContext): Layer;
   /**
@@ -67,8 +88,12 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   input?(p: P, ctx: BuildContext): SymbolicTensor;
   /** A small spec using the layer, for the docs and the table-driven tests. */
   example: LayerExample;
-  /** A key whose value is a nested layer spec (a list of them when `list`), and the types allowed there. */
-  nested?: { key: string; types: readonly string[]; list?: boolean };
+  /**
+   * A key whose value is a nested layer spec (a list of them when `list`), and
+   * the types allowed there: listed, or `one-input` for every type of the
+   * registry in use that takes one input (`LayerRegistry.nestedTypes`).
+   */
+  nested?: { key: string; types: readonly string[] | 'one-input'; list?: boolean };
   /**
    * Keras config → this layer's spec keys, for types the generic mapping in
    * keras.ts (spec keys read from the config by name) does not fit. Optional.
@@ -103,6 +128,12 @@ export class LayerRegistry implements Iterable<LayerDef> {
 
   types(): string[] {
     return [...this.byType.keys()];
+  }
+
+  /** The types allowed inside `def`'s nested key, in this registry. */
+  nestedTypes(def: LayerDef): readonly string[] {
+    const types = def.nested?.types ?? [];
+    return types === 'one-input' ? this.types().filter((t) => this.byType.get(t)!.arity === 'one') : types;
   }
 
   [Symbol.iterator](): Iterator<LayerDef> {

@@ -8,9 +8,9 @@ import type { Diagnostic } from '../errors.js';
 import type { LayerRegistry, LayerParams } from '../layers/registry.js';
 import { formatShape, ShapeProblem } from '../layers/shape.js';
 import type { Shape } from '../layers/shape.js';
-import { placeOf } from './source.js';
-import type { SpecPath, SpecSource } from './source.js';
-import { didYouMean } from './suggest.js';
+import { placeOf } from '../document/source.js';
+import type { SpecPath, SpecSource } from '../document/source.js';
+import { didYouMean } from '../document/suggest.js';
 import type { ModelGraph, ResolvedLayer } from './types.js';
 
 interface RawLayer {
@@ -216,7 +216,7 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
     const producers = node.inputs.map((n) => byName.get(n)!);
     node.inputShapes = producers.map((p) => p.outputShape);
     try {
-      node.outputShape = registry.get(node.type)!.outputShape(node.inputShapes, node.params);
+      node.outputShape = registry.get(node.type)!.outputShape(node.inputShapes, node.params, registry);
     } catch (e) {
       if (!(e instanceof ShapeProblem)) throw e;
       failed.add(node.name);

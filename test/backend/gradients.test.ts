@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
 import { tileGradPlan } from '../../src/backend/gradients.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/rng.js';
 
 test('the plan keeps only axes longer than 1 and marks the repeats', () => {
   assert.deepEqual(tileGradPlan([64, 64, 1], [1, 1, 64]), { shape: [64, 64, 64], repAxes: [2] });

@@ -12,7 +12,7 @@ import type { EmscriptenModule, SimdKernels, WasmMemory } from '../../src/backen
 import { adamConstants, adamStep } from '../../src/backend/wasm-kernels/adam.js';
 import { maxPoolGrad } from '../../src/backend/wasm-kernels/max-pool-grad.js';
 import { asMatrixTranspose, transposeTiled } from '../../src/backend/wasm-kernels/transpose.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
 
 declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory };

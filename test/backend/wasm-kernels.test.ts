@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
-import type { TfCore } from '../../src/backend/select.js';
-import { Rng } from '../../src/train/rng.js';
+import type { TfCore } from '../../src/tf-types.js';
+import { Rng } from '../../src/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
 
 let tf: TfCore;

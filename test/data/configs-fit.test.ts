@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkModelAgainstData } from '../../src/data/check.js';
+import { checkModelAgainstData } from '../../src/spec/check-data.js';
 import { loadDataset } from '../../src/data/load.js';
 import { readSpecFile } from '../../src/spec/read.js';
 import { labelModeFor, trainConfig } from '../../src/train/config.js';

@@ -5,7 +5,7 @@ import { kerasToSpec } from '../../src/convert/from-keras.js';
 import { readTopology } from '../../src/convert/keras-topology.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
 import { activationFromKeras, genericFromKeras, initializerFromKeras, regularizerFromKeras } from '../../src/layers/keras.js';
-import type { FromKerasContext } from '../../src/layers/keras.js';
+import type { FromKerasContext } from '../../src/layers/registry.js';
 import { LayerRegistry } from '../../src/layers/registry.js';
 import type { LayerDef } from '../../src/layers/registry.js';
 

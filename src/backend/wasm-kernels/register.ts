@@ -9,7 +9,7 @@
  * and an Identity that shares memory instead of copying it.
  */
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { TfCore } from '../select.js';
+import type { TfCore } from '../../tf-types.js';
 import { fastBatchMatMul } from './batch-matmul.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';

@@ -126,7 +126,7 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
   const { loadDataset } = await import('../../data/load.js');
   const labels = labelModeFor(trainConfig(p.spec.train, false).loss);
   const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
-  const { checkModelAgainstData } = await import('../../data/check.js');
+  const { checkModelAgainstData } = await import('../../spec/check-data.js');
   const problems = checkModelAgainstData(p.spec, dataset);
   if (problems.length > 0) throw new UsageError(problems);
   const config = trainConfig(p.spec.train, dataset.validation !== undefined);

@@ -8,7 +8,8 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import type { Layer, LayerParams, TfCore, TfLayers } from '../registry.js';
+import type { Layer, TfCore, TfLayers } from '../../tf-types.js';
+import type { LayerParams } from '../registry.js';
 
 /** The two TensorFlow.js modules custom layers are defined against. */
 export interface Env {

@@ -1,5 +1,6 @@
 /** Building strata's custom layers from registry entries. */
-import type { BuildContext, Layer, LayerParams } from '../registry.js';
+import type { Layer } from '../../tf-types.js';
+import type { BuildContext, LayerParams } from '../registry.js';
 import type { Init, Reg } from './base.js';
 import { makeStrataLayer, strataLayerClasses } from './register.js';
 

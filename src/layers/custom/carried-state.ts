@@ -6,7 +6,7 @@
  * gradient flows back across the boundary.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 export interface CarriedState {
   /** The state for a batch of `rows` rows (the first `rows` of the carried ones), or null to start from zeros. */

@@ -21,7 +21,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
 import type { Env, LayerClass } from './base.js';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 /** The fields of tfjs-layers' convolution classes the subclasses use. */
 interface ConvFields {

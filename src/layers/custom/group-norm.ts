@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
 import type { Env, LayerClass, TfShape } from './base.js';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 /** x [B, ..., C] normalized within `groups` groups of channels, before scale and offset. */
 export function groupNormalize(tf: TfCore, x: Tensor, groups: number, epsilon: number): Tensor {

@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 export interface AttentionWeights {
   /** [query_dim, heads, key_dim] and [heads, key_dim]; likewise key, value; output [heads, value_dim, out] and [out]. */

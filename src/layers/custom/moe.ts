@@ -13,7 +13,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
 import type { Env, LayerClass, StrataLayerArgs, TfShape } from './base.js';
 import { applyActivation } from './math.js';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 /**
  * The top-k routing of gate logits [M, N]: a 0/1 mask of the chosen experts

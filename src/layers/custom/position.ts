@@ -8,7 +8,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
 import type { Env, LayerClass, TfShape } from './base.js';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 
 /** The [steps, depth] sinusoidal table: sin at even depths, cos at odd ones, wavelengths up to `maxWavelength`. */
 export function sinusoids(tf: TfCore, steps: number, depth: number, maxWavelength: number): Tensor {

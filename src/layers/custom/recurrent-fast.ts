@@ -70,7 +70,7 @@ export function recurrentFastClasses(env: Env): LayerClass[] {
     });
   }
 
-  /** The built-in cannot start from a carried state; the spec check (data/check.ts) keeps such layers out of carry_state. */
+  /** The built-in cannot start from a carried state; the spec check (spec/check-data.ts) keeps such layers out of carry_state. */
   function checkCarry(layer: LayerBase & { carried: CarriedState | undefined }, kwargs: Kwargs): void {
     if (layer.carried && (layer as unknown as RnnFields).goBackwards) throw new Error(`${layer.name}: a state cannot be carried into a layer that reads its sequence backwards`);
     if (layer.carried && !fastPathFits(layer as unknown as RnnFields, kwargs)) throw new Error(`${layer.name}: a carried state needs tanh and sigmoid activations and no dropout of the layer's own`);

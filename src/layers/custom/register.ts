@@ -3,7 +3,7 @@
  * serialization so that a saved model reloads with `tf.loadLayersModel`.
  */
 import { createRequire } from 'node:module';
-import type { Layer } from '../registry.js';
+import type { Layer } from '../../tf-types.js';
 import { activationClasses } from './activation-fn.js';
 import { adaptivePoolClasses } from './adaptive-pool.js';
 import { attentionClasses } from './attention.js';

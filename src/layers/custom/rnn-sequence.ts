@@ -17,7 +17,7 @@
  * Rows are time-major inside: row t·B + b is sample b at step t.
  */
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
-import type { TfCore } from '../registry.js';
+import type { TfCore } from '../../tf-types.js';
 import type { CarriedState } from './carried-state.js';
 
 /** Step t's rows of a time-major [T·B, n] matrix. */

@@ -4,10 +4,10 @@
  */
 import type { Diagnostic, Place } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
-import { placeOf } from '../spec/source.js';
-import type { SpecPath } from '../spec/source.js';
-import type { ResolvedLayer, Spec } from '../spec/types.js';
-import type { Dataset } from './types.js';
+import { placeOf } from '../document/source.js';
+import type { SpecPath } from '../document/source.js';
+import type { ResolvedLayer, Spec } from './types.js';
+import type { Dataset } from '../data/types.js';
 
 const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 
