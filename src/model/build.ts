@@ -7,7 +7,8 @@ import type { Engine } from '../backend/select.js';
 import { layerRegistry } from '../layers/catalog.js';
 import { registerStrataLayers } from '../layers/custom/register.js';
 import { makeInitializer } from '../layers/initializers.js';
-import type { BuildContext, LayerParams, LayerRegistry, SymbolicTensor } from '../layers/registry.js';
+import type { Layer, SymbolicTensor } from '../tf-types.js';
+import type { BuildContext, LayerParams, LayerRegistry } from '../layers/registry.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
 
 export type LayersModel = import('@tensorflow/tfjs-layers').LayersModel;
@@ -59,9 +60,24 @@ export interface BuiltModel {
   layers: Map<string, ResolvedLayer>;
 }
 
+/** The layers that lie between `inputs` and `output` (for a block: the layers its expansion created). */
+function layersBetween(inputs: readonly SymbolicTensor[], output: SymbolicTensor): Set<Layer> {
+  const found = new Set<Layer>();
+  const stop = new Set(inputs.map((t) => t.id));
+  const seen = new Set<number>();
+  const visit = (t: SymbolicTensor) => {
+    if (stop.has(t.id) || seen.has(t.id)) return;
+    seen.add(t.id);
+    const layer = t.sourceLayer as Layer;
+    found.add(layer);
+    for (const inbound of layer.inboundNodes[t.nodeIndex]?.inputTensors ?? []) visit(inbound);
+  };
+  visit(output);
+  return found;
+}
+
 export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry = layerRegistry): BuiltModel {
   registerStrataLayers(engine);
-  const blockLayers: string[] = [];
   const tensors = new Map<string, SymbolicTensor>();
   const layers = new Map<string, ResolvedLayer>();
   for (const node of spec.model.layers) {
@@ -73,20 +89,15 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
       continue;
     }
     const inputs = node.inputs.map((n) => tensors.get(n)!);
-    tensors.set(node.name, applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable));
-  }
-  // A frozen block: freeze the layers it expanded into (all named after it).
-  for (const node of spec.model.layers) {
-    if (node.trainable || !registry.get(node.type)!.expand) continue;
-    blockLayers.push(node.name);
+    const output = applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable);
+    // A frozen block freezes exactly the layers its expansion created.
+    if (def.expand && !node.trainable) for (const l of layersBetween(inputs, output)) l.trainable = false;
+    tensors.set(node.name, output);
   }
   const model = engine.tfl.model({
     name: spec.name,
     inputs: spec.model.inputs.map((n) => tensors.get(n)!),
     outputs: spec.model.outputs.map((n) => tensors.get(n)!),
   });
-  for (const block of blockLayers) {
-    for (const l of model.layers) if (l.name === block || l.name.startsWith(`${block}_`)) l.trainable = false;
-  }
   return { model, layers };
 }

@@ -96,6 +96,29 @@ model:
   model.dispose();
 });
 
+test('a frozen block freezes only its own layers, not a sibling whose name starts with the block’s', async () => {
+  const { parseSpec } = await import('../../src/spec/read.js');
+  const spec = parseSpec(
+    'frozen-sibling.yaml',
+    `version: 1
+model:
+  layers:
+    - {type: input, shape: [6]}
+    - type: residual
+      name: res
+      trainable: false
+      layers:
+        - {type: dense, units: 6}
+    - {type: dense, units: 3, name: res_head}
+    - {type: dense, units: 2, name: res_1_out}
+`,
+  );
+  const { model } = buildModel(spec, engine);
+  const trainable = Object.fromEntries(model.layers.filter((l) => l.weights.length > 0).map((l) => [l.name, l.trainable]));
+  assert.deepEqual(trainable, { res_1_dense: false, res_head: true, res_1_out: true });
+  model.dispose();
+});
+
 test('a transformer_decoder with one input is a causal decoder-only block, without cross-attention weights', async () => {
   const { parseSpec } = await import('../../src/spec/read.js');
   const spec = parseSpec('gpt.yaml', 'version: 1\nmodel:\n  layers:\n    - {type: input, shape: [5, 8]}\n    - {type: transformer_decoder, heads: 2, ff_units: 16}\n');
