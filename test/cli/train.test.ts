@@ -4,10 +4,10 @@
  * via --set, so the suite stays quick).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { spawnWatched } from '../helpers/child.js';
 import { BIN, hasStackTrace, ROOT, strata } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -79,24 +79,13 @@ test('a loss that becomes infinite stops with exit 1, naming the epoch and batch
 test('Ctrl-C saves a checkpoint mid-epoch and exits 130; --resume finishes the run', async () => {
   const out = join(tmp(), 'run');
   const args = ['train', 'configs/mnist-mlp.yaml', '--out', out, '--backend', 'cpu', '--set', 'data.limit=4000', '--set', 'train.batch_size=8', '--set', 'train.epochs=2'];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
+  const child = spawnWatched(process.execPath, [BIN, ...args], { cwd: ROOT });
   // Interrupt once training is under way (the banner is printed just before the first batch).
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (stderr.includes('Training mnist-mlp')) {
-        clearInterval(poll);
-        setTimeout(() => {
-          child.kill('SIGINT');
-          resolve();
-        }, 1500);
-      }
-    }, 50);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  await child.waitFor('Training mnist-mlp', 120_000);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.kill('SIGINT');
+  const { code } = await child.waitForExit(120_000);
+  const { stderr } = child;
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted; saved .*checkpoints\/epoch-0000-batch-\d{5}\. Continue with: strata train --resume/);
   const names = readdirSync(join(out, 'checkpoints'));

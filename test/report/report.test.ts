@@ -1,7 +1,9 @@
 /**
  * `strata report`: a short run's report holds every chart with the series it
  * should, is self-contained and small, and renders in headless Chromium with
- * no errors logged (skipped, with a message, where Chromium is not installed).
+ * no errors logged (skipped, with a message, where Chromium is not installed,
+ * unless CI is set: there a missing Chromium fails the test, so that a broken
+ * install cannot pass as a skip).
  * A second run, of a small model with every kind of attention layer on token
  * sequences, checks the attention maps.
  */
@@ -22,6 +24,8 @@ import { Rng } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
+/** Whether this is a CI run (.ci/run exports CI=true), where every test must run. */
+const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 
 let engine: Engine;
 let runDir: string;
@@ -246,7 +250,9 @@ test('the report is self-contained and small', () => {
 
 test('the reports render in headless Chromium: every chart drawn with its series, no errors logged', async (t) => {
   if (!existsSync(CHROMIUM)) {
-    t.skip(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set STRATA_CHROMIUM)`);
+    const missing = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set STRATA_CHROMIUM)`;
+    assert.ok(!IN_CI, `${missing}; CI is set (CI=${process.env.CI}), where this test must run, not skip`);
+    t.skip(missing);
     return;
   }
   const { chromium } = await import('playwright-core');

@@ -17,6 +17,7 @@ import { readMetrics } from '../../src/run/metrics-log.js';
 import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
+import { spawnWatched } from '../helpers/child.js';
 import { blobs, blobsSpec, echoSpec, echoText } from '../helpers/synthetic.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -166,25 +167,15 @@ test('a checkpoint loads with plain tf.loadLayersModel and predicts what the tra
 });
 
 test('SIGKILL while a checkpoint is being written leaves the previous one loadable, and resume works', async () => {
-  const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const dir = join(tmp(), 'run');
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../helpers/train-child.js', import.meta.url)), dir, '3'], {
+  const child = spawnWatched(process.execPath, [fileURLToPath(new URL('../helpers/train-child.js', import.meta.url)), dir, '3'], {
     env: { ...process.env, STRATA_TEST_STALL_CHECKPOINT: 'epoch-0002' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('stalled writing epoch-0002')) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.on('exit', () => reject(new Error(`child ended before the stall: ${stderr}`)));
-  });
-  await new Promise((resolve) => child.on('close', resolve));
+  // It waits there (up to 30 s, src/checkpoint/store.ts) to be killed.
+  await child.waitFor('stalled writing epoch-0002', 120_000);
+  child.kill('SIGKILL');
+  assert.equal((await child.waitForExit(30_000)).signal, 'SIGKILL');
   const ckpts = join(dir, 'checkpoints');
   assert.ok(readdirSync(ckpts).some((n) => n.startsWith('.tmp-epoch-0002')), 'the half-written checkpoint is left under its temporary name');
   assert.equal(readPointer(ckpts, 'latest')?.checkpoint, 'epoch-0001');
