@@ -4,11 +4,13 @@
  * each of the next days as the same weekday of the last week seen), and
  * unigram bits per character (language models).
  */
+import type { MetricName } from '../train-registry/catalog.js';
 import type { Dataset, Split } from './types.js';
 
 export interface Baseline {
   name: string;
-  metric: string;
+  /** The registry's metric the baseline is comparable with. */
+  metric: MetricName;
   value: number;
   /** What the value means, for people. */
   note: string;
