@@ -18,6 +18,7 @@ import type { Layer } from '../registry.js';
 
 /** Something `tf.serialization.registerClass` takes: a class with a static `className`. */
 export interface Registrable {
+  new (...args: never[]): object;
   className: string;
 }
 
