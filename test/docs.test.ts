@@ -50,7 +50,15 @@ const EXPECTED: Record<string, Expected> = {
     ],
     outputs: [[null, 10]], // total 320 + 18,496 + 16,010 = 34,826
   },
-  // docs/spec.md #1: a character model over 64 steps.
+  // docs/spec.md #1: softmax regression, no name.
+  'spec.md#1': {
+    rows: [
+      ['input_1', [null, 784], 0],
+      ['dense_1', [null, 10], 784 * 10 + 10], // 7,850
+    ],
+    outputs: [[null, 10]],
+  },
+  // docs/spec.md #2: a character model over 64 steps.
   'moby-dick-carried': {
     rows: [
       ['input_1', [null, 64], 0],
@@ -60,14 +68,6 @@ const EXPECTED: Record<string, Expected> = {
       ['dense_1', [null, 64, 82], 128 * 82 + 82], // 10,578
     ],
     outputs: [[null, 64, 82]], // total 86,130
-  },
-  // docs/spec.md #2: softmax regression, no name.
-  'spec.md#2': {
-    rows: [
-      ['input_1', [null, 784], 0],
-      ['dense_1', [null, 10], 784 * 10 + 10], // 7,850
-    ],
-    outputs: [[null, 10]],
   },
   // docs/spec.md #3: a skip connection by names, a repeated layer.
   'residual-mlp': {

@@ -2,7 +2,9 @@
  * Attention and transformer blocks, which TensorFlow.js lacks: strata's own
  * layers (src/layers/custom/), with Keras's weight layout and parameter counts.
  */
+import { DotAttention, MultiHeadAttention } from './custom/attention.js';
 import { buildCustom } from './custom/build.js';
+import { TransformerDecoder, TransformerEncoder } from './custom/transformer.js';
 import { activation, bool, int, num } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
@@ -51,7 +53,7 @@ const multiHeadAttention = defineLayer<MhaP>({
     if (inputs.length > 1) sequence(inputs[1]!, 1, 'key/value');
     return [inputs[0]![0]!, p.output_dim ?? dq];
   },
-  build: (p, c) => buildCustom(c, 'strata>MultiHeadAttention', p, WEIGHT_SLOTS),
+  build: (p, c) => buildCustom(c, MultiHeadAttention, p, WEIGHT_SLOTS),
   example: { inputs: [[5, 8], [7, 6]], params: { heads: 2, key_dim: 4 }, kerasParams: 256 },
 });
 
@@ -76,7 +78,7 @@ const attention = defineLayer<LayerParams & { use_scale: boolean; causal: boolea
     }
     return [inputs[0]![0]!, dv];
   },
-  build: (p, c) => buildCustom(c, 'strata>Attention', p, { scale: { init: 'ones' } }),
+  build: (p, c) => buildCustom(c, DotAttention, p, { scale: { init: 'ones' } }),
   example: { inputs: [[5, 4], [6, 4]], params: { use_scale: true }, kerasParams: 1 },
 });
 
@@ -126,7 +128,7 @@ const transformerEncoder = defineLayer<BlockP>({
     blockWidth(x!, p);
     return x!;
   },
-  build: (p, c) => buildCustom(c, 'strata>TransformerEncoder', p, BLOCK_SLOTS),
+  build: (p, c) => buildCustom(c, TransformerEncoder, p, BLOCK_SLOTS),
   example: { inputs: [[5, 8]], params: { heads: 2, ff_units: 16 }, kerasParams: 600 },
 });
 
@@ -143,7 +145,7 @@ const transformerDecoder = defineLayer<BlockP>({
     if (inputs.length > 1) sequence(inputs[1]!, 1, 'encoder output');
     return inputs[0]!;
   },
-  build: (p, c) => buildCustom(c, 'strata>TransformerDecoder', p, BLOCK_SLOTS),
+  build: (p, c) => buildCustom(c, TransformerDecoder, p, BLOCK_SLOTS),
   example: { inputs: [[5, 8], [6, 8]], params: { heads: 2, ff_units: 16 }, kerasParams: 904 },
 });
 

@@ -6,6 +6,7 @@
  * one custom layer.
  */
 import { buildCustom } from './custom/build.js';
+import { MixtureOfExperts } from './custom/moe.js';
 import { act } from './core.js';
 import { activation, int, num } from './params.js';
 import type { ActivationName, Param } from './params.js';
@@ -172,7 +173,7 @@ const mixtureOfExperts = defineLayer<MoeP>({
     return [...x!.slice(0, -1), p.output_units ?? d];
   },
   build: (p, c) =>
-    buildCustom(c, 'strata>MixtureOfExperts', p, {
+    buildCustom(c, MixtureOfExperts, p, {
       gate: { init: 'gate_initializer', reg: 'gate_regularizer' },
       kernel: { init: 'kernel_initializer', reg: 'kernel_regularizer' },
       bias: { init: 'zeros' },

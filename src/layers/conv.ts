@@ -5,6 +5,7 @@ import { act } from './core.js';
 import { defineLayer } from './registry.js';
 import type { BuildContext, LayerParams } from './registry.js';
 import { buildFixedBuiltIn } from './custom/build.js';
+import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from './custom/conv-fixes.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
 import { activityParams, biasArgs, biasParams, kernelArgs, kernelParams, weightArgs, weightParams } from './weights.js';
@@ -73,7 +74,7 @@ const conv1d = defineLayer<ConvP>({
   build: (p, c) => {
     const args = { ...windowArgs(p, c, 1), filters: p.filters, ...kernelArgs(p, c) };
     // TensorFlow.js's own Conv1D throws on causal padding and cannot train dilated kernels; strata's subclass does both.
-    return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : buildFixedBuiltIn(c, 'Conv1D', args);
+    return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : buildFixedBuiltIn(c, Conv1D, args);
   },
   example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
@@ -95,7 +96,7 @@ const conv2d = defineLayer<ConvP>({
   build: (p, c) => {
     const args = { ...windowArgs(p, c, 2), filters: p.filters, ...kernelArgs(p, c) };
     // TensorFlow.js cannot train a dilated Conv2D; strata's subclass convolves the input's phases instead.
-    return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, 'Conv2D', args);
+    return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, Conv2D, args);
   },
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });
@@ -151,7 +152,7 @@ const separableConv2d = defineLayer<SepP>({
       activityRegularizer: c.regularizer(p.activity_regularizer),
     };
     // TensorFlow.js cannot train a dilated SeparableConv2D; strata's subclass convolves the input's phases instead.
-    return undilated(p) ? c.tf.layers.separableConv2d(args) : buildFixedBuiltIn(c, 'SeparableConv2D', args);
+    return undilated(p) ? c.tf.layers.separableConv2d(args) : buildFixedBuiltIn(c, SeparableConv2D, args);
   },
   example: { inputs: [[8, 8, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 43 },
 });
@@ -184,7 +185,7 @@ const depthwiseConv2d = defineLayer<SepP>({
       activityRegularizer: c.regularizer(p.activity_regularizer),
     };
     // TensorFlow.js's DepthwiseConv2D ignores dilation_rate (and has no dilated gradient); strata's subclass does both.
-    return undilated(p) ? c.tf.layers.depthwiseConv2d(args) : buildFixedBuiltIn(c, 'DepthwiseConv2D', args);
+    return undilated(p) ? c.tf.layers.depthwiseConv2d(args) : buildFixedBuiltIn(c, DepthwiseConv2D, args);
   },
   example: { inputs: [[8, 8, 3]], params: { kernel_size: 3 }, kerasParams: 30 },
 });

@@ -1,5 +1,6 @@
 /** Token embeddings: integer ids to learned vectors. */
 import { buildCustom } from './custom/build.js';
+import { PositionalEmbedding, PositionalEncoding } from './custom/position.js';
 import { bool, int, num } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerParams } from './registry.js';
@@ -50,7 +51,7 @@ const positionalEncoding = defineLayer<LayerParams & { max_wavelength: number }>
     sequenceOf(x!, 'position encodings');
     return x!;
   },
-  build: (p, c) => buildCustom(c, 'strata>PositionalEncoding', p),
+  build: (p, c) => buildCustom(c, PositionalEncoding, p),
   example: { inputs: [[5, 8]], params: {}, kerasParams: 0 },
 });
 
@@ -73,7 +74,7 @@ const positionalEmbedding = defineLayer<LayerParams & { max_length: number }>({
     }
     return x!;
   },
-  build: (p, c) => buildCustom(c, 'strata>PositionalEmbedding', p, { embeddings: { init: 'embeddings_initializer', reg: 'embeddings_regularizer' } }),
+  build: (p, c) => buildCustom(c, PositionalEmbedding, p, { embeddings: { init: 'embeddings_initializer', reg: 'embeddings_regularizer' } }),
   example: { inputs: [[5, 8]], params: { max_length: 10 }, kerasParams: 80 },
 });
 

@@ -96,6 +96,9 @@ export function activationFromKeras(v: unknown): { value: unknown } | { why: str
   if (name === undefined) return { why: `activation ${show(v)} is not a plain activation name` };
   const key = snake(name);
   if (key in ACTIVATIONS) return { value: key };
+  // The name TensorFlow.js saves, such as that of one of strata's own activations (`strata.leakyrelu`).
+  const registered = Object.entries(ACTIVATIONS).find(([, tfName]) => tfName === name);
+  if (registered) return { value: registered[0] };
   return { why: `activation '${name}' has no strata equivalent (strata has ${Object.keys(ACTIVATIONS).join(', ')})` };
 }
 

@@ -1,5 +1,7 @@
 /** Batch and layer normalization over the last axis. */
 import { buildCustom, buildFixedBuiltIn } from './custom/build.js';
+import { GroupNormalization } from './custom/group-norm.js';
+import { LayerNormalization } from './custom/layer-norm.js';
 import { bool, initializer, int, num } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerParams } from './registry.js';
@@ -61,7 +63,7 @@ const layerNorm = defineLayer<NormP>({
   },
   // strata's LayerNormalization: the built-in's config and weights, without its per-call tiling (src/layers/custom/layer-norm.ts).
   build: (p, c) =>
-    buildFixedBuiltIn(c, 'LayerNormalization', {
+    buildFixedBuiltIn(c, LayerNormalization, {
       name: c.name,
       axis: -1,
       epsilon: p.epsilon,
@@ -92,7 +94,7 @@ const groupNorm = defineLayer<NormP & { groups: number }>({
     return x!;
   },
   build: (p, c) =>
-    buildCustom(c, 'strata>GroupNormalization', p, {
+    buildCustom(c, GroupNormalization, p, {
       gamma: { init: 'gamma_initializer', reg: 'gamma_regularizer' },
       beta: { init: 'beta_initializer', reg: 'beta_regularizer' },
     }),

@@ -7,6 +7,7 @@
  * applied before a layer is built.
  */
 
+import { LeakyRelu } from './custom/activation-fn.js';
 import { INITIALIZERS } from './initializers.js';
 
 export { bool, choice, int, num, str } from '../document/json-schema.js';
@@ -48,7 +49,7 @@ export const ACTIVATIONS = {
   linear: 'linear',
   relu: 'relu',
   relu6: 'relu6',
-  leaky_relu: 'strata.leakyrelu',
+  leaky_relu: LeakyRelu.className,
   elu: 'elu',
   selu: 'selu',
   gelu: 'gelu',

@@ -1,4 +1,5 @@
 /** Pooling: max and average over windows (1d, 2d), and global pooling. */
+import { AdaptivePooling2D } from './custom/adaptive-pool.js';
 import { buildCustom } from './custom/build.js';
 import { deepEqual } from './keras.js';
 import { choice, sizes } from './params.js';
@@ -86,7 +87,7 @@ function adaptivePool(kind: 'max' | 'avg'): LayerDef {
       knownLast(x!, 'number of channels');
       return [...expand(p.output_size, 2), x![2]!];
     },
-    build: (p, c) => buildCustom(c, 'strata>AdaptivePooling2D', { ...p, kind }),
+    build: (p, c) => buildCustom(c, AdaptivePooling2D, { ...p, kind }),
     example: { inputs: [[7, 5, 3]], params: { output_size: 2 }, kerasParams: 0 },
   });
 }

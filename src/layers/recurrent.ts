@@ -1,6 +1,7 @@
 /** Recurrent layers (simple_rnn, lstm, gru) and the bidirectional wrapper. */
 import { act } from './core.js';
 import { buildFixedBuiltIn } from './custom/build.js';
+import { GRU, LSTM } from './custom/recurrent-fast.js';
 import { activation, bool, choice, int, num, ref } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
@@ -71,8 +72,8 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
         activityRegularizer: c.regularizer(p.activity_regularizer),
       };
       // LSTM and GRU: strata's subclasses, which run the whole sequence as one operation where they can (custom/recurrent-fast.ts).
-      if (type === 'lstm') return buildFixedBuiltIn(c, 'LSTM', args);
-      if (type === 'gru') return buildFixedBuiltIn(c, 'GRU', args);
+      if (type === 'lstm') return buildFixedBuiltIn(c, LSTM, args);
+      if (type === 'gru') return buildFixedBuiltIn(c, GRU, args);
       return c.tf.layers.simpleRNN(args as Parameters<TfRnnBuilder>[0]);
     },
     example: { inputs: [[5, 3]], params: { units: 4 }, kerasParams },

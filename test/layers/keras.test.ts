@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { kerasToSpec } from '../../src/convert/from-keras.js';
 import { readTopology } from '../../src/convert/keras-topology.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
+import { LeakyRelu } from '../../src/layers/custom/activation-fn.js';
 import { activationFromKeras, genericFromKeras, initializerFromKeras, regularizerFromKeras } from '../../src/layers/keras.js';
 import type { FromKerasContext } from '../../src/layers/registry.js';
 import { LayerRegistry } from '../../src/layers/registry.js';
@@ -32,6 +33,8 @@ test('regularizers and activations', () => {
   assert.deepEqual(activationFromKeras('hardSigmoid'), { value: 'hard_sigmoid' });
   assert.deepEqual(activationFromKeras('hard_sigmoid'), { value: 'hard_sigmoid' });
   assert.deepEqual(activationFromKeras('silu'), { value: 'silu' });
+  // A model strata saved names its own activations by their registered class names.
+  assert.deepEqual(activationFromKeras(LeakyRelu.className), { value: 'leaky_relu' });
   assert.ok('why' in activationFromKeras('exponential'));
 });
 

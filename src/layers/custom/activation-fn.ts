@@ -5,27 +5,17 @@
  * strings (snake_case on save, camelCase on load).
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { Env } from './base.js';
+import { customActivation } from './define.js';
 
-/** strata activation name → the class name registered with TensorFlow.js. */
-export const CUSTOM_ACTIVATIONS = { leaky_relu: 'strata.leakyrelu' } as const;
-
-export interface ActivationClass {
-  new (): { apply(x: Tensor): Tensor };
-  className: string;
-}
-
-export function activationClasses(env: Env): ActivationClass[] {
+/** Keras's `leaky_relu` activation: slope 0.2 below zero. */
+export const LeakyRelu = customActivation('strata.leakyrelu', (env) => {
   const { tf } = env;
-  class LeakyRelu extends tf.serialization.Serializable {
-    static className = CUSTOM_ACTIVATIONS.leaky_relu;
-    /** Keras's `leaky_relu` activation: slope 0.2 below zero. */
+  return class LeakyRelu extends tf.serialization.Serializable {
     apply(x: Tensor): Tensor {
       return tf.leakyRelu(x, 0.2);
     }
     getConfig() {
       return {};
     }
-  }
-  return [LeakyRelu];
-}
+  };
+});

@@ -1,19 +1,17 @@
 /** Adaptive pooling (PyTorch `AdaptiveAvgPool2d`/`AdaptiveMaxPool2d`): a fixed output size whatever the input size. */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { single, shapes, strataBase } from './base.js';
-import type { Env, LayerClass, TfShape } from './base.js';
+import type { TfShape } from './base.js';
+import { customLayer } from './define.js';
 
 /** The [start, end) input range of output cell i of n over an input of length len (PyTorch's rule). */
 export function bin(i: number, n: number, len: number): [number, number] {
   return [Math.floor((i * len) / n), Math.ceil(((i + 1) * len) / n)];
 }
 
-export function adaptivePoolClasses(env: Env): LayerClass[] {
+export const AdaptivePooling2D = customLayer('strata>AdaptivePooling2D', (env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  class AdaptivePool2d extends Base {
-    static className = 'strata>AdaptivePooling2D';
+  return class AdaptivePooling2D extends strataBase(env) {
     get size(): [number, number] {
       const s = this.p.output_size as number | number[];
       return typeof s === 'number' ? [s, s] : [s[0]!, s[1]!];
@@ -41,7 +39,5 @@ export function adaptivePoolClasses(env: Env): LayerClass[] {
         return tf.stack(rows, 1);
       });
     }
-  }
-
-  return [AdaptivePool2d];
-}
+  };
+});

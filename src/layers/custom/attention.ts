@@ -2,7 +2,9 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { shapes, strataBase } from './base.js';
-import type { Env, LayerClass, TfShape } from './base.js';
+import type { TfShape } from './base.js';
+import type { Env } from './env.js';
+import { customLayer } from './define.js';
 import { causalMask, multiHeadAttention } from './math.js';
 import type { AttentionWeights } from './math.js';
 
@@ -82,12 +84,10 @@ export function attentionWeights(
   };
 }
 
-export function attentionClasses(env: Env): LayerClass[] {
+/** Keras `MultiHeadAttention`: query, key and value projections per head, and an output projection. */
+export const MultiHeadAttention = customLayer('strata>MultiHeadAttention', (env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  class MultiHeadAttention extends Base {
-    static className = 'strata>MultiHeadAttention';
+  return class MultiHeadAttention extends strataBase(env) {
     w?: AttentionWeights;
     get keys(): MhaKeys {
       return this.p as unknown as MhaKeys;
@@ -122,10 +122,13 @@ export function attentionClasses(env: Env): LayerClass[] {
     attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[] {
       return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
-  }
+  };
+});
 
-  class DotAttention extends Base {
-    static className = 'strata>Attention';
+/** Keras `Attention`: dot-product attention of queries over values, no projections. */
+export const DotAttention = customLayer('strata>Attention', (env) => {
+  const { tf } = env;
+  return class DotAttention extends strataBase(env) {
     scale?: LayerVariable;
     override build(): void {
       if (this.p.use_scale) this.scale = this.weight('scale', [], 'scale');
@@ -155,7 +158,5 @@ export function attentionClasses(env: Env): LayerClass[] {
     attentionMaps(inputs: Tensor | Tensor[]): AttentionMap[] {
       return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
-  }
-
-  return [MultiHeadAttention, DotAttention];
-}
+  };
+});

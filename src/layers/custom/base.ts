@@ -10,13 +10,10 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Layer, TfCore, TfLayers } from '../../tf-types.js';
 import type { LayerParams } from '../registry.js';
+import { perCopy } from './env.js';
+import type { Env } from './env.js';
 
 /** The two TensorFlow.js modules custom layers are defined against. */
-export interface Env {
-  tf: TfCore;
-  tfl: TfLayers;
-}
-
 export type Init = ReturnType<TfLayers['initializers']['zeros']>;
 export type Reg = ReturnType<TfLayers['regularizers']['l1l2']>;
 
@@ -53,7 +50,8 @@ export function decodeParams(hex: string): LayerParams {
   return JSON.parse(Buffer.from(hex, 'hex').toString('utf8')) as LayerParams;
 }
 
-export function strataBase(env: Env): StrataBaseCtor {
+/** The base class of strata's own layers, one per TensorFlow.js copy (so all of a copy's custom layers share it). */
+export const strataBase: (env: Env) => StrataBaseCtor = perCopy((env) => {
   const { tfl } = env;
   abstract class Base extends tfl.layers.Layer {
     readonly p: LayerParams;
@@ -73,7 +71,7 @@ export function strataBase(env: Env): StrataBaseCtor {
     }
   }
   return Base;
-}
+});
 
 /** The one tensor of a call's inputs (layers with one input get it alone or in a list of one). */
 export function single(inputs: Tensor | Tensor[]): Tensor {

@@ -13,15 +13,16 @@
  *   all have gradients): the same output, and gradients for the kernel.
  * The subclasses keep the built-ins' class names, configs and weights, so a
  * saved model is an ordinary Keras / TensorFlow.js Conv1D or Conv2D;
- * registered in the built-ins' place (by `registerStrataLayers`), they also let
+ * registered in the built-ins' place (`fixedBuiltIn`, define.ts), they also let
  * a plain TensorFlow.js program run such models.
  */
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import type { Env, LayerClass } from './base.js';
-import type { TfCore } from '../../tf-types.js';
+import { fixedBuiltIn } from './define.js';
+import { perCopy } from './env.js';
+import type { Layer, TfCore } from '../../tf-types.js';
 
 /** The fields of tfjs-layers' convolution classes the subclasses use. */
 interface ConvFields {
@@ -57,15 +58,16 @@ export function dilateKernel(tf: TfCore, kernel: Tensor, dilation: readonly numb
   return k;
 }
 
-export function convFixClasses(env: Env): LayerClass[] {
-  const { tf, tfl } = env;
-  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
-  type Ctor = new (args: object) => LayerBase;
-  // The built-in classes are not exported by name; throwaway instances give them.
-  const BuiltIn1D = tfl.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
-  const BuiltIn2D = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
-  const BuiltInDepthwise = tfl.layers.depthwiseConv2d({ kernelSize: 1 }).constructor as unknown as Ctor;
-  const BuiltInSeparable = tfl.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as Ctor;
+type Ctor = new (args: object) => Layer;
+/** A built-in layer class, from a throwaway instance (tfjs-layers does not export the classes by name). */
+const classOf = (layer: Layer): Ctor => layer.constructor as Ctor;
+
+/** Whether the built-in can do the job itself. */
+const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
+
+/** What the four subclasses share, made once per TensorFlow.js copy. */
+const convParts = perCopy((env) => {
+  const { tf } = env;
 
   /**
    * The layer's operation at dilation 1 (input already padded if causal). Dilated at
@@ -107,20 +109,23 @@ export function convFixClasses(env: Env): LayerClass[] {
   const separableOp = (c: ConvFields) => (input: Tensor, kernel: (k: LayerVariable) => Tensor, pad: 'valid' | 'same') =>
     tf.conv2d(depthwiseOp(c)(input, kernel, pad) as Tensor4D, c.pointwiseKernel!.read() as Tensor4D, 1, 'valid');
 
-  /** Whether the built-in can do the job itself. */
-  const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
-
   /** A 2D layer's call: the built-in's where it can, else `op` dilated. */
-  function call2d(layer: LayerBase, inputs: Tensor | Tensor[], op: (c: ConvFields) => Parameters<typeof dilated>[3], builtIn: () => Tensor | Tensor[]): Tensor | Tensor[] {
+  function call2d(layer: Layer, inputs: Tensor | Tensor[], op: (c: ConvFields) => Parameters<typeof dilated>[3], builtIn: () => Tensor | Tensor[]): Tensor | Tensor[] {
     const c = layer as unknown as ConvFields;
     if (builtInCan(c)) return builtIn();
     return tf.tidy(() => dilated(c, single(inputs), c.padding === 'same' ? 'same' : 'valid', op(c)));
   }
 
-  class Conv1D extends BuiltIn1D {
-    static className = 'Conv1D';
+  return { dilated, convOp, depthwiseOp, separableOp, call2d };
+});
+
+/** Conv1D with `padding: causal` and dilated kernels that train. */
+export const Conv1D = fixedBuiltIn('Conv1D', (env) => {
+  const { tf, tfl } = env;
+  const { dilated, convOp } = convParts(env);
+  return class Conv1D extends classOf(tfl.layers.conv1d({ filters: 1, kernelSize: 1 })) {
     /** Causal output is as long as 'same' gives (TensorFlow.js works it out as 'valid'). */
-    override computeOutputShape(inputShape: Parameters<LayerBase['computeOutputShape']>[0]) {
+    override computeOutputShape(inputShape: Parameters<Layer['computeOutputShape']>[0]) {
       const c = this as unknown as ConvFields;
       if (c.padding !== 'causal') return super.computeOutputShape(inputShape);
       c.padding = 'same';
@@ -146,20 +151,25 @@ export function convFixClasses(env: Env): LayerClass[] {
         return dilated(c, x, c.padding === 'same' ? 'same' : 'valid', convOp(c));
       });
     }
-  }
+  };
+});
 
-  class Conv2D extends BuiltIn2D {
-    static className = 'Conv2D';
+/** Conv2D with dilated kernels that train. */
+export const Conv2D = fixedBuiltIn('Conv2D', (env) => {
+  const { call2d, convOp } = convParts(env);
+  return class Conv2D extends classOf(env.tfl.layers.conv2d({ filters: 1, kernelSize: 1 })) {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       return call2d(this, inputs, convOp, () => super.call(inputs, kwargs));
     }
-  }
+  };
+});
 
-  /** Depthwise and separable: TensorFlow.js's DepthwiseConv2D ignores dilation_rate in its forward pass, and both lack dilated gradients. */
-  class DepthwiseConv2D extends BuiltInDepthwise {
-    static className = 'DepthwiseConv2D';
+/** Depthwise and separable: TensorFlow.js's DepthwiseConv2D ignores dilation_rate in its forward pass, and both lack dilated gradients. */
+export const DepthwiseConv2D = fixedBuiltIn('DepthwiseConv2D', (env) => {
+  const { call2d, depthwiseOp } = convParts(env);
+  return class DepthwiseConv2D extends classOf(env.tfl.layers.depthwiseConv2d({ kernelSize: 1 })) {
     /** The built-in works the output size out without the dilation too. */
-    override computeOutputShape(inputShape: Parameters<LayerBase['computeOutputShape']>[0]) {
+    override computeOutputShape(inputShape: Parameters<Layer['computeOutputShape']>[0]) {
       const c = this as unknown as ConvFields & { depthMultiplier: number };
       if (builtInCan(c)) return super.computeOutputShape(inputShape);
       const s = inputShape as (number | null)[];
@@ -169,18 +179,19 @@ export function convFixClasses(env: Env): LayerClass[] {
         if (n == null) return null;
         return c.padding === 'same' ? Math.ceil(n / c.strides[i]!) : Math.ceil((n - r[i]! * (c.kernelSize[i]! - 1)) / c.strides[i]!);
       });
-      return [s[0]!, ...spatial, s[3]! * c.depthMultiplier] as ReturnType<LayerBase['computeOutputShape']>;
+      return [s[0]!, ...spatial, s[3]! * c.depthMultiplier] as ReturnType<Layer['computeOutputShape']>;
     }
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       return call2d(this, inputs, depthwiseOp, () => super.call(inputs, kwargs));
     }
-  }
+  };
+});
 
-  class SeparableConv2D extends BuiltInSeparable {
-    static className = 'SeparableConv2D';
+export const SeparableConv2D = fixedBuiltIn('SeparableConv2D', (env) => {
+  const { call2d, separableOp } = convParts(env);
+  return class SeparableConv2D extends classOf(env.tfl.layers.separableConv2d({ filters: 1, kernelSize: 1 })) {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       return call2d(this, inputs, separableOp, () => super.call(inputs, kwargs));
     }
-  }
-  return [Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D] as unknown as LayerClass[];
-}
+  };
+});

@@ -2,7 +2,8 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
-import type { Env, LayerClass, TfShape } from './base.js';
+import type { TfShape } from './base.js';
+import { customLayer } from './define.js';
 import type { TfCore } from '../../tf-types.js';
 
 /** x [B, ..., C] normalized within `groups` groups of channels, before scale and offset. */
@@ -15,12 +16,9 @@ export function groupNormalize(tf: TfCore, x: Tensor, groups: number, epsilon: n
   return tf.reshape(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, epsilon))), shape);
 }
 
-export function groupNormClasses(env: Env): LayerClass[] {
+export const GroupNormalization = customLayer('strata>GroupNormalization', (env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  class GroupNorm extends Base {
-    static className = 'strata>GroupNormalization';
+  return class GroupNormalization extends strataBase(env) {
     gamma?: LayerVariable;
     beta?: LayerVariable;
     override build(s: TfShape | TfShape[]): void {
@@ -41,7 +39,5 @@ export function groupNormClasses(env: Env): LayerClass[] {
         return y;
       });
     }
-  }
-
-  return [GroupNorm];
-}
+  };
+});

@@ -12,7 +12,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import type { Env, LayerClass } from './base.js';
+import { fixedBuiltIn } from './define.js';
+import type { Layer } from '../../tf-types.js';
 
 interface LayerNormFields {
   axis: number[];
@@ -21,14 +22,11 @@ interface LayerNormFields {
   beta: LayerVariable | null;
 }
 
-export function layerNormClasses(env: Env): LayerClass[] {
+export const LayerNormalization = fixedBuiltIn('LayerNormalization', (env) => {
   const { tf, tfl } = env;
-  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
   // The built-in class is not exported by name; a throwaway instance gives it.
-  const BuiltIn = tfl.layers.layerNormalization({}).constructor as unknown as new (args: object) => LayerBase;
-
-  class LayerNormalization extends BuiltIn {
-    static className = 'LayerNormalization';
+  const BuiltIn = tfl.layers.layerNormalization({}).constructor as new (args: object) => Layer;
+  return class LayerNormalization extends BuiltIn {
     override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
       const f = this as unknown as LayerNormFields;
       return tf.tidy(() => {
@@ -42,6 +40,5 @@ export function layerNormClasses(env: Env): LayerClass[] {
         return y;
       });
     }
-  }
-  return [LayerNormalization as unknown as LayerClass];
-}
+  };
+});

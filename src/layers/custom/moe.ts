@@ -11,7 +11,8 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
-import type { Env, LayerClass, StrataLayerArgs, TfShape } from './base.js';
+import type { StrataLayerArgs, TfShape } from './base.js';
+import { customLayer } from './define.js';
 import { applyActivation } from './math.js';
 import type { TfCore } from '../../tf-types.js';
 
@@ -32,12 +33,9 @@ export function topKGate(tf: TfCore, logits: Tensor, k: number): { mask: Tensor;
   return { mask, gates };
 }
 
-export function moeClasses(env: Env): LayerClass[] {
+export const MixtureOfExperts = customLayer('strata>MixtureOfExperts', (env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  class MixtureOfExperts extends Base {
-    static className = 'strata>MixtureOfExperts';
+  return class MixtureOfExperts extends strataBase(env) {
     gate?: LayerVariable;
     w1?: LayerVariable;
     b1?: LayerVariable;
@@ -92,7 +90,5 @@ export function moeClasses(env: Env): LayerClass[] {
         return tf.reshape(mixed, [...x.shape.slice(0, -1), mixed.shape[1]!]);
       });
     }
-  }
-
-  return [MixtureOfExperts];
-}
+  };
+});

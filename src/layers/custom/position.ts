@@ -7,7 +7,8 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { single, shapes, strataBase } from './base.js';
-import type { Env, LayerClass, TfShape } from './base.js';
+import type { TfShape } from './base.js';
+import { customLayer } from './define.js';
 import type { TfCore } from '../../tf-types.js';
 
 /** The [steps, depth] sinusoidal table: sin at even depths, cos at odd ones, wavelengths up to `maxWavelength`. */
@@ -22,12 +23,10 @@ export function sinusoids(tf: TfCore, steps: number, depth: number, maxWavelengt
   });
 }
 
-export function positionClasses(env: Env): LayerClass[] {
+/** Fixed sinusoids added to the input. */
+export const PositionalEncoding = customLayer('strata>PositionalEncoding', (env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  class PositionalEncoding extends Base {
-    static className = 'strata>PositionalEncoding';
+  return class PositionalEncoding extends strataBase(env) {
     override computeOutputShape(s: TfShape | TfShape[]): TfShape {
       return shapes(s as TfShape)[0]!;
     }
@@ -38,10 +37,13 @@ export function positionClasses(env: Env): LayerClass[] {
         return tf.add(x, sinusoids(tf, T!, d!, this.p.max_wavelength as number));
       });
     }
-  }
+  };
+});
 
-  class PositionalEmbedding extends Base {
-    static className = 'strata>PositionalEmbedding';
+/** A learned vector per position added to the input. */
+export const PositionalEmbedding = customLayer('strata>PositionalEmbedding', (env) => {
+  const { tf } = env;
+  return class PositionalEmbedding extends strataBase(env) {
     table?: LayerVariable;
     override build(s: TfShape | TfShape[]): void {
       const x = shapes(s as TfShape)[0]!;
@@ -58,7 +60,5 @@ export function positionClasses(env: Env): LayerClass[] {
         return tf.add(x, tf.slice(this.table!.read(), [0, 0], [T, -1]));
       });
     }
-  }
-
-  return [PositionalEncoding, PositionalEmbedding];
-}
+  };
+});

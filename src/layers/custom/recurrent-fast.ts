@@ -12,8 +12,9 @@ import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import type { Env, LayerClass } from './base.js';
 import type { CarriedState } from './carried-state.js';
+import { fixedBuiltIn } from './define.js';
+import type { Layer, TfCore } from '../../tf-types.js';
 import { gruSequence, lstmSequence } from './rnn-sequence.js';
 
 /** The fields of tfjs-layers' RNN layers and cells the subclasses read. */
@@ -52,32 +53,28 @@ function fastPathFits(layer: RnnFields, kwargs: Kwargs | undefined): boolean {
   );
 }
 
-export function recurrentFastClasses(env: Env): LayerClass[] {
+type Ctor = new (args: object) => Layer;
+
+function sequence(tf: TfCore, layer: Layer, inputs: Tensor | Tensor[], gates: number, op: typeof lstmSequence, carried: CarriedState | undefined): Tensor {
+  const f = layer as unknown as RnnFields;
+  return tf.tidy(() => {
+    let x = single(inputs) as Tensor3D;
+    if (f.goBackwards) x = tf.reverse(x, 1);
+    const bias = f.cell.useBias && f.cell.bias ? f.cell.bias.read() : tf.zeros([gates * f.cell.units]);
+    return op(tf, x, f.cell.kernel.read() as Tensor2D, f.cell.recurrentKernel.read() as Tensor2D, bias as Tensor1D, f.returnSequences, carried);
+  });
+}
+
+/** The built-in cannot start from a carried state; the spec check (spec/check-data.ts) keeps such layers out of carry_state. */
+function checkCarry(layer: Layer & { carried: CarriedState | undefined }, kwargs: Kwargs): void {
+  if (layer.carried && (layer as unknown as RnnFields).goBackwards) throw new Error(`${layer.name}: a state cannot be carried into a layer that reads its sequence backwards`);
+  if (layer.carried && !fastPathFits(layer as unknown as RnnFields, kwargs)) throw new Error(`${layer.name}: a carried state needs tanh and sigmoid activations and no dropout of the layer's own`);
+}
+
+export const LSTM = fixedBuiltIn('LSTM', (env) => {
   const { tf, tfl } = env;
-  type LayerBase = InstanceType<typeof tfl.layers.Layer>;
-  type Ctor = new (args: object) => LayerBase;
-  // The built-in classes are not exported by name; throwaway instances give them.
-  const BuiltInLstm = tfl.layers.lstm({ units: 1 }).constructor as unknown as Ctor;
-  const BuiltInGru = tfl.layers.gru({ units: 1 }).constructor as unknown as Ctor;
-
-  function sequence(layer: LayerBase, inputs: Tensor | Tensor[], gates: number, op: typeof lstmSequence, carried: CarriedState | undefined): Tensor {
-    const f = layer as unknown as RnnFields;
-    return tf.tidy(() => {
-      let x = single(inputs) as Tensor3D;
-      if (f.goBackwards) x = tf.reverse(x, 1);
-      const bias = f.cell.useBias && f.cell.bias ? f.cell.bias.read() : tf.zeros([gates * f.cell.units]);
-      return op(tf, x, f.cell.kernel.read() as Tensor2D, f.cell.recurrentKernel.read() as Tensor2D, bias as Tensor1D, f.returnSequences, carried);
-    });
-  }
-
-  /** The built-in cannot start from a carried state; the spec check (spec/check-data.ts) keeps such layers out of carry_state. */
-  function checkCarry(layer: LayerBase & { carried: CarriedState | undefined }, kwargs: Kwargs): void {
-    if (layer.carried && (layer as unknown as RnnFields).goBackwards) throw new Error(`${layer.name}: a state cannot be carried into a layer that reads its sequence backwards`);
-    if (layer.carried && !fastPathFits(layer as unknown as RnnFields, kwargs)) throw new Error(`${layer.name}: a carried state needs tanh and sigmoid activations and no dropout of the layer's own`);
-  }
-
-  class LSTM extends BuiltInLstm {
-    static className = 'LSTM';
+  // The built-in class is not exported by name; a throwaway instance gives it.
+  return class LSTM extends (tfl.layers.lstm({ units: 1 }).constructor as Ctor) {
     /** Set by the training loop while it carries this layer's state (never saved). */
     carried: CarriedState | undefined = undefined;
     /**
@@ -85,26 +82,27 @@ export function recurrentFastClasses(env: Env): LayerClass[] {
      * behind; built in a scope they are freed (the weights are variables, which a scope
      * keeps). A stateful layer keeps state tensors from build, so it is built as it is.
      */
-    override build(inputShape: Parameters<LayerBase['build']>[0]): void {
+    override build(inputShape: Parameters<Layer['build']>[0]): void {
       if ((this as unknown as RnnFields).stateful) return super.build(inputShape);
       tf.tidy(() => super.build(inputShape));
     }
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       checkCarry(this, kwargs);
       if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
-      return sequence(this, inputs, 4, lstmSequence, this.carried);
+      return sequence(tf, this, inputs, 4, lstmSequence, this.carried);
     }
-  }
+  };
+});
 
-  class GRU extends BuiltInGru {
-    static className = 'GRU';
+export const GRU = fixedBuiltIn('GRU', (env) => {
+  const { tf, tfl } = env;
+  return class GRU extends (tfl.layers.gru({ units: 1 }).constructor as Ctor) {
     /** Set by the training loop while it carries this layer's state (never saved). */
     carried: CarriedState | undefined = undefined;
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       checkCarry(this, kwargs);
       if (!fastPathFits(this as unknown as RnnFields, kwargs)) return super.call(inputs, kwargs);
-      return sequence(this, inputs, 3, gruSequence, this.carried);
+      return sequence(tf, this, inputs, 3, gruSequence, this.carried);
     }
-  }
-  return [LSTM, GRU] as unknown as LayerClass[];
-}
+  };
+});

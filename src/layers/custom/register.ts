@@ -1,60 +1,59 @@
 /**
- * strata's own layers and activations, registered with TensorFlow.js
- * serialization so that a saved model reloads with `tf.loadLayersModel`.
+ * strata's own layers, fixed built-ins and activations, registered with
+ * TensorFlow.js serialization so that a saved model reloads with
+ * `tf.loadLayersModel`. Each class is defined and named beside its code
+ * (`customLayer`, `fixedBuiltIn`, `customActivation` in define.ts); this file
+ * only lists the modules that define them and collects the handles they export.
  */
 import { createRequire } from 'node:module';
-import type { Layer } from '../../tf-types.js';
-import { activationClasses } from './activation-fn.js';
-import { adaptivePoolClasses } from './adaptive-pool.js';
-import { attentionClasses } from './attention.js';
-import { convFixClasses } from './conv-fixes.js';
-import { layerNormClasses } from './layer-norm.js';
-import type { Env, LayerClass, StrataLayerArgs } from './base.js';
-import { groupNormClasses } from './group-norm.js';
-import { moeClasses } from './moe.js';
-import { positionClasses } from './position.js';
-import { recurrentFastClasses } from './recurrent-fast.js';
-import { transformerClasses } from './transformer.js';
+import * as activationFn from './activation-fn.js';
+import * as adaptivePool from './adaptive-pool.js';
+import * as attention from './attention.js';
+import type { Env } from './env.js';
+import * as convFixes from './conv-fixes.js';
+import { isStrataClass } from './define.js';
+import type { StrataClass } from './define.js';
+import * as groupNorm from './group-norm.js';
+import * as layerNorm from './layer-norm.js';
+import * as moe from './moe.js';
+import * as position from './position.js';
+import * as recurrentFast from './recurrent-fast.js';
+import * as transformer from './transformer.js';
 
-let classes: Map<string, LayerClass> | undefined;
-let registeredWith: Env['tf'] | undefined;
+/** The modules of src/layers/custom/ that define classes (test/layers/registration.test.ts checks none is missing). */
+const MODULES: readonly object[] = [activationFn, adaptivePool, attention, convFixes, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
 
-/** The custom layer classes (made once, against the TensorFlow.js modules of `env`), by class name. */
-export function strataLayerClasses(env: Env): Map<string, LayerClass> {
-  if (!classes) {
-    classes = new Map();
-    for (const make of [attentionClasses, transformerClasses, positionClasses, groupNormClasses, adaptivePoolClasses, moeClasses, convFixClasses, layerNormClasses, recurrentFastClasses]) {
-      for (const cls of make(env)) classes.set(cls.className, cls);
-    }
-    const registerAll = () => {
-      for (const cls of classes!.values()) env.tf.serialization.registerClass(cls as unknown as Parameters<typeof env.tf.serialization.registerClass>[0]);
-      for (const cls of activationClasses(env)) env.tf.serialization.registerClass(cls as unknown as Parameters<typeof env.tf.serialization.registerClass>[0]);
-    };
-    registerAll();
-    registeredWith = env.tf;
+/** The handles `module` exports. */
+export function strataClassesIn(module: object): StrataClass[] {
+  return Object.values(module).filter(isStrataClass);
+}
+
+/** Every class strata registers with TensorFlow.js, each under its own class name. */
+export const STRATA_CLASSES: readonly StrataClass[] = (() => {
+  const all = MODULES.flatMap(strataClassesIn);
+  const seen = new Set<string>();
+  for (const c of all) {
+    if (seen.has(c.className)) throw new Error(`two strata classes are named '${c.className}'`);
+    seen.add(c.className);
   }
-  return classes;
-}
-
-/** Construct one of strata's custom layers by class name (such as 'strata>MultiHeadAttention'). */
-export function makeStrataLayer(env: Env, className: string, args: StrataLayerArgs): Layer {
-  const cls = strataLayerClasses(env).get(className);
-  if (!cls) throw new Error(`no custom layer class '${className}'`);
-  return new cls(args);
-}
+  return all;
+})();
 
 /**
  * Register strata's custom layers and activations with TensorFlow.js, so that
  * `tf.loadLayersModel` can rebuild models strata saved. Safe to call more than
- * once. Without an argument it uses the installed @tensorflow/tfjs-core and
- * @tensorflow/tfjs-layers (the same module instances an `import` gives).
+ * once, and for more than one copy of TensorFlow.js (each copy has its own
+ * serialization map and gets its own classes). Without an argument it uses the
+ * installed @tensorflow/tfjs-core and @tensorflow/tfjs-layers (the same module
+ * instances an `import` gives).
  */
 export function registerStrataLayers(env?: Pick<Env, 'tf' | 'tfl'>): void {
-  if (registeredWith) return;
+  let modules: Env;
   if (env) {
-    strataLayerClasses({ tf: env.tf, tfl: env.tfl });
-    return;
+    modules = { tf: env.tf, tfl: env.tfl };
+  } else {
+    const require = createRequire(import.meta.url);
+    modules = { tf: require('@tensorflow/tfjs-core') as Env['tf'], tfl: require('@tensorflow/tfjs-layers') as Env['tfl'] };
   }
-  const require = createRequire(import.meta.url);
-  strataLayerClasses({ tf: require('@tensorflow/tfjs-core') as Env['tf'], tfl: require('@tensorflow/tfjs-layers') as Env['tfl'] });
+  for (const c of STRATA_CLASSES) c.of(modules);
 }

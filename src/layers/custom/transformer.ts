@@ -8,7 +8,9 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { attentionWeights, recordAttention } from './attention.js';
 import type { AttentionMap, AttentionRecorder } from './attention.js';
 import { shapes, strataBase } from './base.js';
-import type { Env, LayerClass, StrataLayer, TfShape } from './base.js';
+import type { StrataLayer, TfShape } from './base.js';
+import { customLayer } from './define.js';
+import { perCopy } from './env.js';
 import { applyActivation, dense, layerNorm, multiHeadAttention } from './math.js';
 import type { AttentionWeights } from './math.js';
 
@@ -40,12 +42,10 @@ function feedForward(layer: StrataLayer, d: number, ff: number): FeedForward {
   };
 }
 
-export function transformerClasses(env: Env): LayerClass[] {
+/** What both blocks share: one residual sub-block, pre- or post-norm; the feed-forward network; attention maps. */
+const blockBase = perCopy((env) => {
   const { tf } = env;
-  const Base = strataBase(env);
-
-  /** Shared pieces: one residual sub-block, pre- or post-norm. */
-  abstract class Block extends Base {
+  abstract class Block extends strataBase(env) {
     get keys(): BlockKeys {
       return this.p as unknown as BlockKeys;
     }
@@ -77,9 +77,11 @@ export function transformerClasses(env: Env): LayerClass[] {
       return shapes(inputShape as TfShape)[0]!;
     }
   }
+  return Block;
+});
 
-  class TransformerEncoder extends Block {
-    static className = 'strata>TransformerEncoder';
+export const TransformerEncoder = customLayer('strata>TransformerEncoder', (env) => {
+  return class TransformerEncoder extends blockBase(env) {
     attn?: AttentionWeights;
     n1?: Norm;
     n2?: Norm;
@@ -99,10 +101,11 @@ export function transformerClasses(env: Env): LayerClass[] {
       const y = this.sub(x, this.n1!, (h) => this.attend(this.attn!, h, h, d, this.keys.causal === true, training, record?.('attention')), training);
       return this.sub(y, this.n2!, (h) => this.ff(this.f!, h), training);
     }
-  }
+  };
+});
 
-  class TransformerDecoder extends Block {
-    static className = 'strata>TransformerDecoder';
+export const TransformerDecoder = customLayer('strata>TransformerDecoder', (env) => {
+  return class TransformerDecoder extends blockBase(env) {
     self?: AttentionWeights;
     cross?: AttentionWeights;
     n1?: Norm;
@@ -131,7 +134,5 @@ export function transformerClasses(env: Env): LayerClass[] {
       if (enc && this.cross) y = this.sub(y, this.n2!, (h) => this.attend(this.cross!, h, enc, d, false, training, record?.('cross-attention')), training);
       return this.sub(y, this.n3!, (h) => this.ff(this.f!, h), training);
     }
-  }
-
-  return [TransformerEncoder, TransformerDecoder];
-}
+  };
+});
