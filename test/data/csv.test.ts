@@ -73,3 +73,38 @@ test('a row with too few or too many fields is refused on the line where it star
 test('a quoted field that is never closed is refused where its quote opens', () => {
   assert.match(refusal('a,b\n1,2\n"abc,3\n4,5\n').message, /^q\.csv:3:1: error: a quoted field is never closed/);
 });
+
+test('text after the closing quote of a field is refused at that text, with the fix', () => {
+  const r = refusal('a,b\n1,2\n"ab"cd,3\n');
+  assert.equal(r.message, 'q.csv:3:5: error: the quoted field "ab"cd goes on after its closing quote; quote the whole field and write each " inside it as "" (here: "ab""cd")');
+  assert.match(refusal('a,b\n1,"say "hi" now"\n').message, /^q\.csv:2:9: error: the quoted field "say "hi" now" goes on after its closing quote; .* \(here: "say ""hi"" now"\)$/);
+});
+
+test('a quote inside an unquoted field is refused at the quote, with the fix', () => {
+  const r = refusal('a,b\n1,2\n3,ab"cd\n');
+  assert.equal(r.message, 'q.csv:3:5: error: the unquoted field ab"cd holds a "; quote the whole field and write each " inside it as "" (here: "ab""cd")');
+  assert.match(refusal('a,b"\n1,2\n').message, /^q\.csv:1:4: error: the unquoted field b" holds a "/);
+});
+
+test('quote errors after a field that spans lines name the physical line, with LF and with CRLF', () => {
+  for (const nl of ['\n', '\r\n']) {
+    const text = ['a,b', '"one', 'two",1', '', '"ab"cd,2', ''].join(nl);
+    assert.deepEqual([refusal(text).line, refusal(text).col], [5, 5], JSON.stringify(nl));
+    const stray = ['a,b', '1,"x', 'y', 'z"', 'é,ab"cd', ''].join(nl);
+    assert.deepEqual([refusal(stray).line, refusal(stray).col], [5, 5], JSON.stringify(nl));
+    const inside = ['a,b', '"one', 'two"x,1', ''].join(nl);
+    assert.deepEqual([refusal(inside).line, refusal(inside).col], [3, 5], JSON.stringify(nl));
+    // A field over several lines is not quoted back in the message, only the rule.
+    assert.match(refusal(inside).message, /error: a quoted field goes on after its closing quote; quote the whole field and write each " inside it as ""$/);
+  }
+});
+
+test('a quoted field never closed is refused on the line of its opening quote, not where the row starts', () => {
+  assert.match(refusal('a,b\n"x\ny","c\n1,2\n').message, /^q\.csv:3:4: error: a quoted field is never closed \(a " is missing\); /);
+});
+
+test('a one-column row holding an empty quoted field is a row, not a blank line', () => {
+  const t = parseCsv('q.csv', 'a\n""\n\nx\n""');
+  assert.deepEqual(t.rows, [[''], ['x'], ['']]);
+  assert.deepEqual(t.lines, [2, 4, 5]);
+});
