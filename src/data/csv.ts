@@ -35,6 +35,7 @@ export function parseCsv(file: string, text: string, delimiter = ','): CsvTable 
   if (starts.length !== records.length) throw new Error(`${file}: found ${starts.length} row starts for ${records.length} CSV records`);
   if (records.length === 0) throw dataError(file, 'is empty; a CSV file needs a header row and at least one data row', { line: 1 });
   const header = records[0]!.map((h) => h.trim());
+  checkHeader(file, header, starts[0]!);
   if (records.length === 1) throw dataError(file, 'has a header but no data rows', { line: starts[0]! });
   const rows = records.slice(1);
   const lines = starts.slice(1);
@@ -44,6 +45,20 @@ export function parseCsv(file: string, text: string, delimiter = ','): CsvTable 
     }
   });
   return { header, rows, lines };
+}
+
+/** Columns are found by name, so two with one name would leave the second unread. */
+function checkHeader(file: string, header: string[], line: number): void {
+  const seen = new Map<string, number>();
+  header.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first === undefined) {
+      seen.set(name, i);
+      return;
+    }
+    const which = `columns ${first + 1} and ${i + 1}`;
+    throw dataError(file, name === '' ? `${which} both have no name; name them in the header row` : `${which} are both named '${name}'; rename one`, { line });
+  });
 }
 
 function bomLength(bytes: Buffer): number {

@@ -108,3 +108,10 @@ test('a one-column row holding an empty quoted field is a row, not a blank line'
   assert.deepEqual(t.rows, [[''], ['x'], ['']]);
   assert.deepEqual(t.lines, [2, 4, 5]);
 });
+
+test('two columns with the same name are refused on the header line', () => {
+  assert.match(refusal('a,price,b,c,price\n1,2,3,4,5\n').message, /^q\.csv:1:1: error: columns 2 and 5 are both named 'price'; rename one$/);
+  assert.match(refusal('\nx, y ,y\n1,2,3\n').message, /^q\.csv:2:1: error: columns 2 and 3 are both named 'y'; rename one$/);
+  assert.match(refusal('x,,\n1,2,3\n').message, /^q\.csv:1:1: error: columns 2 and 3 both have no name; name them in the header row$/);
+  assert.deepEqual(parseCsv('q.csv', 'x,\n1,2\n').header, ['x', '']);
+});
