@@ -8,6 +8,7 @@ import { placeOf } from '../document/source.js';
 import type { SpecPath } from '../document/source.js';
 import type { ResolvedLayer, Spec } from './types.js';
 import type { Dataset } from '../data/types.js';
+import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
 
 const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 
@@ -82,6 +83,23 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
     out.push({ ...at(key), code: 'data-mismatch', message: `${label(output)} outputs ${shapeText(got)} but ${data} has ${what}` });
   }
   if (spec.train?.['carry_state'] === true) out.push(...checkCarryState(spec, dataset, at, label));
+  if (!dataset.validation) out.push(...checkValidationMonitors(spec.train, at));
+  return out;
+}
+
+/** A `val_` metric is never logged without validation data: a monitor that watches one would never improve. */
+function checkValidationMonitors(train: Record<string, unknown> | undefined, at: (path: SpecPath) => Place): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const section of ['early_stopping', 'checkpoint', 'schedule']) {
+    const monitor = (train?.[section] as Record<string, unknown> | undefined)?.['monitor'];
+    if (typeof monitor !== 'string' || !monitor.startsWith(VALIDATION_PREFIX)) continue;
+    const base = monitor.slice(VALIDATION_PREFIX.length);
+    out.push({
+      ...at(['train', section, 'monitor']),
+      code: 'no-validation',
+      message: `train.${section}.monitor watches ${monitor}, but the data has no validation split, so it is never computed; set data.validation (such as 0.1) or watch ${base}`,
+    });
+  }
   return out;
 }
 
