@@ -8,9 +8,10 @@
  * what they return (slice.ts), Sum over leading axes as a matrix product,
  * and an Identity that shares memory instead of copying it.
  */
-import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../select.js';
 import { fastBatchMatMul } from './batch-matmul.js';
+import { conv2dFilterGrad } from './conv-filter-grad.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
 import { ADAM_KERNEL, adamConstants, adamStep } from './adam.js';
@@ -252,39 +253,14 @@ export function registerWasmKernels(tf: TfCore): void {
     });
   });
   const sliceK = kernel('Slice');
-  // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
-  // faster than a JS loop at MNIST sizes): with the input's channels as its batch and
-  // its batch as channels, convolved with dy (batch as in-channels) dilated by the
-  // stride, the output pixel (kh, kw) is dW[kh, kw].
+  // Conv2DBackpropFilter as one forward convolution (conv-filter-grad.ts).
   register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as ConvAttrs;
     nhwcOnly(a, 'Conv2DBackpropFilter');
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const f = a.filterShape!;
     // Like the cpu backend, dilation 1: tfjs-core's conv2d gradient refuses dilated convolutions.
-    const g = geometry(x.shape as Shape4, f, { ...a, dilations: 1 }, false);
-    const wasm = backend as WasmBackend;
-    const run = (k: KernelFunc, ins: Record<string, TensorInfo>, at: NamedAttrMap) => k({ inputs: ins, backend, attrs: at }) as TensorInfo;
-    const xt = run(transposeK, { x }, { perm: [3, 1, 2, 0] });
-    const dyt = run(transposeK, { x: dy }, { perm: [1, 2, 0, 3] });
-    const extentH = (g.outHeight - 1) * g.strideHeight + 1;
-    const extentW = (g.outWidth - 1) * g.strideWidth + 1;
-    const top = g.padInfo.top;
-    const left = g.padInfo.left;
-    const bottom = Math.max(0, g.filterHeight - 1 + extentH - g.inHeight - top);
-    const right = Math.max(0, g.filterWidth - 1 + extentW - g.inWidth - left);
-    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
-    const c = run(conv2d, { x: xt, filter: dyt }, { strides: 1, pad, dilations: [g.strideHeight, g.strideWidth], dataFormat: 'NHWC' } as unknown as NamedAttrMap);
-    wasm.disposeData(xt.dataId);
-    wasm.disposeData(dyt.dataId);
-    let cropped = c;
-    if (c.shape[1] !== g.filterHeight || c.shape[2] !== g.filterWidth) {
-      cropped = run(sliceK, { x: c }, { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] });
-      wasm.disposeData(c.dataId);
-    }
-    const out = run(transposeK, { x: cropped }, { perm: [1, 2, 0, 3] });
-    wasm.disposeData(cropped.dataId);
-    return out;
+    const g = geometry(x.shape as Shape4, a.filterShape!, { ...a, dilations: 1 }, false);
+    return conv2dFilterGrad({ transpose: transposeK, conv2d, slice: sliceK }, backend as KernelBackend, x, dy, g);
   });
 
   // Conv2DBackpropInput at stride 1 as one forward convolution of dy with the filter
