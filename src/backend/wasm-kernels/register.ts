@@ -45,8 +45,16 @@ interface ConvAttrs {
   inputShape?: Shape4;
 }
 
-/** The kernel names strata registers for wasm. */
+/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu and Step). */
 export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
+
+/** The kernels registerWasmKernels has registered in this process, by name. */
+const installed = new Set<string>();
+
+/** Which of strata's kernels are installed on the wasm backend (none until registerWasmKernels runs, none when its version guard keeps them off). */
+export function installedWasmKernels(): string[] {
+  return [...installed].sort();
+}
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -81,7 +89,11 @@ function simdKernels(tf: TfCore): SimdKernels | undefined {
   return memory ? loadSimdKernels(memory) : undefined;
 }
 
-/** Register strata's kernels on the wasm backend (idempotent). Call after the backend is registered. */
+/**
+ * Register strata's kernels on the wasm backend (idempotent). Call after the
+ * backend is registered, and only on the TensorFlow.js release they were
+ * written for (tfjs-version.ts; select.ts checks it).
+ */
 export function registerWasmKernels(tf: TfCore): void {
   const { backend_util } = tf;
   const simd = simdKernels(tf);
@@ -91,6 +103,7 @@ export function registerWasmKernels(tf: TfCore): void {
   const register = (kernelName: string, kernelFunc: KernelFunc) => {
     if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    installed.add(kernelName);
   };
 
   const kernel = (name: string): KernelFunc => {
