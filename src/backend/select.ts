@@ -2,7 +2,11 @@
  * Loading TensorFlow.js and picking its backend, best first: `tensorflow`
  * (native, from the optional @tensorflow/tfjs-node), `wasm`, then `cpu`.
  * Only commands that compute import this module, so `strata validate` and
- * `--help` never pay for loading TensorFlow.js.
+ * `--help` never pay for loading TensorFlow.js. On wasm, strata's own kernels
+ * and its start of the threaded build are used only on the TensorFlow.js
+ * release they were written for (tfjs-version.ts); on another, TensorFlow.js's
+ * own kernels run (with portable-kernels.ts for the gradients the backend
+ * lacks) and one notice on stderr says so.
  */
 import { UsageError } from '../errors.js';
 import type { TfCore, TfLayers } from '../tf-types.js';
@@ -10,6 +14,8 @@ import type { TfCore, TfLayers } from '../tf-types.js';
 import { installChainedOps } from './chained-ops.js';
 import { installGradients } from './gradients.js';
 import { BACKENDS } from './names.js';
+import { registerPortableKernels } from './portable-kernels.js';
+import { effectiveVersions, kernelsOffNotice, kernelsSupported } from './tfjs-version.js';
 import { registerWasmKernels } from './wasm-kernels/register.js';
 import { prepareWasmThreads, singleThreaded, wantedThreads } from './wasm-threads.js';
 import type { BackendName } from './names.js';
@@ -29,10 +35,13 @@ export interface Engine {
 /** Why each backend that was tried could not be used. */
 const failures = new Map<BackendName, string>();
 
-/** The wasm backend on `threads` threads; if the threaded build will not start, the single-threaded one. */
-async function startWasm(tf: TfCore, threads: number): Promise<number> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (threads > 1 && typeof SharedArrayBuffer === 'function') {
+/**
+ * The wasm backend on `threads` threads; if the threaded build will not start, the single-threaded one.
+ * With `ownStart` false (another TensorFlow.js release than wasm-threads.ts was written for), the
+ * backend starts as TensorFlow.js starts it by itself, on the threads it chooses.
+ */
+async function startWasm(tf: TfCore, wasm: WasmPackage, threads: number, ownStart: boolean): Promise<number> {
+  if (ownStart && threads > 1 && typeof SharedArrayBuffer === 'function') {
     const start = prepareWasmThreads(tf.env(), wasm.setThreadsCount, threads);
     let ok = false;
     try {
@@ -49,12 +58,28 @@ async function startWasm(tf: TfCore, threads: number): Promise<number> {
   return wasm.getThreadsCount();
 }
 
+type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
+
+/** Whether this process has printed the notice that strata's wasm kernels are off. */
+let noticed = false;
+
 async function tryBackend(tf: TfCore, name: BackendName, threads: number): Promise<number | undefined> {
   try {
     if (name === 'wasm') {
-      threads = await startWasm(tf, threads);
-      // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
-      registerWasmKernels(tf);
+      const wasm: WasmPackage = await import('@tensorflow/tfjs-backend-wasm');
+      const versions = effectiveVersions({ core: tf.version_core, wasm: wasm.version_wasm });
+      const supported = kernelsSupported(versions);
+      threads = await startWasm(tf, wasm, threads, supported);
+      if (supported) {
+        // The wasm backend lacks some gradients and has a slow transposed product: strata supplies them.
+        registerWasmKernels(tf);
+      } else {
+        // strata's kernels use the backend's internals, which another release may have changed:
+        // TensorFlow.js's own kernels, and for the gradients the backend lacks, a fallback without internals.
+        registerPortableKernels(tf);
+        if (!noticed) process.stderr.write(`${kernelsOffNotice(versions)}\n`);
+        noticed = true;
+      }
       return threads;
     }
     if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);

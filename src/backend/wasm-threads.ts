@@ -16,6 +16,10 @@
  *   as many so that its halving gives that number back.
  * The pool's threads wait on shared memory, so strata unreferences their
  * workers once the backend is up: they never keep a finished command alive.
+ * All three are internals of that release (the worker script's export, its
+ * `load` message, the flag), so select.ts uses this module only on 4.22.x
+ * (tfjs-version.ts); on any other release the backend starts as TensorFlow.js
+ * starts it under Node, and STRATA_THREADS has no effect.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';

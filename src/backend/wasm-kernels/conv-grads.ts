@@ -1,7 +1,7 @@
 /**
  * Gradients of depthwise conv2d as direct loops over flat NHWC arrays: the
  * wasm backend of TensorFlow.js 4.22 has no kernel for either. (The plain
- * conv2d filter gradient is a forward convolution instead: see register.ts.) Each loop walks the
+ * conv2d filter gradient is a forward convolution instead: see conv-filter-grad.ts.) Each loop walks the
  * output pixels once and scatters into the gradient, so the innermost loop
  * runs over contiguous channels.
  */

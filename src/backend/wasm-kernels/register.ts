@@ -8,9 +8,10 @@
  * what they return (slice.ts), Sum over leading axes as a matrix product,
  * and an Identity that shares memory instead of copying it.
  */
-import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../../tf-types.js';
 import { fastBatchMatMul } from './batch-matmul.js';
+import { conv2dFilterGrad } from './conv-filter-grad.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads.js';
 import type { ConvGeometry } from './conv-grads.js';
 import { ADAM_KERNEL, adamConstants, adamStep } from './adam.js';
@@ -44,8 +45,16 @@ interface ConvAttrs {
   inputShape?: Shape4;
 }
 
-/** The kernel names strata registers for wasm. */
+/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu and Step). */
 export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
+
+/** The kernels registerWasmKernels has registered in this process, by name. */
+const installed = new Set<string>();
+
+/** Which of strata's kernels are installed on the wasm backend (none until registerWasmKernels runs, none when its version guard keeps them off). */
+export function installedWasmKernels(): string[] {
+  return [...installed].sort();
+}
 
 function nhwcOnly(attrs: ConvAttrs, kernel: string): void {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports only NHWC data (got ${attrs.dataFormat})`);
@@ -80,7 +89,11 @@ function simdKernels(tf: TfCore): SimdKernels | undefined {
   return memory ? loadSimdKernels(memory) : undefined;
 }
 
-/** Register strata's kernels on the wasm backend (idempotent). Call after the backend is registered. */
+/**
+ * Register strata's kernels on the wasm backend (idempotent). Call after the
+ * backend is registered, and only on the TensorFlow.js release they were
+ * written for (tfjs-version.ts; select.ts checks it).
+ */
 export function registerWasmKernels(tf: TfCore): void {
   const { backend_util } = tf;
   const simd = simdKernels(tf);
@@ -90,6 +103,7 @@ export function registerWasmKernels(tf: TfCore): void {
   const register = (kernelName: string, kernelFunc: KernelFunc) => {
     if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    installed.add(kernelName);
   };
 
   const kernel = (name: string): KernelFunc => {
@@ -252,39 +266,14 @@ export function registerWasmKernels(tf: TfCore): void {
     });
   });
   const sliceK = kernel('Slice');
-  // Conv2DBackpropFilter as one forward convolution (XNNPACK, an order of magnitude
-  // faster than a JS loop at MNIST sizes): with the input's channels as its batch and
-  // its batch as channels, convolved with dy (batch as in-channels) dilated by the
-  // stride, the output pixel (kh, kw) is dW[kh, kw].
+  // Conv2DBackpropFilter as one forward convolution (conv-filter-grad.ts).
   register('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as ConvAttrs;
     nhwcOnly(a, 'Conv2DBackpropFilter');
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const f = a.filterShape!;
     // Like the cpu backend, dilation 1: tfjs-core's conv2d gradient refuses dilated convolutions.
-    const g = geometry(x.shape as Shape4, f, { ...a, dilations: 1 }, false);
-    const wasm = backend as WasmBackend;
-    const run = (k: KernelFunc, ins: Record<string, TensorInfo>, at: NamedAttrMap) => k({ inputs: ins, backend, attrs: at }) as TensorInfo;
-    const xt = run(transposeK, { x }, { perm: [3, 1, 2, 0] });
-    const dyt = run(transposeK, { x: dy }, { perm: [1, 2, 0, 3] });
-    const extentH = (g.outHeight - 1) * g.strideHeight + 1;
-    const extentW = (g.outWidth - 1) * g.strideWidth + 1;
-    const top = g.padInfo.top;
-    const left = g.padInfo.left;
-    const bottom = Math.max(0, g.filterHeight - 1 + extentH - g.inHeight - top);
-    const right = Math.max(0, g.filterWidth - 1 + extentW - g.inWidth - left);
-    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
-    const c = run(conv2d, { x: xt, filter: dyt }, { strides: 1, pad, dilations: [g.strideHeight, g.strideWidth], dataFormat: 'NHWC' } as unknown as NamedAttrMap);
-    wasm.disposeData(xt.dataId);
-    wasm.disposeData(dyt.dataId);
-    let cropped = c;
-    if (c.shape[1] !== g.filterHeight || c.shape[2] !== g.filterWidth) {
-      cropped = run(sliceK, { x: c }, { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] });
-      wasm.disposeData(c.dataId);
-    }
-    const out = run(transposeK, { x: cropped }, { perm: [1, 2, 0, 3] });
-    wasm.disposeData(cropped.dataId);
-    return out;
+    const g = geometry(x.shape as Shape4, a.filterShape!, { ...a, dilations: 1 }, false);
+    return conv2dFilterGrad({ transpose: transposeK, conv2d, slice: sliceK }, backend as KernelBackend, x, dy, g);
   });
 
   // Conv2DBackpropInput at stride 1 as one forward convolution of dy with the filter
