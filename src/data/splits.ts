@@ -5,7 +5,17 @@
  */
 import type { Batch, Split } from './types.js';
 
-export type LabelMode = 'one_hot' | 'sparse';
+/**
+ * How class labels reach the loss: one-hot rows, class ids (`sparse`), or for
+ * two classes and one sigmoid unit the class id as one 0/1 value (`binary`).
+ */
+export type LabelMode = 'one_hot' | 'sparse' | 'binary';
+
+/** The shape and type of one example's target for class labels in `mode`. */
+export function labelTarget(mode: LabelMode, classes: number): { targetShape: number[]; targetDtype: 'int32' | 'float32' } {
+  if (mode === 'sparse') return { targetShape: [], targetDtype: 'int32' };
+  return { targetShape: mode === 'binary' ? [1] : [classes], targetDtype: 'float32' };
+}
 
 /** Rows of `x` (each `xSize` long) with class labels, one-hot or sparse in batches. */
 export function labelledRows(x: Float32Array | Int32Array, xSize: number, labels: Int32Array, classes: number, mode: LabelMode, indices: Int32Array): Split {
@@ -14,12 +24,12 @@ export function labelledRows(x: Float32Array | Int32Array, xSize: number, labels
     batch(idx): Batch {
       const n = idx.length;
       const bx = x instanceof Int32Array ? new Int32Array(n * xSize) : new Float32Array(n * xSize);
-      const by = mode === 'sparse' ? new Int32Array(n) : new Float32Array(n * classes);
+      const by = mode === 'sparse' ? new Int32Array(n) : new Float32Array(mode === 'binary' ? n : n * classes);
       for (let i = 0; i < n; i++) {
         const j = indices[idx[i]!]!;
         bx.set(x.subarray(j * xSize, (j + 1) * xSize), i * xSize);
-        if (mode === 'sparse') by[i] = labels[j]!;
-        else by[i * classes + labels[j]!] = 1;
+        if (mode === 'one_hot') by[i * classes + labels[j]!] = 1;
+        else by[i] = labels[j]!;
       }
       return { x: bx, y: by, size: n };
     },

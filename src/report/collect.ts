@@ -156,7 +156,7 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
   let dataset = o.dataset;
   if (!dataset && spec.data?.dataset) {
     const { loadDataset } = await import('../data/load.js');
-    const labels = labelModeFor(config.loss);
+    const labels = labelModeFor(config.loss, spec);
     dataset = await loadDataset(spec.data, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
   }
   const model = await modelFromFiles(engine, checkpoint.model);

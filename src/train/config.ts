@@ -9,6 +9,8 @@ import { directionOf, trainRegistry } from '../train-registry/catalog.js';
 import type { LossName, MetricName, OptimizerName, ScheduleName } from '../train-registry/catalog.js';
 import { checkpointKeys, defaultMonitor, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
 import type { Param } from '../document/json-schema.js';
+import type { LabelMode } from '../data/splits.js';
+import type { Spec } from '../spec/types.js';
 
 export interface EarlyStoppingSpec {
   monitor: string;
@@ -101,7 +103,12 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
   };
 }
 
-/** How class labels reach the loss: as ids for a loss that takes class ids, one-hot otherwise. */
-export function labelModeFor(loss: TrainConfig['loss']): 'sparse' | 'one_hot' {
-  return loss.def.targets === 'sparse' ? 'sparse' : 'one_hot';
+/**
+ * How class labels reach the loss: as ids for a loss that takes class ids; for
+ * binary cross-entropy over one sigmoid unit, as one 0/1 value; one-hot otherwise.
+ */
+export function labelModeFor(loss: TrainConfig['loss'], spec: Pick<Spec, 'model'>): LabelMode {
+  if (loss.def.targets === 'sparse') return 'sparse';
+  const out = spec.model.layers.find((l) => l.name === spec.model.outputs[0])?.outputShape;
+  return loss.def.targets === 'binary' && out?.[out.length - 1] === 1 ? 'binary' : 'one_hot';
 }

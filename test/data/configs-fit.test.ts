@@ -13,7 +13,7 @@ for (const f of readdirSync(join(ROOT, 'configs')).filter((n) => n.endsWith('.ya
   test(`configs/${f} fits its dataset`, async () => {
     const spec = readSpecFile(join(ROOT, 'configs', f));
     if (!spec.data) return;
-    const labels = labelModeFor(trainConfig(spec.train, false).loss);
+    const labels = labelModeFor(trainConfig(spec.train, false).loss, spec);
     const d = await loadDataset({ ...spec.data, limit: 16 }, { seed: 1, baseDir: join(ROOT, 'configs'), labels });
     assert.deepEqual(checkModelAgainstData(spec, d).map((x) => x.message), []);
   });

@@ -41,7 +41,7 @@ export async function evaluate(target: string, opts: EvaluateOptions): Promise<E
   if (!dataSection.dataset) throw new UsageError({ arg: 'evaluate', code: 'no-data', message: "the run's spec names no dataset; give one with --data NAME|PATH" });
   const { labelModeFor, trainConfig } = await import('../../train/config.js');
   const config = trainConfig(spec.train, false);
-  const labels = labelModeFor(config.loss);
+  const labels = labelModeFor(config.loss, spec);
   const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: process.cwd(), labels });
   const splits = { train: dataset.train, validation: dataset.validation, test: dataset.test } as const;
   const split = splits[opts.split as keyof typeof splits];

@@ -124,7 +124,7 @@ async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<t
     throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
   }
   const { loadDataset } = await import('../../data/load.js');
-  const labels = labelModeFor(trainConfig(p.spec.train, false).loss);
+  const labels = labelModeFor(trainConfig(p.spec.train, false).loss, p.spec);
   const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
   const { checkModelAgainstData } = await import('../../spec/check-data.js');
   const problems = checkModelAgainstData(p.spec, dataset);

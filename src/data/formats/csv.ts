@@ -8,7 +8,7 @@ import { columnIndex, numberAt, parseCsv } from '../csv.js';
 import type { CsvTable } from '../csv.js';
 import { dataError } from '../problem.js';
 import { holdOut } from '../shuffle.js';
-import { labelledRows, range, regressionRows } from '../splits.js';
+import { labelledRows, labelTarget, range, regressionRows } from '../splits.js';
 import { readUtf8 } from '../text-file.js';
 import type { FormatContext, Loaded } from './context.js';
 import { arrangeSplits } from './validation.js';
@@ -118,8 +118,7 @@ export function loadCsv(ctx: FormatContext): Loaded {
     task: 'classification',
     inputShape: [width],
     inputDtype: 'float32',
-    targetShape: ctx.labels === 'sparse' ? [] : [classes.length],
-    targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
+    ...labelTarget(ctx.labels, classes.length),
     classes,
     inputScaling,
     ...splits,

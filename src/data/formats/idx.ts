@@ -3,7 +3,7 @@ import { readIdxFile } from '../idx.js';
 import type { IdxArray } from '../idx.js';
 import { dataError } from '../problem.js';
 import { holdOut } from '../shuffle.js';
-import { labelledRows, range } from '../splits.js';
+import { labelledRows, labelTarget, range } from '../splits.js';
 import type { FormatContext, Loaded } from './context.js';
 import { arrangeSplits } from './validation.js';
 
@@ -68,8 +68,7 @@ export function loadIdx(ctx: FormatContext): Loaded {
     task: 'classification',
     inputShape: train.shape,
     inputDtype: 'float32',
-    targetShape: ctx.labels === 'sparse' ? [] : [classes.length],
-    targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
+    ...labelTarget(ctx.labels, classes.length),
     classes,
     inputScaling: { offset: [0], scale: [ctx.d.scale ?? 1] },
     ...splits,

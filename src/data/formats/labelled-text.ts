@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataError } from '../problem.js';
 import { holdOut } from '../shuffle.js';
-import { labelledRows, range } from '../splits.js';
+import { labelledRows, labelTarget, range } from '../splits.js';
 import { readUtf8 } from '../text-file.js';
 import { buildVocabulary, countTokens, PAD, tokenize, UNK } from '../vocabulary.js';
 import type { FormatContext, Loaded } from './context.js';
@@ -119,8 +119,7 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
     task: 'classification',
     inputShape: [size],
     inputDtype: encoding === 'sequence' ? 'int32' : 'float32',
-    targetShape: ctx.labels === 'sparse' ? [] : [classes.length],
-    targetDtype: ctx.labels === 'sparse' ? 'int32' : 'float32',
+    ...labelTarget(ctx.labels, classes.length),
     classes,
     vocabulary: vocab,
     textEncoding: { tokens: kind, encoding, ...(encoding === 'sequence' ? { sequence_length: size } : {}) },
