@@ -12,10 +12,14 @@ import type { MetricContext } from './entry.js';
 const AUC_BUCKETS = 200;
 const EPS = 1e-7;
 
-/** Class ids of targets and predictions, flattened over batch and steps. */
+/**
+ * Class ids of targets and predictions, flattened over batch and steps. A sigmoid
+ * output is positive strictly above 0.5, as Keras's BinaryAccuracy, Precision and
+ * Recall have it (`y_pred > threshold`): an output of exactly 0.5 is negative.
+ */
 function classIds(tf: TfCore, yTrue: Tensor, yPred: Tensor, c: MetricContext): { t: Tensor; p: Tensor } {
   if (c.kind === 'binary') {
-    return { t: tf.cast(tf.greaterEqual(tf.reshape(yTrue, [-1]), 0.5), 'int32'), p: tf.cast(tf.greaterEqual(tf.reshape(yPred, [-1]), 0.5), 'int32') };
+    return { t: tf.cast(tf.greaterEqual(tf.reshape(yTrue, [-1]), 0.5), 'int32'), p: tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') };
   }
   const p = tf.reshape(tf.argMax(yPred, -1), [-1]);
   const t = c.kind === 'sparse' ? tf.cast(tf.reshape(yTrue, [-1]), 'int32') : tf.reshape(tf.argMax(yTrue, -1), [-1]);
