@@ -1,8 +1,9 @@
 /**
- * Optimizers, with Keras's defaults, and the two things TensorFlow.js lacks:
- * setting the learning rate per step for every kind (schedules), and AdamW's
- * decoupled weight decay (applied as `w ← w − lr·decay·w` before each step, as
- * PyTorch does).
+ * Optimizers, with Keras's defaults (but AdamW's weight decay: PyTorch's 0.01,
+ * which strata has always used, where Keras has 0.004), and the two things
+ * TensorFlow.js lacks: setting the learning rate per step for every kind
+ * (schedules), and AdamW's decoupled weight decay (`w ← w − lr·decay·w` before
+ * each update, after the gradient is taken, as PyTorch does).
  */
 import type { Optimizer, Variable } from '@tensorflow/tfjs-core';
 import { bool, num } from '../document/json-schema.js';
@@ -45,7 +46,7 @@ export const optimizerEntries = [
     name: 'adamw',
     keras: 'AdamW',
     description: 'Adam with decoupled weight decay: before each step every weight shrinks by learning_rate × weight_decay of itself.',
-    params: { ...adamKeys, weight_decay: num('The decoupled weight decay.', { min: 0, default: 0.01 }) },
+    params: { ...adamKeys, weight_decay: num('The decoupled weight decay (PyTorch’s default; Keras’s is 0.004).', { min: 0, default: 0.01 }) },
     make: (tf, s) => adam(s, tf),
     weightDecay: (s) => s.weight_decay as number,
   }),

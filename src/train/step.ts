@@ -63,7 +63,6 @@ export class GradientStep {
       this.currentLr = lr;
     }
     const varList = model.trainableWeights.map((w) => w.read() as Variable);
-    this.opt.decay(varList, lr);
     let pred: Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = model.apply(x, { training: true }) as Tensor;
@@ -84,6 +83,8 @@ export class GradientStep {
     }
     const { clip_norm, clip_value } = this.config;
     const clipped = clip_norm === undefined && clip_value === undefined ? grads : tf.tidy(() => clip(tf, grads, clip_norm, clip_value));
+    // AdamW's decay comes after the gradient, which is taken at the weights before it (as in PyTorch and Keras).
+    this.opt.decay(varList, lr);
     this.opt.optimizer.applyGradients(clipped);
     tf.dispose(Object.values(grads));
     if (clipped !== grads) tf.dispose(Object.values(clipped));
