@@ -1,4 +1,5 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network. */
+import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { ReportData } from './collect.js';
 import { drawnSteps } from './attention.js';
 import { barChart, esc, fmt, graphChart, heatmap, lineChart, weightMap } from './svg.js';
@@ -19,10 +20,10 @@ const SKIP = new Set(['epoch', 'lr', 'seconds', 'samples_per_second', 'batch']);
 function learningCurves(d: ReportData): string {
   if (d.epochs.length === 0) return '<p>No epochs are logged in metrics.jsonl yet.</p>';
   const xs = d.epochs.map((e) => e.epoch ?? 0);
-  const keys = [...new Set(d.epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k) && !k.startsWith('val_'));
+  const keys = [...new Set(d.epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k) && !k.startsWith(VALIDATION_PREFIX));
   const charts = keys.map((k) => {
     const series = [{ name: `train ${k}`, values: d.epochs.map((e) => e[k]) }];
-    if (d.epochs.some((e) => typeof e[`val_${k}`] === 'number')) series.push({ name: `validation ${k}`, values: d.epochs.map((e) => e[`val_${k}`]) });
+    if (d.epochs.some((e) => typeof e[`${VALIDATION_PREFIX}${k}`] === 'number')) series.push({ name: `validation ${k}`, values: d.epochs.map((e) => e[`${VALIDATION_PREFIX}${k}`]) });
     return lineChart(k, k === 'loss' ? 'Loss' : k, xs, series, { xLabel: 'epoch' });
   });
   if (d.epochs.some((e) => typeof e.lr === 'number')) charts.push(lineChart('lr', 'Learning rate', xs, [{ name: 'learning rate', values: d.epochs.map((e) => e.lr) }], { xLabel: 'epoch' }));

@@ -11,7 +11,7 @@
  */
 import type { Engine } from '../backend/select.js';
 import type { Dataset } from '../data/types.js';
-import { directionOf } from '../train-registry/catalog.js';
+import { directionOf, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { MetricContext, PlateauState } from '../train-registry/entry.js';
 import { makeOptimizer } from '../train-registry/optimizers.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
@@ -237,7 +237,7 @@ class TrainingRun {
     const t0 = performance.now();
     if (dataset.validation) {
       const val = await evaluateSplit(this.engine, this.model, dataset, dataset.validation, this.config);
-      for (const [k, v] of Object.entries(val)) log[`val_${k}`] = v;
+      for (const [k, v] of Object.entries(val)) log[`${VALIDATION_PREFIX}${k}`] = v;
     }
     const seconds = end.seconds + (performance.now() - t0) / 1000;
     log.lr = this.step.learningRate;
