@@ -1,0 +1,48 @@
+/**
+ * `strata evaluate`, `predict` and `report` through the real executable on a
+ * small CSV run: how they pass over damaged checkpoints (one warning each).
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let dir: string;
+/** A 3-epoch run on t.csv (features a, b; classes big, small). */
+let run: string;
+
+before(async () => {
+  dir = tempDir('strata-cli-evaluate-');
+  const rows = Array.from({ length: 120 }, (_, i) => `${i % 10},${(i * 3) % 7},${i % 10 >= 5 ? 'big' : 'small'}`);
+  writeFileSync(join(dir, 't.csv'), `a,b,label\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 't.yaml'), 'version: 1\nseed: 1\ndata: {dataset: t.csv}\nmodel:\n  layers:\n    - {type: input, shape: [2]}\n    - {type: dense, units: 2, activation: softmax}\ntrain: {epochs: 3, batch_size: 16, metrics: [accuracy], optimizer: {type: adam, learning_rate: 0.05}}\n');
+  run = join(dir, 'run');
+  const r = await strata(['train', 't.yaml', '--out', run, '--backend', 'cpu', '--quiet'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  writeFileSync(join(dir, 'new.csv'), 'a,b\n0,1\n9,2\n');
+});
+
+/** A copy of the run, to damage, whose best checkpoint is its latest, epoch-0003. */
+function runCopy(name: string): string {
+  const copy = join(dir, name);
+  cpSync(run, copy, { recursive: true });
+  writeFileSync(join(copy, 'checkpoints', 'best'), `${JSON.stringify({ checkpoint: 'epoch-0003', monitor: 'loss', value: 0.5 })}\n`);
+  return copy;
+}
+
+const damage = (runDir: string, checkpoint: string) => appendFileSync(join(runDir, 'checkpoints', checkpoint, 'weights.bin'), 'x');
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('strata: warning: '));
+
+test('a damaged best checkpoint that is also the latest is named once, and the one before it used', async () => {
+  const copy = runCopy('damaged-latest');
+  assert.equal((JSON.parse(readFileSync(join(copy, 'checkpoints', 'latest'), 'utf8')) as { checkpoint: string }).checkpoint, 'epoch-0003');
+  damage(copy, 'epoch-0003');
+  for (const command of [['evaluate', copy], ['predict', copy, '--input', join(dir, 'new.csv')]]) {
+    const r = await strata([...command, '--json', '--backend', 'cpu'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(warnings(r.stderr), ['strata: warning: damaged-latest/checkpoints/epoch-0003/weights.bin is damaged: its sha256 does not match the one in meta.json; using the previous checkpoint, damaged-latest/checkpoints/epoch-0002']);
+    assert.equal((JSON.parse(r.stdout) as { checkpoint: string }).checkpoint, join(copy, 'checkpoints', 'epoch-0002'));
+  }
+});
