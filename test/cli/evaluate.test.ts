@@ -1,12 +1,14 @@
 /**
  * `strata evaluate`, `predict` and `report` through the real executable on a
- * small CSV run: how they pass over damaged checkpoints (one warning each).
+ * small CSV run: what they refuse (exit 2, naming the argument and the fix,
+ * never an internal error) and how they pass over damaged checkpoints (one
+ * warning each).
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { strata } from '../helpers/cli.js';
+import { hasStackTrace, strata } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
@@ -34,6 +36,12 @@ function runCopy(name: string): string {
 
 const damage = (runDir: string, checkpoint: string) => appendFileSync(join(runDir, 'checkpoints', checkpoint, 'weights.bin'), 'x');
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('strata: warning: '));
+
+test('predict prints each input with its class and probability', async () => {
+  const r = await strata(['predict', run, '--input', 'new.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Input +Prediction +Probability\n[─ ]+\nline 2 +(big|small) +0\.\d{4}\nline 3 +(big|small) +0\.\d{4}\n/);
+});
 
 test('a damaged best checkpoint that is also the latest is named once, and the one before it used', async () => {
   const copy = runCopy('damaged-latest');

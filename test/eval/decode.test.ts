@@ -1,0 +1,91 @@
+/**
+ * The one decoding path (src/eval/decode.ts) for every kind of output and
+ * target, and the training metrics' confusion counts on the device agree with it.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { loadEngine } from '../../src/backend/select.js';
+import type { Engine } from '../../src/backend/select.js';
+import { classOf, decodeOutput, rows, targetClass } from '../../src/eval/decode.js';
+import { MetricAccumulator } from '../../src/train/metrics.js';
+import type { TargetKind } from '../../src/train/metrics.js';
+
+let engine: Engine;
+before(async () => {
+  engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
+});
+
+const approx = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+
+test('a softmax row (one-hot or sparse targets alike) decodes to its most likely class and that probability', () => {
+  const d = decodeOutput([0.1, 0.7, 0.2], { task: 'classification', classes: ['cat', 'dog', 'eel'] });
+  assert.ok('class' in d);
+  assert.equal(d.class, 'dog');
+  assert.equal(d.id, 1);
+  assert.ok(approx(d.probability, 0.7));
+  // Equal scores pick the first, as tf.argMax does.
+  assert.equal(classOf([0.4, 0.4, 0.2]).id, 0);
+  // A language model's row names a token of its vocabulary.
+  const t = decodeOutput([0.2, 0.1, 0.7], { task: 'language_model', vocabulary: ['a', 'b', 'c'] });
+  assert.ok('class' in t && t.class === 'c');
+  // Without class names the outputs are given as they are.
+  assert.deepEqual(decodeOutput([0.25, 0.75], { task: 'classification' }), { values: [0.25, 0.75] });
+});
+
+test('one sigmoid unit is class 1 at 0.5 and above, with the probability of the class it picks', () => {
+  const info = { task: 'classification', classes: ['ham', 'spam'] };
+  const on = decodeOutput([0.8], info);
+  const off = decodeOutput([0.3], info);
+  const edge = decodeOutput([0.5], info);
+  assert.ok('class' in on && 'class' in off && 'class' in edge);
+  assert.deepEqual([on.class, off.class, edge.class], ['spam', 'ham', 'spam']);
+  assert.ok(approx(on.probability, 0.8) && approx(off.probability, 0.7) && approx(edge.probability, 0.5));
+});
+
+test('regression and forecasting outputs decode to values in the data’s units', () => {
+  const d = decodeOutput([0.5, -1], { task: 'forecasting', targetScaling: { offset: 10, scale: 4, target: 'births' } });
+  assert.deepEqual(d, { values: [12, 6] });
+  assert.deepEqual(decodeOutput([0.25], { task: 'regression' }), { values: [0.25] });
+});
+
+test('targets decode to class ids: one-hot rows, sparse ids and 0/1 values', () => {
+  assert.equal(targetClass([0, 0, 1]), 2);
+  assert.equal(targetClass([3]), 3);
+  assert.equal(targetClass([1]), 1);
+  assert.equal(targetClass([0]), 0);
+  assert.deepEqual(rows(Float32Array.from([1, 2, 3, 4, 5, 6]), 3), [[1, 2], [3, 4], [5, 6]]);
+});
+
+/** The confusion matrix decoding gives: counts[truth][pred]. */
+function decodedMatrix(yTrue: number[][], yPred: number[][], k: number): number[] {
+  const m = new Array<number>(k * k).fill(0);
+  yTrue.forEach((t, i) => m[targetClass(t) * k + classOf(yPred[i]!).id]!++);
+  return m;
+}
+
+test('the training metrics’ confusion counts (what evaluate shows) agree with decoding, for every kind of target', async () => {
+  const { tf } = engine;
+  const preds = [
+    [0.7, 0.2, 0.1],
+    [0.1, 0.3, 0.6],
+    [0.3, 0.3, 0.4],
+    [0.5, 0.5, 0],
+    [0.2, 0.6, 0.2],
+  ];
+  const ids = [0, 1, 2, 1, 1];
+  const cases: { kind: TargetKind; k: number; yTrue: number[][]; yPred: number[][] }[] = [
+    { kind: 'one_hot', k: 3, yTrue: ids.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))), yPred: preds },
+    { kind: 'sparse', k: 3, yTrue: ids.map((c) => [c]), yPred: preds },
+    { kind: 'binary', k: 2, yTrue: [[1], [0], [1], [0], [1]], yPred: [[0.9], [0.5], [0.2], [0.1], [0.7]] },
+  ];
+  for (const c of cases) {
+    const acc = new MetricAccumulator(tf, [], { kind: c.kind, classes: c.kind === 'binary' ? 1 : c.k, topK: 5 }, true);
+    const yTrue = c.kind === 'sparse' ? tf.tensor1d(c.yTrue.flat(), 'int32') : tf.tensor2d(c.yTrue);
+    const yPred = tf.tensor2d(c.yPred);
+    acc.update(tf.scalar(0), c.yTrue.length, yTrue, yPred);
+    const counts = Array.from((await acc.confusionCounts())!);
+    tf.dispose([yTrue, yPred]);
+    acc.dispose();
+    assert.deepEqual(counts, decodedMatrix(c.yTrue, c.yPred, c.k), c.kind);
+  }
+});
