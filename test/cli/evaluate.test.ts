@@ -37,6 +37,34 @@ function runCopy(name: string): string {
 const damage = (runDir: string, checkpoint: string) => appendFileSync(join(runDir, 'checkpoints', checkpoint, 'weights.bin'), 'x');
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('strata: warning: '));
 
+test('evaluate prints its table and JSON as before: metrics, confusion matrix, per-class scores', async () => {
+  const j = await strata(['evaluate', run, '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(j.code, 0, j.stderr);
+  const e = JSON.parse(j.stdout) as { checkpoint: string; split: string; examples: number; metrics: Record<string, number>; confusion: { classes: string[]; counts: number[][]; per_class: unknown[] } };
+  assert.deepEqual(Object.keys(e), ['checkpoint', 'dataset', 'split', 'examples', 'metrics', 'confusion', 'backend']);
+  assert.equal(e.split, 'test');
+  assert.deepEqual(Object.keys(e.metrics), ['loss', 'accuracy']);
+  assert.deepEqual(e.confusion.classes, ['big', 'small']);
+  assert.equal(e.confusion.counts.flat().reduce((a, b) => a + b, 0), e.examples);
+  const t = await strata(['evaluate', run, '--backend', 'cpu'], { cwd: dir });
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /^run\/checkpoints\/epoch-000\d on .*t\.csv \(test, \d+ examples, cpu backend\)\n\nMetric +Value\n/);
+  assert.match(t.stdout, /Confusion matrix \(rows: true class, columns: predicted\)\n +big +small\n/);
+  assert.match(t.stdout, /Class +Precision +Recall +F1 +Support\n/);
+});
+
+test('--split takes test, validation or train only: anything else exits 2 listing them', async () => {
+  for (const odd of ['constructor', 'toString', '__proto__', 'Test']) {
+    const r = await strata(['evaluate', run, '--split', odd, '--backend', 'cpu'], { cwd: dir });
+    assert.equal(r.code, 2, `${odd}: ${r.stderr}`);
+    assert.equal(r.stderr, `--split ${odd}: error: there is no split '${odd}'; choose one of test, validation, train\n`);
+  }
+  // A split the dataset lacks: the ones it has.
+  const v = await strata(['evaluate', run, '--split', 'validation', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(v.code, 2);
+  assert.match(v.stderr, /^--split validation: error: dataset '.*t\.csv' has no 'validation' split; choose one of test, train\n$/);
+});
+
 test('predict prints each input with its class and probability', async () => {
   const r = await strata(['predict', run, '--input', 'new.csv', '--backend', 'cpu'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);

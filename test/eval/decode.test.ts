@@ -1,14 +1,26 @@
 /**
  * The one decoding path (src/eval/decode.ts) for every kind of output and
- * target, and the training metrics' confusion counts on the device agree with it.
+ * target, and the one confusion matrix: the training metrics' counts on the
+ * device agree with decoding, and `strata evaluate` and `strata report` show
+ * the same matrix for the same checkpoint and split.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
+import { openCheckpoint } from '../../src/checkpoint/pick.js';
+import { loadDataset } from '../../src/data/load.js';
 import { classOf, decodeOutput, rows, targetClass } from '../../src/eval/decode.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { collectReport } from '../../src/report/collect.js';
+import { createRunDir } from '../../src/run/run-dir.js';
+import { runSession } from '../../src/run/session.js';
+import { parseSpec } from '../../src/spec/read.js';
 import { MetricAccumulator } from '../../src/train/metrics.js';
 import type { TargetKind } from '../../src/train/metrics.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let engine: Engine;
 before(async () => {
@@ -63,7 +75,7 @@ function decodedMatrix(yTrue: number[][], yPred: number[][], k: number): number[
   return m;
 }
 
-test('the training metrics’ confusion counts (what evaluate shows) agree with decoding, for every kind of target', async () => {
+test('the training metrics’ confusion counts (what evaluate and report show) agree with decoding, for every kind of target', async () => {
   const { tf } = engine;
   const preds = [
     [0.7, 0.2, 0.1],
@@ -88,4 +100,36 @@ test('the training metrics’ confusion counts (what evaluate shows) agree with 
     acc.dispose();
     assert.deepEqual(counts, decodedMatrix(c.yTrue, c.yPred, c.k), c.kind);
   }
+});
+
+test('evaluate and report show the same confusion matrix for the same checkpoint and split, the one decoding gives', async () => {
+  const dir = tempDir('strata-confusion-');
+  // Three classes from two features; a short run leaves mistakes to count.
+  const lines = Array.from({ length: 150 }, (_, i) => `${(i * 7) % 11},${(i * 5) % 13},${['a', 'b', 'c'][(i * 7) % 11 < 4 ? 0 : (i * 5) % 13 < 6 ? 1 : 2]}`);
+  writeFileSync(join(dir, 'd.csv'), `x,y,label\n${lines.join('\n')}\n`);
+  const text = `version: 1\nname: confusion\nseed: 2\ndata: {dataset: ${join(dir, 'd.csv')}}\nmodel:\n  layers:\n    - {type: input, shape: [2]}\n    - {type: dense, units: 3, activation: softmax}\ntrain: {epochs: 2, batch_size: 16, loss: sparse_categorical_crossentropy, metrics: [accuracy], optimizer: {type: adam, learning_rate: 0.01}}\n`;
+  const spec = parseSpec(join(dir, 'spec.yaml'), text, {});
+  const dataset = await loadDataset(spec.data!, { seed: 2, baseDir: dir, labels: 'sparse' });
+  const runDir = join(dir, 'run');
+  createRunDir(runDir, '--out');
+  const r = await runSession({ engine, spec, specText: text, dataset, runDir, seed: 2 });
+
+  const checkpoint = openCheckpoint(runDir, 'evaluate', 'best', () => assert.fail('no checkpoint is damaged'));
+  const e = await evaluate(engine, checkpoint, { split: 'test' });
+  const report = await collectReport(engine, runDir);
+  assert.equal(report.split, 'test');
+  assert.deepEqual(report.confusion, e.confusion);
+
+  // The same matrix from the best checkpoint's predictions, decoded one by one.
+  const { modelFromFiles } = await import('../../src/checkpoint/model-files.js');
+  const model = await modelFromFiles(engine, checkpoint.model);
+  const test = dataset.test!;
+  const batch = test.batch(Array.from({ length: test.size }, (_, i) => i));
+  const out = engine.tf.tidy(() => (model.predict(engine.tf.tensor2d(batch.x, [batch.size, 2])) as import('@tensorflow/tfjs-core').Tensor).dataSync());
+  model.dispose();
+  r.model.dispose();
+  const flat = decodedMatrix(rows(batch.y, batch.size), rows(out, batch.size), 3);
+  assert.deepEqual(e.confusion!.counts.flat(), flat);
+  assert.equal(flat.reduce((a, b) => a + b, 0), test.size);
+  assert.deepEqual(e.confusion!.classes, ['a', 'b', 'c']);
 });
