@@ -5,13 +5,15 @@
  * by MetricAccumulator); `strata evaluate` and `strata report` both take it
  * from `scoreSplit`.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Engine } from '../backend/select.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
+import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
+import type { Place } from '../errors.js';
 import type { LayersModel } from '../model/build.js';
 import { parseSpec } from '../spec/read.js';
 import { labelModeFor, metricDefs, trainConfig } from '../train/config.js';
@@ -76,6 +78,42 @@ export async function scoreSplit(engine: Engine, model: LayersModel, dataset: Da
   }
 }
 
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+const list = (names: readonly string[], max = 12) => (names.length > max ? `${names.slice(0, max).join(', ')}, … (${names.length} in all)` : names.join(', '));
+const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Whether `dataset` can be fed to the checkpoint's model and scored like its
+ * training data: the same input shape and type, feature columns, classes and
+ * vocabulary. A mismatch is a UsageError at `place` that says what to give.
+ */
+export function checkDataFits(info: DataInfo, model: LayersModel, dataset: Dataset, place: Place, what: string): void {
+  const problem = (code: string, message: string) => new UsageError({ ...place, code, message });
+  const trained = `the model was trained on ${info.name}`;
+  const cols = info.inputScaling?.columns;
+  const got = dataset.inputScaling?.columns;
+  if (cols && got && !same(cols, got)) {
+    throw problem('data-mismatch', `${what} has the feature columns ${list(got)}, but the model was trained on ${list(cols)}; give a CSV file with the columns ${list(cols)} in that order, and the label column`);
+  }
+  const input = model.inputs[0]!;
+  const shape = input.shape.slice(1);
+  if (shape.length !== dataset.inputShape.length || shape.some((d, i) => d !== null && d !== dataset.inputShape[i])) {
+    throw problem('data-mismatch', `${what} gives examples of shape ${shapeText(dataset.inputShape)}, but the model takes ${shapeText(shape)} (${trained}); give data shaped like that`);
+  }
+  if (input.dtype !== dataset.inputDtype) {
+    throw problem('data-mismatch', `${what} gives ${dataset.inputDtype === 'int32' ? 'token ids' : 'real values'} (${dataset.inputDtype}), but the model takes ${input.dtype} (${trained}); give data of the same kind`);
+  }
+  if (info.vocabulary && dataset.vocabulary && !same(info.vocabulary, dataset.vocabulary)) {
+    throw problem('data-mismatch', `${what} has a vocabulary of ${dataset.vocabulary.length} tokens that is not the model's (${info.vocabulary.length} tokens, ${trained}), so its token ids mean other tokens; evaluate on the training dataset's own splits`);
+  }
+  if (dataset.task === 'classification' && info.classes && dataset.classes && !same(info.classes, dataset.classes)) {
+    const subset = dataset.classes.every((c) => info.classes!.includes(c));
+    const fix = subset ? "give data with examples of each of the model's classes (a class's id comes from the classes present)" : "give data labelled with the model's classes";
+    throw problem('data-mismatch', `${what} has the classes ${list(dataset.classes)}, but the model was trained on ${list(info.classes)}; ${fix}`);
+  }
+}
+
 export interface EvaluateOptions {
   /** Another dataset (a bundled name or a path) instead of the run's. */
   data?: string;
@@ -107,6 +145,8 @@ export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: 
   const split = splitOf(dataset, name);
   const model = await modelFromFiles(engine, checkpoint.model);
   try {
+    const place: Place = o.data ? { arg: `--data ${o.data}` } : { arg: `evaluate ${rel(checkpoint.dir)}` };
+    checkDataFits(checkpoint.data, model, dataset, place, o.data ? `'${o.data}'` : `the run's dataset '${dataset.name}'`);
     const { metrics, confusion } = await scoreSplit(engine, model, dataset, split, config);
     return { checkpoint: checkpoint.dir, dataset: dataset.name, split: name, examples: split.size, metrics, ...(confusion ? { confusion } : {}), backend: engine.backend };
   } finally {

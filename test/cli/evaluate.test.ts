@@ -65,6 +65,32 @@ test('--split takes test, validation or train only: anything else exits 2 listin
   assert.match(v.stderr, /^--split validation: error: dataset '.*t\.csv' has no 'validation' split; choose one of test, train\n$/);
 });
 
+test('evaluate --data with other columns, other classes or other shapes exits 2 naming the file and what to give', async () => {
+  const body = (labels: string[]) => labels.map((l, i) => `${i % 5},${i % 3},${i % 2},${l}`).join('\n');
+  writeFileSync(join(dir, 'xyz.csv'), `x,y,z,label\n${body(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'big' : 'small')))}\n`);
+  const cols = await strata(['evaluate', run, '--data', 'xyz.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(cols.code, 2, cols.stderr);
+  assert.ok(!hasStackTrace(cols.stderr), cols.stderr);
+  assert.equal(cols.stderr, "--data xyz.csv: error: 'xyz.csv' has the feature columns x, y, z, but the model was trained on a, b; give a CSV file with the columns a, b in that order, and the label column\n");
+  writeFileSync(join(dir, 'ba.csv'), `b,a,label\n${Array.from({ length: 10 }, (_, i) => `${i % 3},${i % 5},${i % 2 ? 'big' : 'small'}`).join('\n')}\n`);
+  const order = await strata(['evaluate', run, '--data', 'ba.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(order.code, 2);
+  assert.match(order.stderr, /^--data ba\.csv: error: 'ba\.csv' has the feature columns b, a, but the model was trained on a, b; /);
+  writeFileSync(join(dir, 'abc.csv'), `a,b,label\n${Array.from({ length: 12 }, (_, i) => `${i % 3},${i % 5},${['x', 'y', 'z'][i % 3]}`).join('\n')}\n`);
+  const classes = await strata(['evaluate', run, '--data', 'abc.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(classes.code, 2);
+  assert.equal(classes.stderr, "--data abc.csv: error: 'abc.csv' has the classes x, y, z, but the model was trained on big, small; give data labelled with the model's classes\n");
+  // The same columns and classes evaluate.
+  writeFileSync(join(dir, 'same.csv'), `a,b,label\n${Array.from({ length: 20 }, (_, i) => `${i % 10},${i % 7},${i % 10 >= 5 ? 'big' : 'small'}`).join('\n')}\n`);
+  const ok = await strata(['evaluate', run, '--data', 'same.csv', '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(ok.code, 0, ok.stderr);
+  // Another kind of data altogether: a bundled image dataset.
+  const images = await strata(['evaluate', run, '--data', 'mnist', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(images.code, 2, images.stderr);
+  assert.ok(!hasStackTrace(images.stderr), images.stderr);
+  assert.match(images.stderr, /^--data mnist: error: 'mnist' gives examples of shape \[28, 28(, 1)?\], but the model takes \[2\]/);
+});
+
 test('predict prints each input with its class and probability', async () => {
   const r = await strata(['predict', run, '--input', 'new.csv', '--backend', 'cpu'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
