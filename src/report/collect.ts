@@ -9,9 +9,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
-import { readCheckpointDir } from '../checkpoint/load.js';
+import { DamagedCheckpoint, readCheckpointDir } from '../checkpoint/load.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
-import { loadRunCheckpoint } from '../checkpoint/pick.js';
+import type { ModelFiles } from '../checkpoint/model-files.js';
+import { damagedWarning, openCheckpoint } from '../checkpoint/pick.js';
+import type { Warn } from '../checkpoint/pick.js';
 import type { Dataset, Split } from '../data/types.js';
 import { classOf, decodeOutput, rows, targetClass, unscale } from '../eval/decode.js';
 import type { OutputInfo } from '../eval/decode.js';
@@ -84,6 +86,8 @@ export interface CollectOptions {
   mistakes?: number;
   /** How many heads and steps of each attention map to keep and draw. */
   attention?: AttentionOptions;
+  /** Told about each damaged checkpoint passed over, once (the CLI prints it); default: nothing is said. */
+  warn?: Warn;
 }
 
 function pickSplit(d: Dataset): [string, Split] | undefined {
@@ -153,7 +157,14 @@ function listCheckpoints(runDir: string): { epoch: number; dir: string }[] {
 
 export async function collectReport(engine: Engine, runDir: string, o: CollectOptions = {}): Promise<ReportData> {
   const { tf } = engine;
-  const { checkpoint } = loadRunCheckpoint(runDir, 'report', 'best');
+  // Each damaged checkpoint is reported once: where the best is chosen, or else where the weight norms leave it out.
+  const damaged = new Set<string>();
+  const warn: Warn = (line, d) => {
+    if (damaged.has(d.dir)) return;
+    damaged.add(d.dir);
+    o.warn?.(line, d);
+  };
+  const checkpoint = openCheckpoint(runDir, 'report', 'best', warn);
   const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
   const config = trainConfig(spec.train, false);
   let dataset = o.dataset;
@@ -263,14 +274,22 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
       let names: string[] = [];
       const norms: number[][] = [];
       for (const c of kept) {
-        const m = await modelFromFiles(engine, readCheckpointDir(c.dir).model);
+        let files: ModelFiles;
+        try {
+          files = readCheckpointDir(c.dir).model;
+        } catch (e) {
+          if (!(e instanceof DamagedCheckpoint)) throw e;
+          warn(damagedWarning(e, `the weight norms leave out epoch ${c.epoch}`), e);
+          continue;
+        }
+        const m = await modelFromFiles(engine, files);
         const r = layerNorms(engine, m);
         m.dispose();
         names = r.names;
         epochs.push(c.epoch);
         norms.push(r.norms);
       }
-      data.weightNorms = { epochs, layers: names, norms };
+      if (epochs.length > 0) data.weightNorms = { epochs, layers: names, norms };
     }
     const internals = readMetrics(join(runDir, INTERNALS_FILE)) as unknown as { step: number; grad_norms?: Record<string, number> }[];
     const withNorms = internals.filter((r) => r.grad_norms);

@@ -108,3 +108,30 @@ test('a damaged best checkpoint that is also the latest is named once, and the o
     assert.equal((JSON.parse(r.stdout) as { checkpoint: string }).checkpoint, join(copy, 'checkpoints', 'epoch-0002'));
   }
 });
+
+test('report passes over a damaged epoch checkpoint with one warning, and writes the report', async () => {
+  const copy = runCopy('damaged-epoch');
+  damage(copy, 'epoch-0002');
+  const r = await strata(['report', copy, '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
+  assert.deepEqual(warnings(r.stderr), ['strata: warning: damaged-epoch/checkpoints/epoch-0002/weights.bin is damaged: its sha256 does not match the one in meta.json; the weight norms leave out epoch 2']);
+  const out = JSON.parse(r.stdout) as { report: string; checkpoint: string };
+  assert.ok(existsSync(out.report));
+  assert.equal(out.checkpoint, join(copy, 'checkpoints', 'epoch-0003'));
+  // The best damaged too: each named once (not again by the weight norms), the report made from epoch 1.
+  damage(copy, 'epoch-0003');
+  const again = await strata(['report', copy, '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(warnings(again.stderr).map((w) => w.replace(/ is damaged.*; /, ': ')), [
+    'strata: warning: damaged-epoch/checkpoints/epoch-0003/weights.bin: using the previous checkpoint, damaged-epoch/checkpoints/epoch-0001',
+    'strata: warning: damaged-epoch/checkpoints/epoch-0002/weights.bin: using the previous checkpoint, damaged-epoch/checkpoints/epoch-0001',
+  ]);
+  assert.equal((JSON.parse(again.stdout) as { checkpoint: string }).checkpoint, join(copy, 'checkpoints', 'epoch-0001'));
+  // Every checkpoint damaged: exit 2 with a sentence, not an internal error.
+  damage(copy, 'epoch-0001');
+  const none = await strata(['report', copy, '--backend', 'cpu'], { cwd: dir });
+  assert.equal(none.code, 2, none.stderr);
+  assert.ok(!hasStackTrace(none.stderr), none.stderr);
+  assert.match(none.stderr, /^report .*damaged-epoch: error: no checkpoint in '.*damaged-epoch' can be used: /m);
+});
