@@ -91,6 +91,15 @@ test('evaluate --data with other columns, other classes or other shapes exits 2 
   assert.match(images.stderr, /^--data mnist: error: 'mnist' gives examples of shape \[28, 28(, 1)?\], but the model takes \[2\]/);
 });
 
+test('predict --input of a file that is not there, or a directory, exits 2 naming it and what to give', async () => {
+  const missing = await strata(['predict', run, '--input', 'missing.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.equal(missing.stderr, "--input missing.csv: error: 'missing.csv' does not exist; give the file of inputs to predict: an IDX file of images, a CSV file with the training columns, or a text file with one example per line\n");
+  const folder = await strata(['predict', run, '--input', run, '--backend', 'cpu'], { cwd: dir });
+  assert.equal(folder.code, 2, folder.stderr);
+  assert.match(folder.stderr, /^--input .*run: error: '.*run' is not a file; give the file of inputs to predict/);
+});
+
 test('predict prints each input with its class and probability', async () => {
   const r = await strata(['predict', run, '--input', 'new.csv', '--backend', 'cpu'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
