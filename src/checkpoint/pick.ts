@@ -1,10 +1,24 @@
-/** Which checkpoint a command that uses a trained model reads: the run's best, else its newest good one. */
+/**
+ * Which checkpoint a command reads: given a run, its best (`prefer: 'best'`) or
+ * its latest, else the newest good one; given a checkpoint directory, that one.
+ * Every damaged checkpoint passed over is reported once, through `warn`.
+ */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DamagedCheckpoint, readCheckpointDir, resolveCheckpoint } from './load.js';
-import type { ResolveResult } from './load.js';
+import type { LoadedCheckpoint, ResolveResult } from './load.js';
 import { BEST, readPointer } from './store.js';
 
+/** Where warnings go: one line each, without a newline (the CLI writes them to stderr), with the damaged checkpoint it is about. */
+export type Warn = (line: string, damaged: DamagedCheckpoint) => void;
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+
+/**
+ * The checkpoint `target` names, and the damaged ones passed over on the way
+ * (each once: a damaged best checkpoint that is also the latest is not listed twice).
+ * `command` names the argument in errors (`evaluate`, `--resume`).
+ */
 export function loadRunCheckpoint(target: string, command: string, prefer: 'best' | 'latest'): ResolveResult {
   const dir = join(target, 'checkpoints');
   const best = prefer === 'best' && existsSync(dir) ? readPointer(dir, BEST)?.checkpoint : undefined;
@@ -18,11 +32,28 @@ export function loadRunCheckpoint(target: string, command: string, prefer: 'best
     }
   }
   const r = resolveCheckpoint(target, command);
-  return { checkpoint: r.checkpoint, skipped: [...skipped, ...r.skipped] };
+  const seen = new Set(skipped.map((s) => s.dir));
+  return { checkpoint: r.checkpoint, skipped: [...skipped, ...r.skipped.filter((s) => !seen.has(s.dir))] };
+}
+
+/** The warning line for a damaged checkpoint, and what was done instead. */
+export function damagedWarning(d: DamagedCheckpoint, instead: string): string {
+  return `strata: warning: ${rel(join(d.dir, d.file))} ${d.why}; ${instead}`;
 }
 
 /** One warning line per damaged checkpoint that was skipped in favour of `used`. */
 export function skippedWarnings(skipped: readonly DamagedCheckpoint[], used: string): string[] {
-  const rel = (p: string) => relative(process.cwd(), p) || '.';
-  return skipped.map((s) => `strata: warning: ${rel(join(s.dir, s.file))} ${s.why}; using the previous checkpoint, ${rel(used)}`);
+  return skipped.map((s) => damagedWarning(s, `using the previous checkpoint, ${rel(used)}`));
+}
+
+/**
+ * Open the checkpoint a command works on (see `loadRunCheckpoint`) and warn,
+ * once each, about the damaged checkpoints passed over. Throws a UsageError
+ * when there is none to use.
+ */
+export function openCheckpoint(target: string, command: string, prefer: 'best' | 'latest', warn: Warn): LoadedCheckpoint {
+  const { checkpoint, skipped } = loadRunCheckpoint(target, command, prefer);
+  const lines = skippedWarnings(skipped, checkpoint.dir);
+  skipped.forEach((d, i) => warn(lines[i]!, d));
+  return checkpoint;
 }

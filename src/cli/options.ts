@@ -27,3 +27,8 @@ export function withBackend(cmd: Command): Command {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Write a warning from below the CLI (such as a damaged checkpoint passed over) to stderr. */
+export function warnOnStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

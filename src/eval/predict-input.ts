@@ -3,7 +3,7 @@
  * was read: IDX images scaled as in training, CSV rows with the training
  * columns and scaling, and text lines encoded with the training vocabulary.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { columnIndex, numberAt, parseCsv } from '../data/csv.js';
@@ -11,6 +11,7 @@ import { readIdxFile } from '../data/idx.js';
 import { dataError } from '../data/problem.js';
 import { readUtf8 } from '../data/text-file.js';
 import { tokenize, UNK } from '../data/vocabulary.js';
+import { UsageError } from '../errors.js';
 import { encode } from './generate.js';
 
 export interface PredictInput {
@@ -29,7 +30,12 @@ function scale(values: Float32Array, info: DataInfo): void {
   for (let i = 0; i < values.length; i++) values[i] = (values[i]! - s.offset[i % w]!) / s.scale[i % w]!;
 }
 
-export function readPredictInput(file: string, info: DataInfo): PredictInput {
+const KINDS = 'an IDX file of images, a CSV file with the training columns, or a text file with one example per line';
+
+/** `option` names the argument in errors (`--input`). */
+export function readPredictInput(file: string, info: DataInfo, option = '--input'): PredictInput {
+  if (!existsSync(file)) throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' does not exist; give the file of inputs to predict: ${KINDS}` });
+  if (!statSync(file).isFile()) throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' is not a file; give the file of inputs to predict: ${KINDS}` });
   const head = readFileSync(file).subarray(0, 4);
   const isIdx = head.length === 4 && head[0] === 0 && head[1] === 0 && head[2]! >= 0x08 && head[2]! <= 0x0e;
   const isGz = head[0] === 0x1f && head[1] === 0x8b;

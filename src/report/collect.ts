@@ -9,17 +9,22 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
-import { readCheckpointDir } from '../checkpoint/load.js';
+import { DamagedCheckpoint, readCheckpointDir } from '../checkpoint/load.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
-import { loadRunCheckpoint } from '../checkpoint/pick.js';
+import type { ModelFiles } from '../checkpoint/model-files.js';
+import { damagedWarning, openCheckpoint } from '../checkpoint/pick.js';
+import type { Warn } from '../checkpoint/pick.js';
 import type { Dataset, Split } from '../data/types.js';
+import { classOf, decodeOutput, rows, targetClass, unscale } from '../eval/decode.js';
+import type { OutputInfo } from '../eval/decode.js';
+import { scoreSplit } from '../eval/evaluate.js';
 import type { Confusion } from '../eval/report.js';
-import { confusionReport } from '../eval/report.js';
 import { generateText, isCharacterVocabulary } from '../eval/generate.js';
 import type { LayersModel } from '../model/build.js';
 import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
 import { labelModeFor, trainConfig } from '../train/config.js';
+import type { EvaluatedBatch } from '../train/evaluate-split.js';
 import { collectAttention } from './attention.js';
 import type { AttentionOptions, AttentionReport } from './attention.js';
 import { pngDataUri } from './png.js';
@@ -81,6 +86,8 @@ export interface CollectOptions {
   mistakes?: number;
   /** How many heads and steps of each attention map to keep and draw. */
   attention?: AttentionOptions;
+  /** Told about each damaged checkpoint passed over, once (the CLI prints it); default: nothing is said. */
+  warn?: Warn;
 }
 
 function pickSplit(d: Dataset): [string, Split] | undefined {
@@ -150,7 +157,14 @@ function listCheckpoints(runDir: string): { epoch: number; dir: string }[] {
 
 export async function collectReport(engine: Engine, runDir: string, o: CollectOptions = {}): Promise<ReportData> {
   const { tf } = engine;
-  const { checkpoint } = loadRunCheckpoint(runDir, 'report', 'best');
+  // Each damaged checkpoint is reported once: where the best is chosen, or else where the weight norms leave it out.
+  const damaged = new Set<string>();
+  const warn: Warn = (line, d) => {
+    if (damaged.has(d.dir)) return;
+    damaged.add(d.dir);
+    o.warn?.(line, d);
+  };
+  const checkpoint = openCheckpoint(runDir, 'report', 'best', warn);
   const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
   const config = trainConfig(spec.train, false);
   let dataset = o.dataset;
@@ -201,41 +215,34 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
       }
 
       if (dataset.task === 'classification') {
-        const k = dataset.classes?.length ?? dataset.targetShape[0] ?? 2;
-        const counts = new Float64Array(k * k);
+        // The matrix is evaluate's (scoreSplit); the mistakes are read from the same pass's predictions.
         const image = imageShape(dataset.inputShape);
-        const mistakes: Mistake[] = [];
         const maxMistakes = o.mistakes ?? 24;
-        const classes = dataset.classes ?? Array.from({ length: k }, (_, i) => String(i));
-        for (let start = 0; start < split.size; start += 256) {
-          const n = Math.min(256, split.size - start);
-          const b = split.batch(Array.from({ length: n }, (_, i) => start + i));
-          const x = toX(b);
-          const out = model.predict(x) as Tensor;
-          const probs = (await out.array()) as number[][];
-          out.dispose();
-          x.dispose();
-          const per = b.y.length / n;
-          for (let i = 0; i < n; i++) {
-            const p = probs[i]!;
-            const pred = p.length === 1 ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
-            let truth: number;
-            if (per === 1) truth = k === 2 && p.length === 1 ? Math.round(b.y[i]!) : b.y[i]!;
-            else {
-              const row = Array.from(b.y.subarray(i * per, (i + 1) * per));
-              truth = row.indexOf(Math.max(...row));
-            }
-            counts[truth * k + pred]! += 1;
-            if (image && pred !== truth && mistakes.length < maxMistakes) {
-              const px = b.x.subarray(i * image.h * image.w * image.c, (i + 1) * image.h * image.w * image.c);
-              mistakes.push({ image: pngDataUri(px, image.w, image.h, image.c), true: classes[truth] ?? String(truth), predicted: classes[pred] ?? String(pred) });
-            }
+        const wrong: { index: number; truth: number; pred: number }[] = [];
+        const onBatch: EvaluatedBatch = (indices, yTrue, yPred) => {
+          const n = indices.length;
+          if (wrong.length >= maxMistakes || yPred.shape[0] !== n || yPred.rank > 2) return;
+          const preds = rows(yPred.dataSync(), n);
+          const truths = rows(yTrue.dataSync(), n);
+          for (let i = 0; i < n && wrong.length < maxMistakes; i++) {
+            const pred = classOf(preds[i]!).id;
+            const truth = targetClass(truths[i]!);
+            if (pred !== truth) wrong.push({ index: indices[i]!, truth, pred });
           }
+        };
+        const scores = await scoreSplit(engine, model, dataset, split, config, { metrics: [], ...(image ? { onBatch } : {}) });
+        data.confusion = scores.confusion;
+        if (image) {
+          const names = scores.confusion?.classes ?? [];
+          data.mistakes = wrong.map((m) => ({
+            image: pngDataUri(split.batch([m.index]).x, image.w, image.h, image.c),
+            true: names[m.truth] ?? String(m.truth),
+            predicted: names[m.pred] ?? String(m.pred),
+          }));
         }
-        data.confusion = confusionReport(counts, classes);
-        if (image) data.mistakes = mistakes;
       } else if (dataset.task === 'forecasting') {
         const scale = dataset.targetScaling ?? checkpoint.data.targetScaling ?? { offset: 0, scale: 1, target: 'value' };
+        const info: OutputInfo = { task: dataset.task, targetScaling: scale };
         const actual: number[] = [];
         const predicted: number[] = [];
         for (let start = 0; start < split.size; start += 256) {
@@ -244,11 +251,11 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
           const x = toX(b);
           const p = tf.tidy(() => tf.reshape(model.predict(x) as Tensor, [n, -1]).dataSync());
           x.dispose();
-          const per = b.y.length / n;
-          const pw = p.length / n;
-          for (let i = 0; i < n; i++) {
-            actual.push(b.y[i * per]! * scale.scale + scale.offset);
-            predicted.push(p[i * pw]! * scale.scale + scale.offset);
+          // The first step of each forecast and of its target, in the data's units.
+          for (const y of rows(b.y, n)) actual.push(unscale(y.slice(0, 1), info)[0]!);
+          for (const row of rows(p, n)) {
+            const d = decodeOutput(row.slice(0, 1), info);
+            predicted.push('values' in d ? d.values[0]! : Number.NaN);
           }
         }
         data.forecast = { target: scale.target, actual, predicted };
@@ -265,16 +272,24 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
     if (kept.length > 0) {
       const epochs: number[] = [];
       let names: string[] = [];
-      const rows: number[][] = [];
+      const norms: number[][] = [];
       for (const c of kept) {
-        const m = await modelFromFiles(engine, readCheckpointDir(c.dir).model);
+        let files: ModelFiles;
+        try {
+          files = readCheckpointDir(c.dir).model;
+        } catch (e) {
+          if (!(e instanceof DamagedCheckpoint)) throw e;
+          warn(damagedWarning(e, `the weight norms leave out epoch ${c.epoch}`), e);
+          continue;
+        }
+        const m = await modelFromFiles(engine, files);
         const r = layerNorms(engine, m);
         m.dispose();
         names = r.names;
         epochs.push(c.epoch);
-        rows.push(r.norms);
+        norms.push(r.norms);
       }
-      data.weightNorms = { epochs, layers: names, norms: rows };
+      if (epochs.length > 0) data.weightNorms = { epochs, layers: names, norms };
     }
     const internals = readMetrics(join(runDir, INTERNALS_FILE)) as unknown as { step: number; grad_norms?: Record<string, number> }[];
     const withNorms = internals.filter((r) => r.grad_norms);

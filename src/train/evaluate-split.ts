@@ -11,11 +11,23 @@ import type { TrainConfig } from './config.js';
 import { MetricAccumulator } from './metrics.js';
 import { metricContext } from './targets.js';
 
+/** Sees each batch's example indices, targets and predictions; the tensors are freed after it returns. */
+export type EvaluatedBatch = (indices: Int32Array, yTrue: Tensor, yPred: Tensor) => void;
+
 /**
  * Evaluate a split. With `acc` the sums go there (and stay, for its owner to read, such
- * as a confusion matrix); otherwise an accumulator is made and freed here.
+ * as a confusion matrix); otherwise an accumulator is made and freed here. `onBatch`
+ * sees every batch's predictions, for a caller that wants them one by one.
  */
-export async function evaluateSplit(engine: Engine, model: LayersModel, dataset: Dataset, split: Split, config: TrainConfig, acc?: MetricAccumulator): Promise<Record<string, number>> {
+export async function evaluateSplit(
+  engine: Engine,
+  model: LayersModel,
+  dataset: Dataset,
+  split: Split,
+  config: TrainConfig,
+  acc?: MetricAccumulator,
+  onBatch?: EvaluatedBatch,
+): Promise<Record<string, number>> {
   const { tf } = engine;
   const lossFn = config.loss.def.make(tf, { labelSmoothing: 0 });
   const accumulator = acc ?? new MetricAccumulator(tf, metricDefs(config.metrics), metricContext(model, config));
@@ -31,6 +43,7 @@ export async function evaluateSplit(engine: Engine, model: LayersModel, dataset:
       tf.tidy(() => {
         const pred = model.apply(x, { training: false }) as Tensor;
         accumulator.update(tf.mean(lossFn(y, pred)), indices.length, y, pred);
+        onBatch?.(indices, y, pred);
       });
       tf.dispose([x, y]);
     }

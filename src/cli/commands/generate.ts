@@ -1,7 +1,7 @@
 /** `strata generate <run|checkpoint> --prompt TEXT`: sample text from a language model. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { printJson, withBackend, withJson } from '../options.js';
+import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
 
 interface GenerateCliOptions extends Omit<CommonOptions, 'set'> {
@@ -32,9 +32,8 @@ export function generateCommand(program: Command): void {
     const length = number(opts.length, '--length', true, 1);
     const temperature = number(opts.temperature, '--temperature', false, 0);
     const seed = number(opts.seed, '--seed', true, 0);
-    const { loadRunCheckpoint, skippedWarnings } = await import('../../checkpoint/pick.js');
-    const { checkpoint, skipped } = loadRunCheckpoint(target, 'generate', 'best');
-    for (const line of skippedWarnings(skipped, checkpoint.dir)) process.stderr.write(`${line}\n`);
+    const { openCheckpoint } = await import('../../checkpoint/pick.js');
+    const checkpoint = openCheckpoint(target, 'generate', 'best', warnOnStderr);
     const vocab = checkpoint.data.vocabulary;
     if (!vocab || checkpoint.data.task !== 'language_model') {
       throw new UsageError({ arg: target, code: 'not-a-language-model', message: `this checkpoint was trained on ${checkpoint.data.name} (${checkpoint.data.task}), not a text dataset with a vocabulary; generate works with language models such as configs/moby-dick-lstm.yaml` });

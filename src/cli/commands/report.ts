@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, withBackend, withJson } from '../options.js';
+import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
 
 export interface ReportOptions extends Omit<CommonOptions, 'set'> {
@@ -25,7 +25,7 @@ export function reportCommand(program: Command): void {
     const engine = await loadEngine(opts.backend);
     const { writeReport } = await import('../../report/index.js');
     const file = opts.out ?? join(run, 'report.html');
-    const { data, bytes } = await writeReport(engine, run, file);
+    const { data, bytes } = await writeReport(engine, run, file, { warn: warnOnStderr });
     if (opts.json) printJson({ report: file, bytes, checkpoint: data.checkpoint, epochs: data.epochs.length });
     else process.stdout.write(`Wrote ${rel(file)} (${(bytes / 1024).toFixed(0)} KB) from ${rel(data.checkpoint)}\n`);
   });

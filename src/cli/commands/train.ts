@@ -3,12 +3,10 @@
  * train into a run directory, checkpoint every epoch, save and exit 130 on
  * Ctrl-C, and continue exactly where a run stopped.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Interrupted, RuntimeFailure, UsageError } from '../../errors.js';
-import type { LoadedCheckpoint } from '../../checkpoint/load.js';
-import type { Spec } from '../../spec/types.js';
+import type { PreparedRun } from '../../run/prepare.js';
 import { withBackend, withJson, withOverrides } from '../options.js';
 import type { CommonOptions } from '../options.js';
 import { Progress, progressMode } from '../progress.js';
@@ -22,114 +20,41 @@ export interface TrainOptions extends CommonOptions {
 
 const rel = (p: string) => relative(process.cwd(), p) || '.';
 
-interface Prepared {
-  spec: Spec;
-  specText: string;
-  runDir: string;
-  seed: number;
-  resume?: LoadedCheckpoint;
-  /** Whether this command created the run directory. */
-  created?: boolean;
-}
-
-/** Decide the spec, seed and run directory; on resume, find the checkpoint and check the changes. */
-async function prepare(file: string | undefined, opts: TrainOptions, progress: Progress): Promise<Prepared> {
-  const { parseSpec, readSpecFile } = await import('../../spec/read.js');
-  const { stringify, parse } = await import('yaml');
-  const { createRunDir, defaultRunDir, RUN_SPEC } = await import('../../run/run-dir.js');
-  const { replaceFile } = await import('../../checkpoint/durable.js');
-  const overrides = [...opts.set];
-  if (opts.seed !== undefined) {
-    if (!/^\d+$/.test(opts.seed)) throw new UsageError({ arg: `--seed ${opts.seed}`, code: 'bad-seed', message: 'the seed must be an integer ≥ 0, such as --seed 42' });
-    overrides.push(`seed=${opts.seed}`);
-  }
-  // A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere.
-  const absoluteData = (spec: Spec) => {
-    const d = spec.data?.dataset;
-    if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(spec.file), d))) return;
-    const abs = resolve(dirname(spec.file), d);
-    spec.data!.dataset = abs;
-    const rawData = spec.raw.data as Record<string, unknown> | undefined;
-    if (rawData) rawData.dataset = abs;
-  };
-  const resolvedText = (spec: Spec, seed: number) => {
-    absoluteData(spec);
-    return stringify({ ...spec.raw, seed }, { lineWidth: 0 });
-  };
-
-  if (!opts.resume) {
-    if (opts.fork) throw new UsageError({ arg: '--fork', code: 'fork-without-resume', message: '--fork continues a run into a new directory; give the run with --resume RUN as well' });
-    if (!file) throw new UsageError({ arg: 'train', code: 'missing-spec', message: 'give a spec to train, such as strata train configs/mnist-cnn.yaml, or continue a run with --resume RUN' });
-    const spec = readSpecFile(file, { overrides });
-    const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const runDir = opts.out ?? defaultRunDir(spec.name);
-    createRunDir(runDir, '--out');
-    const specText = resolvedText(spec, seed);
-    replaceFile(join(runDir, RUN_SPEC), specText);
-    return { spec, specText, runDir, seed, created: true };
-  }
-
-  const { resolveCheckpoint } = await import('../../checkpoint/load.js');
-  const { diffSpecs, describeChange } = await import('../../run/spec-diff.js');
-  const { checkpoint, skipped } = resolveCheckpoint(opts.resume, '--resume');
-  const { skippedWarnings } = await import('../../checkpoint/pick.js');
-  for (const line of skippedWarnings(skipped, checkpoint.dir)) progress.say(line, true);
-  const before = parse(checkpoint.specText) as Record<string, unknown>;
-  const specFile = file ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
-  const spec = file ? readSpecFile(file, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides });
-  // A spec given without a seed keeps the run's.
-  const seed = spec.seed ?? checkpoint.meta.seed;
-  absoluteData(spec);
-  const after = { ...spec.raw, seed };
-  const changes = diffSpecs(before, after);
-  if (changes.length > 0) progress.say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
-
-  let runDir: string;
-  if (opts.fork) {
-    createRunDir(opts.fork, '--fork');
-    runDir = opts.fork;
-    if (checkpoint.runDir && existsSync(join(checkpoint.runDir, 'metrics.jsonl'))) copyFileSync(join(checkpoint.runDir, 'metrics.jsonl'), join(runDir, 'metrics.jsonl'));
-  } else if (checkpoint.runDir) {
-    runDir = checkpoint.runDir;
-  } else {
-    runDir = opts.out ?? defaultRunDir(spec.name);
-    createRunDir(runDir, '--out');
-  }
-  const specText = resolvedText(spec, seed);
-  replaceFile(join(runDir, RUN_SPEC), specText);
-  return { spec, specText, runDir, seed, resume: checkpoint };
+function parseSeed(seed: string | undefined): number | undefined {
+  if (seed === undefined) return undefined;
+  if (!/^\d+$/.test(seed)) throw new UsageError({ arg: `--seed ${seed}`, code: 'bad-seed', message: 'the seed must be an integer ≥ 0, such as --seed 42' });
+  return Number(seed);
 }
 
 export async function trainCommandAction(file: string | undefined, opts: TrainOptions): Promise<void> {
   const mode = progressMode(opts);
   // The epoch count is known once the spec is read; the reporter is re-made then.
   const progress = await Progress.create(mode === 'bar' ? 'lines' : mode, 0);
-  const p = await prepare(file, opts, progress);
+  const seed = parseSeed(opts.seed);
+  const { discardUnstarted, prepareRun } = await import('../../run/prepare.js');
+  const p = prepareRun({
+    ...(file !== undefined ? { spec: file } : {}),
+    set: opts.set,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(opts.out !== undefined ? { out: opts.out } : {}),
+    ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+    ...(opts.fork !== undefined ? { fork: opts.fork } : {}),
+    say: (line, important) => progress.say(line, important),
+  });
   try {
     await trainPrepared(p, opts, mode, progress);
   } catch (e) {
-    // A new run that failed before its first checkpoint leaves nothing behind.
-    const { listCheckpoints } = await import('../../checkpoint/store.js');
-    if (!p.resume && p.created && listCheckpoints(join(p.runDir, 'checkpoints')).length === 0) rmSync(p.runDir, { recursive: true, force: true });
+    discardUnstarted(p);
     throw e;
   }
 }
 
-async function trainPrepared(p: Prepared, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
+async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
   let progress = initial;
-  const { labelModeFor, trainConfig } = await import('../../train/config.js');
   const { loadEngine } = await import('../../backend/select.js');
   const engine = await loadEngine(opts.backend);
-  if (!p.spec.data) {
-    throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
-  }
-  const { loadDataset } = await import('../../data/load.js');
-  const labels = labelModeFor(trainConfig(p.spec.train, false).loss, p.spec);
-  const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
-  const { checkModelAgainstData } = await import('../../spec/check-data.js');
-  const problems = checkModelAgainstData(p.spec, dataset);
-  if (problems.length > 0) throw new UsageError(problems);
-  const config = trainConfig(p.spec.train, dataset.validation !== undefined);
+  const { loadTrainingInputs } = await import('../../run/prepare.js');
+  const { dataset, config } = await loadTrainingInputs(p);
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
   progress.say(

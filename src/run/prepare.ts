@@ -1,0 +1,135 @@
+/**
+ * Setting up a training session before it starts: read the spec with its
+ * overrides, make a new run directory or reopen the one being resumed (or fork
+ * it into a new one), say what changed since the checkpoint, and load what
+ * training needs (the dataset, checked against the model, and the resolved
+ * `train:` section). `strata train` parses its arguments, calls these, and prints.
+ */
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { replaceFile } from '../checkpoint/durable.js';
+import type { LoadedCheckpoint } from '../checkpoint/load.js';
+import { openCheckpoint } from '../checkpoint/pick.js';
+import { listCheckpoints } from '../checkpoint/store.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/types.js';
+import { UsageError } from '../errors.js';
+import { checkModelAgainstData } from '../spec/check-data.js';
+import { parseSpec, readSpecFile } from '../spec/read.js';
+import type { Spec } from '../spec/types.js';
+import { labelModeFor, trainConfig } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
+import { METRICS_FILE } from './metrics-log.js';
+import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
+import { describeChange, diffSpecs } from './spec-diff.js';
+
+export interface PrepareOptions {
+  /** The spec file: required for a new run; on resume, a changed spec to continue with. */
+  spec?: string;
+  /** `--set` overrides. */
+  set?: readonly string[];
+  /** The seed, over the spec's. */
+  seed?: number;
+  /** The new run's directory (default runs/<name>-<timestamp>). */
+  out?: string;
+  /** Continue the run or checkpoint given here. */
+  resume?: string;
+  /** With `resume`: continue into this new directory and leave the old run as it is. */
+  fork?: string;
+  /** Told what is worth saying (skipped checkpoints, changes from the run's spec); `important` lines are warnings. */
+  say?: (line: string, important: boolean) => void;
+}
+
+export interface PreparedRun {
+  spec: Spec;
+  /** The resolved spec as YAML (with the seed and absolute data paths), as written to RUN/spec.yaml. */
+  specText: string;
+  runDir: string;
+  seed: number;
+  /** The checkpoint to continue from. */
+  resume?: LoadedCheckpoint;
+  /** Whether the run directory was made here (a new run, a fork, or a resumed lone checkpoint). */
+  created: boolean;
+}
+
+/** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
+function absoluteData(spec: Spec): void {
+  const d = spec.data?.dataset;
+  if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(spec.file), d))) return;
+  const abs = resolve(dirname(spec.file), d);
+  spec.data!.dataset = abs;
+  const rawData = spec.raw.data as Record<string, unknown> | undefined;
+  if (rawData) rawData.dataset = abs;
+}
+
+function resolvedText(spec: Spec, seed: number): string {
+  absoluteData(spec);
+  return stringify({ ...spec.raw, seed }, { lineWidth: 0 });
+}
+
+/**
+ * Where a resumed run goes on: `fork` (a new directory, which gets the old
+ * run's metrics.jsonl), else the checkpoint's own run, else (a checkpoint
+ * directory on its own) a new directory, `out` or the default.
+ */
+export function resumeDirectory(checkpoint: Pick<LoadedCheckpoint, 'runDir'>, o: Pick<PrepareOptions, 'fork' | 'out'>, name: string): { runDir: string; create?: '--fork' | '--out'; copyMetricsFrom?: string } {
+  if (o.fork) {
+    const metrics = checkpoint.runDir ? join(checkpoint.runDir, METRICS_FILE) : undefined;
+    return { runDir: o.fork, create: '--fork', ...(metrics && existsSync(metrics) ? { copyMetricsFrom: metrics } : {}) };
+  }
+  if (checkpoint.runDir) return { runDir: checkpoint.runDir };
+  return { runDir: o.out ?? defaultRunDir(name), create: '--out' };
+}
+
+/** Decide the spec, seed and run directory, and write the resolved spec there; on resume, find the checkpoint and say what changed. */
+export function prepareRun(o: PrepareOptions): PreparedRun {
+  const say = o.say ?? (() => {});
+  const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
+
+  if (!o.resume) {
+    if (o.fork) throw new UsageError({ arg: '--fork', code: 'fork-without-resume', message: '--fork continues a run into a new directory; give the run with --resume RUN as well' });
+    if (!o.spec) throw new UsageError({ arg: 'train', code: 'missing-spec', message: 'give a spec to train, such as strata train configs/mnist-cnn.yaml, or continue a run with --resume RUN' });
+    const spec = readSpecFile(o.spec, { overrides });
+    const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const runDir = o.out ?? defaultRunDir(spec.name);
+    createRunDir(runDir, '--out');
+    const specText = resolvedText(spec, seed);
+    replaceFile(join(runDir, RUN_SPEC), specText);
+    return { spec, specText, runDir, seed, created: true };
+  }
+
+  const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
+  const before = parse(checkpoint.specText) as Record<string, unknown>;
+  const specFile = o.spec ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
+  const spec = o.spec ? readSpecFile(o.spec, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides });
+  // A spec given without a seed keeps the run's.
+  const seed = spec.seed ?? checkpoint.meta.seed;
+  absoluteData(spec);
+  const changes = diffSpecs(before, { ...spec.raw, seed });
+  if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
+
+  const where = resumeDirectory(checkpoint, o, spec.name);
+  if (where.create) createRunDir(where.runDir, where.create);
+  if (where.copyMetricsFrom) copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
+  const specText = resolvedText(spec, seed);
+  replaceFile(join(where.runDir, RUN_SPEC), specText);
+  return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined };
+}
+
+/** What a training session needs besides the model: the dataset (checked against the spec's model) and the resolved `train:` section. */
+export async function loadTrainingInputs(p: PreparedRun): Promise<{ dataset: Dataset; config: TrainConfig }> {
+  if (!p.spec.data) {
+    throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
+  }
+  const labels = labelModeFor(trainConfig(p.spec.train, false).loss, p.spec);
+  const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
+  const problems = checkModelAgainstData(p.spec, dataset);
+  if (problems.length > 0) throw new UsageError(problems);
+  return { dataset, config: trainConfig(p.spec.train, dataset.validation !== undefined) };
+}
+
+/** After a failure: a new run that wrote no checkpoint leaves nothing behind. */
+export function discardUnstarted(p: PreparedRun): void {
+  if (!p.resume && p.created && listCheckpoints(join(p.runDir, CHECKPOINTS)).length === 0) rmSync(p.runDir, { recursive: true, force: true });
+}
