@@ -331,7 +331,7 @@ export function registerWasmKernels(tf: TfCore): void {
     return compute(backend as WasmBackend, input.shape, 'float32', [input, output, dy], (out, xv, yv, dyv) => maxPoolGrad(g, xv as Float32Array, yv as Float32Array, dyv as Float32Array, out as Float32Array, simd?.maxpoolgrad2x2));
   });
 
-  // Adam's step for one variable in one pass (adam.ts; used by src/train/fused-adam.ts).
+  // Adam's step for one variable in one pass (adam.ts; used by src/train-registry/fused-adam.ts).
   register(ADAM_KERNEL, ({ inputs, backend, attrs }) => {
     const { value, gradient, m, v, accBeta1, accBeta2 } = inputs as Record<string, TensorInfo>;
     const wasm = backend as WasmBackend;
