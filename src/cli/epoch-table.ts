@@ -1,5 +1,5 @@
 /** The end-of-training summary: a compact per-epoch table and a sparkline of the validation loss. */
-import { defaultMonitor } from '../train-registry/section.js';
+import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import { renderTable } from './table.js';
 
 const TICKS = '▁▂▃▄▅▆▇█';
@@ -23,7 +23,8 @@ export function epochSummary(epochs: readonly Record<string, number>[], max = 20
   const shown = epochs.slice(-max);
   const rows = shown.map((e) => [String(e.epoch ?? ''), ...keys.map((k) => num(e[k])), num(e.lr)]);
   const table = renderTable(['Epoch', ...keys, 'lr'], rows, ['right', ...keys.map(() => 'right' as const), 'right']);
-  const key = defaultMonitor(epochs.some((e) => typeof e[defaultMonitor(true)] === 'number'));
+  const val = `${VALIDATION_PREFIX}${LOSS_KEY}`;
+  const key = epochs.some((e) => typeof e[val] === 'number') ? val : LOSS_KEY;
   const series = epochs.map((e) => e[key] ?? Number.NaN);
   return `${table}\n${key} ${sparkline(series)}  ${num(series[0])} → ${num(series[series.length - 1])}\n`;
 }

@@ -1,7 +1,8 @@
 /** The training reference (`docs/training.md`), rendered from the training registry. */
 import type { Param } from '../document/json-schema.js';
 import type { Entry, TrainRegistry } from '../train-registry/entry.js';
-import { checkpointKeys, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
+import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { checkpointKeys, earlyStoppingKeys, labelsSentence, trainKeys } from '../train-registry/section.js';
 import { keyRow, KEY_TABLE_HEAD } from './tables.js';
 
 function keyTable(keys: Record<string, Param>): string[] {
@@ -35,7 +36,7 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     '',
     ...keyTable(checkpointKeys),
     '',
-    'A monitored name is `loss` or a metric listed in `metrics`, as is (the training data) or with `val_` in front (the validation data). Each metric says below whether higher or lower is better; `loss` is lower.',
+    `A monitored name is \`${LOSS_KEY}\` or a metric listed in \`metrics\`, as is (the training data) or with \`${VALIDATION_PREFIX}\` in front (the validation data). Each metric says below whether higher or lower is better; \`${LOSS_KEY}\` is lower.`,
     '',
     '## Optimizers',
     '',
@@ -44,7 +45,7 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     ...[...registry.optimizers].flatMap((o) => entrySection(o, ` Keras: \`${o.keras}\`.`)),
     '## Losses',
     '',
-    `\`loss\` is one of ${names(registry.losses)}. The loss decides how class labels reach the model: class ids for \`sparse_categorical_crossentropy\`, one-hot rows otherwise.`,
+    `\`loss\` is one of ${names(registry.losses)}. ${labelsSentence(registry)}`,
     '',
     ...[...registry.losses].flatMap((l) => entrySection(l, ` Keras: \`${l.keras}\`.${l.smoothing ? ' Takes `label_smoothing`.' : ''}`)),
     '## Learning-rate schedules',
@@ -54,7 +55,7 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     ...[...registry.schedules].flatMap((s) => entrySection(s)),
     '## Metrics',
     '',
-    '`metrics` lists any of these; each is reported every epoch on the training data and, as `val_` + its name, on the validation data.',
+    `\`metrics\` lists any of these; each is reported every epoch on the training data and, as \`${VALIDATION_PREFIX}\` + its name, on the validation data.`,
     '',
     '| metric | better | meaning |',
     '| --- | --- | --- |',

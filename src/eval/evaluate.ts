@@ -16,7 +16,8 @@ import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import type { LayersModel } from '../model/build.js';
 import { parseSpec } from '../spec/read.js';
-import { labelModeFor, metricDefs, trainConfig } from '../train/config.js';
+import { metricDefs, trainConfig } from '../train/config.js';
+import { labelModeFor } from '../train/targets.js';
 import type { TrainConfig } from '../train/config.js';
 import { evaluateSplit } from '../train/evaluate-split.js';
 import type { EvaluatedBatch } from '../train/evaluate-split.js';
@@ -136,7 +137,7 @@ export interface Evaluation {
 /** Evaluate a checkpoint on a split of its dataset, or of the dataset `o.data` names. */
 export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: EvaluateOptions): Promise<Evaluation> {
   const name = splitName(o.split);
-  const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
+  const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, { saved: true });
   const dataSection = { ...(spec.data ?? {}), ...(o.data ? { dataset: o.data } : {}) };
   if (!dataSection.dataset) throw new UsageError({ arg: 'evaluate', code: 'no-data', message: "the run's spec names no dataset; give one with --data NAME|PATH" });
   const config = trainConfig(spec.train, false);

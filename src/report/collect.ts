@@ -23,7 +23,8 @@ import { generateText, isCharacterVocabulary } from '../eval/generate.js';
 import type { LayersModel } from '../model/build.js';
 import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
-import { labelModeFor, trainConfig } from '../train/config.js';
+import { trainConfig } from '../train/config.js';
+import { labelModeFor } from '../train/targets.js';
 import type { EvaluatedBatch } from '../train/evaluate-split.js';
 import { collectAttention } from './attention.js';
 import type { AttentionOptions, AttentionReport } from './attention.js';
@@ -165,7 +166,7 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
     o.warn?.(line, d);
   };
   const checkpoint = openCheckpoint(runDir, 'report', 'best', warn);
-  const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, {});
+  const spec = parseSpec(join(checkpoint.dir, 'spec.yaml'), checkpoint.specText, { saved: true });
   const config = trainConfig(spec.train, false);
   let dataset = o.dataset;
   if (!dataset && spec.data?.dataset) {

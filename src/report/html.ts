@@ -1,5 +1,5 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network. */
-import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { ReportData } from './collect.js';
 import { drawnSteps } from './attention.js';
 import { barChart, esc, fmt, graphChart, heatmap, lineChart, weightMap } from './svg.js';
@@ -24,7 +24,7 @@ function learningCurves(d: ReportData): string {
   const charts = keys.map((k) => {
     const series = [{ name: `train ${k}`, values: d.epochs.map((e) => e[k]) }];
     if (d.epochs.some((e) => typeof e[`${VALIDATION_PREFIX}${k}`] === 'number')) series.push({ name: `validation ${k}`, values: d.epochs.map((e) => e[`${VALIDATION_PREFIX}${k}`]) });
-    return lineChart(k, k === 'loss' ? 'Loss' : k, xs, series, { xLabel: 'epoch' });
+    return lineChart(k, k === LOSS_KEY ? 'Loss' : k, xs, series, { xLabel: 'epoch' });
   });
   if (d.epochs.some((e) => typeof e.lr === 'number')) charts.push(lineChart('lr', 'Learning rate', xs, [{ name: 'learning rate', values: d.epochs.map((e) => e.lr) }], { xLabel: 'epoch' }));
   return `<div class="charts">${charts.join('')}</div>`;

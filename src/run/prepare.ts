@@ -18,7 +18,8 @@ import { UsageError } from '../errors.js';
 import { checkModelAgainstData } from '../spec/check-data.js';
 import { parseSpec, readSpecFile } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
-import { labelModeFor, trainConfig } from '../train/config.js';
+import { trainConfig } from '../train/config.js';
+import { labelModeFor } from '../train/targets.js';
 import type { TrainConfig } from '../train/config.js';
 import { METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
@@ -102,7 +103,7 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
   const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
   const before = parse(checkpoint.specText) as Record<string, unknown>;
   const specFile = o.spec ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
-  const spec = o.spec ? readSpecFile(o.spec, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides });
+  const spec = o.spec ? readSpecFile(o.spec, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides, saved: true });
   // A spec given without a seed keeps the run's.
   const seed = spec.seed ?? checkpoint.meta.seed;
   absoluteData(spec);

@@ -8,7 +8,8 @@ import { placeOf } from '../document/source.js';
 import type { SpecPath } from '../document/source.js';
 import type { ResolvedLayer, Spec } from './types.js';
 import type { Dataset } from '../data/types.js';
-import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { trainRegistry, VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { MONITORING_SECTIONS } from '../train-registry/monitor.js';
 
 const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 
@@ -57,8 +58,14 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
   switch (dataset.task) {
     case 'classification': {
       const k = dataset.classes?.length ?? 0;
-      expected = k === 2 && got[got.length - 1] === 1 ? [1] : [k];
-      what = `${k} classes, so its last layer needs ${k} units (softmax)${k === 2 ? ', or 1 unit (sigmoid) with binary_crossentropy' : ''}`;
+      // Labels come as one 0/1 value when the loss takes them so (labelModeFor); one unit fits only those.
+      const binaryLabels = dataset.targetShape.length === 1 && dataset.targetShape[0] === 1;
+      const binaryLosses = trainRegistry.losses.names().filter((n) => trainRegistry.losses.must(n).targets === 'binary');
+      expected = binaryLabels && k === 2 ? [1] : [k];
+      what =
+        k === 2 && got[got.length - 1] === 1 && !binaryLabels
+          ? `2 classes, and one sigmoid unit needs a loss that takes 0/1 targets; set train.loss: ${binaryLosses.join(' or ')}, or give the layer 2 units (softmax)`
+          : `${k} classes, so its last layer needs ${k} units (softmax)${k === 2 ? `, or 1 unit (sigmoid) with ${binaryLosses.join(' or ')}` : ''}`;
       break;
     }
     case 'language_model': {
@@ -90,7 +97,7 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
 /** A `val_` metric is never logged without validation data: a monitor that watches one would never improve. */
 function checkValidationMonitors(train: Record<string, unknown> | undefined, at: (path: SpecPath) => Place): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const section of ['early_stopping', 'checkpoint', 'schedule']) {
+  for (const section of MONITORING_SECTIONS) {
     const monitor = (train?.[section] as Record<string, unknown> | undefined)?.['monitor'];
     if (typeof monitor !== 'string' || !monitor.startsWith(VALIDATION_PREFIX)) continue;
     const base = monitor.slice(VALIDATION_PREFIX.length);

@@ -17,13 +17,19 @@ import type { Override } from './overrides.js';
 import { buildSchema } from './schema.js';
 import { specValidator } from './validator.js';
 import { parseSpecText, placeOf } from '../document/source.js';
-import { checkTrainSection } from '../train-registry/section.js';
+import { checkTrainSection, dropIgnoredKeys } from '../train-registry/section.js';
 import type { Spec } from './types.js';
 
 export interface ReadOptions {
   /** `--set` arguments, as typed (`key=value`). */
   overrides?: readonly string[];
   registry?: LayerRegistry;
+  /**
+   * The spec was saved with a run (a checkpoint's spec.yaml): read it as the
+   * strata that saved it did, ignoring optimizer and schedule keys its type does
+   * not take and monitors that are never logged, which earlier versions accepted.
+   */
+  saved?: boolean;
 }
 
 let defaultSchema: JsonSchema | undefined;
@@ -68,13 +74,14 @@ export function parseSpec(file: string, text: string, options: ReadOptions = {})
   const { source } = parsed;
   const value = parsed.value as Record<string, unknown>;
   diagnostics.push(...applyOverrides(value, overrides, source.overrides));
+  if (options.saved) dropIgnoredKeys(value.train as Record<string, unknown> | undefined);
   const schema = specSchema(registry);
   diagnostics.push(...checkSchema(value, source, schema, 'the spec', specValidator(schema)));
   if (diagnostics.length > 0) throw new UsageError(diagnostics.sort(byPlace));
 
   const model = value.model as { layers: RawLayer[]; outputs?: string[] };
   const { graph, diagnostics: graphProblems } = resolveGraph({ model }, source, registry);
-  const trainProblems = checkTrainSection(value.train as Record<string, unknown> | undefined, (path) => placeOf(source, path));
+  const trainProblems = options.saved ? [] : checkTrainSection(value.train as Record<string, unknown> | undefined, (path) => placeOf(source, path));
   if (!graph || trainProblems.length > 0) throw new UsageError([...graphProblems, ...trainProblems].sort(byPlace));
 
   return {

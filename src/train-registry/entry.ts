@@ -142,10 +142,15 @@ export interface TrainRegistry {
   metrics: Catalog<MetricDef>;
 }
 
-/** An entry's settings: the spec's keys over the entry's defaults. */
-export function settingsOf(def: Entry, given: Record<string, unknown> | undefined): Settings {
+/** The keys given over the keys' defaults (copied, so a default list is never shared); `type` is left out. */
+export function withDefaults(params: Record<string, Param>, given: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, p] of Object.entries(def.params)) if (p.default !== undefined) out[key] = p.default;
+  for (const [key, p] of Object.entries(params)) if (p.default !== undefined) out[key] = structuredClone(p.default);
   for (const [key, v] of Object.entries(given ?? {})) if (key !== 'type' && v !== undefined) out[key] = v;
   return out;
+}
+
+/** An entry's settings: the spec's keys over the entry's defaults. */
+export function settingsOf(def: Entry, given: Record<string, unknown> | undefined): Settings {
+  return withDefaults(def.params, given);
 }

@@ -3,9 +3,10 @@
  * run's length), so a resumed run lands on the same rate; reduce-on-plateau
  * also carries a small state that is saved with checkpoints.
  */
-import { int, num, str } from '../document/json-schema.js';
+import { int, num } from '../document/json-schema.js';
 import type { Param } from '../document/json-schema.js';
 import { defineSchedule } from './entry.js';
+import { modeParam, monitorParam } from './monitor.js';
 import type { PlateauState, ScheduleContext, ScheduleDef, Settings } from './entry.js';
 
 /** Linear warmup, which every schedule but one_cycle (it rises by itself) takes. */
@@ -82,8 +83,8 @@ export const scheduleEntries = [
     description: 'Multiply the rate by factor when the monitored metric has not improved by min_delta for patience epochs.',
     params: {
       ...warmupKeys,
-      monitor: str('The metric watched (default: val_loss, or loss without validation data).'),
-      mode: { schema: { enum: ['min', 'max'], description: 'Whether lower or higher is better (default: the metric’s own direction).' } },
+      monitor: monitorParam('watched'),
+      mode: modeParam,
       factor: num('The factor applied on a plateau.', { exclusiveMin: 0, exclusiveMax: 1, default: 0.1 }),
       patience: int('Epochs without improvement before reducing.', { min: 1, default: 10 }),
       min_delta: num('The smallest change that counts as an improvement.', { min: 0, default: 1e-4 }),

@@ -6,25 +6,24 @@
  * is rendered from the same data.
  */
 import type { Diagnostic, Place } from '../errors.js';
-import { bool, choice, int, num, str } from '../document/json-schema.js';
+import { bool, int, num } from '../document/json-schema.js';
 import type { JsonSchema, Param } from '../document/json-schema.js';
 import type { SpecPath } from '../document/source.js';
 import { closest, didYouMean } from '../document/suggest.js';
 import { directionOf, LOSS_KEY, trainRegistry, VALIDATION_PREFIX } from './catalog.js';
 import type { Entry, TrainRegistry } from './entry.js';
+import { modeParam, MONITORING_SECTIONS, monitorParam } from './monitor.js';
 
 /** The metric watched when a section leaves `monitor` out. */
 export function defaultMonitor(hasValidation: boolean): string {
   return hasValidation ? `${VALIDATION_PREFIX}${LOSS_KEY}` : LOSS_KEY;
 }
 
-const monitor = (what: string) => str(`The metric ${what}, such as val_loss or val_accuracy (default: val_loss, or loss without validation data).`);
-const mode = choice('Whether lower or higher is better (default: the metric’s own direction: accuracy-like metrics are max, losses and errors min).', ['min', 'max']);
 
 /** `train.early_stopping`'s keys. */
 export const earlyStoppingKeys: Record<string, Param> = {
-  monitor: monitor('watched'),
-  mode,
+  monitor: monitorParam('watched'),
+  mode: modeParam,
   patience: int('Epochs without improvement before stopping.', { min: 1, default: 5 }),
   min_delta: num('The smallest change that counts as an improvement.', { min: 0, default: 0 }),
   restore_best: bool('End with the weights of the best epoch.', true),
@@ -33,8 +32,8 @@ export const earlyStoppingKeys: Record<string, Param> = {
 /** `train.checkpoint`'s keys. */
 export const checkpointKeys: Record<string, Param> = {
   keep_last: int('How many of the most recent checkpoints to keep (the best is kept as well).', { min: 1, default: 3 }),
-  monitor: monitor('that decides the best checkpoint'),
-  mode,
+  monitor: monitorParam('that decides the best checkpoint'),
+  mode: modeParam,
 };
 
 function object(description: string, keys: Record<string, Param>, extra: JsonSchema = {}): JsonSchema {
@@ -149,12 +148,44 @@ export function checkTrainSection(train: Record<string, unknown> | undefined, at
       ...(suggestion ? { suggestion } : {}),
     });
   };
-  watch(['early_stopping', 'monitor']);
-  watch(['checkpoint', 'monitor']);
-  watch(['schedule', 'monitor']);
+  for (const section of MONITORING_SECTIONS) watch([section, 'monitor']);
   const loss = registry.losses.get(String(train.loss ?? trainKeys(registry).loss!.default));
   if (typeof train.label_smoothing === 'number' && train.label_smoothing > 0 && loss && !loss.smoothing) {
     out.push({ ...at(['train', 'label_smoothing']), code: 'no-smoothing', message: `label_smoothing applies to cross-entropy losses, and ${loss.name} is not one; remove it` });
   }
   return out;
+}
+
+/**
+ * A spec saved with a run by an earlier strata, which accepted any optimizer or
+ * schedule key on any type and ignored the ones a type does not take: drop
+ * those keys (returned as paths) so that the run still opens. Only for specs
+ * read back from run directories, never for a spec a user gives.
+ */
+export function dropIgnoredKeys(train: Record<string, unknown> | undefined, registry: TrainRegistry = trainRegistry): string[] {
+  const dropped: string[] = [];
+  const sections: [string, { get(name: string): Entry | undefined }][] = [
+    ['optimizer', registry.optimizers],
+    ['schedule', registry.schedules],
+  ];
+  for (const [key, catalog] of sections) {
+    const value = train?.[key];
+    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
+    const mapping = value as Record<string, unknown>;
+    const def = catalog.get(String(mapping.type));
+    if (!def) continue;
+    for (const k of Object.keys(mapping)) {
+      if (k !== 'type' && !(k in def.params)) {
+        delete mapping[k];
+        dropped.push(`train.${key}.${k}`);
+      }
+    }
+  }
+  return dropped;
+}
+
+/** How class labels reach each loss, in one sentence for people (docs/training.md, `strata datasets`). */
+export function labelsSentence(registry: TrainRegistry = trainRegistry): string {
+  const named = (targets: string) => [...registry.losses].filter((l) => l.targets === targets).map((l) => `\`${l.name}\``).join(' and ');
+  return `The loss decides how class labels reach the model: class ids for ${named('sparse')}; for ${named('binary')} with one sigmoid unit over two classes, one 0/1 value; one-hot rows otherwise.`;
 }

@@ -11,8 +11,7 @@
  */
 import { canCarryState, StateSlot } from '../layers/custom/carried-state.js';
 import type { CarriedState, CarryingLayer } from '../layers/custom/carried-state.js';
-import type { TfCore } from '../tf-types.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel, TfCore } from '../tf-types.js';
 
 /**
  * The batches of a split of `size` consecutive examples dealt into `lanes` lanes:

@@ -4,13 +4,10 @@
  * for its settings) filled in.
  */
 import type { Direction, Entry, LossDef, MetricDef, OptimizerDef, ScheduleDef, Settings } from '../train-registry/entry.js';
-import { settingsOf } from '../train-registry/entry.js';
+import { settingsOf, withDefaults } from '../train-registry/entry.js';
 import { directionOf, trainRegistry } from '../train-registry/catalog.js';
 import type { LossName, MetricName, OptimizerName, ScheduleName } from '../train-registry/catalog.js';
 import { checkpointKeys, defaultMonitor, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
-import type { Param } from '../document/json-schema.js';
-import type { LabelMode } from '../data/splits.js';
-import type { Spec } from '../spec/types.js';
 
 export interface EarlyStoppingSpec {
   monitor: string;
@@ -55,14 +52,6 @@ export interface TrainConfig {
   carry_state: boolean;
 }
 
-/** The keys given over the keys' defaults. */
-function withDefaults(keys: Record<string, Param>, given: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, p] of Object.entries(keys)) if (p.default !== undefined) out[key] = structuredClone(p.default);
-  for (const [key, v] of Object.entries(given ?? {})) if (v !== undefined) out[key] = v;
-  return out;
-}
-
 /** Whether larger is better for a logged name such as `val_accuracy`: the mode given, else the metric's own direction. */
 export function metricMode(name: string, mode?: Direction): Direction {
   return mode ?? directionOf(name) ?? 'min';
@@ -79,6 +68,11 @@ function choose<D extends Entry, N extends string>(catalog: { must(name: string)
   return { type: def.name as N, def, settings: settingsOf(def, given) };
 }
 
+/** A schedule that watches a metric (reduce_on_plateau) with its monitor resolved, as early stopping's and the checkpoint's are. */
+function watching(s: Chosen<ScheduleDef, ScheduleName>, monitor: string): Chosen<ScheduleDef, ScheduleName> {
+  return s.def.plateauStep ? { ...s, settings: { monitor, ...s.settings } } : s;
+}
+
 export function trainConfig(raw: Record<string, unknown> | undefined, hasValidation: boolean): TrainConfig {
   const t = withDefaults(trainKeys(), raw);
   const monitor = defaultMonitor(hasValidation);
@@ -91,7 +85,7 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
     loss: choose(trainRegistry.losses, t.loss),
     metrics: t.metrics as MetricName[],
     top_k: t.top_k as number,
-    ...(t.schedule ? { schedule: choose<ScheduleDef, ScheduleName>(trainRegistry.schedules, t.schedule) } : {}),
+    ...(t.schedule ? { schedule: watching(choose<ScheduleDef, ScheduleName>(trainRegistry.schedules, t.schedule), monitor) } : {}),
     ...(t.clip_norm !== undefined ? { clip_norm: t.clip_norm as number } : {}),
     ...(t.clip_value !== undefined ? { clip_value: t.clip_value as number } : {}),
     label_smoothing: t.label_smoothing as number,
@@ -101,14 +95,4 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
     ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch as number } : {}),
     carry_state: t.carry_state as boolean,
   };
-}
-
-/**
- * How class labels reach the loss: as ids for a loss that takes class ids; for
- * binary cross-entropy over one sigmoid unit, as one 0/1 value; one-hot otherwise.
- */
-export function labelModeFor(loss: TrainConfig['loss'], spec: Pick<Spec, 'model'>): LabelMode {
-  if (loss.def.targets === 'sparse') return 'sparse';
-  const out = spec.model.layers.find((l) => l.name === spec.model.outputs[0])?.outputShape;
-  return loss.def.targets === 'binary' && out?.[out.length - 1] === 1 ? 'binary' : 'one_hot';
 }

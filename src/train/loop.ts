@@ -11,17 +11,16 @@
  */
 import type { Engine } from '../backend/select.js';
 import type { Dataset } from '../data/types.js';
-import { directionOf, VALIDATION_PREFIX } from '../train-registry/catalog.js';
-import type { MetricContext, PlateauState } from '../train-registry/entry.js';
+import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import type { Direction, MetricContext, PlateauState } from '../train-registry/entry.js';
 import { makeOptimizer } from '../train-registry/optimizers.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
-import { defaultMonitor } from '../train-registry/section.js';
 import { installGlobalRng, mixSeed, permutation, Rng } from '../rng.js';
 import type { LayersModel } from '../tf-types.js';
 import { toTensors } from './batches.js';
 import { CarriedStates, laneBatches } from './carry-state.js';
 import type { CarriedSnapshot } from './carry-state.js';
-import { metricDefs } from './config.js';
+import { metricDefs, metricMode } from './config.js';
 import type { TrainConfig } from './config.js';
 import { EarlyStopping } from './early-stopping.js';
 import type { EarlyState } from './early-stopping.js';
@@ -121,11 +120,11 @@ class TrainingRun {
     start: TrainState,
     private readonly hooks: TrainHooks,
     /** The caller's optimizer (left to it), or undefined to make one here and dispose it at the end. */
-    private readonly ownOptimizer: StrataOptimizer | undefined,
+    private readonly callerOptimizer: StrataOptimizer | undefined,
   ) {
     const { tf } = engine;
     this.tf = tf;
-    this.opt = ownOptimizer ?? makeOptimizer(tf, config.optimizer);
+    this.opt = callerOptimizer ?? makeOptimizer(tf, config.optimizer);
     this.ctx = metricContext(model, config);
     const split = dataset.train;
     // With carried states the batches are the same every epoch: lanes of consecutive windows (carry-state.ts).
@@ -195,8 +194,15 @@ class TrainingRun {
       const batch = split.batch(indices);
       dataset.augment?.(batch, () => this.rng.next());
       const [x, y] = toTensors(this.engine, dataset, batch);
-      const loss = this.step.run(x, y, indices.length, acc, state);
-      tf.dispose([x, y]);
+      let loss;
+      try {
+        loss = this.step.run(x, y, indices.length, acc, state);
+      } catch (e) {
+        acc.dispose();
+        throw e;
+      } finally {
+        tf.dispose([x, y]);
+      }
       samples += indices.length;
       this.losses.add(loss, b, samples);
       state.batch = b + 1;
@@ -254,9 +260,9 @@ class TrainingRun {
     const { state, config } = this;
     const s = config.schedule;
     if (state.plateau && s?.def.plateauStep) {
-      const monitor = (s.settings.monitor as string | undefined) ?? defaultMonitor(this.dataset.validation !== undefined);
+      const monitor = s.settings.monitor as string;
       const value = log[monitor];
-      if (value !== undefined) state.plateau = s.def.plateauStep(s.settings, state.plateau, value, (s.settings.mode as 'min' | 'max' | undefined) ?? directionOf(monitor) ?? 'min');
+      if (value !== undefined) state.plateau = s.def.plateauStep(s.settings, state.plateau, value, metricMode(monitor, s.settings.mode as Direction | undefined));
     }
     let stop = false;
     if (this.early) {
@@ -274,7 +280,7 @@ class TrainingRun {
     this.losses.dispose();
     // An optimizer made here is this call's alone: free its slots (Adam's moments are two
     // tensors per weight). One passed in belongs to the caller, who may still save its state.
-    if (!this.ownOptimizer) this.opt.optimizer.dispose();
+    if (!this.callerOptimizer) this.opt.optimizer.dispose();
     this.restoreRandom();
     this.step.dispose();
     this.early?.dispose();

@@ -20,6 +20,8 @@ test('waitFor rejects with the stderr when the child exits first', async () => {
 
 test('waitFor and waitForExit reject in time when the child hangs, and kill it', async () => {
   const child = node("process.stderr.write('stuck\\n'); setInterval(() => {}, 1000);");
+  // Let it start first: on a loaded machine Node alone can take longer than the 300 ms below.
+  await child.waitFor('stuck', 30_000);
   const started = Date.now();
   await assert.rejects(child.waitFor('never printed', 300), /no stderr matching \/never printed\/ within 300 ms; killed it\. Its stderr:\nstuck/);
   assert.ok(Date.now() - started < 5000);

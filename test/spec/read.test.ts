@@ -154,3 +154,27 @@ test('JSON specs are strict JSON, and their errors have positions too', () => {
     "spec.json:2:74: error: unknown key 'unit' in layers[1] (dense) (did you mean 'units'?)",
   ]);
 });
+
+test('a spec saved with a run by an earlier strata still opens: keys its optimizer or schedule ignored are dropped', () => {
+  // Earlier versions took any optimizer or schedule key on any type (and ignored the foreign
+  // ones) and did not check monitors; a run's spec.yaml is covered by its checksum, so it
+  // cannot be edited. Read back from a run, such a spec must open as it did.
+  const text = `version: 1
+model:
+  layers:
+    - {type: input, shape: [4]}
+    - {type: dense, units: 2, activation: softmax}
+train:
+  optimizer: {type: adam, learning_rate: 0.01, momentum: 0.9}
+  schedule: {type: one_cycle, warmup_epochs: 1}
+  early_stopping: {monitor: val_accuracy}
+`;
+  assert.deepEqual(errors(text), [
+    "spec.yaml:7:48: error: unknown key 'momentum' in train.optimizer; optimizer adam takes learning_rate, beta_1, beta_2, epsilon",
+    "spec.yaml:8:31: error: unknown key 'warmup_epochs' in train.schedule; schedule one_cycle takes max_learning_rate, pct_start",
+  ]);
+  const saved = parseSpec('spec.yaml', text, { saved: true });
+  assert.deepEqual(saved.train?.optimizer, { type: 'adam', learning_rate: 0.01 });
+  assert.deepEqual(saved.train?.schedule, { type: 'one_cycle' });
+  assert.deepEqual(saved.train?.early_stopping, { monitor: 'val_accuracy' });
+});

@@ -1,6 +1,8 @@
 /** `strata datasets`: the bundled datasets with their task, shapes and split sizes; `--baselines` adds a trivial baseline for each. */
 import type { Command } from 'commander';
 import { printJson, withJson } from '../options.js';
+import type { Baseline } from '../../data/baselines.js';
+import { labelsSentence } from '../../train-registry/section.js';
 import { renderTable } from '../table.js';
 
 interface DatasetRow {
@@ -12,7 +14,7 @@ interface DatasetRow {
   classes?: number;
   vocabulary?: number;
   splits: { train: number; validation?: number; test?: number };
-  baseline?: { name: string; metric: string; value: number; note: string };
+  baseline?: Baseline;
 }
 
 export async function listDatasets(baselines: boolean): Promise<DatasetRow[]> {
@@ -63,6 +65,6 @@ export function datasetsCommand(program: Command): void {
       ...(opts.baselines ? [r.baseline ? `${r.baseline.name}: ${r.baseline.metric} ${r.baseline.value.toFixed(4)} (${r.baseline.note})` : '-'] : []),
     ]);
     process.stdout.write(`${renderTable(header, body, ['left', 'left', 'left', 'left', 'right', 'right', 'right', ...(opts.baselines ? ['left' as const] : [])])}\n`);
-    process.stdout.write('Labels are class ids with sparse_categorical_crossentropy; one-hot (a class axis added) with categorical_crossentropy. Validation is carved from train by data.validation.\n');
+    process.stdout.write(`${labelsSentence().replace(/`/g, '')} Validation is carved from train by data.validation.\n`);
   });
 }
