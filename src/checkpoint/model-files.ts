@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../backend/select.js';
 import { registerStrataLayers } from '../layers/custom/register.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

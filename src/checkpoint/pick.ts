@@ -4,10 +4,10 @@
  * Every damaged checkpoint passed over is reported once, through `warn`.
  */
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { DamagedCheckpoint, readCheckpointDir, resolveCheckpoint } from './load.js';
 import type { LoadedCheckpoint, ResolveResult } from './load.js';
-import { BEST, readPointer } from './store.js';
+import { BEST, LATEST, listCheckpoints, readPointer } from './store.js';
 
 /** Where warnings go: one line each, without a newline (the CLI writes them to stderr), with the damaged checkpoint it is about. */
 export type Warn = (line: string, damaged: DamagedCheckpoint) => void;
@@ -19,7 +19,7 @@ const rel = (p: string) => relative(process.cwd(), p) || '.';
  * (each once: a damaged best checkpoint that is also the latest is not listed twice).
  * `command` names the argument in errors (`evaluate`, `--resume`).
  */
-export function loadRunCheckpoint(target: string, command: string, prefer: 'best' | 'latest'): ResolveResult {
+function loadRunCheckpoint(target: string, command: string, prefer: 'best' | 'latest'): ResolveResult {
   const dir = join(target, 'checkpoints');
   const best = prefer === 'best' && existsSync(dir) ? readPointer(dir, BEST)?.checkpoint : undefined;
   const skipped: DamagedCheckpoint[] = [];
@@ -41,9 +41,28 @@ export function damagedWarning(d: DamagedCheckpoint, instead: string): string {
   return `strata: warning: ${rel(join(d.dir, d.file))} ${d.why}; ${instead}`;
 }
 
+/**
+ * What was used in place of the damaged checkpoint `d`, worded from how the two
+ * stand: usually an older one ("the previous checkpoint"), but a damaged best
+ * checkpoint can give way to a newer one, the latest or one before it.
+ */
+function usedInstead(d: DamagedCheckpoint, used: string): string {
+  const dir = dirname(used);
+  if (dirname(d.dir) === dir) {
+    const names = listCheckpoints(dir);
+    const at = names.indexOf(basename(used));
+    if (at >= 0 && at > names.indexOf(basename(d.dir))) {
+      const pointer = readPointer(dir, LATEST)?.checkpoint;
+      const latest = pointer && names.includes(pointer) ? pointer : names[names.length - 1];
+      return `using ${basename(used) === latest ? 'the latest' : 'a newer'} checkpoint, ${rel(used)}, instead`;
+    }
+  }
+  return `using the previous checkpoint, ${rel(used)}`;
+}
+
 /** One warning line per damaged checkpoint that was skipped in favour of `used`. */
-export function skippedWarnings(skipped: readonly DamagedCheckpoint[], used: string): string[] {
-  return skipped.map((s) => damagedWarning(s, `using the previous checkpoint, ${rel(used)}`));
+function skippedWarnings(skipped: readonly DamagedCheckpoint[], used: string): string[] {
+  return skipped.map((s) => damagedWarning(s, usedInstead(s, used)));
 }
 
 /**

@@ -14,7 +14,7 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 import { parseSpec } from '../spec/read.js';
 import { metricDefs, trainConfig } from '../train/config.js';
 import { labelModeFor } from '../train/targets.js';

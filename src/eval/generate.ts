@@ -6,7 +6,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import { UsageError } from '../errors.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 import { Rng } from '../rng.js';
 
 export interface GenerateOptions {

@@ -36,7 +36,14 @@ const KINDS = 'an IDX file of images, a CSV file with the training columns, or a
 export function readPredictInput(file: string, info: DataInfo, option = '--input'): PredictInput {
   if (!existsSync(file)) throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' does not exist; give the file of inputs to predict: ${KINDS}` });
   if (!statSync(file).isFile()) throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' is not a file; give the file of inputs to predict: ${KINDS}` });
-  const head = readFileSync(file).subarray(0, 4);
+  let head: Buffer;
+  try {
+    head = readFileSync(file).subarray(0, 4);
+  } catch (e) {
+    // Not readable though it is a file (no permission, an I/O error): the argument's fault, not strata's.
+    const why = (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' cannot be read (${why}); give a readable file of inputs to predict: ${KINDS}` });
+  }
   const isIdx = head.length === 4 && head[0] === 0 && head[1] === 0 && head[2]! >= 0x08 && head[2]! <= 0x0e;
   const isGz = head[0] === 0x1f && head[1] === 0x8b;
   const per = size(info.inputShape);

@@ -5,7 +5,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import type { DataInfo } from '../checkpoint/meta.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 import { decodeOutput, rows } from './decode.js';
 import type { PredictInput } from './predict-input.js';
 

@@ -7,11 +7,12 @@ import type { Engine } from '../backend/select.js';
 import { layerRegistry } from '../layers/catalog.js';
 import { registerStrataLayers } from '../layers/custom/register.js';
 import { makeInitializer } from '../layers/initializers.js';
-import type { Layer, SymbolicTensor } from '../tf-types.js';
+import type { Layer, LayersModel, SymbolicTensor } from '../tf-types.js';
 import type { BuildContext, LayerParams, LayerRegistry } from '../layers/registry.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
 
-export type LayersModel = import('@tensorflow/tfjs-layers').LayersModel;
+/** Defined in tf-types.ts; passed on here only for src/train/carry-state.ts until it imports it from there. */
+export type { LayersModel };
 
 /** A 31-bit seed for one weight of one layer, derived from the spec's seed (FNV-1a). */
 export function weightSeed(seed: number | undefined, layer: string, slot: string): number | undefined {

@@ -7,7 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import type { Dataset } from '../data/types.js';
 import { hasAttentionMaps } from '../layers/custom/attention.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 
 /** The steps drawn on an axis of `n` steps: the sample's tokens before padding when the axis is the input sequence, at most `maxSteps`. */
 export function drawnSteps(a: AttentionReport, n: number): number {

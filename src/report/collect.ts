@@ -20,7 +20,7 @@ import type { OutputInfo } from '../eval/decode.js';
 import { scoreSplit } from '../eval/evaluate.js';
 import type { Confusion } from '../eval/report.js';
 import { generateText, isCharacterVocabulary } from '../eval/generate.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js';
 import { parseSpec } from '../spec/read.js';
 import { trainConfig } from '../train/config.js';

@@ -15,7 +15,7 @@ import { BEST, checkpointName, LATEST, prune, readPointer, setPointer, writeChec
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { buildModel } from '../model/build.js';
-import type { LayersModel } from '../model/build.js';
+import type { LayersModel } from '../tf-types.js';
 import type { Spec } from '../spec/types.js';
 import { metricMode, trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';

@@ -28,8 +28,24 @@ test('openCheckpoint: best first; a damaged best that is also the latest is warn
   assert.equal(openCheckpoint(run, 'evaluate', 'latest', warn).dir, join(ckpts, 'epoch-0003'));
   assert.deepEqual(lines, []);
 
-  writeFileSync(join(ckpts, 'best'), `${JSON.stringify({ checkpoint: 'epoch-0003' })}\n`);
+  // A damaged best gives way to the latest, which is newer: the warning does not call it the previous one.
+  writeFileSync(join(ckpts, 'best'), `${JSON.stringify({ checkpoint: 'epoch-0001' })}\n`);
+  appendFileSync(join(ckpts, 'epoch-0001', 'weights.bin'), 'x');
+  assert.equal(openCheckpoint(run, 'evaluate', 'best', warn).dir, join(ckpts, 'epoch-0003'));
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /^strata: warning: .*epoch-0001\/weights\.bin is damaged: .*; using the latest checkpoint, .*epoch-0003, instead$/);
+
+  // The latest damaged too: the one used is newer than the best and older than the latest.
+  lines.length = 0;
   appendFileSync(join(ckpts, 'epoch-0003', 'weights.bin'), 'x');
+  assert.equal(openCheckpoint(run, 'evaluate', 'best', warn).dir, join(ckpts, 'epoch-0002'));
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0]!, /^strata: warning: .*epoch-0001\/weights\.bin is damaged: .*; using a newer checkpoint, .*epoch-0002, instead$/);
+  assert.match(lines[1]!, /^strata: warning: .*epoch-0003\/weights\.bin is damaged: .*; using the previous checkpoint, .*epoch-0002$/);
+
+  // A damaged best that is also the latest: named once, and the one before it used.
+  lines.length = 0;
+  writeFileSync(join(ckpts, 'best'), `${JSON.stringify({ checkpoint: 'epoch-0003' })}\n`);
   assert.equal(openCheckpoint(run, 'evaluate', 'best', warn).dir, join(ckpts, 'epoch-0002'));
   assert.equal(lines.length, 1, lines.join('\n'));
   assert.match(lines[0]!, /^strata: warning: .*epoch-0003\/weights\.bin is damaged: .*; using the previous checkpoint, .*epoch-0002$/);
@@ -37,7 +53,6 @@ test('openCheckpoint: best first; a damaged best that is also the latest is warn
   // Nothing left to use: a UsageError naming the argument.
   lines.length = 0;
   appendFileSync(join(ckpts, 'epoch-0002', 'weights.bin'), 'x');
-  appendFileSync(join(ckpts, 'epoch-0001', 'weights.bin'), 'x');
   assert.throws(() => openCheckpoint(run, 'predict', 'best', warn), (e: unknown) => e instanceof UsageError && e.diagnostics[0]!.arg === `predict ${run}` && e.diagnostics[0]!.code === 'damaged-checkpoint');
   assert.deepEqual(lines, []);
 });

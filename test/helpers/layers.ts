@@ -2,7 +2,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Engine } from '../../src/backend/select.js';
 import { registerStrataLayers } from '../../src/index.js';
-import type { LayersModel } from '../../src/model/build.js';
+import type { LayersModel } from '../../src/tf-types.js';
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;

@@ -13,7 +13,7 @@ import type { Engine } from '../../src/backend/select.js';
 import { hasAttentionMaps } from '../../src/layers/custom/attention.js';
 import type { AttentionMap } from '../../src/layers/custom/attention.js';
 import { buildModel } from '../../src/model/build.js';
-import type { LayersModel } from '../../src/model/build.js';
+import type { LayersModel } from '../../src/tf-types.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { maxAbsDiff, numericGrad } from '../helpers/layers.js';
 

@@ -22,7 +22,7 @@ import { registerStrataLayers, STRATA_CLASSES, strataClassesIn } from '../../src
 import type { StrataClass } from '../../src/layers/custom/define.js';
 import type { LayerDef } from '../../src/layers/registry.js';
 import { buildModel } from '../../src/model/build.js';
-import type { LayersModel } from '../../src/model/build.js';
+import type { LayersModel } from '../../src/tf-types.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { ROOT } from '../helpers/cli.js';
 import { exampleSpec } from '../helpers/examples.js';

@@ -14,7 +14,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerClass } from './base.js';
-import { copyOf, perCopy } from './env.js';
+import { perCopy } from './env.js';
 import type { Env } from './env.js';
 import type { Layer } from '../../tf-types.js';
 
