@@ -11,9 +11,6 @@ import type { Layer, LayersModel, SymbolicTensor } from '../tf-types.js';
 import type { BuildContext, LayerParams, LayerRegistry } from '../layers/registry.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
 
-/** Defined in tf-types.ts; passed on here only for src/train/carry-state.ts until it imports it from there. */
-export type { LayersModel };
-
 /** A 31-bit seed for one weight of one layer, derived from the spec's seed (FNV-1a). */
 export function weightSeed(seed: number | undefined, layer: string, slot: string): number | undefined {
   if (seed === undefined) return undefined;
