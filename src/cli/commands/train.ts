@@ -3,7 +3,7 @@
  * train into a run directory, checkpoint every epoch, save and exit 130 on
  * Ctrl-C, and continue exactly where a run stopped.
  */
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Interrupted, RuntimeFailure, UsageError } from '../../errors.js';
 import type { PreparedRun } from '../../run/prepare.js';
@@ -81,7 +81,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
       seed: p.seed,
       ...(p.resume ? { resume: p.resume } : {}),
       onBatch: (b) => progress.batch(b),
-      onEpoch: (log, _name, best) => progress.epoch(log, best ? '(best)' : ''),
+      onEpoch: (log, _name, best) => progress.epoch(log, best ? '(best)' : '', best),
       interrupted: () => stopRequested,
     });
   } finally {
@@ -116,7 +116,9 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
         const restored = result.restoredEpoch ? `; kept the weights of epoch ${result.restoredEpoch}` : '';
         const { epochSummary } = await import('../epoch-table.js');
         const { readMetrics, METRICS_FILE } = await import('../../run/metrics-log.js');
-        process.stdout.write(`\n${epochSummary(readMetrics(join(p.runDir, METRICS_FILE)))}\n`);
+        const bestEpoch = result.best ? /^epoch-(\d+)$/.exec(basename(result.best))?.[1] : undefined;
+        const best = bestEpoch ? { best: { epoch: Number(bestEpoch), monitor: result.config.checkpoint.monitor } } : {};
+        process.stdout.write(`\n${epochSummary(readMetrics(join(p.runDir, METRICS_FILE)), best)}\n`);
         process.stdout.write(`${p.spec.name}: ${why}${restored}. Run: ${rel(p.runDir)}${result.best ? `  best: ${rel(result.best)}` : ''}\nEvaluate with: strata evaluate ${rel(p.runDir)}\nReport with: strata report ${rel(p.runDir)}  (writes ${rel(join(p.runDir, 'report.html'))})\n`);
       }
   }
