@@ -31,6 +31,30 @@ export function checkpointName(epoch: number, batch: number): string {
   return batch > 0 ? `${e}-batch-${String(batch).padStart(5, '0')}` : e;
 }
 
+/**
+ * What a checkpoint's directory name means, in words: `epoch-0003` is "end of epoch 3";
+ * `epoch-0001-batch-00132`, written when epoch 2 was interrupted, is "epoch 2, 132 batches done"
+ * (the name counts finished epochs, so it reads as "epoch 1"; the names stay as they are, since
+ * runs resume by them). Undefined for a name of another form. Takes a name or a path.
+ */
+export function checkpointPosition(nameOrPath: string): string | undefined {
+  const m = /(?:^|[\\/])epoch-(\d+)(?:-batch-(\d+))?[\\/]?$/.exec(nameOrPath);
+  if (!m) return undefined;
+  return positionText(Number(m[1]), m[2] === undefined ? 0 : Number(m[2]));
+}
+
+/** A training position (`epochs` finished, then `batches` of the next) in words, as checkpointPosition says it. */
+export function positionText(epochs: number, batches: number): string {
+  if (batches === 0) return epochs === 0 ? 'before training' : `end of epoch ${epochs}`;
+  return `epoch ${epochs + 1}, ${batches} batch${batches === 1 ? '' : 'es'} done`;
+}
+
+/** A checkpoint's name or path followed by its position in words: `…/epoch-0001-batch-00132 (epoch 2, 132 batches done)`. */
+export function describeCheckpoint(nameOrPath: string): string {
+  const position = checkpointPosition(nameOrPath);
+  return position ? `${nameOrPath} (${position})` : nameOrPath;
+}
+
 /** Write one checkpoint into `checkpointsDir`; returns its directory. */
 export function writeCheckpoint(checkpointsDir: string, name: string, c: CheckpointContent): string {
   mkdirSync(checkpointsDir, { recursive: true });

@@ -1,4 +1,5 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network. */
+import { describeCheckpoint } from '../checkpoint/store.js';
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { ReportData } from './collect.js';
 import { drawnSteps } from './attention.js';
@@ -124,7 +125,7 @@ export function renderReport(d: ReportData): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>${esc(d.name)}: strata report</title><style>${CSS}</style></head><body>
 <h1>${esc(d.name)}</h1>
-<p class="meta">${esc(d.task)} on ${esc(d.dataset)} · ${d.epochs.length} epochs · checkpoint ${esc(d.checkpoint)} · written ${esc(d.created)}</p>
+<p class="meta">${esc(d.task)} on ${esc(d.dataset)} · ${d.epochs.length} epochs · checkpoint ${esc(describeCheckpoint(d.checkpoint))} · written ${esc(d.created)}</p>
 ${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}
 <h2>Learning curves</h2>${learningCurves(d)}
 <h2>Model (${d.totalParams.toLocaleString('en-US')} parameters)</h2>${modelSection(d)}

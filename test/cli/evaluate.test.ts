@@ -48,7 +48,7 @@ test('evaluate prints its table and JSON as before: metrics, confusion matrix, p
   assert.equal(e.confusion.counts.flat().reduce((a, b) => a + b, 0), e.examples);
   const t = await strata(['evaluate', run, '--backend', 'cpu'], { cwd: dir });
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /^run\/checkpoints\/epoch-000\d on .*t\.csv \(test, \d+ examples, cpu backend\)\n\nMetric +Value\n/);
+  assert.match(t.stdout, /^run\/checkpoints\/epoch-000(\d) \(end of epoch \1\) on .*t\.csv \(test, \d+ examples, cpu backend\)\n\nMetric +Value\n/);
   assert.match(t.stdout, /Confusion matrix \(rows: true class, columns: predicted\)\n +big +small\n/);
   assert.match(t.stdout, /Class +Precision +Recall +F1 +Support\n/);
 });

@@ -87,13 +87,13 @@ test('Ctrl-C saves a checkpoint mid-epoch and exits 130; --resume finishes the r
   const { code } = await child.waitForExit(120_000);
   const { stderr } = child;
   assert.equal(code, 130, stderr);
-  assert.match(stderr, /interrupted; saved .*checkpoints\/epoch-0000-batch-\d{5}\. Continue with: strata train --resume/);
+  assert.match(stderr, /interrupted; saved .*checkpoints\/epoch-0000-batch-\d{5} \(epoch 1, \d+ batches done\)\. Continue with: strata train --resume/);
   const names = readdirSync(join(out, 'checkpoints'));
   assert.ok(names.some((n) => /^epoch-0000-batch-\d+$/.test(n)), names.join(' '));
   const r = await strata(['train', '--resume', out, '--backend', 'cpu', '--set', 'train.epochs=1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Changes from the run's spec:\n {2}train\.epochs: 2 → 1/);
-  assert.match(r.stderr, /Resuming from .*epoch-0000-batch-\d+ \(after epoch 0, batch \d+\)/);
+  assert.match(r.stderr, /Resuming from .*epoch-0000-batch-\d+ \(epoch 1, \d+ batches done\)/);
   assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001')));
 });
 

@@ -5,6 +5,7 @@
  */
 import { relative } from 'node:path';
 import type { Command } from 'commander';
+import { describeCheckpoint } from '../../checkpoint/store.js';
 import type { Evaluation } from '../../eval/evaluate.js';
 import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
@@ -20,7 +21,7 @@ const rel = (p: string) => relative(process.cwd(), p) || '.';
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 
 export function renderEvaluation(e: Evaluation): string {
-  const out = [`${rel(e.checkpoint)} on ${e.dataset} (${e.split}, ${e.examples.toLocaleString('en-US')} examples, ${e.backend} backend)`, ''];
+  const out = [`${describeCheckpoint(rel(e.checkpoint))} on ${e.dataset} (${e.split}, ${e.examples.toLocaleString('en-US')} examples, ${e.backend} backend)`, ''];
   out.push(renderTable(['Metric', 'Value'], Object.entries(e.metrics).map(([k, v]) => [k, num(v)]), ['left', 'right']), '');
   const c = e.confusion;
   if (c) {

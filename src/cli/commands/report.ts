@@ -5,6 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
+import { describeCheckpoint } from '../../checkpoint/store.js';
 import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
 
@@ -27,6 +28,6 @@ export function reportCommand(program: Command): void {
     const file = opts.out ?? join(run, 'report.html');
     const { data, bytes } = await writeReport(engine, run, file, { warn: warnOnStderr });
     if (opts.json) printJson({ report: file, bytes, checkpoint: data.checkpoint, epochs: data.epochs.length });
-    else process.stdout.write(`Wrote ${rel(file)} (${(bytes / 1024).toFixed(0)} KB) from ${rel(data.checkpoint)}\n`);
+    else process.stdout.write(`Wrote ${rel(file)} (${(bytes / 1024).toFixed(0)} KB) from ${describeCheckpoint(rel(data.checkpoint))}\n`);
   });
 }

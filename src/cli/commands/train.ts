@@ -6,6 +6,7 @@
 import { basename, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Interrupted, RuntimeFailure, UsageError } from '../../errors.js';
+import { describeCheckpoint, positionText } from '../../checkpoint/store.js';
 import type { PreparedRun } from '../../run/prepare.js';
 import { withBackend, withJson, withOverrides } from '../options.js';
 import type { CommonOptions } from '../options.js';
@@ -59,7 +60,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   const start = p.resume?.meta.state;
   progress.say(
     `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}; run: ${rel(p.runDir)}` +
-      (start ? `\nResuming from ${rel(p.resume!.dir)} (after epoch ${start.epoch}${start.batch ? `, batch ${start.batch}` : ''})` : ''),
+      (start ? `\nResuming from ${rel(p.resume!.dir)} (${positionText(start.epoch, start.batch)})` : ''),
   );
 
   let stopRequested = false;
@@ -102,7 +103,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   if (mode === 'json') process.stdout.write(`${JSON.stringify(summary)}\n`);
   switch (result.stopped) {
     case 'interrupted':
-      progress.say(`strata: interrupted; saved ${latest}. Continue with: strata train --resume ${rel(p.runDir)}`, true);
+      progress.say(`strata: interrupted; saved ${latest ? describeCheckpoint(latest) : latest}. Continue with: strata train --resume ${rel(p.runDir)}`, true);
       throw new Interrupted();
     case 'non_finite':
       throw new RuntimeFailure({
