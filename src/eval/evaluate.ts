@@ -148,7 +148,9 @@ export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: 
   try {
     const place: Place = o.data ? { arg: `--data ${o.data}` } : { arg: `evaluate ${rel(checkpoint.dir)}` };
     checkDataFits(checkpoint.data, model, dataset, place, o.data ? `'${o.data}'` : `the run's dataset '${dataset.name}'`);
-    const { metrics, confusion } = await scoreSplit(engine, model, dataset, split, config);
+    // A regression is also scored by R² (scale-free, so the same in the data's units), whatever the spec lists.
+    const scoreWith = metricContext(model, config).kind === 'regression' && !config.metrics.includes('r2') ? { metrics: [...config.metrics, 'r2'] } : {};
+    const { metrics, confusion } = await scoreSplit(engine, model, dataset, split, config, scoreWith);
     return { checkpoint: checkpoint.dir, dataset: dataset.name, split: name, examples: split.size, metrics, ...(confusion ? { confusion } : {}), backend: engine.backend };
   } finally {
     model.dispose();

@@ -164,6 +164,32 @@ export const metricEntries = [
     stats: (tf, y, p) => tf.stack([tf.sum(tf.div(tf.abs(tf.sub(p, y)), tf.maximum(tf.abs(y), EPS))), tf.scalar(y.size)]),
     result: (s) => (100 * s[0]!) / Math.max(1, s[1]!),
   }),
+  defineMetric({
+    name: 'r2',
+    description: 'The coefficient of determination, 1 − (squared error) / (squared deviation of the targets from their mean), per output and averaged over outputs: 1 is perfect, 0 no better than predicting the mean. From sums of the targets and their squares, so targets far from 0 relative to their spread (standardize them) lose float32 precision.',
+    params: {},
+    direction: 'max',
+    // Per output column: the squared error, the targets' sum and the sum of their squares; then the row count.
+    size: (c) => 3 * c.classes + 1,
+    stats: (tf, y, p, c) => {
+      const t = tf.reshape(tf.cast(y, 'float32'), [-1, c.classes]);
+      const q = tf.reshape(p, [-1, c.classes]);
+      return tf.concat([tf.sum(tf.square(tf.sub(q, t)), 0), tf.sum(t, 0), tf.sum(tf.square(t), 0), tf.tensor1d([t.shape[0]!])]);
+    },
+    result: (s, c) => {
+      const k = c.classes;
+      const n = s[3 * k]!;
+      if (n === 0) return 0;
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const sse = s[j]!;
+        const sst = Math.max(0, s[2 * k + j]! - (s[k + j]! * s[k + j]!) / n);
+        // A constant target: perfect predictions score 1, any error 0 (scikit-learn's force_finite).
+        sum += sst > 0 ? 1 - sse / sst : sse === 0 ? 1 : 0;
+      }
+      return sum / k;
+    },
+  }),
   defineMetric({ name: 'perplexity', description: 'e to the mean cross-entropy per token: a language model’s effective number of choices at each step.', params: {}, direction: 'min', size: () => 2, stats: crossEntropyStats, result: (s) => Math.exp(s[0]! / Math.max(1, s[1]!)) }),
   defineMetric({ name: 'bits_per_character', description: 'The mean cross-entropy per token in bits (for character-level language models).', params: {}, direction: 'min', size: () => 2, stats: crossEntropyStats, result: (s) => s[0]! / Math.max(1, s[1]!) / Math.LN2 }),
 ];

@@ -106,6 +106,28 @@ test('predict prints each input with its class and probability', async () => {
   assert.match(r.stdout, /^Input +Prediction +Probability\n[─ ]+\nline 2 +(big|small) +0\.\d{4}\nline 3 +(big|small) +0\.\d{4}\n/);
 });
 
+test('a regression: evaluate adds R² to the spec\'s metrics; predict prints values without a probability column', async () => {
+  // y = 2a − b + 1 exactly, so a linear unit learns it and R² is near 1.
+  const rows = Array.from({ length: 120 }, (_, i) => [i % 10, (i * 3) % 7]).map(([a, b]) => `${a},${b},${2 * a! - b! + 1}`);
+  writeFileSync(join(dir, 'r.csv'), `a,b,label\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'r-data.yaml'), 'name: r\ntask: regression\nformat: csv\ntrain: r.csv\nlabel: label\ntest_fraction: 0.2\n');
+  writeFileSync(join(dir, 'r.yaml'), 'version: 1\nseed: 1\ndata: {dataset: r-data.yaml}\nmodel:\n  layers:\n    - {type: input, shape: [2]}\n    - {type: dense, units: 1}\ntrain: {epochs: 30, batch_size: 16, loss: mean_squared_error, metrics: [mae, rmse], optimizer: {type: adam, learning_rate: 0.1}}\n');
+  const regression = join(dir, 'regression');
+  const t = await strata(['train', 'r.yaml', '--out', regression, '--backend', 'cpu', '--quiet'], { cwd: dir });
+  assert.equal(t.code, 0, t.stderr);
+  const e = await strata(['evaluate', regression, '--backend', 'cpu', '--json'], { cwd: dir });
+  assert.equal(e.code, 0, e.stderr);
+  const metrics = (JSON.parse(e.stdout) as { metrics: Record<string, number> }).metrics;
+  assert.deepEqual(Object.keys(metrics), ['loss', 'mae', 'rmse', 'r2']);
+  assert.ok(metrics.r2! > 0.9 && metrics.r2! <= 1, `R² ${metrics.r2}`);
+  const text = await strata(['evaluate', regression, '--backend', 'cpu'], { cwd: dir });
+  assert.match(text.stdout, /\nrmse +\d+\.\d{4}\nr2 +(0\.9\d{3}|1\.0000)\n/);
+  const p = await strata(['predict', regression, '--input', 'new.csv', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /^Input +Prediction\n[─ ]+\nline 2 +-?\d+\.\d{3}\nline 3 +-?\d+\.\d{3}\n/);
+  assert.doesNotMatch(p.stdout, /Probability/);
+});
+
 test('a damaged best checkpoint that is also the latest is named once, and the one before it used', async () => {
   const copy = runCopy('damaged-latest');
   assert.equal((JSON.parse(readFileSync(join(copy, 'checkpoints', 'latest'), 'utf8')) as { checkpoint: string }).checkpoint, 'epoch-0003');

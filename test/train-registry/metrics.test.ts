@@ -153,6 +153,24 @@ const REFERENCES: Record<string, MetricReference> = {
   mae: { direction: 'min', kinds: ['regression'], value: (b) => regression(b, (p, t) => Math.abs(p - t)) },
   rmse: { direction: 'min', kinds: ['regression'], value: (b) => Math.sqrt(regression(b, (p, t) => (p - t) ** 2)) },
   mape: { direction: 'min', kinds: ['regression'], value: (b) => 100 * regression(b, (p, t) => Math.abs(p - t) / Math.max(Math.abs(t), 1e-7)) },
+  // sklearn.metrics.r2_score (multioutput='uniform_average', force_finite=True), keras.metrics.R2Score: per output column, averaged.
+  r2: {
+    direction: 'max',
+    kinds: ['regression'],
+    value(b) {
+      assert.ok(!isClass(b));
+      const columns = b.targets[0]!.length;
+      return mean(
+        Array.from({ length: columns }, (_, j) => {
+          const t = b.targets.map((row) => row[j]!);
+          const m = mean(t);
+          const sse = sum(b.preds.map((row, i) => (row[j]! - t[i]!) ** 2));
+          const sst = sum(t.map((v) => (v - m) ** 2));
+          return sst > 0 ? 1 - sse / sst : sse === 0 ? 1 : 0;
+        }),
+      );
+    },
+  },
   perplexity: { direction: 'min', kinds: ['one_hot', 'sparse'], value: (b) => Math.exp(crossEntropy(b)) },
   bits_per_character: { direction: 'min', kinds: ['one_hot', 'sparse'], value: (b) => crossEntropy(b) / Math.LN2 },
 };

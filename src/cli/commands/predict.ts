@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
+import type { Prediction } from '../../eval/predict.js';
 import { renderTable } from '../table.js';
 
 interface PredictOptions extends Omit<CommonOptions, 'set'> {
@@ -21,7 +22,7 @@ export function predictCommand(program: Command): void {
     const { openCheckpoint } = await import('../../checkpoint/pick.js');
     const checkpoint = openCheckpoint(target, 'predict', 'best', warnOnStderr);
     const { readPredictInput } = await import('../../eval/predict-input.js');
-    const input = readPredictInput(opts.input, checkpoint.data);
+    const inputs = readPredictInput(opts.input, checkpoint.data);
     const { loadEngine } = await import('../../backend/select.js');
     const engine = await loadEngine(opts.backend);
     const { modelFromFiles } = await import('../../checkpoint/model-files.js');
@@ -29,7 +30,7 @@ export function predictCommand(program: Command): void {
     const { predict } = await import('../../eval/predict.js');
     let predictions;
     try {
-      predictions = predict(engine, model, input, checkpoint.data);
+      predictions = predict(engine, model, inputs, checkpoint.data);
     } finally {
       model.dispose();
     }
@@ -39,7 +40,14 @@ export function predictCommand(program: Command): void {
       return;
     }
     const short = (s: string) => (s.length > 48 ? `${s.slice(0, 45)}...` : s);
-    const rows = predictions.map((p) => [short(p.input.replace(/\s+/g, ' ')), p.class ?? p.values!.map((v) => v.toFixed(3)).join(', '), p.probability !== undefined ? p.probability.toFixed(4) : '']);
-    process.stdout.write(`${renderTable(['Input', 'Prediction', 'Probability'], rows, ['left', 'left', 'right'])}\n`);
+    const input = (p: Prediction) => short(p.input.replace(/\s+/g, ' '));
+    // A class comes with its probability; values (regression, forecasts) have none, so no column for it.
+    if (predictions.some((p) => p.probability !== undefined)) {
+      const rows = predictions.map((p) => [input(p), p.class ?? '', p.probability !== undefined ? p.probability.toFixed(4) : '']);
+      process.stdout.write(`${renderTable(['Input', 'Prediction', 'Probability'], rows, ['left', 'left', 'right'])}\n`);
+    } else {
+      const rows = predictions.map((p) => [input(p), (p.values ?? []).map((v) => v.toFixed(3)).join(', ')]);
+      process.stdout.write(`${renderTable(['Input', 'Prediction'], rows, ['left', 'right'])}\n`);
+    }
   });
 }
