@@ -154,7 +154,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
       const ctx: FromKerasContext = {
         inputShapes,
         generic: (config: KerasConfig) => genericFromKeras(def, config, ctx),
-        nested: (layer: unknown) => {
+        nested: (layer: unknown, innerShapes?: readonly Shape[]) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
           const inner = candidates(classes, cls)[0];
           if (!inner || !isRecord(layer) || (def.nested && !registry.nestedTypes(def).includes(inner.type))) {
@@ -162,7 +162,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
             throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
           }
           const config = isRecord(layer.config) ? layer.config : {};
-          const innerCtx: FromKerasContext = { ...ctx, generic: (c) => genericFromKeras(inner, c, innerCtx) };
+          const innerCtx: FromKerasContext = { ...ctx, inputShapes: innerShapes ?? ctx.inputShapes, generic: (c) => genericFromKeras(inner, c, innerCtx) };
           const r = inner.fromKeras?.(config, innerCtx) ?? genericFromKeras(inner, config, innerCtx);
           return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
         },
