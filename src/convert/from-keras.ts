@@ -5,6 +5,7 @@
  * Whatever cannot be carried over is listed; layers strata has no type for
  * and graphs it cannot express are errors.
  */
+import { nearest } from '../document/suggest.js';
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
@@ -77,6 +78,19 @@ function inputLayer(l: TopologyLayer, lossy: LossyField[]): Record<string, unkno
   return params;
 }
 
+/**
+ * The error for a class no entry has: the class, its layers, the nearest class names strata
+ * knows (up to three), and where they are all listed. (Listing them all made a line of
+ * some 700 characters.)
+ */
+export function unknownClass(cls: string, layers: readonly string[], known: Iterable<string>): string {
+  // Plain Keras names only: not `strata>Name` registrations, nor descriptions such as `none (strata only)`.
+  const near = nearest(cls, [...known].filter((k) => /^\w+$/.test(k)));
+  const which = `layer${layers.length > 1 ? 's' : ''} ${layers.map((n) => `'${n}'`).join(', ')}`;
+  const hint = near.length > 0 ? `; nearest known: ${near.join(', ')}` : '';
+  return `Keras class ${cls} (${which}) has no strata layer type${hint}; docs/layers.md gives the Keras class of every layer type`;
+}
+
 /** Convert a topology; throws `UsageError` for what cannot be converted at all. */
 export function kerasToSpec(topology: Topology, file: string, registry: LayerRegistry = layerRegistry): FromKeras {
   const classes = byKerasClass(registry);
@@ -108,7 +122,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     error(
       nested
         ? `the nested model${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} (${cls}) ${names.length > 1 ? 'are' : 'is'} called more than once; strata can inline a nested model used once`
-        : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].filter((k) => /^[\w>]+$/.test(k)).join(', ')}`,
+        : unknownClass(cls, names, classes.keys()),
     );
   }
   if (errors.length > 0) throw new UsageError(errors);

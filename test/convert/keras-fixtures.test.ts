@@ -13,6 +13,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { kerasToSpec } from '../../src/convert/from-keras.js';
+import { UsageError } from '../../src/errors.js';
 import { readTopology } from '../../src/convert/keras-topology.js';
 import { specToKeras } from '../../src/convert/to-keras.js';
 import { buildModel } from '../../src/model/build.js';
@@ -128,5 +129,26 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     loaded.dispose();
     // And back again: the same spec.
     assert.deepEqual(kerasToSpec(readTopology(keras, 'k'), 'k').spec.model, spec.model);
+  });
+
+  test('a class strata has no type for: one short line with the nearest known classes', () => {
+    const model = read('invalid/unsupported-lambda.json') as { config: { layers: { class_name: string }[] } };
+    const message = (cls: string) => {
+      model.config.layers[1]!.class_name = cls;
+      try {
+        kerasToSpec(readTopology(model, 'u'), 'u');
+      } catch (e) {
+        assert.ok(e instanceof UsageError);
+        assert.equal(e.diagnostics.length, 1);
+        return e.diagnostics[0]!.message;
+      }
+      assert.fail(`${cls} converted`);
+    };
+    const conv3d = message('Conv3D');
+    assert.equal(conv3d, "Keras class Conv3D (layer 'fn') has no strata layer type; nearest known: Conv1D, Conv2D; docs/layers.md gives the Keras class of every layer type");
+    assert.match(message('CuDNNLSTM'), /; nearest known: LSTM;/);
+    const lambda = message('Lambda');
+    assert.equal(lambda, "Keras class Lambda (layer 'fn') has no strata layer type; docs/layers.md gives the Keras class of every layer type");
+    for (const m of [conv3d, lambda]) assert.ok(m.length < 200, `${m.length} characters`);
   });
 });
