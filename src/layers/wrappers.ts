@@ -24,7 +24,7 @@ const timeDistributed = defineLayer<TdP>({
   keras: 'TimeDistributed',
   category: 'core',
   description:
-    'Applies one layer to every step of a sequence: [batch, steps, ...] to [batch, steps, ...the layer\'s output], with the same weights at every step, such as a dense layer on each output of a recurrent layer with return_sequences: true.',
+    'Applies one layer to every step of a sequence: [batch, steps, ...] to [batch, steps, ...the layer\'s output], with the same weights at every step, such as a dense layer on each output of a recurrent layer with return_sequences: true. TensorFlow.js runs it one step at a time; a dense layer alone does the same on [batch, steps, features] in one product (it applies to the last dimension), with the same weights.',
   params: {
     layer: ref(
       `The layer applied to each step, such as {type: dense, units: 10}; it sees one step, [batch, ...] without the steps dimension. One of ${TIME_DISTRIBUTED_TYPES.join(', ')}.`,
