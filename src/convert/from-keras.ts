@@ -91,6 +91,14 @@ export function unknownClass(cls: string, layers: readonly string[], known: Iter
   return `Keras class ${cls} (${which}) has no strata layer type${hint}; docs/layers.md gives the Keras class of every layer type`;
 }
 
+/** What a wrapper may hold: the classes when they are few, else the nearest of them and where they are listed. */
+function wrapsHint(def: LayerDef, allowed: readonly string[], cls: string, registry: LayerRegistry): string {
+  const names = allowed.map((t) => registry.get(t)?.keras ?? t);
+  if (names.length <= 6) return `; ${def.type} wraps ${names.join(', ')}`;
+  const near = nearest(cls, names.filter((k) => /^\w+$/.test(k)));
+  return `${near.length > 0 ? `; nearest it wraps: ${near.join(', ')}` : ''}; docs/layers.md lists the layer types ${def.type} wraps`;
+}
+
 /** Convert a topology; throws `UsageError` for what cannot be converted at all. */
 export function kerasToSpec(topology: Topology, file: string, registry: LayerRegistry = layerRegistry): FromKeras {
   const classes = byKerasClass(registry);
@@ -170,15 +178,22 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
         generic: (config: KerasConfig) => genericFromKeras(def, config, ctx),
         nested: (layer: unknown, innerShapes?: readonly Shape[]) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
-          const inner = candidates(classes, cls)[0];
-          if (!inner || !isRecord(layer) || (def.nested && !registry.nestedTypes(def).includes(inner.type))) {
-            const allowed = def.nested ? `; ${def.type} wraps ${registry.nestedTypes(def).map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
-            throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
+          const config = isRecord(layer) && isRecord(layer.config) ? layer.config : {};
+          // As for a layer of the model: by class, else by the type a strata custom layer saved;
+          // of entries sharing a class, the one whose type was saved, or the first that takes the config.
+          const saved = savedSpecKeys(config);
+          let found = candidates(classes, cls);
+          if (found.length === 0 && saved && registry.get(saved.type)) found = [registry.get(saved.type)!];
+          const allowed = def.nested ? registry.nestedTypes(def) : undefined;
+          if (allowed) found = found.filter((d) => allowed.includes(d.type));
+          if (saved && found.length > 1) found = found.filter((d) => d.type === saved.type);
+          for (const inner of found) {
+            const innerCtx: FromKerasContext = { ...ctx, inputShapes: innerShapes ?? ctx.inputShapes, generic: (c) => genericFromKeras(inner, c, innerCtx) };
+            const r = inner.fromKeras ? inner.fromKeras(config, innerCtx) : genericFromKeras(inner, config, innerCtx);
+            if (r === null) continue;
+            return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
           }
-          const config = isRecord(layer.config) ? layer.config : {};
-          const innerCtx: FromKerasContext = { ...ctx, inputShapes: innerShapes ?? ctx.inputShapes, generic: (c) => genericFromKeras(inner, c, innerCtx) };
-          const r = inner.fromKeras?.(config, innerCtx) ?? genericFromKeras(inner, config, innerCtx);
-          return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
+          throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed ? wrapsHint(def, allowed, cls, registry) : ''}` });
         },
       };
       // The first entry whose mapping takes the config (entries sharing a class decline others' configs).

@@ -150,5 +150,15 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     const lambda = message('Lambda');
     assert.equal(lambda, "Keras class Lambda (layer 'fn') has no strata layer type; docs/layers.md gives the Keras class of every layer type");
     for (const m of [conv3d, lambda]) assert.ok(m.length < 200, `${m.length} characters`);
+    // A wrapper holding a class strata cannot put there: the nearest classes it can, not all forty.
+    const tagger = read('keras2-tagger.json') as { config: { layers: { config: { layer?: { class_name: string } } }[] } };
+    tagger.config.layers[3]!.config.layer!.class_name = 'Conv3D';
+    assert.throws(
+      () => kerasToSpec(readTopology(tagger, 't'), 't'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.diagnostics[0]!.message ===
+          "layer 'tags' (TimeDistributed) wraps Keras class Conv3D, which strata cannot put there; nearest it wraps: Conv1D, Conv2D; docs/layers.md lists the layer types time_distributed wraps",
+    );
   });
 });

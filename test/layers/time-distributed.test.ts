@@ -2,12 +2,17 @@
  * time_distributed around every layer type it allows: strata's shape rule
  * agrees with TensorFlow.js, the wrapper adds no weights of its own, the
  * inner weights train, and the model saves and reloads with the same outputs.
+ * Each also converts to Keras JSON and back to the same spec, nothing lost
+ * (strata's own layers inside are found by the spec keys they save).
  * (The catalog test covers the registry example, a dense layer, in full.)
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
+import { kerasToSpec } from '../../src/convert/from-keras.js';
+import { readTopology } from '../../src/convert/keras-topology.js';
+import { specToKeras } from '../../src/convert/to-keras.js';
 import type { Engine } from '../../src/backend/select.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
 import { TIME_DISTRIBUTED_TYPES } from '../../src/layers/wrappers.js';
@@ -48,7 +53,12 @@ describe('time_distributed', () => {
       const raw = { type: 'time_distributed', layer: { type, ...inner.example.params } };
       const expected = layerRegistry.get('time_distributed')!.outputShape([shape], withDefaults(raw, layerRegistry), layerRegistry);
       const { tf } = engine;
-      const { model } = buildModel(parseSpec('td.json', specFor(type, shape, inner.example.params)), engine);
+      const spec = parseSpec('td.json', specFor(type, shape, inner.example.params));
+      const keras = JSON.parse(JSON.stringify(specToKeras(spec, engine))) as Record<string, unknown>;
+      const back = kerasToSpec(readTopology(keras, 'k'), 'k');
+      assert.deepEqual(back.lossy, [], 'nothing lost through Keras JSON');
+      assert.deepEqual(parseSpec('back.json', JSON.stringify(back.spec)).model.layers.map((l) => l.params), spec.model.layers.map((l) => l.params), 'the same spec back from Keras JSON');
+      const { model } = buildModel(spec, engine);
       assert.deepEqual(model.outputs[0]!.shape.slice(1), expected, 'shape rule');
       assert.equal(model.countParams(), inner.example.kerasParams, 'the wrapper adds no weights: one set serves every step');
       // Token ids for an embedding; values of both signs for the rest (prelu's slope moves on negative inputs only).
