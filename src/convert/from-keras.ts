@@ -5,6 +5,7 @@
  * Whatever cannot be carried over is listed; layers strata has no type for
  * and graphs it cannot express are errors.
  */
+import { nearest } from '../document/suggest.js';
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
@@ -77,6 +78,27 @@ function inputLayer(l: TopologyLayer, lossy: LossyField[]): Record<string, unkno
   return params;
 }
 
+/**
+ * The error for a class no entry has: the class, its layers, the nearest class names strata
+ * knows (up to three), and where they are all listed. (Listing them all made a line of
+ * some 700 characters.)
+ */
+export function unknownClass(cls: string, layers: readonly string[], known: Iterable<string>): string {
+  // Plain Keras names only: not `strata>Name` registrations, nor descriptions such as `none (strata only)`.
+  const near = nearest(cls, [...known].filter((k) => /^\w+$/.test(k)));
+  const which = `layer${layers.length > 1 ? 's' : ''} ${layers.map((n) => `'${n}'`).join(', ')}`;
+  const hint = near.length > 0 ? `; nearest known: ${near.join(', ')}` : '';
+  return `Keras class ${cls} (${which}) has no strata layer type${hint}; docs/layers.md gives the Keras class of every layer type`;
+}
+
+/** What a wrapper may hold: the classes when they are few, else the nearest of them and where they are listed. */
+function wrapsHint(def: LayerDef, allowed: readonly string[], cls: string, registry: LayerRegistry): string {
+  const names = allowed.map((t) => registry.get(t)?.keras ?? t);
+  if (names.length <= 6) return `; ${def.type} wraps ${names.join(', ')}`;
+  const near = nearest(cls, names.filter((k) => /^\w+$/.test(k)));
+  return `${near.length > 0 ? `; nearest it wraps: ${near.join(', ')}` : ''}; docs/layers.md lists the layer types ${def.type} wraps`;
+}
+
 /** Convert a topology; throws `UsageError` for what cannot be converted at all. */
 export function kerasToSpec(topology: Topology, file: string, registry: LayerRegistry = layerRegistry): FromKeras {
   const classes = byKerasClass(registry);
@@ -108,7 +130,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     error(
       nested
         ? `the nested model${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} (${cls}) ${names.length > 1 ? 'are' : 'is'} called more than once; strata can inline a nested model used once`
-        : `Keras class ${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}) has no strata layer type; strata knows ${[...classes.keys()].filter((k) => /^[\w>]+$/.test(k)).join(', ')}`,
+        : unknownClass(cls, names, classes.keys()),
     );
   }
   if (errors.length > 0) throw new UsageError(errors);
@@ -154,17 +176,24 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
       const ctx: FromKerasContext = {
         inputShapes,
         generic: (config: KerasConfig) => genericFromKeras(def, config, ctx),
-        nested: (layer: unknown) => {
+        nested: (layer: unknown, innerShapes?: readonly Shape[]) => {
           const cls = isRecord(layer) ? canonicalClass(String(layer.class_name)) : '';
-          const inner = candidates(classes, cls)[0];
-          if (!inner || !isRecord(layer) || (def.nested && !registry.nestedTypes(def).includes(inner.type))) {
-            const allowed = def.nested ? `; ${def.type} wraps ${registry.nestedTypes(def).map((t) => registry.get(t)?.keras ?? t).join(', ')}` : '';
-            throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed}` });
+          const config = isRecord(layer) && isRecord(layer.config) ? layer.config : {};
+          // As for a layer of the model: by class, else by the type a strata custom layer saved;
+          // of entries sharing a class, the one whose type was saved, or the first that takes the config.
+          const saved = savedSpecKeys(config);
+          let found = candidates(classes, cls);
+          if (found.length === 0 && saved && registry.get(saved.type)) found = [registry.get(saved.type)!];
+          const allowed = def.nested ? registry.nestedTypes(def) : undefined;
+          if (allowed) found = found.filter((d) => allowed.includes(d.type));
+          if (saved && found.length > 1) found = found.filter((d) => d.type === saved.type);
+          for (const inner of found) {
+            const innerCtx: FromKerasContext = { ...ctx, inputShapes: innerShapes ?? ctx.inputShapes, generic: (c) => genericFromKeras(inner, c, innerCtx) };
+            const r = inner.fromKeras ? inner.fromKeras(config, innerCtx) : genericFromKeras(inner, config, innerCtx);
+            if (r === null) continue;
+            return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
           }
-          const config = isRecord(layer.config) ? layer.config : {};
-          const innerCtx: FromKerasContext = { ...ctx, generic: (c) => genericFromKeras(inner, c, innerCtx) };
-          const r = inner.fromKeras?.(config, innerCtx) ?? genericFromKeras(inner, config, innerCtx);
-          return { spec: { type: inner.type, ...r.params }, lossy: r.lossy.filter((f) => f.field !== 'trainable') };
+          throw new UsageError({ file, code: 'not-convertible', message: `layer '${l.name}' (${l.className}) wraps Keras class ${cls || JSON.stringify(layer)}, which strata cannot put there${allowed ? wrapsHint(def, allowed, cls, registry) : ''}` });
         },
       };
       // The first entry whose mapping takes the config (entries sharing a class decline others' configs).

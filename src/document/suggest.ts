@@ -43,3 +43,22 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const c = closest(word, candidates);
   return c === undefined ? '' : ` (did you mean '${c}'?)`;
 }
+
+/**
+ * Up to `n` candidates near `word`, nearest first: a near miss in spelling, or a name
+ * the word contains or is contained in (`CuDNNLSTM` and `LSTM`, `SpatialDropout1D` and
+ * `Dropout`; names of four letters or more, so `Add` is not near every `Add...`).
+ */
+export function nearest(word: string, candidates: Iterable<string>, n = 3): string[] {
+  const w = normalize(word);
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  const scored: { c: string; score: number }[] = [];
+  for (const c of candidates) {
+    const k = normalize(c);
+    if (k === w) continue;
+    const contains = Math.min(k.length, w.length) >= 4 && (w.includes(k) || k.includes(w));
+    const score = contains ? 1 : editDistance(word, c);
+    if (score <= limit) scored.push({ c, score });
+  }
+  return scored.sort((a, b) => a.score - b.score).slice(0, n).map((s) => s.c);
+}

@@ -10,6 +10,7 @@ import { normalizationLayers } from './normalization.js';
 import { poolingLayers } from './pooling.js';
 import { recurrentLayers } from './recurrent.js';
 import { LayerRegistry } from './registry.js';
+import { wrapperLayers } from './wrappers.js';
 
 export const layerRegistry = new LayerRegistry([
   ...coreLayers,
@@ -20,6 +21,7 @@ export const layerRegistry = new LayerRegistry([
   ...embeddingLayers,
   ...attentionLayers,
   ...recurrentLayers,
+  ...wrapperLayers,
   ...mergeLayers,
   ...blockLayers,
 ]);

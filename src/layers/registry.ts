@@ -56,8 +56,11 @@ export interface FromKerasContext {
   inputShapes: readonly Shape[];
   /** The generic mapping, for entries that only adjust it. */
   generic(config: KerasConfig): FromKerasResult;
-  /** Convert a nested Keras layer (`{class_name, config}`), such as the layer a wrapper holds. */
-  nested(layer: unknown): { spec: Record<string, unknown>; lossy: LossyField[] };
+  /**
+   * Convert a nested Keras layer (`{class_name, config}`), such as the layer a wrapper holds;
+   * `inputShapes` are the shapes it sees, when not the wrapper's own (time_distributed's inner layer sees one step).
+   */
+  nested(layer: unknown, inputShapes?: readonly Shape[]): { spec: Record<string, unknown>; lossy: LossyField[] };
 }
 
 export interface LayerDef<P extends LayerParams = LayerParams> {

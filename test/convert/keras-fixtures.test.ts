@@ -13,7 +13,9 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { kerasToSpec } from '../../src/convert/from-keras.js';
+import { UsageError } from '../../src/errors.js';
 import { readTopology } from '../../src/convert/keras-topology.js';
+import { specToKeras } from '../../src/convert/to-keras.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { FIXTURES } from '../helpers/paths.js';
@@ -27,6 +29,8 @@ const KERAS_PARAMS: Record<string, number> = {
   'functional-merge': 16 * 16 + 16 + (8 * 8 + 8) + (24 + 1),
   rnn: 50 * 8 + 4 * (16 * (8 + 16) + 16) + 2 * 3 * (6 * (16 + 6) + 6) + (12 * 3 + 3),
   conv: 3 * 3 * 3 * 8 + 8 + 4 * 8 + (3 * 3 * 8 * 16 + 16) + (16 * 4 + 4),
+  // Embedding(50, 8), Bidirectional(LSTM 16, sequences), TimeDistributed(Dense 5): one dense for every step.
+  tagger: 50 * 8 + 2 * 4 * (16 * (8 + 16) + 16) + (2 * 16 * 5 + 5),
 };
 
 /** Every file that holds each topology: Keras 3, its Keras 2 twin, and older forms of it. */
@@ -35,6 +39,7 @@ const FORMS: Record<string, string[]> = {
   'functional-merge': ['keras3-functional-merge.json', 'keras2-functional-merge.json'],
   rnn: ['keras3-rnn.json', 'keras2-rnn.json'],
   conv: ['keras3-conv.json', 'keras2-conv.json', 'tfjs-conv.model.json', 'keras2-nested-sequential.json'],
+  tagger: ['keras3-tagger.json', 'keras2-tagger.json'],
 };
 
 describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
@@ -100,5 +105,60 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     const mlp = kerasToSpec(readTopology(read('keras3-sequential-mlp.json'), 'm'), 'm').spec;
     const hidden = (mlp.model as { layers: Record<string, unknown>[] }).layers[1]!;
     assert.deepEqual(hidden, { type: 'dense', name: 'hidden', units: 64, activation: 'relu', kernel_regularizer: { l2: 0.0001 } });
+  });
+
+  test('a tagger (embedding → bidirectional LSTM → TimeDistributed(Dense)) converts, and back to Keras JSON that TensorFlow.js loads', async () => {
+    const { spec, lossy } = kerasToSpec(readTopology(read('keras3-tagger.json'), 't'), 't');
+    assert.deepEqual(lossy, []);
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers[3], { type: 'time_distributed', name: 'tags', layer: { type: 'dense', units: 5, activation: 'softmax' } });
+    const parsed = parseSpec('t', JSON.stringify(spec));
+    assert.deepEqual(parsed.model.layers.at(-1)!.outputShape, [12, 5], 'a tag distribution for every token');
+    const { model } = buildModel(parsed, engine);
+    const weights = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 0), 1), 0);
+    assert.equal(model.countParams(), KERAS_PARAMS.tagger);
+    assert.equal(weights, KERAS_PARAMS.tagger, 'the parameter count is the sum of the weight shapes');
+    model.dispose();
+
+    const keras = JSON.parse(JSON.stringify(specToKeras(parsed, engine))) as Record<string, unknown>;
+    const td = (keras.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.class_name === 'TimeDistributed');
+    assert.equal((td?.config.layer as { class_name: string }).class_name, 'Dense');
+    const loaded = await engine.tfl.models.modelFromJSON(keras as Parameters<Engine['tfl']['models']['modelFromJSON']>[0]);
+    assert.equal(loaded.countParams(), KERAS_PARAMS.tagger);
+    assert.deepEqual(loaded.outputs[0]!.shape, [null, 12, 5]);
+    loaded.dispose();
+    // And back again: the same spec.
+    assert.deepEqual(kerasToSpec(readTopology(keras, 'k'), 'k').spec.model, spec.model);
+  });
+
+  test('a class strata has no type for: one short line with the nearest known classes', () => {
+    const model = read('invalid/unsupported-lambda.json') as { config: { layers: { class_name: string }[] } };
+    const message = (cls: string) => {
+      model.config.layers[1]!.class_name = cls;
+      try {
+        kerasToSpec(readTopology(model, 'u'), 'u');
+      } catch (e) {
+        assert.ok(e instanceof UsageError);
+        assert.equal(e.diagnostics.length, 1);
+        return e.diagnostics[0]!.message;
+      }
+      assert.fail(`${cls} converted`);
+    };
+    const conv3d = message('Conv3D');
+    assert.equal(conv3d, "Keras class Conv3D (layer 'fn') has no strata layer type; nearest known: Conv1D, Conv2D; docs/layers.md gives the Keras class of every layer type");
+    assert.match(message('CuDNNLSTM'), /; nearest known: LSTM;/);
+    const lambda = message('Lambda');
+    assert.equal(lambda, "Keras class Lambda (layer 'fn') has no strata layer type; docs/layers.md gives the Keras class of every layer type");
+    for (const m of [conv3d, lambda]) assert.ok(m.length < 200, `${m.length} characters`);
+    // A wrapper holding a class strata cannot put there: the nearest classes it can, not all forty.
+    const tagger = read('keras2-tagger.json') as { config: { layers: { config: { layer?: { class_name: string } } }[] } };
+    tagger.config.layers[3]!.config.layer!.class_name = 'Conv3D';
+    assert.throws(
+      () => kerasToSpec(readTopology(tagger, 't'), 't'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.diagnostics[0]!.message ===
+          "layer 'tags' (TimeDistributed) wraps Keras class Conv3D, which strata cannot put there; nearest it wraps: Conv1D, Conv2D; docs/layers.md lists the layer types time_distributed wraps",
+    );
   });
 });
