@@ -173,7 +173,7 @@ function looksLikeCsv(file: string, text: string): string | undefined {
 /** A document that is one scalar (a stray value, or a text file): quoted short, never whole. */
 function scalarKind(text: string, value: unknown): string {
   const lines = textLines(text);
-  if (lines.length > 1) return `text, not a spec (its first line is ${quoted(lines[0]!.trim())})`;
+  if (lines.length > 1) return `lines of text (the first is ${quoted(lines[0]!.trim())})`;
   return `the value ${typeof value === 'string' ? quoted(value) : JSON.stringify(value)}`;
 }
 

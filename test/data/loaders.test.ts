@@ -103,3 +103,12 @@ test('bundled mnist: 60,000 + 10,000 examples of [28, 28, 1] in [0, 1], ten clas
   assert.ok(x.every((v) => v >= 0 && v <= 1));
   assert.ok(x.some((v) => v > 0.99));
 });
+
+test('a probe of mnist tells what a load does (shapes, classes, split sizes) without its pixels, and hands out no batches', async () => {
+  const data = { dataset: 'mnist', validation: 0.1 };
+  const full = await loadDataset(data, { seed: 1, baseDir: '.' });
+  const probe = await loadDataset(data, { seed: 1, baseDir: '.', probe: true });
+  const shape = (d: typeof full) => [d.name, d.task, d.inputShape, d.inputDtype, d.targetShape, d.targetDtype, d.classes, d.train.size, d.validation?.size, d.test?.size, d.fingerprint];
+  assert.deepEqual(shape(probe), shape(full));
+  assert.throws(() => probe.train.batch(Int32Array.of(0)), /probed dataset/);
+});
