@@ -78,6 +78,10 @@ test('a misspelt dataset is refused at its dataset: value, with the bundled name
     `${file}:7:12: error: no bundled dataset or file named 'mnsit' (did you mean 'mnist'?); the bundled datasets are births, mnist, moby-dick, spam, and a path is read relative to the spec\n`,
   );
   assert.ok(!r.stderr.includes(join(dir, 'mnsit')), r.stderr);
+  // train refuses it with the same line: both go through run/dataset.ts.
+  const train = await strata(['train', file, '--out', join(dir, 'run')]);
+  assert.equal(train.code, 2);
+  assert.equal(train.stderr.split('\n').find((l) => l.includes('error:')), r.stderr.trimEnd());
   const json = await strata(['validate', file, '--json']);
   assert.deepEqual(
     (JSON.parse(json.stdout) as { errors: { code: string; suggestion: string; line: number; col: number }[] }).errors.map((e) => [e.code, e.suggestion, e.line, e.col]),
