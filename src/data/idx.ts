@@ -3,7 +3,7 @@
  * (two zero bytes, a type code, the number of dimensions), each dimension as
  * a big-endian uint32, then the values. Plain or gzip-compressed.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dataError } from './problem.js';
 
@@ -37,6 +37,36 @@ export function readIdxFile(file: string): IdxArray {
     }
   }
   return parseIdx(file, bytes);
+}
+
+/**
+ * The shape an IDX file announces, read from its header alone (a gzip file is
+ * read whole): for checking shapes without loading the values. A file whose
+ * size does not match its header is refused as `readIdxFile` refuses it.
+ */
+export function readIdxShape(file: string): number[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw dataError(file, `cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  try {
+    const head = Buffer.alloc(4 + 4 * 255);
+    const got = readSync(fd, head, 0, head.length, 0);
+    if (got >= 2 && head[0] === 0x1f && head[1] === 0x8b) return readIdxFile(file).shape;
+    const size = fstatSync(fd).size;
+    const type = TYPES[head[2]!];
+    const dims = head[3]!;
+    if (got < 4 || head[0] !== 0 || head[1] !== 0 || !type || dims === 0 || got < 4 + 4 * dims) return parseIdx(file, head.subarray(0, got)).shape;
+    const shape = Array.from({ length: dims }, (_, i) => head.readUInt32BE(4 + 4 * i));
+    const expected = 4 + 4 * dims + shape.reduce((a, b) => a * b, 1) * type.size;
+    // The size alone tells what parseIdx would: read the file for its message.
+    if (size !== expected) return readIdxFile(file).shape;
+    return shape;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function parseIdx(file: string, bytes: Buffer): IdxArray {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { didYouMean, closest } from '../document/suggest.js';
 import { UsageError } from '../errors.js';
 import { imageAugmenter } from './augment.js';
 import type { AugmentSpec } from './augment.js';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   baseDir: string;
   /** Class labels one-hot (categorical losses) or as ids (sparse losses). Default one_hot. */
   labels?: LabelMode;
+  /** Only what checking a model against the data needs, read cheaply where the format can (see `FormatContext.probe`): the splits hand out no batches. */
+  probe?: boolean;
 }
 
 /** The folder of the bundled descriptors (datasets/ at the package root). */
@@ -80,11 +83,18 @@ function locate(name: string, baseDir: string): { file: string; descriptor: Desc
     return { file, descriptor: readDescriptor(file) };
   }
   const file = resolve(baseDir, name);
-  if (!existsSync(file) || statSync(file).isDirectory()) {
+  if (!existsSync(file)) {
+    // Name only what the user wrote: the joined path would be a place they never named.
+    const bundled = bundledNames();
+    const suggestion = closest(name, bundled);
     throw new UsageError({
       code: 'unknown-dataset',
-      message: `data.dataset '${name}' is neither a bundled dataset (${bundledNames().join(', ')}) nor a file${existsSync(file) ? ' (it is a folder; point at its descriptor)' : ` (no ${file})`}`,
+      message: `no bundled dataset or file named '${name}'${didYouMean(name, bundled)}; the bundled datasets are ${bundled.join(', ')}, and a path is read relative to the spec`,
+      ...(suggestion ? { suggestion } : {}),
     });
+  }
+  if (statSync(file).isDirectory()) {
+    throw new UsageError({ code: 'unknown-dataset', message: `data.dataset '${name}' is a folder; point at its descriptor (a .yaml file, see datasets/README.md) or a data file` });
   }
   const ext = extname(file).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return { file, descriptor: readDescriptor(file) };
@@ -110,6 +120,7 @@ export async function loadDataset(data: Record<string, unknown>, options: LoadOp
     path: pathResolver(dirname(file)),
     seed: options.seed,
     labels: options.labels ?? 'one_hot',
+    ...(options.probe ? { probe: true } : {}),
     ...(data.validation !== undefined ? { validation: data.validation as number | string } : {}),
   };
   const loaded = LOADERS[d.format](ctx);

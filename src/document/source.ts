@@ -82,11 +82,12 @@ export function parseSpecText(file: string, text: string): Parsed {
 
   const source: SpecSource = { file, text, format, doc, lines, overrides: new Map() };
   if (!isMap(doc.contents)) {
-    const kind = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? `the value ${JSON.stringify(doc.contents.value)}` : 'nothing';
+    const kind = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? scalarKind(text, doc.contents.value) : 'nothing';
+    const csv = isScalar(doc.contents) ? looksLikeCsv(file, text) : undefined;
     const offset = doc.contents?.range?.[0] ?? 0;
     return {
       source,
-      diagnostics: [{ ...at(offset), code: 'not-a-mapping', message: `the spec must be a mapping with keys such as version, name, data, model and train, but the file holds ${kind}` }],
+      diagnostics: [{ ...at(offset), code: 'not-a-mapping', message: csv ?? `the spec must be a mapping with keys such as version, name, data, model and train, but the file holds ${kind}` }],
     };
   }
   try {
@@ -152,6 +153,28 @@ export function placeOf(source: SpecSource, path: SpecPath, part: 'key' | 'value
   const offset = target?.range?.[0] ?? 0;
   const { line, col } = source.lines.linePos(offset);
   return { file: source.file, line, col };
+}
+
+/** Longest text of a file quoted in a message: a data file given as a spec is not printed whole. */
+const QUOTED = 60;
+
+const quoted = (s: string) => JSON.stringify(s.length > QUOTED ? `${s.slice(0, QUOTED)}…` : s);
+/** The lines that hold something: not blank, not a YAML comment. */
+const textLines = (text: string) => text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+
+/** A CSV (or TSV) file given where a spec belongs: the whole message, which quotes its first line only. */
+function looksLikeCsv(file: string, text: string): string | undefined {
+  const lines = textLines(text);
+  const first = lines[0]?.trim() ?? '';
+  if (!/\.(csv|tsv)$/i.test(file) && !(lines.length > 1 && /[,;\t]/.test(first) && !/:\s/.test(first))) return undefined;
+  return `this looks like a CSV file, not a spec (its first line is ${quoted(first)}); give the spec, which names the data in data.dataset`;
+}
+
+/** A document that is one scalar (a stray value, or a text file): quoted short, never whole. */
+function scalarKind(text: string, value: unknown): string {
+  const lines = textLines(text);
+  if (lines.length > 1) return `lines of text (the first is ${quoted(lines[0]!.trim())})`;
+  return `the value ${typeof value === 'string' ? quoted(value) : JSON.stringify(value)}`;
 }
 
 /** Say which key is repeated, rather than the yaml package's generic wording. */

@@ -12,15 +12,13 @@ import { replaceFile } from '../checkpoint/durable.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
 import { listCheckpoints } from '../checkpoint/store.js';
-import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
-import { checkModelAgainstData } from '../spec/check-data.js';
 import { parseSpec, readSpecFile } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
 import { trainConfig } from '../train/config.js';
-import { labelModeFor } from '../train/targets.js';
 import type { TrainConfig } from '../train/config.js';
+import { loadSpecDataset } from './dataset.js';
 import { METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
 import { describeChange, diffSpecs } from './spec-diff.js';
@@ -120,13 +118,7 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
 
 /** What a training session needs besides the model: the dataset (checked against the spec's model) and the resolved `train:` section. */
 export async function loadTrainingInputs(p: PreparedRun): Promise<{ dataset: Dataset; config: TrainConfig }> {
-  if (!p.spec.data) {
-    throw new UsageError({ file: p.spec.file, line: 1, col: 1, code: 'no-data', message: 'the spec has no data section; add one, such as data: {dataset: mnist}' });
-  }
-  const labels = labelModeFor(trainConfig(p.spec.train, false).loss, p.spec);
-  const dataset = await loadDataset(p.spec.data, { seed: p.seed, baseDir: dirname(p.spec.file), labels });
-  const problems = checkModelAgainstData(p.spec, dataset);
-  if (problems.length > 0) throw new UsageError(problems);
+  const dataset = await loadSpecDataset(p.spec, { seed: p.seed });
   return { dataset, config: trainConfig(p.spec.train, dataset.validation !== undefined) };
 }
 

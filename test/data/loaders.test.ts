@@ -103,3 +103,27 @@ test('bundled mnist: 60,000 + 10,000 examples of [28, 28, 1] in [0, 1], ten clas
   assert.ok(x.every((v) => v >= 0 && v <= 1));
   assert.ok(x.some((v) => v > 0.99));
 });
+
+test('a probe of mnist tells what a load does (shapes, classes, split sizes) without its pixels, and hands out no batches', async () => {
+  const data = { dataset: 'mnist', validation: 0.1 };
+  const full = await loadDataset(data, { seed: 1, baseDir: '.' });
+  const probe = await loadDataset(data, { seed: 1, baseDir: '.', probe: true });
+  const shape = (d: typeof full) => [d.name, d.task, d.inputShape, d.inputDtype, d.targetShape, d.targetDtype, d.classes, d.train.size, d.validation?.size, d.test?.size, d.fingerprint];
+  assert.deepEqual(shape(probe), shape(full));
+  assert.throws(() => probe.train.batch(Int32Array.of(0)), /probed dataset/);
+});
+
+test('a probe of labelled text builds the vocabulary (it decides the shapes) but encodes no document', async () => {
+  const words = ['free', 'money', 'now', 'meeting', 'at', 'noon', 'lunch', 'prize'];
+  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `${words[i % 8]} ${words[(i * 3) % 8]} ${words[(i * 5) % 8]}`, label: i % 2 ? 'spam' : 'ham' }));
+  writeFileSync(join(dir, 'mails.jsonl'), lines.join('\n') + '\n');
+  for (const encoding of ['multi_hot', 'sequence']) {
+    const desc = `mails-${encoding}.yaml`;
+    writeFileSync(join(dir, desc), `name: mails\ntask: classification\nformat: jsonl\ntrain: mails.jsonl\ntest_fraction: 0.25\nencoding: ${encoding}\nsequence_length: 4\n`);
+    const full = await loadDataset({ dataset: desc, validation: 0.2 }, { seed: 3, baseDir: dir });
+    const probe = await loadDataset({ dataset: desc, validation: 0.2 }, { seed: 3, baseDir: dir, probe: true });
+    const shape = (d: typeof full) => [d.inputShape, d.inputDtype, d.targetShape, d.classes, d.vocabulary, d.train.size, d.validation?.size, d.test?.size];
+    assert.deepEqual(shape(probe), shape(full), encoding);
+    assert.throws(() => probe.test!.batch(Int32Array.of(0)), /probed dataset/);
+  }
+});

@@ -141,5 +141,9 @@ for (const c of cases) {
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
     assert.match(r.stderr.split('\n')[0]!, c.expect);
     assert.ok(!existsSync(join(dir, 'run')), 'a run that never started leaves no directory behind');
+    // validate reads the data as it checks it (an IDX file by its header): the same refusal.
+    const v = await strata(['validate', 'spec.yaml'], { cwd: dir });
+    assert.equal(v.code, 2, v.stderr);
+    assert.match(v.stderr.split('\n')[0]!, c.expect);
   });
 }

@@ -15,6 +15,8 @@ export interface FormatContext {
   labels: LabelMode;
   /** A fraction of the training data held out for validation, or a split name. */
   validation?: number | string;
+  /** Only the shapes, classes, vocabulary and split sizes, where a format can tell them without reading every example: its splits hand out no batches. */
+  probe?: boolean;
 }
 
 export type Loaded = Omit<Dataset, 'name' | 'fingerprint'>;

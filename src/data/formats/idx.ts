@@ -1,11 +1,11 @@
 /** Image classification from IDX files (MNIST and the like). */
-import { readIdxFile } from '../idx.js';
+import { readIdxFile, readIdxShape } from '../idx.js';
 import type { IdxArray } from '../idx.js';
 import { dataError } from '../problem.js';
 import { holdOut } from '../shuffle.js';
 import { labelledRows, labelTarget, range } from '../splits.js';
 import type { FormatContext, Loaded } from './context.js';
-import { arrangeSplits } from './validation.js';
+import { arrangeSplits, probedSplit } from './validation.js';
 
 interface RawPair {
   images: IdxArray;
@@ -18,7 +18,8 @@ function readPair(ctx: FormatContext, files: unknown, which: string): RawPair {
   const f = files as { images: string; labels: string };
   const imagesFile = ctx.path(f.images);
   const labelsFile = ctx.path(f.labels);
-  const images = readIdxFile(imagesFile);
+  // A probe reads the images' header only; the labels (small) are read whole, for the classes.
+  const images: IdxArray = ctx.probe ? { shape: readIdxShape(imagesFile), data: new Uint8Array(0) } : readIdxFile(imagesFile);
   const labels = readIdxFile(labelsFile);
   const n = images.shape[0]!;
   if (labels.shape.length !== 1) throw dataError(labelsFile, `holds an array of shape [${labels.shape.join(', ')}]; labels must be one number per example`);
@@ -39,7 +40,7 @@ export function loadIdx(ctx: FormatContext): Loaded {
   // One Float32Array for all examples (test after train), filled straight from the files' bytes.
   const counts = parts.map((p) => p.images.shape[0]!);
   const total = counts.reduce((a, b) => a + b, 0);
-  const x = new Float32Array(total * size);
+  const x = new Float32Array(ctx.probe ? 0 : total * size);
   const labels = new Int32Array(total);
   const scale = 1 / (ctx.d.scale ?? 1);
   let at = 0;
@@ -63,7 +64,7 @@ export function loadIdx(ctx: FormatContext): Loaded {
     trainIdx = keep;
     testIdx = held;
   }
-  const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => labelledRows(x, size, labels, classes.length, ctx.labels, idx), false);
+  const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => (ctx.probe ? probedSplit(idx) : labelledRows(x, size, labels, classes.length, ctx.labels, idx)), false);
   return {
     task: 'classification',
     inputShape: train.shape,

@@ -13,7 +13,7 @@ import { readUtf8 } from '../text-file.js';
 import { buildVocabulary, countTokens, PAD, tokenize, UNK } from '../vocabulary.js';
 import type { FormatContext, Loaded } from './context.js';
 import { expandFiles } from './text.js';
-import { arrangeSplits } from './validation.js';
+import { arrangeSplits, probedSplit } from './validation.js';
 
 interface Docs {
   texts: string[];
@@ -96,7 +96,11 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
   const n = all.texts.length;
   let x: Float32Array | Int32Array;
   let size: number;
-  if (encoding === 'sequence') {
+  if (ctx.probe) {
+    // The documents are read and the vocabulary built (it decides the shapes); encoding them is left out.
+    size = encoding === 'sequence' ? (ctx.d.sequence_length ?? 200) : vocab.length;
+    x = new Float32Array(0);
+  } else if (encoding === 'sequence') {
     size = ctx.d.sequence_length ?? 200;
     x = new Int32Array(n * size);
     tokens.forEach((ts, i) => ts.slice(0, size).forEach((t, k) => (x[i * size + k] = index.get(t) ?? 1)));
@@ -114,7 +118,7 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
       if (encoding === 'tfidf') for (let k = 0; k < size; k++) if (x[i * size + k]) x[i * size + k] = Math.log1p(x[i * size + k]!) * Math.log((1 + trainIdx.length) / (1 + df[k]!));
     });
   }
-  const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => labelledRows(x, size, labels, classes.length, ctx.labels, idx), false);
+  const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => (ctx.probe ? probedSplit(idx) : labelledRows(x, size, labels, classes.length, ctx.labels, idx)), false);
   return {
     task: 'classification',
     inputShape: [size],

@@ -23,3 +23,13 @@ export function arrangeSplits(ctx: FormatContext, train: Int32Array, test: Int32
   const pick = (sub: Int32Array) => Int32Array.from(sub, (i) => train[i]!);
   return { train: make(limited(pick(keep), limit)), validation: make(limited(pick(held), limit)), ...(testSplit ? { test: testSplit } : {}) };
 }
+
+/** A split of a probed dataset (`FormatContext.probe`): its size, and no examples to hand out. */
+export function probedSplit(indices: Int32Array): Split {
+  return {
+    size: indices.length,
+    batch() {
+      throw new Error('a probed dataset has no examples to hand out; load it without probe');
+    },
+  };
+}
