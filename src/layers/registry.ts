@@ -93,10 +93,11 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   example: LayerExample;
   /**
    * A key whose value is a nested layer spec (a list of them when `list`), and
-   * the types allowed there: listed, or `one-input` for every type of the
-   * registry in use that takes one input (`LayerRegistry.nestedTypes`).
+   * the types allowed there: listed; `one-input` for every type of the registry
+   * in use that takes one input; `single-layer` for those of them that build
+   * one TensorFlow.js layer (no block, no wrapper) (`LayerRegistry.nestedTypes`).
    */
-  nested?: { key: string; types: readonly string[] | 'one-input'; list?: boolean };
+  nested?: { key: string; types: readonly string[] | 'one-input' | 'single-layer'; list?: boolean };
   /**
    * Keras config → this layer's spec keys, for types the generic mapping in
    * keras.ts (spec keys read from the config by name) does not fit. Optional.
@@ -136,7 +137,11 @@ export class LayerRegistry implements Iterable<LayerDef> {
   /** The types allowed inside `def`'s nested key, in this registry. */
   nestedTypes(def: LayerDef): readonly string[] {
     const types = def.nested?.types ?? [];
-    return types === 'one-input' ? this.types().filter((t) => this.byType.get(t)!.arity === 'one') : types;
+    if (types !== 'one-input' && types !== 'single-layer') return types;
+    return this.types().filter((t) => {
+      const d = this.byType.get(t)!;
+      return d.arity === 'one' && (types === 'one-input' || (!d.expand && !d.nested));
+    });
   }
 
   [Symbol.iterator](): Iterator<LayerDef> {

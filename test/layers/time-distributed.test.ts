@@ -15,7 +15,6 @@ import { readTopology } from '../../src/convert/keras-topology.js';
 import { specToKeras } from '../../src/convert/to-keras.js';
 import type { Engine } from '../../src/backend/select.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
-import { TIME_DISTRIBUTED_TYPES } from '../../src/layers/wrappers.js';
 import { buildModel } from '../../src/model/build.js';
 import { withDefaults } from '../../src/spec/graph.js';
 import { parseSpec } from '../../src/spec/read.js';
@@ -31,6 +30,9 @@ const specFor = (type: string, shape: readonly (number | null)[], params: Record
     model: { layers: [{ type: 'input', name: 'x', shape }, { type: 'time_distributed', name: 'td', layer: { type, ...params } }] },
   });
 
+/** The types time_distributed wraps: the registry's one-input types that build one layer. */
+const TIME_DISTRIBUTED_TYPES = layerRegistry.nestedTypes(layerRegistry.get('time_distributed')!);
+
 describe('time_distributed', () => {
   let engine: Engine;
   before(async () => {
@@ -43,6 +45,7 @@ describe('time_distributed', () => {
       assert.ok(def, type);
       assert.equal(def.arity, 'one', type);
       assert.equal(def.expand, undefined, `${type} is a block`);
+      assert.equal(def.nested, undefined, `${type} is a wrapper`);
     }
   });
 
