@@ -6,6 +6,7 @@
  * the physical line it starts on, so errors point at it.
  */
 import { CsvError, parse } from 'csv-parse/sync';
+import { didYouMean } from '../document/suggest.js';
 import { dataError } from './problem.js';
 
 export interface CsvTable {
@@ -167,9 +168,9 @@ function syntaxError(file: string, bytes: Buffer, delimiterText: string, e: CsvE
 }
 
 /** The column of each name, or an error naming the file and the columns there are. */
-export function columnIndex(file: string, table: CsvTable, name: string, what: string): number {
+export function columnIndex(file: string, table: CsvTable, name: string, what: string, hint = ''): number {
   const i = table.header.indexOf(name);
-  if (i < 0) throw dataError(file, `has no column '${name}' (the ${what}); its columns are: ${table.header.join(', ')}`, { line: 1 });
+  if (i < 0) throw dataError(file, `has no column '${name}' (the ${what})${didYouMean(name, table.header)}; its columns are: ${table.header.join(', ')}${hint}`, { line: 1 });
   return i;
 }
 

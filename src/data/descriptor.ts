@@ -19,7 +19,7 @@ export const preprocessingProperties: Record<string, JsonSchema> = {
   max_tokens: { type: 'integer', minimum: 2, description: 'text: the vocabulary size (most frequent tokens of the training split; the rest become <unk>).' },
   window: { type: 'integer', minimum: 1, description: 'series: past steps the model sees.' },
   horizon: { type: 'integer', minimum: 1, description: 'series: future steps to predict.' },
-  normalize: { enum: ['standard', 'minmax', 'none'], description: 'csv and series: scale features (and series targets) with statistics of the training part only.' },
+  normalize: { enum: ['standard', 'minmax', 'none'], description: 'csv and series: scale features (and series targets; never a csv label, so a regression target keeps its units) with statistics of the training part only.' },
   limit: { type: 'integer', minimum: 1, description: 'Use at most this many examples of each split (for quick trials).' },
 };
 

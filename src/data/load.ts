@@ -39,6 +39,8 @@ export interface LoadOptions {
   baseDir: string;
   /** Class labels one-hot (categorical losses) or as ids (sparse losses). Default one_hot. */
   labels?: LabelMode;
+  /** What relative paths are read from, for the message about a missing file (default: the spec). */
+  pathsFrom?: string;
   /** Only what checking a model against the data needs, read cheaply where the format can (see `FormatContext.probe`): the splits hand out no batches. */
   probe?: boolean;
 }
@@ -77,7 +79,7 @@ function pathResolver(descriptorDir: string): (p: string) => string {
 }
 
 /** Where the descriptor for `name` is: bundled, a descriptor file, or a bare data file (a descriptor is inferred). */
-function locate(name: string, baseDir: string): { file: string; descriptor: Descriptor } {
+function locate(name: string, baseDir: string, pathsFrom = 'the spec'): { file: string; descriptor: Descriptor } {
   if (bundledNames().includes(name)) {
     const file = join(BUNDLED_DIR, `${name}.yaml`);
     return { file, descriptor: readDescriptor(file) };
@@ -89,7 +91,7 @@ function locate(name: string, baseDir: string): { file: string; descriptor: Desc
     const suggestion = closest(name, bundled);
     throw new UsageError({
       code: 'unknown-dataset',
-      message: `no bundled dataset or file named '${name}'${didYouMean(name, bundled)}; the bundled datasets are ${bundled.join(', ')}, and a path is read relative to the spec`,
+      message: `no bundled dataset or file named '${name}'${didYouMean(name, bundled)}; the bundled datasets are ${bundled.join(', ')}, and a path is read relative to ${pathsFrom}`,
       ...(suggestion ? { suggestion } : {}),
     });
   }
@@ -111,9 +113,16 @@ const PREPROCESSING = ['sequence_length', 'stride', 'targets', 'tokens', 'encodi
 
 export async function loadDataset(data: Record<string, unknown>, options: LoadOptions): Promise<Dataset> {
   const name = String(data.dataset);
-  const { file, descriptor } = locate(name, options.baseDir);
+  const { file, descriptor } = locate(name, options.baseDir, options.pathsFrom);
   const d: Descriptor = { ...descriptor };
   for (const k of PREPROCESSING) if (data[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = data[k];
+  if (data.label !== undefined) {
+    // The descriptor's own key, chosen from the spec: a bare CSV need not have a column named `label`.
+    if (d.format !== 'csv' && d.format !== 'jsonl') {
+      throw new UsageError({ code: 'bad-label', message: `data.label names the label column of csv data or the label field of jsonl data, but ${name} is ${d.format} data; remove data.label` });
+    }
+    d.label = String(data.label);
+  }
   const ctx: FormatContext = {
     d,
     descriptorFile: file,

@@ -57,6 +57,8 @@ export interface Dataset {
   targetScaling?: { offset: number; scale: number; target: string };
   /** How raw input values were scaled (model input = (value − offset) / scale, per feature; one entry applies to all), for predict. */
   inputScaling?: { offset: number[]; scale: number[]; columns?: string[] };
+  /** csv: the file's columns in header order, the label column, the feature columns (in input order) and how features were scaled (the label never is). */
+  table?: { columns: string[]; label: string; features: string[]; normalize: 'standard' | 'minmax' | 'none' };
   /** How documents were turned into model inputs, for predict. */
   textEncoding?: { tokens: 'character' | 'word'; encoding: 'multi_hot' | 'count' | 'tfidf' | 'sequence'; sequence_length?: number };
   /** A stable hash of the data and its preprocessing, recorded with checkpoints. */

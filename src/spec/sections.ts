@@ -21,6 +21,11 @@ export const dataSchema: JsonSchema = {
       minLength: 1,
       description: 'The validation split: a fraction of the training data, such as 0.1, or the name of a split of the dataset.',
     },
+    label: {
+      type: 'string',
+      minLength: 1,
+      description: 'csv and jsonl: the label column or field (the descriptor\'s `label`, which it overrides); a bare CSV file then needs no column named `label`.',
+    },
     augment: {
       type: 'object',
       description: 'Random changes to training images (never to validation or test): shift, rotation, zoom, noise.',

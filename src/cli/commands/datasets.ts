@@ -1,53 +1,85 @@
-/** `strata datasets`: the bundled datasets with their task, shapes and split sizes; `--baselines` adds a trivial baseline for each. */
+/**
+ * `strata datasets`: the bundled datasets with their task, shapes and split
+ * sizes; `strata datasets FILE` describes one dataset (a descriptor or a bare
+ * data file) in more detail. `--baselines` adds a trivial baseline. The
+ * describing is `data/describe.ts`; this file parses and prints.
+ */
 import type { Command } from 'commander';
 import { printJson, withJson } from '../options.js';
-import type { Baseline } from '../../data/baselines.js';
+import type { DatasetDescription } from '../../data/describe.js';
+import { UsageError } from '../../errors.js';
 import { labelsSentence } from '../../train-registry/section.js';
 import { renderTable } from '../table.js';
 
-interface DatasetRow {
-  name: string;
-  task: string;
-  input_shape: number[];
-  input_dtype: string;
-  label_shape: number[];
-  classes?: number;
-  vocabulary?: number;
-  splits: { train: number; validation?: number; test?: number };
-  baseline?: Baseline;
-}
-
-export async function listDatasets(baselines: boolean): Promise<DatasetRow[]> {
-  const { bundledNames, loadDataset } = await import('../../data/load.js');
-  const { baseline } = await import('../../data/baselines.js');
-  const rows: DatasetRow[] = [];
-  for (const name of bundledNames()) {
-    // Sparse labels: the label shape a model with sparse_categorical_crossentropy sees; one-hot adds the class axis.
-    const d = await loadDataset({ dataset: name }, { seed: 0, baseDir: process.cwd(), labels: 'sparse' });
-    const b = baselines ? baseline(d) : undefined;
-    rows.push({
-      name,
-      task: d.task,
-      input_shape: d.inputShape,
-      input_dtype: d.inputDtype,
-      label_shape: d.targetShape,
-      ...(d.classes ? { classes: d.classes.length } : {}),
-      ...(d.vocabulary ? { vocabulary: d.vocabulary.length } : {}),
-      splits: { train: d.train.size, ...(d.validation ? { validation: d.validation.size } : {}), ...(d.test ? { test: d.test.size } : {}) },
-      ...(b ? { baseline: b } : {}),
-    });
-  }
+export async function listDatasets(baselines: boolean): Promise<DatasetDescription[]> {
+  const { bundledNames } = await import('../../data/load.js');
+  const { describeDataset } = await import('../../data/describe.js');
+  const rows: DatasetDescription[] = [];
+  for (const name of bundledNames()) rows.push(await describeDataset({ dataset: name }, { baseDir: process.cwd(), baselines }));
   return rows;
 }
 
 const shape = (s: number[]) => `[${s.join(', ')}]`;
+const count = (n: number) => n.toLocaleString('en-US');
+const baselineText = (r: DatasetDescription) => (r.baseline ? `${r.baseline.name}: ${r.baseline.metric} ${r.baseline.value.toFixed(4)} (${r.baseline.note})` : '-');
+
+/** `--validation F`: a fraction in (0, 1), or the name of a split (test). */
+function parseValidation(value: string): number | string {
+  if (!/^[0-9.]+$/.test(value)) return value;
+  const v = Number(value);
+  if (!(v > 0 && v < 1)) throw new UsageError({ arg: `--validation ${value}`, code: 'bad-validation', message: 'give a fraction between 0 and 1, such as --validation 0.1, or test' });
+  return v;
+}
+
+/** One dataset as lines of `key  value`, and its classes as a table. */
+function printOne(r: DatasetDescription): void {
+  const splitNames = (['train', 'validation', 'test'] as const).filter((s) => r.splits[s] !== undefined);
+  const lines: [string, string][] = [
+    ['dataset', r.name],
+    ['task', r.task],
+    ['input', `${shape(r.input_shape)} ${r.input_dtype}`],
+    ['label', `${shape(r.label_shape)}${r.classes ? ` (class ids; one-hot labels: ${shape([...r.label_shape, r.classes])})` : ''}`],
+  ];
+  if (r.columns) {
+    const ignored = r.columns.names.filter((c) => c !== r.columns!.label && !r.columns!.features.includes(c));
+    lines.push(['label column', r.columns.label]);
+    lines.push(['features', `${r.columns.features.join(', ')} (${r.columns.features.length})`]);
+    if (ignored.length > 0) lines.push(['not read', ignored.join(', ')]);
+  }
+  if (r.scaling) lines.push(['scaling', `features ${r.scaling.features} (fitted on the training rows); the label is not scaled`]);
+  if (r.classes !== undefined) lines.push(['classes', String(r.classes)]);
+  if (r.vocabulary !== undefined) lines.push(['vocabulary', count(r.vocabulary)]);
+  lines.push(['splits', splitNames.map((s) => `${s} ${count(r.splits[s]!)}`).join(', ')]);
+  if (r.baseline) lines.push(['baseline', baselineText(r)]);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  process.stdout.write(lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
+  if (r.class_counts) {
+    const body = r.class_counts.map((c) => [c.name, ...splitNames.map((s) => count(c[s] ?? 0))]);
+    process.stdout.write(`\n${renderTable(['Class', ...splitNames.map((s) => s[0]!.toUpperCase() + s.slice(1))], body, ['left', ...splitNames.map(() => 'right' as const)])}\n`);
+  }
+}
 
 export function datasetsCommand(program: Command): void {
   const cmd = program
     .command('datasets')
-    .description('the bundled datasets: task, input and label shapes, split sizes')
-    .option('--baselines', 'add a trivial baseline for each: majority class, seasonal-naive MAE, unigram bits per character');
-  withJson(cmd).action(async (opts: { json?: boolean; baselines?: boolean }) => {
+    .argument('[dataset]', 'a dataset descriptor (.yaml), a data file (.csv, .jsonl, .txt) or a bundled name, to describe alone')
+    .description('the bundled datasets, or one dataset of your own: task, input and label shapes, classes, split sizes')
+    .option('--baselines', 'add a trivial baseline: majority class, seasonal-naive MAE, unigram bits per character')
+    .option('--label <column>', 'with a dataset: the label column of a CSV (or field of JSON lines), as data.label in a spec')
+    .option('--validation <fraction>', 'with a dataset: carve a validation split from train, as data.validation in a spec');
+  withJson(cmd).action(async (dataset: string | undefined, opts: { json?: boolean; baselines?: boolean; label?: string; validation?: string }) => {
+    if (dataset === undefined) {
+      for (const option of ['label', 'validation'] as const) {
+        if (opts[option] !== undefined) throw new UsageError({ arg: `--${option}`, code: 'needs-dataset', message: `--${option} applies to one dataset; name it, such as strata datasets data/table.csv --${option} ...` });
+      }
+    } else {
+      const { describeDataset } = await import('../../data/describe.js');
+      const data = { dataset, ...(opts.label !== undefined ? { label: opts.label } : {}), ...(opts.validation !== undefined ? { validation: parseValidation(opts.validation) } : {}) };
+      const r = await describeDataset(data, { baseDir: process.cwd(), pathsFrom: 'the current directory', baselines: opts.baselines ?? false, classCounts: true });
+      if (opts.json) printJson({ dataset: r });
+      else printOne(r);
+      return;
+    }
     const rows = await listDatasets(opts.baselines ?? false);
     if (opts.json) {
       printJson({ datasets: rows });
@@ -60,9 +92,9 @@ export function datasetsCommand(program: Command): void {
       `${shape(r.input_shape)} ${r.input_dtype}`,
       shape(r.label_shape),
       String(r.classes ?? r.vocabulary ?? '-'),
-      r.splits.train.toLocaleString('en-US'),
-      (r.splits.test ?? 0).toLocaleString('en-US'),
-      ...(opts.baselines ? [r.baseline ? `${r.baseline.name}: ${r.baseline.metric} ${r.baseline.value.toFixed(4)} (${r.baseline.note})` : '-'] : []),
+      count(r.splits.train),
+      count(r.splits.test ?? 0),
+      ...(opts.baselines ? [baselineText(r)] : []),
     ]);
     process.stdout.write(`${renderTable(header, body, ['left', 'left', 'left', 'left', 'right', 'right', 'right', ...(opts.baselines ? ['left' as const] : [])])}\n`);
     process.stdout.write(`${labelsSentence().replace(/`/g, '')} Validation is carved from train by data.validation.\n`);

@@ -2,7 +2,8 @@
  * Tables from CSV: feature columns and a label column. A label column of
  * numbers makes a regression task (unless the task says classification);
  * anything else is a class name. Features are numbers, scaled with
- * statistics of the training rows only.
+ * statistics of the training rows only (`normalize`); a regression label is
+ * left in its own units, so a model predicts it unscaled.
  */
 import { columnIndex, numberAt, parseCsv } from '../csv.js';
 import type { CsvTable } from '../csv.js';
@@ -66,10 +67,11 @@ export function loadCsv(ctx: FormatContext): Loaded {
   const files = [ctx.path(ctx.d.train), ...(typeof ctx.d.test === 'string' ? [ctx.path(ctx.d.test)] : [])];
   const tables = files.map((f) => readTable(ctx, f));
   const first = tables[0]!;
-  const labelCol = columnIndex(files[0]!, first, ctx.d.label, 'label');
+  const hint = '; name the label column with data.label in the spec (label: in a dataset descriptor, --label with strata datasets)';
+  const labelCol = columnIndex(files[0]!, first, ctx.d.label, 'label', hint);
   const featureNames = ctx.d.columns ?? first.header.filter((h) => h !== ctx.d.label);
   tables.forEach((t, k) => {
-    columnIndex(files[k]!, t, ctx.d.label!, 'label');
+    columnIndex(files[k]!, t, ctx.d.label!, 'label', hint);
     featureNames.forEach((c) => columnIndex(files[k]!, t, c, 'feature'));
   });
   const width = featureNames.length;
@@ -100,16 +102,18 @@ export function loadCsv(ctx: FormatContext): Loaded {
     const { offset } = fitScaling(x, width, trainIdx, 'standard');
     for (let i = 0; i < x.length; i++) if (Number.isNaN(x[i]!)) x[i] = missing === 'mean' ? offset[i % width]! : 0;
   }
-  const scaling = fitScaling(x, width, trainIdx, ctx.d.normalize ?? 'standard');
+  const normalize = ctx.d.normalize ?? 'standard';
+  const scaling = fitScaling(x, width, trainIdx, normalize);
   applyScaling(x, width, scaling);
   const inputScaling = { ...scaling, columns: featureNames };
+  const table = { columns: first.header, label: ctx.d.label, features: featureNames, normalize };
   const numeric = rawLabels.every((l) => Number.isFinite(Number(l)));
   if (ctx.d.task === 'regression' || (numeric && ctx.d.task !== 'classification')) {
     const bad = rawLabels.findIndex((l) => !Number.isFinite(Number(l)));
     if (bad >= 0) throw dataError(files[0]!, `the label '${rawLabels[bad]}' is not a number, but the task is regression`);
     const y = Float32Array.from(rawLabels, Number);
     const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => regressionRows(x, width, y, 1, idx), false);
-    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', inputScaling, ...splits };
+    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', inputScaling, table, ...splits };
   }
   const classes = [...new Set(rawLabels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const labels = Int32Array.from(rawLabels, (l) => classes.indexOf(l));
@@ -121,6 +125,7 @@ export function loadCsv(ctx: FormatContext): Loaded {
     ...labelTarget(ctx.labels, classes.length),
     classes,
     inputScaling,
+    table,
     ...splits,
   };
 }

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataError } from '../problem.js';
 import { holdOut } from '../shuffle.js';
+import { didYouMean } from '../../document/suggest.js';
 import { labelledRows, labelTarget, range } from '../splits.js';
 import { readUtf8 } from '../text-file.js';
 import { buildVocabulary, countTokens, PAD, tokenize, UNK } from '../vocabulary.js';
@@ -35,7 +36,7 @@ function readJsonl(ctx: FormatContext, file: string): Docs {
     if (!row || typeof row !== 'object' || Array.isArray(row)) throw dataError(file, `each line must be a JSON object such as {"${textKey}": "...", "${labelKey}": "..."}`, { line: i + 1 });
     const r = row as Record<string, unknown>;
     if (typeof r[textKey] !== 'string') throw dataError(file, `this line has no string field '${textKey}' (the text)`, { line: i + 1 });
-    if (r[labelKey] === undefined || r[labelKey] === null || typeof r[labelKey] === 'object') throw dataError(file, `this line has no field '${labelKey}' (the label); its fields are: ${Object.keys(r).join(', ')}`, { line: i + 1 });
+    if (r[labelKey] === undefined || r[labelKey] === null || typeof r[labelKey] === 'object') throw dataError(file, `this line has no field '${labelKey}' (the label)${didYouMean(labelKey, Object.keys(r))}; its fields are: ${Object.keys(r).join(', ')}`, { line: i + 1 });
     docs.texts.push(r[textKey] as string);
     docs.labels.push(String(r[labelKey]));
   });

@@ -1,0 +1,95 @@
+/** `strata datasets FILE`: one dataset of the user's own described through the real binary, and data.label / --label choosing the label column. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('strata-datasets-');
+// 30 flowers, 10 of each species; the label column is not called `label`, and `id` is not a feature in the descriptor.
+const species = ['setosa', 'versicolor', 'virginica'];
+writeFileSync(join(dir, 'iris.csv'), `petal_length,petal_width,species,id\n${Array.from({ length: 30 }, (_, i) => `${(i % 7) + 1}.5,${(i % 5) / 2},${species[i % 3]},${i}`).join('\n')}\n`);
+// A target in the thousands: normalize scales the features, never the label.
+writeFileSync(join(dir, 'houses.csv'), `rooms,age,price\n${Array.from({ length: 40 }, (_, i) => `${(i % 6) + 1},${i},${100000 + 1000 * i}`).join('\n')}\n`);
+writeFileSync(join(dir, 'houses.yaml'), 'name: houses\ntask: regression\nformat: csv\ntrain: houses.csv\nlabel: price\ntest_fraction: 0.25\n');
+writeFileSync(join(dir, 'iris.yaml'), 'name: iris\ntask: classification\nformat: csv\ntrain: iris.csv\nlabel: species\ncolumns: [petal_length, petal_width]\ntest_fraction: 0.2\n');
+writeFileSync(join(dir, 'bad.yaml'), 'name: bad\ntask: classification\nformat: csv\ntrain: iris.csv\nlable: species\n');
+
+const json = async (args: string[]) => {
+  const r = await strata(['datasets', ...args, '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).dataset;
+};
+
+test('a bare CSV with --label: task, shapes, columns, classes with their counts per split, splits and the baseline', async () => {
+  const r = await strata(['datasets', 'iris.csv', '--label', 'species', '--baselines'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^task +classification$/m);
+  assert.match(r.stdout, /^input +\[3\] float32$/m);
+  assert.match(r.stdout, /^label +\[\] \(class ids; one-hot labels: \[3\]\)$/m);
+  assert.match(r.stdout, /^label column +species$/m);
+  assert.match(r.stdout, /^features +petal_length, petal_width, id \(3\)$/m);
+  assert.match(r.stdout, /^splits +train 24, test 6$/m);
+  assert.match(r.stdout, /^baseline +majority class: accuracy \d\.\d{4} \(always '\w+', on the test split\)$/m);
+  assert.match(r.stdout, /^Class +Train +Test$/m);
+  const d = await json(['iris.csv', '--label', 'species', '--validation', '0.25']);
+  assert.equal(d.task, 'classification');
+  assert.deepEqual(d.columns, { names: ['petal_length', 'petal_width', 'species', 'id'], label: 'species', features: ['petal_length', 'petal_width', 'id'] });
+  assert.equal(d.classes, 3);
+  assert.deepEqual(d.class_counts.map((c: { name: string }) => c.name), species);
+  for (const c of d.class_counts) assert.equal(c.train + c.validation + c.test, 10);
+  assert.deepEqual(d.splits, { train: 18, validation: 6, test: 6 });
+});
+
+test('a descriptor: only its feature columns are read, and the others are said to be unread', async () => {
+  const r = await strata(['datasets', 'iris.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^features +petal_length, petal_width \(2\)$/m);
+  assert.match(r.stdout, /^not read +id$/m);
+  const d = await json(['iris.yaml']);
+  assert.deepEqual(d.input_shape, [2]);
+  assert.deepEqual(d.splits, { train: 24, test: 6 });
+});
+
+test('a regression CSV: no classes, and the label is not scaled', async () => {
+  const r = await strata(['datasets', 'houses.yaml', '--baselines'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^task +regression$/m);
+  assert.match(r.stdout, /^scaling +features standard \(fitted on the training rows\); the label is not scaled$/m);
+  assert.doesNotMatch(r.stdout, /^classes/m);
+  const d = await json(['houses.yaml']);
+  assert.equal(d.task, 'regression');
+  assert.deepEqual(d.label_shape, [1]);
+  assert.equal(d.classes, undefined);
+  assert.deepEqual(d.scaling, { features: 'standard', label: 'none' });
+  assert.deepEqual(d.splits, { train: 30, test: 10 });
+});
+
+test('a missing label column: exit 2 at the file, naming the columns there are with a suggestion', async () => {
+  const bare = await strata(['datasets', 'iris.csv'], { cwd: dir });
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /iris\.csv:1:1: error: has no column 'label' \(the label\); its columns are: petal_length, petal_width, species, id; name the label column with data\.label/);
+  const typo = await strata(['datasets', 'iris.csv', '--label', 'specis'], { cwd: dir });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /iris\.csv:1:1: error: has no column 'specis' \(the label\) \(did you mean 'species'\?\); its columns are: petal_length, petal_width, species, id/);
+  assert.equal(typo.stdout, '');
+});
+
+test('an error in a descriptor: exit 2 at its line', async () => {
+  const r = await strata(['datasets', 'bad.yaml'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.yaml:5:1: error: unknown key 'lable' in the dataset descriptor \(did you mean 'label'\?\)/);
+});
+
+test("a spec's data.label chooses the label column of a bare CSV; a wrong one is refused with a suggestion", async () => {
+  const spec = (label: string) =>
+    `version: 1\ndata: {dataset: iris.csv, label: ${label}}\nmodel:\n  layers:\n    - {type: input, shape: [3]}\n    - {type: dense, units: 3, activation: softmax}\ntrain: {loss: sparse_categorical_crossentropy, epochs: 1}\n`;
+  writeFileSync(join(dir, 'good.spec.yaml'), spec('species'));
+  writeFileSync(join(dir, 'typo.spec.yaml'), spec('Species_'));
+  const good = await strata(['validate', 'good.spec.yaml'], { cwd: dir });
+  assert.equal(good.code, 0, good.stderr);
+  const typo = await strata(['validate', 'typo.spec.yaml'], { cwd: dir });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /iris\.csv:1:1: error: has no column 'Species_' \(the label\) \(did you mean 'species'\?\)/);
+});
