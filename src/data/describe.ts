@@ -35,6 +35,8 @@ export interface DatasetDescription {
   scaling?: { features: 'standard' | 'minmax' | 'none'; label: 'none' };
   splits: { train: number; validation?: number; test?: number };
   baseline?: Baseline;
+  /** A warning for people, such as numbers read as classes. */
+  note?: string;
 }
 
 export interface DescribeOptions {
@@ -74,6 +76,10 @@ export async function describeDataset(data: Record<string, unknown>, options: De
   // Sparse labels: the label shape a model with sparse_categorical_crossentropy sees, and class ids to count.
   const d = await loadDataset(data, { seed: 0, baseDir: options.baseDir, labels: 'sparse', ...(options.pathsFrom ? { pathsFrom: options.pathsFrom } : {}) });
   const b = options.baselines ? baseline(d) : undefined;
+  const numericClasses = d.table && d.classes && d.classes.length > 10 && d.classes.every((c) => Number.isFinite(Number(c)));
+  const note = numericClasses
+    ? `every label is a number and there are ${d.classes!.length} classes; if '${d.table!.label}' is a quantity to predict, write a dataset descriptor with task: regression (see datasets/README.md)`
+    : undefined;
   return {
     name: String(data.dataset),
     task: d.task,
@@ -88,5 +94,6 @@ export async function describeDataset(data: Record<string, unknown>, options: De
     ...(d.table ? { scaling: { features: d.table.normalize, label: 'none' } } : {}),
     splits: { train: d.train.size, ...(d.validation ? { validation: d.validation.size } : {}), ...(d.test ? { test: d.test.size } : {}) },
     ...(b ? { baseline: b } : {}),
+    ...(note ? { note } : {}),
   };
 }

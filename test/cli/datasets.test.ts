@@ -66,6 +66,14 @@ test('a regression CSV: no classes, and the label is not scaled', async () => {
   assert.deepEqual(d.splits, { train: 30, test: 10 });
 });
 
+test('a bare CSV with a numeric label is classification, and the description says how to make it regression', async () => {
+  const r = await strata(['datasets', 'houses.csv', '--label', 'price'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^task +classification$/m);
+  assert.match(r.stdout, /^note +every label is a number and there are 40 classes; if 'price' is a quantity to predict, write a dataset descriptor with task: regression/m);
+  assert.equal((await json(['iris.csv', '--label', 'species'])).note, undefined);
+});
+
 test('a missing label column: exit 2 at the file, naming the columns there are with a suggestion', async () => {
   const bare = await strata(['datasets', 'iris.csv'], { cwd: dir });
   assert.equal(bare.code, 2);

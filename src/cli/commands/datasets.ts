@@ -51,6 +51,7 @@ function printOne(r: DatasetDescription): void {
   if (r.vocabulary !== undefined) lines.push(['vocabulary', count(r.vocabulary)]);
   lines.push(['splits', splitNames.map((s) => `${s} ${count(r.splits[s]!)}`).join(', ')]);
   if (r.baseline) lines.push(['baseline', baselineText(r)]);
+  if (r.note) lines.push(['note', r.note]);
   const width = Math.max(...lines.map(([k]) => k.length));
   process.stdout.write(lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
   if (r.class_counts) {
