@@ -200,7 +200,7 @@ export function scatterChart(id: string, title: string, xs: number[], ys: number
   const W = 440;
   const H = 300;
   const L = 60;
-  const R = 12;
+  const R = 14;
   const T = 10;
   const B = 38;
   const pts = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
@@ -228,7 +228,8 @@ export function scatterChart(id: string, title: string, xs: number[], ys: number
     const v = y0 + ((y1 - y0) * i) / 4;
     parts.push(`<text x="${L - 4}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmt(v))}</text><line x1="${L}" x2="${W - R}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" class="grid"/>`);
     const u = x0 + ((x1 - x0) * i) / 4;
-    parts.push(`<text x="${sx(u).toFixed(1)}" y="${H - B + 14}" text-anchor="middle" class="tick">${esc(fmt(u))}</text>`);
+    // The last x tick ends at the axis's end, so that a long one stays inside the chart.
+    parts.push(`<text x="${sx(u).toFixed(1)}" y="${H - B + 14}" text-anchor="${i === 4 ? 'end' : 'middle'}" class="tick">${esc(fmt(u))}</text>`);
   }
   if (o.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="label">${esc(o.xLabel)}</text>`);
   if (o.yLabel) parts.push(`<text x="12" y="${(T + H - B) / 2}" transform="rotate(-90 12 ${(T + H - B) / 2})" text-anchor="middle" class="label">${esc(o.yLabel)}</text>`);
