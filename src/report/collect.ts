@@ -1,7 +1,8 @@
 /**
  * Everything the report shows, computed from a run directory: the per-epoch
  * log, the model's layers, and (from the best checkpoint, on the test split)
- * the confusion matrix and mistakes, forecasts, generated text, activation
+ * the confusion matrix and mistakes, regression scores with predicted and
+ * actual values, forecasts, generated text, activation
  * statistics on a fixed batch, attention maps of the first example, and
  * weight norms of every kept checkpoint.
  */
@@ -25,7 +26,9 @@ import { INTERNALS_FILE, readMetrics, METRICS_FILE } from '../run/metrics-log.js
 import { parseSpec } from '../spec/read.js';
 import { trainConfig } from '../train/config.js';
 import { labelModeFor } from '../train/targets.js';
+import type { TrainConfig } from '../train/config.js';
 import type { EvaluatedBatch } from '../train/evaluate-split.js';
+import { metricContext } from '../train/targets.js';
 import { collectAttention } from './attention.js';
 import type { AttentionOptions, AttentionReport } from './attention.js';
 import { pngDataUri } from './png.js';
@@ -52,6 +55,32 @@ export interface Mistake {
   predicted: string;
 }
 
+/** A regression or forecasting model on the report's split. */
+export interface RegressionReport {
+  /** The target's name, where the data names it. */
+  target?: string;
+  /** Whether targets were scaled for training (the model's outputs are then in other units than the data's). */
+  scaled: boolean;
+  examples: number;
+  /**
+   * The loss, mae, rmse and r2, then the spec's other metrics (evaluate's scoring).
+   * mae and rmse are in the data's units; the loss and the spec's other metrics
+   * are on the targets as the model was trained on them.
+   */
+  metrics: Record<string, number>;
+  /** Every target value of the split with its prediction, or an evenly spaced sample of at most MAX_POINTS, in the data's units. */
+  actual: number[];
+  predicted: number[];
+  /** How many target values the sample was drawn from. */
+  values: number;
+}
+
+/** The most points the regression charts draw. */
+export const MAX_POINTS = 2000;
+
+/** Scored for every regression report, whatever the spec lists (R² is scale-free; MAE and RMSE are turned into the data's units). */
+const REGRESSION_METRICS = ['mae', 'rmse', 'r2'];
+
 export interface ReportData {
   name: string;
   runDir: string;
@@ -67,6 +96,7 @@ export interface ReportData {
   split?: string;
   confusion?: Confusion;
   mistakes?: Mistake[];
+  regression?: RegressionReport;
   forecast?: { target: string; actual: number[]; predicted: number[] };
   samples?: { temperature: number; prompt: string; text: string }[];
   activations?: { examples: number; stats: ActivationStats[] };
@@ -156,6 +186,46 @@ function listCheckpoints(runDir: string): { epoch: number; dir: string }[] {
     .sort((a, b) => a.epoch - b.epoch);
 }
 
+/**
+ * A regression's scores on `split` (evaluate's scoreSplit, with mae, rmse and r2
+ * added) and, from the same pass, an evenly spaced sample of its target values
+ * and predictions, in the data's units. Undefined when the model's loss does not
+ * treat its outputs as values.
+ */
+async function regressionReport(engine: Engine, model: LayersModel, dataset: Dataset, split: Split, config: TrainConfig, scale: OutputInfo['targetScaling']): Promise<RegressionReport | undefined> {
+  if (metricContext(model, config).kind !== 'regression') return undefined;
+  const metrics = [...REGRESSION_METRICS, ...config.metrics.filter((m) => !REGRESSION_METRICS.includes(m))];
+  const info: OutputInfo = { task: dataset.task, ...(scale ? { targetScaling: scale } : {}) };
+  const actual: number[] = [];
+  const predicted: number[] = [];
+  let every = 0;
+  let values = 0;
+  const onBatch: EvaluatedBatch = (indices, yTrue, yPred) => {
+    const n = indices.length;
+    if (n === 0 || yTrue.size !== yPred.size) return;
+    const width = yTrue.size / n;
+    if (every === 0) {
+      values = split.size * width;
+      every = Math.max(1, Math.ceil(values / MAX_POINTS));
+    }
+    const t = yTrue.dataSync();
+    const p = yPred.dataSync();
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < width; j++) {
+        // Value g of the split is kept when g is a multiple of `every`, whatever the batches.
+        if ((indices[i]! * width + j) % every !== 0) continue;
+        actual.push(unscale([t[i * width + j]!], info)[0]!);
+        predicted.push(unscale([p[i * width + j]!], info)[0]!);
+      }
+    }
+  };
+  const scores = await scoreSplit(engine, model, dataset, split, config, { metrics, onBatch });
+  const factor = Math.abs(scale?.scale ?? 1);
+  const inUnits = Object.fromEntries(Object.entries(scores.metrics).map(([k, v]) => [k, k === 'mae' || k === 'rmse' ? v * factor : v]));
+  const target = scale?.target ?? dataset.table?.label;
+  return { ...(target ? { target } : {}), scaled: !!scale && (scale.scale !== 1 || scale.offset !== 0), examples: split.size, metrics: inUnits, actual, predicted, values };
+}
+
 export async function collectReport(engine: Engine, runDir: string, o: CollectOptions = {}): Promise<ReportData> {
   const { tf } = engine;
   // Each damaged checkpoint is reported once: where the best is chosen, or else where the weight norms leave it out.
@@ -215,6 +285,11 @@ export async function collectReport(engine: Engine, runDir: string, o: CollectOp
         sample.dispose();
       }
 
+      if (dataset.task === 'regression' || dataset.task === 'forecasting') {
+        const scale = dataset.targetScaling ?? checkpoint.data.targetScaling;
+        const r = await regressionReport(engine, model, dataset, split, config, scale);
+        if (r) data.regression = r;
+      }
       if (dataset.task === 'classification') {
         // The matrix is evaluate's (scoreSplit); the mistakes are read from the same pass's predictions.
         const image = imageShape(dataset.inputShape);

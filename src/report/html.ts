@@ -3,7 +3,7 @@ import { describeCheckpoint } from '../checkpoint/store.js';
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { ReportData } from './collect.js';
 import { drawnSteps } from './attention.js';
-import { barChart, esc, fmt, graphChart, heatmap, lineChart, weightMap } from './svg.js';
+import { barChart, esc, fmt, graphChart, heatmap, lineChart, scatterChart, weightMap } from './svg.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}
@@ -52,6 +52,35 @@ function classification(d: ReportData): string {
     out += `<h3>Misclassified examples (first ${d.mistakes.length})</h3>${d.mistakes.length ? `<div class="mistakes" data-mistakes="${d.mistakes.length}">${cells}</div>` : '<p>None.</p>'}`;
   }
   return out;
+}
+
+const METRIC_NAMES: Record<string, string> = { loss: 'Loss', mae: 'MAE', rmse: 'RMSE', r2: 'R²', mape: 'MAPE' };
+
+/** A score with four significant digits. */
+function score(v: number): string {
+  const a = Math.abs(v);
+  if (!Number.isFinite(v)) return String(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-4) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+function regression(d: ReportData): string {
+  const r = d.regression;
+  if (!r) return '';
+  const target = r.target ? ` (${r.target})` : '';
+  const rows = Object.entries(r.metrics).map(([k, v]) => `<tr data-metric="${esc(k)}"><td>${esc(METRIC_NAMES[k] ?? k)}</td><td>${esc(score(v))}</td></tr>`).join('');
+  const others = Object.keys(r.metrics).filter((k) => !['mae', 'rmse', 'r2'].includes(k)).map((k) => (k === 'loss' ? 'the loss' : (METRIC_NAMES[k] ?? k)));
+  const units = r.scaled
+    ? `MAE and RMSE are in the data's units${target}; ${others.join(' and ')} ${others.length > 1 ? 'are' : 'is'} on the scaled targets the model was trained on; R² is the same in either.`
+    : `MAE and RMSE are in the data's units${target}.`;
+  const drawn = r.actual.length === r.values ? `All ${r.values} values` : `${r.actual.length} evenly spaced values of ${r.values}`;
+  const what = d.task === 'forecasting' ? 'every forecast step' : 'every output';
+  const residuals = r.predicted.map((p, i) => p - r.actual[i]!);
+  const axis = `actual${target}`;
+  const charts = [
+    scatterChart('predicted-actual', 'Predicted against actual', r.actual, r.predicted, { xLabel: axis, yLabel: `predicted${target}`, reference: 'identity', note: 'Dashed: y = x, a perfect prediction.' }),
+    scatterChart('residuals', 'Residual against actual', r.actual, residuals, { xLabel: axis, yLabel: 'predicted − actual', reference: 'zero', note: 'Above 0: predicted too high.' }),
+  ];
+  return `<h2 data-section="regression">${d.task === 'forecasting' ? 'Forecast errors' : 'Regression'} (${esc(d.split ?? '')} split, ${r.examples} examples)</h2><div class="charts"><div><table><thead><tr><th>Metric</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table><p class="note">${esc(units)}</p><p class="note">${esc(`${drawn} (${what} of each example) are drawn.`)}</p></div>${charts.join('')}</div>`;
 }
 
 function forecast(d: ReportData): string {
@@ -129,7 +158,7 @@ export function renderReport(d: ReportData): string {
 ${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}
 <h2>Learning curves</h2>${learningCurves(d)}
 <h2>Model (${d.totalParams.toLocaleString('en-US')} parameters)</h2>${modelSection(d)}
-${classification(d)}${forecast(d)}${samples(d)}${internals(d)}${attentionMaps(d)}
+${classification(d)}${regression(d)}${forecast(d)}${samples(d)}${internals(d)}${attentionMaps(d)}
 </body></html>
 `;
 }

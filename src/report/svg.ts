@@ -190,3 +190,53 @@ export function weightMap(id: string, title: string, rowTitle: string, rowLabels
   const body = `<g class="series" data-name="${esc(title)}">${image}<rect x="${L}" y="${T}" width="${cell * cols}" height="${cell * rows}" fill="none" class="axis"/></g>`;
   return figure(id, title, 1, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" class="wmap">${parts.join('')}${body}</svg>`, `Darkest: ${fmt(max)}.${note ? ` ${note}` : ''}`);
 }
+
+/**
+ * A scatter of points (x, y) with a dashed reference line: `identity` draws
+ * y = x on axes of one shared range, `zero` draws y = 0. One `series` group
+ * holds every point; non-finite points are left out.
+ */
+export function scatterChart(id: string, title: string, xs: number[], ys: number[], o: { xLabel?: string; yLabel?: string; reference?: 'identity' | 'zero'; note?: string } = {}): string {
+  const W = 440;
+  const H = 300;
+  const L = 60;
+  const R = 14;
+  const T = 10;
+  const B = 38;
+  const pts = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const range = (vs: number[]): [number, number] => {
+    let lo = vs.length ? vs.reduce((a, b) => Math.min(a, b)) : 0;
+    let hi = vs.length ? vs.reduce((a, b) => Math.max(a, b)) : 1;
+    if (hi === lo) {
+      hi += Math.abs(hi) * 0.05 || 1;
+      lo -= Math.abs(lo) * 0.05 || 1;
+    }
+    return [lo, hi];
+  };
+  const px = pts.map((p) => p[0]);
+  const py = pts.map((p) => p[1]);
+  let [x0, x1] = range(o.reference === 'identity' ? [...px, ...py] : px);
+  let [y0, y1] = o.reference === 'identity' ? [x0, x1] : range(o.reference === 'zero' ? [...py, 0] : py);
+  // A margin of 3% so that points on the edge are drawn whole.
+  [x0, x1] = [x0 - (x1 - x0) * 0.03, x1 + (x1 - x0) * 0.03];
+  [y0, y1] = [y0 - (y1 - y0) * 0.03, y1 + (y1 - y0) * 0.03];
+  const sx = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
+  const sy = (y: number) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
+  const parts: string[] = [];
+  parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" class="axis"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" class="axis"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = y0 + ((y1 - y0) * i) / 4;
+    parts.push(`<text x="${L - 4}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmt(v))}</text><line x1="${L}" x2="${W - R}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" class="grid"/>`);
+    const u = x0 + ((x1 - x0) * i) / 4;
+    // The last x tick ends at the axis's end, so that a long one stays inside the chart.
+    parts.push(`<text x="${sx(u).toFixed(1)}" y="${H - B + 14}" text-anchor="${i === 4 ? 'end' : 'middle'}" class="tick">${esc(fmt(u))}</text>`);
+  }
+  if (o.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="label">${esc(o.xLabel)}</text>`);
+  if (o.yLabel) parts.push(`<text x="12" y="${(T + H - B) / 2}" transform="rotate(-90 12 ${(T + H - B) / 2})" text-anchor="middle" class="label">${esc(o.yLabel)}</text>`);
+  const ref = (a: number, b: number, c: number, d: number) => `<line x1="${sx(a).toFixed(1)}" y1="${sy(b).toFixed(1)}" x2="${sx(c).toFixed(1)}" y2="${sy(d).toFixed(1)}" stroke="#555" stroke-width="1.2" stroke-dasharray="5 4" class="reference"/>`;
+  if (o.reference === 'identity') parts.push(ref(x0, x0, x1, x1));
+  if (o.reference === 'zero') parts.push(ref(x0, 0, x1, 0));
+  const dots = pts.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2"/>`).join('');
+  parts.push(`<g class="series" data-name="${esc(title)}" fill="${PALETTE[0]}" fill-opacity="0.45">${dots}</g>`);
+  return figure(id, title, pts.length ? 1 : 0, `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${parts.join('')}</svg>`, o.note ?? '');
+}

@@ -5,7 +5,8 @@
  * unless CI is set: there a missing Chromium fails the test, so that a broken
  * install cannot pass as a skip).
  * A second run, of a small model with every kind of attention layer on token
- * sequences, checks the attention maps.
+ * sequences, checks the attention maps; a third, a regression on scaled targets,
+ * checks the regression section.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,6 +35,9 @@ let data: ReportData;
 let bytes: number;
 let attnFile: string;
 let attn: ReportData;
+let regFile: string;
+let reg: ReportData;
+let regData: Dataset;
 /** Tensors left over by writing the two reports. */
 let leaked: number;
 
@@ -140,6 +144,53 @@ train:
   loss: categorical_crossentropy
 `;
 
+/** Targets in the data's units are about 100 ± 20; the model sees them as (y − 100) / 10. */
+const SCALING = { offset: 100, scale: 10, target: 'price' };
+
+/** y = 100 + 10·(x·w) + noise over 4 features, scaled by SCALING; the test split has more values than the charts draw. */
+function prices(n: number, testSize: number): Dataset {
+  const rng = new Rng(7);
+  const w = [1.5, -1, 0.5, 0.8];
+  const make = (count: number) => {
+    const x = new Float32Array(count * 4);
+    const y = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      let s = 0;
+      for (let f = 0; f < 4; f++) {
+        const v = rng.next() * 2 - 1;
+        x[i * 4 + f] = v;
+        s += v * w[f]!;
+      }
+      y[i] = s + (rng.next() - 0.5) * 0.2;
+    }
+    return arraySplit(x, y, 4, 1);
+  };
+  return {
+    name: 'prices', task: 'regression', inputShape: [4], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32',
+    targetScaling: SCALING, train: make(n), validation: make(64), test: make(testSize), fingerprint: `prices-${n}-${testSize}`,
+  };
+}
+
+const REG_SPEC = `version: 1
+name: regression-test
+seed: 5
+model:
+  layers:
+    - type: input
+      shape: [4]
+    - type: dense
+      units: 16
+      activation: relu
+    - type: dense
+      units: 1
+train:
+  epochs: 4
+  batch_size: 32
+  optimizer: {type: adam, learning_rate: 0.02}
+  loss: mean_squared_error
+  metrics: [mae]
+`;
+
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
   runDir = tempDir('strata-report-');
@@ -161,6 +212,16 @@ before(async () => {
   const before = engine.tf.memory().numTensors;
   ({ data: attn } = await writeReport(engine, attnRun, attnFile, { dataset: words }));
   leaked += engine.tf.memory().numTensors - before;
+
+  const regRun = tempDir('strata-report-reg-');
+  createRunDir(regRun, '--out');
+  regData = prices(512, 2600);
+  const g = await runSession({ engine, spec: parseSpec('reg.yaml', REG_SPEC, {}), specText: REG_SPEC, dataset: regData, runDir: regRun, seed: 5 });
+  g.model.dispose();
+  regFile = join(regRun, 'report.html');
+  const beforeReg = engine.tf.memory().numTensors;
+  ({ data: reg } = await writeReport(engine, regRun, regFile, { dataset: regData }));
+  leaked += engine.tf.memory().numTensors - beforeReg;
 });
 
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])] as const);
@@ -185,6 +246,50 @@ test('the report has learning curves, confusion matrix, layer graph and internal
   assert.equal(c.counts.flat().reduce((a, b) => a + b, 0), 96, 'every test example counted');
   assert.equal(data.mistakes!.length, Math.min(24, wrong), 'one image per mistake, at most 24');
   assert.ok(data.mistakes!.every((m) => m.image.startsWith('data:image/png;base64,')));
+});
+
+test('a classification report has no regression section', () => {
+  assert.equal(data.regression, undefined);
+  const html = readFileSync(file, 'utf8');
+  assert.doesNotMatch(html, /data-section="regression"|data-chart="(predicted-actual|residuals)"|data-metric="/);
+});
+
+test('a regression report: loss, MAE, RMSE and R² in the data\'s units, predicted against actual and residuals charts', () => {
+  const r = reg.regression!;
+  assert.equal(reg.confusion, undefined);
+  assert.equal(r.target, 'price');
+  assert.equal(r.scaled, true);
+  assert.equal(r.examples, 2600);
+  // The spec lists only mae; rmse and r2 are added.
+  assert.deepEqual(Object.keys(r.metrics), ['loss', 'mae', 'rmse', 'r2']);
+  assert.ok(r.metrics.r2! > 0.5 && r.metrics.r2! <= 1, `R² ${r.metrics.r2}`);
+  // At most 2000 points: every second of the 2600 test values, in the data's units.
+  assert.equal(r.values, 2600);
+  assert.equal(r.actual.length, 1300);
+  assert.equal(r.predicted.length, 1300);
+  const test = regData.test!.batch(Array.from({ length: 2600 }, (_, i) => i)).y;
+  r.actual.forEach((a, i) => assert.ok(Math.abs(a - (test[2 * i]! * SCALING.scale + SCALING.offset)) < 1e-3, `point ${i}: ${a}`));
+  // MAE and RMSE of the sample agree with the split's, so both are in the data's units (the scaled ones are 10 times smaller).
+  const err = r.predicted.map((p, i) => p - r.actual[i]!);
+  const mae = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
+  const rmse = Math.sqrt(err.reduce((s, e) => s + e * e, 0) / err.length);
+  assert.ok(Math.abs(mae / r.metrics.mae! - 1) < 0.15, `sample MAE ${mae} against ${r.metrics.mae}`);
+  assert.ok(Math.abs(rmse / r.metrics.rmse! - 1) < 0.15, `sample RMSE ${rmse} against ${r.metrics.rmse}`);
+
+  const html = readFileSync(regFile, 'utf8');
+  assert.match(html, /<h2 data-section="regression">Regression \(test split, 2600 examples\)<\/h2>/);
+  for (const m of ['loss', 'mae', 'rmse', 'r2']) assert.match(html, new RegExp(`<tr data-metric="${m}">`));
+  const got = Object.fromEntries(charts(html));
+  assert.equal(got['predicted-actual'], 1);
+  assert.equal(got.residuals, 1);
+  const fig = (id: string) => html.slice(html.indexOf(`data-chart="${id}"`)).split('</figure>')[0]!;
+  assert.equal(fig('predicted-actual').match(/<circle /g)!.length, 1300);
+  assert.equal(fig('residuals').match(/<circle /g)!.length, 1300);
+  assert.match(fig('predicted-actual'), /class="reference"/, 'the y = x line');
+  assert.match(html, /MAE and RMSE are in the data&#39;s units \(price\); the loss is on the scaled targets/);
+  assert.match(html, /1300 evenly spaced values of 2600/);
+  assert.doesNotMatch(html, /<script/i);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
 });
 
 test('a model without attention layers has no attention section', () => {
@@ -303,6 +408,9 @@ test('the reports render in headless Chromium: every chart drawn with its series
     const content = attn.attention!.content!;
     assert.deepEqual(sizes, Array.from({ length: 11 }, () => [content, content]));
     await page.screenshot({ path: join(attnFile, '..', 'report.png'), fullPage: true });
+    const regCharts = await open(regFile);
+    assert.deepEqual(regCharts.filter((c) => ['predicted-actual', 'residuals'].includes(c.chart)).map((c) => [c.chart, c.series]), [['predicted-actual', 1], ['residuals', 1]]);
+    await page.screenshot({ path: join(regFile, '..', 'report.png'), fullPage: true });
     await open(file);
     const images = await page.$$eval('.mistakes img', (imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth === 8).length);
     assert.equal(images, data.mistakes!.length, 'every misclassified image decodes');
