@@ -67,31 +67,50 @@ function bomLength(bytes: Buffer): number {
 }
 
 /**
- * The line (1-based) on which each record starts, in bytes csv-parse has
- * accepted: a line break inside quotes belongs to its field (a doubled quote
- * toggles twice, so quote parity is the quoting state), and a line with
- * nothing on it holds no record. CRLF, LF and CR each end one line.
+ * Where each record is, in bytes csv-parse has accepted: the line (1-based)
+ * it starts on and its bytes without the line break that ends it. A line
+ * break inside quotes belongs to its field (a doubled quote toggles twice, so
+ * quote parity is the quoting state), and a line with nothing on it holds no
+ * record. CRLF, LF and CR each end one line.
  */
-function recordLines(bytes: Buffer): number[] {
-  const starts: number[] = [];
+function recordSpans(bytes: Buffer): { line: number; start: number; end: number }[] {
+  const spans: { line: number; start: number; end: number }[] = [];
+  let open: { line: number; start: number; end: number } | undefined;
   let line = 1;
   let quoted = false;
-  let atStart = true;
   for (let i = bomLength(bytes); i < bytes.length; i++) {
     const c = bytes[i]!;
     if (c === LF || c === CR) {
+      if (!quoted && open) {
+        open.end = i;
+        open = undefined;
+      }
       if (c === CR && bytes[i + 1] === LF) i++;
       line++;
-      if (!quoted) atStart = true;
       continue;
     }
-    if (atStart) {
-      starts.push(line);
-      atStart = false;
+    if (!open) {
+      open = { line, start: i, end: bytes.length };
+      spans.push(open);
     }
     if (c === QUOTE) quoted = !quoted;
   }
-  return starts;
+  return spans;
+}
+
+/** The line (1-based) on which each record starts. */
+function recordLines(bytes: Buffer): number[] {
+  return recordSpans(bytes).map((s) => s.line);
+}
+
+/**
+ * The text of each record of a CSV file `parseCsv` has accepted, as written
+ * (quotes and line breaks inside quoted fields kept, the line end that closes
+ * it left off), by the line it starts on; the header is the first.
+ */
+export function csvRecordTexts(text: string): { line: number; text: string }[] {
+  const bytes = Buffer.from(text, 'utf8');
+  return recordSpans(bytes).map((s) => ({ line: s.line, text: bytes.toString('utf8', s.start, s.end) }));
 }
 
 /** The line and column (1-based, in characters) of a byte offset. */

@@ -7,6 +7,8 @@
  */
 import { baseline } from './baselines.js';
 import type { Baseline } from './baselines.js';
+import { exportSplits } from './export.js';
+import type { ExportedSplit } from './export.js';
 import { loadDataset } from './load.js';
 import type { Dataset, Split } from './types.js';
 
@@ -37,6 +39,8 @@ export interface DatasetDescription {
   baseline?: Baseline;
   /** A warning for people, such as numbers read as classes. */
   note?: string;
+  /** The files `exportTo` wrote, one per split. */
+  exported?: ExportedSplit[];
 }
 
 export interface DescribeOptions {
@@ -46,6 +50,10 @@ export interface DescribeOptions {
   baselines?: boolean;
   /** Count the examples of each class in each split (reads every label). */
   classCounts?: boolean;
+  /** The seed a fraction in `data.validation` is held out with, as a run's seed does (default 0). */
+  seed?: number;
+  /** Write each split's rows to this folder (CSV and JSON-lines data; see export.ts). */
+  exportTo?: string;
 }
 
 /** Examples of each class id in a split whose labels are class ids. */
@@ -74,7 +82,8 @@ function classCounts(d: Dataset): ClassCount[] {
  */
 export async function describeDataset(data: Record<string, unknown>, options: DescribeOptions): Promise<DatasetDescription> {
   // Sparse labels: the label shape a model with sparse_categorical_crossentropy sees, and class ids to count.
-  const d = await loadDataset(data, { seed: 0, baseDir: options.baseDir, labels: 'sparse', ...(options.pathsFrom ? { pathsFrom: options.pathsFrom } : {}) });
+  const d = await loadDataset(data, { seed: options.seed ?? 0, baseDir: options.baseDir, labels: 'sparse', ...(options.pathsFrom ? { pathsFrom: options.pathsFrom } : {}) });
+  const exported = options.exportTo !== undefined ? exportSplits(d, options.exportTo) : undefined;
   const b = options.baselines ? baseline(d) : undefined;
   const numericClasses = d.table && d.classes && d.classes.length > 10 && d.classes.every((c) => Number.isFinite(Number(c)));
   const note = numericClasses
@@ -95,5 +104,6 @@ export async function describeDataset(data: Record<string, unknown>, options: De
     splits: { train: d.train.size, ...(d.validation ? { validation: d.validation.size } : {}), ...(d.test ? { test: d.test.size } : {}) },
     ...(b ? { baseline: b } : {}),
     ...(note ? { note } : {}),
+    ...(exported ? { exported } : {}),
   };
 }

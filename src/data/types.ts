@@ -32,6 +32,26 @@ export interface Split {
    * carried from one to the next (train.carry_state).
    */
   readonly continuous?: boolean;
+  /**
+   * Where each example of the split sits in the arrays the loader built (and
+   * so in `Dataset.sources`): example i is entry `indices[i]`. Set by splits
+   * that are views over rows (`arrangeSplits`).
+   */
+  readonly indices?: Int32Array;
+}
+
+/**
+ * Where the examples of row data came from (CSV, JSON lines): entry k of the
+ * loader's arrays is the record that starts on line `lines[k]` (1-based) of
+ * `files[file[k]]`. Kept as two Int32Arrays, so it costs 8 bytes an example.
+ */
+export interface SourceRows {
+  format: 'csv' | 'jsonl';
+  files: string[];
+  file: Int32Array;
+  lines: Int32Array;
+  /** How the files are read (JSON lines may be latin1). */
+  charset?: 'utf-8' | 'latin1';
 }
 
 export interface Dataset {
@@ -61,6 +81,8 @@ export interface Dataset {
   table?: { columns: string[]; label: string; features: string[]; normalize: 'standard' | 'minmax' | 'none' };
   /** How documents were turned into model inputs, for predict. */
   textEncoding?: { tokens: 'character' | 'word'; encoding: 'multi_hot' | 'count' | 'tfidf' | 'sequence'; sequence_length?: number };
+  /** Row data (CSV, JSON lines): the file and line of each example, which a split's `indices` point into. */
+  sources?: SourceRows;
   /** A stable hash of the data and its preprocessing, recorded with checkpoints. */
   fingerprint: string;
 }

@@ -10,6 +10,7 @@ import type { Engine } from '../backend/select.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
+import { splitRows } from '../data/export.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
@@ -129,6 +130,8 @@ export interface Evaluation {
   dataset: string;
   split: string;
   examples: number;
+  /** CSV and JSON-lines data: the 1-based line in the data file of each example evaluated, in order. */
+  rows?: number[];
   metrics: Record<string, number>;
   confusion?: Confusion;
   backend: string;
@@ -151,7 +154,8 @@ export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: 
     // A regression is also scored by R² (scale-free, so the same in the data's units), whatever the spec lists.
     const scoreWith = metricContext(model, config).kind === 'regression' && !config.metrics.includes('r2') ? { metrics: [...config.metrics, 'r2'] } : {};
     const { metrics, confusion } = await scoreSplit(engine, model, dataset, split, config, scoreWith);
-    return { checkpoint: checkpoint.dir, dataset: dataset.name, split: name, examples: split.size, metrics, ...(confusion ? { confusion } : {}), backend: engine.backend };
+    const rows = splitRows(dataset, split);
+    return { checkpoint: checkpoint.dir, dataset: dataset.name, split: name, examples: split.size, ...(rows ? { rows } : {}), metrics, ...(confusion ? { confusion } : {}), backend: engine.backend };
   } finally {
     model.dispose();
   }

@@ -1,6 +1,6 @@
 /** `strata datasets FILE`: one dataset of the user's own described through the real binary, and data.label / --label choosing the label column. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { strata } from '../helpers/cli.js';
@@ -100,4 +100,45 @@ test("a spec's data.label chooses the label column of a bare CSV; a wrong one is
   const typo = await strata(['validate', 'typo.spec.yaml'], { cwd: dir });
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /iris\.csv:1:1: error: has no column 'Species_' \(the label\) \(did you mean 'species'\?\)/);
+});
+
+/** The data rows of an exported split (its header first). */
+const exportedRows = (file: string) => {
+  const [header, ...rows] = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  return { header, rows };
+};
+
+test('--export writes each split as the rows of the file, with the header: together they are the file, none twice', async () => {
+  const fileRows = readFileSync(join(dir, 'iris.csv'), 'utf8').split('\n').slice(1).filter((l) => l !== '');
+  for (const [args, splits] of [
+    [['iris.yaml'], ['train', 'test']],
+    [['iris.csv', '--label', 'species', '--validation', '0.25', '--seed', '7'], ['train', 'validation', 'test']],
+  ] as const) {
+    const out = join(dir, `export-${splits.length}`);
+    const r = await strata(['datasets', ...args, '--export', out, '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.exported.map((e: { split: string }) => e.split), splits);
+    assert.deepEqual(readdirSync(out).sort(), splits.map((s) => `${s}.csv`).sort());
+    const all: string[] = [];
+    for (const s of splits) {
+      const { header, rows } = exportedRows(join(out, `${s}.csv`));
+      assert.equal(header, 'petal_length,petal_width,species,id');
+      assert.equal(rows.length, j.dataset.splits[s]);
+      // In split order, which is the file's order for rows held out at random.
+      assert.deepEqual(rows, fileRows.filter((row) => rows.includes(row)));
+      all.push(...rows);
+    }
+    assert.equal(new Set(all).size, all.length);
+    assert.deepEqual([...all].sort(), [...fileRows].sort());
+  }
+  const again = await strata(['datasets', 'iris.yaml', '--export', 'export-2'], { cwd: dir });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /^--export export-2: error: is a folder that is not empty/);
+  const bundled = await strata(['datasets', 'mnist', '--export', 'export-mnist'], { cwd: dir });
+  assert.equal(bundled.code, 2);
+  assert.match(bundled.stderr, /--export takes CSV and JSON-lines data/);
+  const noParent = await strata(['datasets', 'iris.yaml', '--export', 'no/such/dir'], { cwd: dir });
+  assert.equal(noParent.code, 1);
+  assert.equal(noParent.stderr, '--export no/such/dir: error: cannot create the folder: the folder it goes in does not exist\n');
 });

@@ -41,7 +41,7 @@ test('evaluate prints its table and JSON as before: metrics, confusion matrix, p
   const j = await strata(['evaluate', run, '--json', '--backend', 'cpu'], { cwd: dir });
   assert.equal(j.code, 0, j.stderr);
   const e = JSON.parse(j.stdout) as { checkpoint: string; split: string; examples: number; metrics: Record<string, number>; confusion: { classes: string[]; counts: number[][]; per_class: unknown[] } };
-  assert.deepEqual(Object.keys(e), ['checkpoint', 'dataset', 'split', 'examples', 'metrics', 'confusion', 'backend']);
+  assert.deepEqual(Object.keys(e), ['checkpoint', 'dataset', 'split', 'examples', 'rows', 'metrics', 'confusion', 'backend']);
   assert.equal(e.split, 'test');
   assert.deepEqual(Object.keys(e.metrics), ['loss', 'accuracy']);
   assert.deepEqual(e.confusion.classes, ['big', 'small']);
@@ -165,4 +165,19 @@ test('report passes over a damaged epoch checkpoint with one warning, and writes
   assert.equal(none.code, 2, none.stderr);
   assert.ok(!hasStackTrace(none.stderr), none.stderr);
   assert.match(none.stderr, /^report .*damaged-epoch: error: no checkpoint in '.*damaged-epoch' can be used: /m);
+});
+
+test('evaluate --json names the rows it evaluated: the lines of the rows strata datasets --export writes for the test split', async () => {
+  const j = await strata(['evaluate', run, '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(j.code, 0, j.stderr);
+  const e = JSON.parse(j.stdout) as { examples: number; rows: number[] };
+  assert.equal(e.rows.length, e.examples);
+  // The run's seed (1) does not move test_fraction's rows; it would move data.validation's.
+  const x = await strata(['datasets', 't.csv', '--seed', '1', '--export', 'held-out'], { cwd: dir });
+  assert.equal(x.code, 0, x.stderr);
+  const lines = readFileSync(join(dir, 't.csv'), 'utf8').split('\n');
+  const [header, ...exported] = readFileSync(join(dir, 'held-out', 'test.csv'), 'utf8').split('\n').filter((l) => l !== '');
+  assert.equal(header, lines[0]);
+  assert.deepEqual(e.rows.map((line) => lines[line - 1]), exported);
+  assert.ok(e.rows.every((line, i) => line > 1 && (i === 0 || line > e.rows[i - 1]!)));
 });

@@ -31,6 +31,13 @@ function parseValidation(value: string): number | string {
   return v;
 }
 
+/** `--seed N`: a whole number, as a spec's seed. */
+function parseSeed(value: string): number {
+  const v = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(v)) throw new UsageError({ arg: `--seed ${value}`, code: 'bad-seed', message: "give the run's seed, a whole number such as --seed 1" });
+  return v;
+}
+
 /** One dataset as lines of `key  value`, and its classes as a table. */
 function printOne(r: DatasetDescription): void {
   const splitNames = (['train', 'validation', 'test'] as const).filter((s) => r.splits[s] !== undefined);
@@ -67,18 +74,32 @@ export function datasetsCommand(program: Command): void {
     .description('the bundled datasets, or one dataset of your own: task, input and label shapes, classes, split sizes')
     .option('--baselines', 'add a trivial baseline: majority class, seasonal-naive MAE, unigram bits per character')
     .option('--label <column>', 'with a dataset: the label column of a CSV (or field of JSON lines), as data.label in a spec')
-    .option('--validation <fraction>', 'with a dataset: carve a validation split from train, as data.validation in a spec');
-  withJson(cmd).action(async (dataset: string | undefined, opts: { json?: boolean; baselines?: boolean; label?: string; validation?: string }) => {
+    .option('--validation <fraction>', 'with a dataset: carve a validation split from train, as data.validation in a spec')
+    .option('--seed <n>', "with --validation: the run's seed, which chooses the validation rows (default 0)")
+    .option('--export <dir>', 'with a CSV or JSON-lines dataset: write the rows of each split to DIR/train.csv, validation.csv, test.csv (.jsonl for JSON lines)');
+  withJson(cmd).action(async (dataset: string | undefined, opts: { json?: boolean; baselines?: boolean; label?: string; validation?: string; seed?: string; export?: string }) => {
     if (dataset === undefined) {
-      for (const option of ['label', 'validation'] as const) {
+      for (const option of ['label', 'validation', 'seed', 'export'] as const) {
         if (opts[option] !== undefined) throw new UsageError({ arg: `--${option}`, code: 'needs-dataset', message: `--${option} applies to one dataset; name it, such as strata datasets data/table.csv --${option} ...` });
       }
     } else {
       const { describeDataset } = await import('../../data/describe.js');
       const data = { dataset, ...(opts.label !== undefined ? { label: opts.label } : {}), ...(opts.validation !== undefined ? { validation: parseValidation(opts.validation) } : {}) };
-      const r = await describeDataset(data, { baseDir: process.cwd(), pathsFrom: 'the current directory', baselines: opts.baselines ?? false, classCounts: true });
-      if (opts.json) printJson({ dataset: r });
-      else printOne(r);
+      const seed = opts.seed !== undefined ? parseSeed(opts.seed) : undefined;
+      const r = await describeDataset(data, {
+        baseDir: process.cwd(),
+        pathsFrom: 'the current directory',
+        baselines: opts.baselines ?? false,
+        classCounts: true,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(opts.export !== undefined ? { exportTo: opts.export } : {}),
+      });
+      const { exported, ...description } = r;
+      if (opts.json) printJson({ dataset: description, ...(exported ? { exported } : {}) });
+      else {
+        printOne(description);
+        if (exported) process.stdout.write(`\n${exported.map((e) => `wrote ${e.file} (${count(e.rows)} row${e.rows === 1 ? '' : 's'})\n`).join('')}`);
+      }
       return;
     }
     const rows = await listDatasets(opts.baselines ?? false);

@@ -78,11 +78,15 @@ export function loadCsv(ctx: FormatContext): Loaded {
   const n = tables.reduce((a, t) => a + t.rows.length, 0);
   const x = new Float32Array(n * width);
   const rawLabels: string[] = [];
+  const sourceFile = new Int32Array(n);
+  const sourceLines = new Int32Array(n);
   const missing = ctx.d.missing ?? 'error';
   let row = 0;
   tables.forEach((t, k) => {
     const cols = featureNames.map((c) => t.header.indexOf(c));
     for (let r = 0; r < t.rows.length; r++, row++) {
+      sourceFile[row] = k;
+      sourceLines[row] = t.lines[r]!;
       cols.forEach((c, j) => (x[row * width + j] = numberAt(files[k]!, t, r, c, missing !== 'error')));
       const label = t.rows[r]![t.header.indexOf(ctx.d.label!)]!.trim();
       if (label === '') throw dataError(files[k]!, `the label column '${ctx.d.label}' is empty in this row`, { line: t.lines[r]! });
@@ -107,13 +111,14 @@ export function loadCsv(ctx: FormatContext): Loaded {
   applyScaling(x, width, scaling);
   const inputScaling = { ...scaling, columns: featureNames };
   const table = { columns: first.header, label: ctx.d.label, features: featureNames, normalize };
+  const sources = { format: 'csv' as const, files, file: sourceFile, lines: sourceLines };
   const numeric = rawLabels.every((l) => Number.isFinite(Number(l)));
   if (ctx.d.task === 'regression' || (numeric && ctx.d.task !== 'classification')) {
     const bad = rawLabels.findIndex((l) => !Number.isFinite(Number(l)));
     if (bad >= 0) throw dataError(files[0]!, `the label '${rawLabels[bad]}' is not a number, but the task is regression`);
     const y = Float32Array.from(rawLabels, Number);
     const splits = arrangeSplits(ctx, trainIdx, testIdx, (idx) => regressionRows(x, width, y, 1, idx), false);
-    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', inputScaling, table, ...splits };
+    return { task: 'regression', inputShape: [width], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32', inputScaling, table, sources, ...splits };
   }
   const classes = [...new Set(rawLabels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const labels = Int32Array.from(rawLabels, (l) => classes.indexOf(l));
@@ -126,6 +131,7 @@ export function loadCsv(ctx: FormatContext): Loaded {
     classes,
     inputScaling,
     table,
+    sources,
     ...splits,
   };
 }

@@ -19,12 +19,16 @@ import { arrangeSplits, probedSplit } from './validation.js';
 interface Docs {
   texts: string[];
   labels: string[];
+  /** JSON lines: the file (an index into `files`) and line of each document. */
+  files?: string[];
+  file?: number[];
+  lines?: number[];
 }
 
 function readJsonl(ctx: FormatContext, file: string): Docs {
   const textKey = ctx.d.text ?? 'text';
   const labelKey = ctx.d.label ?? 'label';
-  const docs: Docs = { texts: [], labels: [] };
+  const docs: Docs = { texts: [], labels: [], files: [file], file: [], lines: [] };
   readUtf8(file, 'JSON lines', ctx.d.charset).split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let row: unknown;
@@ -39,6 +43,8 @@ function readJsonl(ctx: FormatContext, file: string): Docs {
     if (r[labelKey] === undefined || r[labelKey] === null || typeof r[labelKey] === 'object') throw dataError(file, `this line has no field '${labelKey}' (the label)${didYouMean(labelKey, Object.keys(r))}; its fields are: ${Object.keys(r).join(', ')}`, { line: i + 1 });
     docs.texts.push(r[textKey] as string);
     docs.labels.push(String(r[labelKey]));
+    docs.file!.push(0);
+    docs.lines!.push(i + 1);
   });
   if (docs.texts.length === 0) throw dataError(file, 'holds no lines; write one JSON object per line', { line: 1 });
   return docs;
@@ -68,7 +74,7 @@ function readFolders(ctx: FormatContext): Docs {
 export function loadLabelledText(ctx: FormatContext): Loaded {
   const read = (spec: unknown, which: string): Docs => {
     const parts = expandFiles(ctx, spec, which).map((f) => readJsonl(ctx, f));
-    return { texts: parts.flatMap((p) => p.texts), labels: parts.flatMap((p) => p.labels) };
+    return { texts: parts.flatMap((p) => p.texts), labels: parts.flatMap((p) => p.labels), files: parts.map((p) => p.files![0]!), file: parts.flatMap((p, k) => p.file!.map(() => k)), lines: parts.flatMap((p) => p.lines!) };
   };
   const all = ctx.d.format === 'text_folders' ? readFolders(ctx) : read(ctx.d.train, 'train');
   const nTrainFile = all.texts.length;
@@ -76,6 +82,10 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
     const t = read(ctx.d.test, 'test');
     all.texts.push(...t.texts);
     all.labels.push(...t.labels);
+    const offset = all.files!.length;
+    all.files!.push(...t.files!);
+    all.file!.push(...t.file!.map((f) => f + offset));
+    all.lines!.push(...t.lines!);
   }
   let trainIdx = range(nTrainFile);
   let testIdx = all.texts.length > nTrainFile ? range(all.texts.length - nTrainFile, nTrainFile) : undefined;
@@ -128,6 +138,7 @@ export function loadLabelledText(ctx: FormatContext): Loaded {
     classes,
     vocabulary: vocab,
     textEncoding: { tokens: kind, encoding, ...(encoding === 'sequence' ? { sequence_length: size } : {}) },
+    ...(all.lines ? { sources: { format: 'jsonl' as const, files: all.files!, file: Int32Array.from(all.file!), lines: Int32Array.from(all.lines), ...(ctx.d.charset ? { charset: ctx.d.charset } : {}) } } : {}),
     ...splits,
   };
 }

@@ -6,9 +6,12 @@ import type { FormatContext } from './context.js';
 
 /**
  * Given the training example indices, return train/validation/test splits.
+ * Each split carries its `indices`.
  * `ordered`: hold out the last part (sequences) rather than a seeded random part.
  */
-export function arrangeSplits(ctx: FormatContext, train: Int32Array, test: Int32Array | undefined, make: (indices: Int32Array) => Split, ordered: boolean): { train: Split; validation?: Split; test?: Split } {
+export function arrangeSplits(ctx: FormatContext, train: Int32Array, test: Int32Array | undefined, makeRows: (indices: Int32Array) => Split, ordered: boolean): { train: Split; validation?: Split; test?: Split } {
+  // Each split keeps its indices, so the rows it holds can be named (Dataset.sources).
+  const make = (indices: Int32Array): Split => ({ ...makeRows(indices), indices });
   const v = ctx.validation;
   const limit = ctx.d.limit;
   const testSplit = test ? make(limited(test, limit)) : undefined;
