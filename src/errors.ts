@@ -67,3 +67,22 @@ export class Interrupted extends StrataError {
     super([], 130);
   }
 }
+
+/**
+ * Why an operating-system call failed, as a plain sentence for a message
+ * (`permission denied`, `no space left on the device`, ...); `overrides` words
+ * a code for its context, such as ENOENT for a folder being created in.
+ */
+export function osReason(err: unknown, overrides: Partial<Record<string, string>> = {}): string {
+  const e = err as NodeJS.ErrnoException;
+  const said = e.code !== undefined ? (overrides[e.code] ?? OS_REASONS[e.code]) : undefined;
+  return said ?? e.message;
+}
+
+const OS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+};

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeFailure, UsageError } from '../errors.js';
+import { osReason, RuntimeFailure, UsageError } from '../errors.js';
 import { csvRecordTexts } from './csv.js';
 import { readUtf8 } from './text-file.js';
 import type { Dataset, SourceRows, Split } from './types.js';
@@ -36,25 +36,8 @@ export function splitRows(dataset: Dataset, split: Split): number[] | undefined 
   return rows;
 }
 
-/** Why `err` stopped a write, as a plain sentence. */
-function reason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a folder';
-    case 'ENOENT':
-      return 'the folder it goes in does not exist';
-    default:
-      return e.message;
-  }
-}
+/** Why a write failed: ENOENT here means the folder DIR goes in is missing. */
+const reason = (err: unknown) => osReason(err, { ENOENT: 'the folder it goes in does not exist' });
 
 /** DIR must be new or an empty folder: an export never mixes with or replaces other files. */
 function checkTarget(dir: string): void {

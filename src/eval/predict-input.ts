@@ -11,7 +11,7 @@ import { readIdxFile } from '../data/idx.js';
 import { dataError } from '../data/problem.js';
 import { readUtf8 } from '../data/text-file.js';
 import { tokenize, UNK } from '../data/vocabulary.js';
-import { UsageError } from '../errors.js';
+import { osReason, UsageError } from '../errors.js';
 import { encode } from './generate.js';
 
 export interface PredictInput {
@@ -41,7 +41,7 @@ export function readPredictInput(file: string, info: DataInfo, option = '--input
     head = readFileSync(file).subarray(0, 4);
   } catch (e) {
     // Not readable though it is a file (no permission, an I/O error): the argument's fault, not strata's.
-    const why = (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why = osReason(e);
     throw new UsageError({ arg: `${option} ${file}`, code: 'no-input', message: `'${file}' cannot be read (${why}); give a readable file of inputs to predict: ${KINDS}` });
   }
   const isIdx = head.length === 4 && head[0] === 0 && head[1] === 0 && head[2]! >= 0x08 && head[2]! <= 0x0e;
