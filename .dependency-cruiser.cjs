@@ -33,8 +33,8 @@ const RANKS = [
   ['report'],
   // Generated documentation.
   ['docs'],
-  // Entry points: the command line, the generated files, the library.
-  ['cli', 'generated.ts', 'index.ts'],
+  // Entry points: the command line, the generated files, the library (Node and browser).
+  ['cli', 'generated.ts', 'index.ts', 'browser.ts'],
 ];
 
 const esc = (s) => s.replace(/[.]/g, '\\.');

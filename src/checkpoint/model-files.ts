@@ -56,8 +56,8 @@ export async function modelToFiles(engine: Engine, model: LayersModel): Promise<
   return files!;
 }
 
-/** Load a model from layers-model files (strata's custom layers are registered first). */
-export async function modelFromFiles(engine: Engine, files: ModelFiles): Promise<LayersModel> {
+/** Load a model from layers-model files (strata's custom layers are registered first) into `engine`'s TensorFlow.js copy. */
+export async function modelFromFiles(engine: Pick<Engine, 'tf' | 'tfl'>, files: ModelFiles): Promise<LayersModel> {
   registerStrataLayers(engine);
   const json = JSON.parse(files.modelJson) as ModelJson;
   const specs = json.weightsManifest.flatMap((g) => g.weights);

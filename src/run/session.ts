@@ -11,6 +11,7 @@ import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles, modelToFiles } from '../checkpoint/model-files.js';
 import { restoreOptimizerState, saveOptimizerState } from '../checkpoint/optimizer-state.js';
+import { publishModel } from '../checkpoint/run-model.js';
 import { BEST, checkpointName, LATEST, prune, readPointer, setPointer, writeCheckpoint } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
@@ -180,6 +181,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         improved = true;
         setPointer(checkpointsDir, BEST, name, { monitor, value });
       }
+      // RUN/model/ follows the checkpoint evaluate uses: the best, or the latest while there is none.
+      if (improved || best === undefined) publishModel(o.runDir, join(checkpointsDir, name));
       prune(checkpointsDir, config.checkpoint.keep_last, [best ?? '', name]);
       o.onEpoch?.(log, name, improved);
     },

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerStrataLayers } from '../../src/index.js';
-import { STRATA_CLASSES } from '../../src/layers/custom/register.js';
+import { STRATA_CLASSES } from '../../src/layers/custom/classes.js';
 
 const dir = process.argv[2]!;
 await tf.setBackend('cpu');

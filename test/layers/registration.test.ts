@@ -18,7 +18,8 @@ import { loadEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/select.js';
 import { modelFromFiles, modelToFiles } from '../../src/checkpoint/model-files.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
-import { registerStrataLayers, STRATA_CLASSES, strataClassesIn } from '../../src/layers/custom/register.js';
+import { STRATA_CLASSES, strataClassesIn } from '../../src/layers/custom/classes.js';
+import { registerStrataLayers } from '../../src/layers/custom/register.js';
 import type { StrataClass } from '../../src/layers/custom/define.js';
 import type { LayerDef } from '../../src/layers/registry.js';
 import { buildModel } from '../../src/model/build.js';
@@ -123,12 +124,12 @@ describe('strata classes and TensorFlow.js serialization', () => {
     }
   });
 
-  test('register.ts lists every module of src/layers/custom/ that defines a class, and no name twice', async () => {
+  test('classes.ts lists every module of src/layers/custom/ that defines a class, and no name twice', async () => {
     const dir = join(here, '../../src/layers/custom');
     const listed = new Set<StrataClass>(STRATA_CLASSES);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
       const mod = (await import(pathToFileURL(join(dir, file)).href)) as object;
-      for (const c of strataClassesIn(mod)) assert.ok(listed.has(c), `${file} defines ${c.className}, which register.ts does not collect: add the module to its list`);
+      for (const c of strataClassesIn(mod)) assert.ok(listed.has(c), `${file} defines ${c.className}, which classes.ts does not collect: add the module to its list`);
     }
     assert.equal(new Set(STRATA_CLASSES.map((c) => c.className)).size, STRATA_CLASSES.length);
   });

@@ -187,3 +187,36 @@ test('SIGKILL while a checkpoint is being written leaves the previous one loadab
   assert.deepEqual(resumed.r.history.map((h) => h.epoch), [2, 3]);
   assert.ok(!readdirSync(ckpts).some((n) => n.startsWith('.tmp-')), 'leftovers are cleaned up');
 });
+
+test("a run keeps its best checkpoint's model at RUN/model/, where loadModel finds it", async () => {
+  const { loadModel, modelFilesAt } = await import('../../src/checkpoint/load-model.js');
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  // A learning rate high enough that the loss rises again: the best checkpoint is not the latest.
+  await session(dir, ['train.optimizer.learning_rate=0.5', 'train.epochs=5']);
+  const checkpoints = join(dir, 'checkpoints');
+  const best = readPointer(checkpoints, 'best')!.checkpoint;
+  const latest = readPointer(checkpoints, 'latest')!.checkpoint;
+  assert.notEqual(best, latest, 'the case this test is about: the best checkpoint is an earlier one');
+  for (const f of ['model.json', 'weights.bin', 'data.json']) {
+    assert.ok(readFileSync(join(dir, 'model', f)).equals(readFileSync(join(checkpoints, best, f))), `model/${f} is the best checkpoint's`);
+  }
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no temporary folders left');
+  // The run, its model/ folder, the model.json and the best checkpoint all give the same weights.
+  const weightsOf = async (path: string) => {
+    const m = await loadModel(path, engine);
+    const w = await Promise.all(m.getWeights().map(async (t) => Array.from(await t.data())));
+    m.dispose();
+    return w;
+  };
+  const expected = await weightsOf(join(checkpoints, best));
+  for (const p of [dir, join(dir, 'model'), join(dir, 'model', 'model.json')]) assert.deepEqual(await weightsOf(p), expected, p);
+  assert.notDeepEqual(await weightsOf(join(checkpoints, latest)), expected);
+  // What cannot be loaded is refused with the path and what to give instead.
+  const refused = (path: string, pattern: RegExp) => assert.throws(() => modelFilesAt(path), (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+  refused(join(dir, 'nothing-here'), /does not exist; give a run directory, its model\/ folder, a checkpoint directory or a model\.json/);
+  refused(tmp(), /holds no model \(no model\.json, model\/model\.json or checkpoints\/\)/);
+  const outside = join(tmp(), 'model.json');
+  writeFileSync(outside, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../weights.bin'], weights: [] }] }));
+  refused(outside, /names a weights file outside its folder \("\.\.\/weights\.bin"\)/);
+});

@@ -42,12 +42,17 @@ export interface LayerClass {
   className: string;
 }
 
+// Hex through TextEncoder/TextDecoder rather than Node's Buffer: these classes also load in a browser (src/browser.ts).
 export function encodeParams(p: LayerParams): string {
-  return Buffer.from(JSON.stringify(p), 'utf8').toString('hex');
+  let hex = '';
+  for (const b of new TextEncoder().encode(JSON.stringify(p))) hex += b.toString(16).padStart(2, '0');
+  return hex;
 }
 
 export function decodeParams(hex: string): LayerParams {
-  return JSON.parse(Buffer.from(hex, 'hex').toString('utf8')) as LayerParams;
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return JSON.parse(new TextDecoder().decode(bytes)) as LayerParams;
 }
 
 /** The base class of strata's own layers, one per TensorFlow.js copy (so all of a copy's custom layers share it). */
