@@ -137,6 +137,32 @@ export interface Evaluation {
   backend: string;
 }
 
+/**
+ * `split` of another dataset with its inputs scaled as the model's training data
+ * was: a CSV given with --data is scaled by its own rows' statistics when it
+ * loads, which undoes to the raw values and scales again with the training
+ * statistics the checkpoint keeps (as `predict` does). Unchanged where either
+ * has no scaling or both have the same.
+ */
+function inTrainingScale(split: Split, dataset: Dataset, info: DataInfo): Split {
+  const from = dataset.inputScaling;
+  const to = info.inputScaling;
+  if (!from || !to || from.offset.length !== to.offset.length) return split;
+  const width = from.offset.length;
+  if (from.offset.every((v, i) => v === to.offset[i]) && from.scale.every((v, i) => v === to.scale[i])) return split;
+  const rescaled = Object.create(split) as { batch: Split['batch'] };
+  rescaled.batch = (indices) => {
+    const b = split.batch(indices);
+    const x = b.x as Float32Array;
+    for (let i = 0; i < x.length; i++) {
+      const c = i % width;
+      x[i] = (x[i]! * from.scale[c]! + from.offset[c]! - to.offset[c]!) / to.scale[c]!;
+    }
+    return b;
+  };
+  return rescaled as Split;
+}
+
 /** Evaluate a checkpoint on a split of its dataset, or of the dataset `o.data` names. */
 export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: EvaluateOptions): Promise<Evaluation> {
   const name = splitName(o.split);
@@ -146,7 +172,7 @@ export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: 
   const config = trainConfig(spec.train, false);
   const labels = labelModeFor(config.loss, spec);
   const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: o.baseDir ?? process.cwd(), labels });
-  const split = splitOf(dataset, name);
+  const split = o.data ? inTrainingScale(splitOf(dataset, name), dataset, checkpoint.data) : splitOf(dataset, name);
   const model = await modelFromFiles(engine, checkpoint.model);
   try {
     const place: Place = o.data ? { arg: `--data ${o.data}` } : { arg: `evaluate ${rel(checkpoint.dir)}` };

@@ -91,6 +91,27 @@ test('evaluate --data with other columns, other classes or other shapes exits 2 
   assert.match(images.stderr, /^--data mnist: error: 'mnist' gives examples of shape \[28, 28(, 1)?\], but the model takes \[2\]/);
 });
 
+test("evaluate --data scales another CSV with the training data's statistics, not its own", async () => {
+  // sub.csv holds exactly the run's test rows; its own statistics differ from the training rows'.
+  const whole = await strata(['evaluate', run, '--json', '--backend', 'cpu'], { cwd: dir });
+  assert.equal(whole.code, 0, whole.stderr);
+  const e = JSON.parse(whole.stdout) as { examples: number; rows: number[]; metrics: Record<string, number> };
+  const lines = readFileSync(join(dir, 't.csv'), 'utf8').split('\n');
+  writeFileSync(join(dir, 'sub.csv'), `${lines[0]}\n${e.rows.map((r) => lines[r - 1]).join('\n')}\n`);
+  // The spec's split applies to sub.csv too: its train and test parts together are those rows.
+  let sum = 0;
+  let n = 0;
+  for (const split of ['train', 'test']) {
+    const r = await strata(['evaluate', run, '--data', 'sub.csv', '--split', split, '--json', '--backend', 'cpu'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const part = JSON.parse(r.stdout) as { examples: number; metrics: Record<string, number> };
+    sum += part.metrics.loss! * part.examples;
+    n += part.examples;
+  }
+  assert.equal(n, e.examples);
+  assert.ok(Math.abs(sum / n - e.metrics.loss!) < 1e-5 * Math.max(1, e.metrics.loss!), `loss on sub.csv ${sum / n}, on the run's test split ${e.metrics.loss}`);
+});
+
 test('predict --input of a file that is not there, or a directory, exits 2 naming it and what to give', async () => {
   const missing = await strata(['predict', run, '--input', 'missing.csv', '--backend', 'cpu'], { cwd: dir });
   assert.equal(missing.code, 2, missing.stderr);
