@@ -11,6 +11,7 @@ import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
 import { splitRows } from '../data/export.js';
+import { applyScaling, undoScaling } from '../data/formats/csv.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Split } from '../data/types.js';
 import { UsageError } from '../errors.js';
@@ -153,11 +154,8 @@ function inTrainingScale(split: Split, dataset: Dataset, info: DataInfo): Split 
   const rescaled = Object.create(split) as { batch: Split['batch'] };
   rescaled.batch = (indices) => {
     const b = split.batch(indices);
-    const x = b.x as Float32Array;
-    for (let i = 0; i < x.length; i++) {
-      const c = i % width;
-      x[i] = (x[i]! * from.scale[c]! + from.offset[c]! - to.offset[c]!) / to.scale[c]!;
-    }
+    undoScaling(b.x as Float32Array, width, from);
+    applyScaling(b.x as Float32Array, width, to);
     return b;
   };
   return rescaled as Split;

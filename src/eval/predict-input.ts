@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { columnIndex, numberAt, parseCsv } from '../data/csv.js';
+import { applyScaling } from '../data/formats/csv.js';
 import { readIdxFile } from '../data/idx.js';
 import { dataError } from '../data/problem.js';
 import { readUtf8 } from '../data/text-file.js';
@@ -25,9 +26,7 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function scale(values: Float32Array, info: DataInfo): void {
   const s = info.inputScaling;
-  if (!s) return;
-  const w = s.offset.length;
-  for (let i = 0; i < values.length; i++) values[i] = (values[i]! - s.offset[i % w]!) / s.scale[i % w]!;
+  if (s) applyScaling(values, s.offset.length, s);
 }
 
 const KINDS = 'an IDX file of images, a CSV file with the training columns, or a text file with one example per line';

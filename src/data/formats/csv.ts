@@ -53,8 +53,14 @@ export function fitScaling(values: Float32Array, width: number, fit: ArrayLike<n
   return { offset, scale };
 }
 
+/** Scale rows of `width` columns in place: (value - offset) / scale, per column (what a model is given). */
 export function applyScaling(values: Float32Array, width: number, s: Scaling): void {
   for (let i = 0; i < values.length; i++) values[i] = (values[i]! - s.offset[i % width]!) / s.scale[i % width]!;
+}
+
+/** The inverse of applyScaling: the raw values back. */
+export function undoScaling(values: Float32Array, width: number, s: Scaling): void {
+  for (let i = 0; i < values.length; i++) values[i] = values[i]! * s.scale[i % width]! + s.offset[i % width]!;
 }
 
 function readTable(ctx: FormatContext, file: string): CsvTable {
