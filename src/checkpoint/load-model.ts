@@ -50,7 +50,7 @@ function readModelJson(file: string): ModelFiles {
       refuse(file, `the weights file '${join(dir, p)}' that '${file}' names cannot be read`);
     }
   }
-  return { modelJson: text, weights: new Uint8Array(Buffer.concat(parts)) };
+  return { modelJson: text, weights: new Uint8Array(Buffer.concat(parts)), source: file };
 }
 
 /** The model files `path` names (see `loadModel`). */

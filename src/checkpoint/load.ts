@@ -74,7 +74,7 @@ export function readCheckpointDir(dir: string): LoadedCheckpoint {
     dir,
     ...(runDir ? { runDir } : {}),
     meta,
-    model: { modelJson: text(MODEL_JSON), weights: bin(WEIGHTS_BIN) },
+    model: { modelJson: text(MODEL_JSON), weights: bin(WEIGHTS_BIN), source: join(dir, MODEL_JSON) },
     optimizer: bin(OPTIMIZER_BIN),
     specText: text(SPEC_FILE),
     data: JSON.parse(text(DATA_JSON)) as DataInfo,

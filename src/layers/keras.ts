@@ -61,7 +61,8 @@ export function initializerFromKeras(v: unknown): { value: unknown } | { why: st
     if (hit) return { value: hit[3] };
     return { why: `VarianceScaling(scale=${scale}, mode=${mode}, distribution=${distribution}) is none of strata's initializers` };
   }
-  const def = INITIALIZERS[name];
+  // Own entries only: a class name such as 'constructor' must not find Object's.
+  const def = Object.hasOwn(INITIALIZERS, name) ? INITIALIZERS[name] : undefined;
   if (!def) return { why: `initializer ${cls} has no strata equivalent (strata has ${Object.keys(INITIALIZERS).join(', ')})` };
   const args: Record<string, unknown> = {};
   for (const arg of Object.keys(def.args)) {
@@ -257,8 +258,10 @@ export function genericFromKeras(def: LayerDef, config: KerasConfig, ctx: FromKe
       lossy.push({ field: ck, why: 'strata has no weight constraints' });
       continue;
     }
-    if (NEUTRAL[key]?.(value, ctx, config)) continue;
-    lossy.push({ field: ck, why: `${NOT_CARRIED[key] ?? `strata's ${def.type} has no such setting`} (value ${show(value)})` });
+    // Own entries only: a field named __proto__ or constructor is just an unknown field.
+    if (Object.hasOwn(NEUTRAL, key) && NEUTRAL[key]!(value, ctx, config)) continue;
+    const why = Object.hasOwn(NOT_CARRIED, key) ? NOT_CARRIED[key] : `strata's ${def.type} has no such setting`;
+    lossy.push({ field: ck, why: `${why} (value ${show(value)})` });
   }
   return { params, lossy };
 }

@@ -162,3 +162,13 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     );
   });
 });
+
+test("config fields and classes named like Object's own properties are just unknown ones", () => {
+  const doc = read('keras2-sequential-mlp.json') as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  const dense = doc.config.layers.find((l) => l.class_name === 'Dense')!;
+  // JSON.parse makes "__proto__" an own key, as a model file from anywhere would.
+  dense.config = JSON.parse(JSON.stringify(dense.config).replace(/^\{/, '{"__proto__": {"a": 1}, "constructor": 2, '));
+  dense.config.kernel_initializer = { class_name: 'constructor', config: {} };
+  const { lossy } = kerasToSpec(readTopology(doc, 'p.json'), 'p.json');
+  assert.deepEqual(lossy.map((l) => l.field).sort(), ['__proto__', 'constructor', 'kernel_initializer']);
+});
