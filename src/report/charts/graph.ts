@@ -50,11 +50,11 @@ export function graphChart(id: string, title: string, nodes: { name: string; typ
     background: 'white',
     data: [
       { name: 'boxes', values: boxes },
-      { name: 'edges', values: edges },
+      { name: 'links', values: edges },
     ],
     marks: [
-      { type: 'rule', name: 'edges', from: { data: 'edges' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, x2: { field: 'x2' }, y2: { field: 'y2' }, stroke: { value: INK.domain }, strokeWidth: { value: 1.2 } } } },
-      { type: 'symbol', name: 'arrows', from: { data: 'edges' }, encode: { enter: { x: { field: 'x2' }, y: { field: 'y2' }, shape: { value: 'triangle-down' }, size: { value: 40 }, angle: { field: 'angle' }, fill: { value: INK.domain } } } },
+      { type: 'rule', name: 'edges', from: { data: 'links' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, x2: { field: 'x2' }, y2: { field: 'y2' }, stroke: { value: INK.domain }, strokeWidth: { value: 1.2 } } } },
+      { type: 'symbol', name: 'arrows', from: { data: 'links' }, encode: { enter: { x: { field: 'x2' }, y: { field: 'y2' }, shape: { value: 'triangle-down' }, size: { value: 40 }, angle: { field: 'angle' }, fill: { value: INK.domain } } } },
       { type: 'rect', name: 'series', from: { data: 'boxes' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, width: { value: BOX.w }, height: { value: BOX.h }, cornerRadius: { value: 5 }, fill: { value: '#eef3f9' }, stroke: { value: PALETTE[0] } } } },
       text('name', 11, { fontSize: { value: 11 }, fontWeight: { value: 'bold' }, fill: { value: INK.text } }),
       text('type', 24, { fontSize: { value: 10 }, fill: { value: INK.muted } }),
