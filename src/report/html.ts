@@ -24,7 +24,7 @@ figcaption{font-weight:600;margin-bottom:4px}figure.chart svg{display:block;max-
 table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}
 td.l{text-align:left}.note{color:#666;font-size:12px;margin:4px 0 0}.mistakes{display:flex;flex-wrap:wrap;gap:8px}
 .mistakes figure{margin:0;text-align:center;font-size:11px}.mistakes img{width:56px;height:56px;image-rendering:pixelated;border:1px solid #ccc}
-pre.sample{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}`;
+pre.sample{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;padding:8px;border-radius:4px}.charts>.wide{grid-column:1/-1}`;
 
 /** The charts' figures, rendered in order. */
 async function figures(charts: Chart[]): Promise<string> {
@@ -66,7 +66,7 @@ async function classification(d: ReportData): Promise<string> {
   let out = `<h2>Classification (${esc(d.split ?? '')} split, ${total} examples, accuracy ${(total ? right / total : 0).toFixed(4)})</h2><div class="charts">${await figure(confusionChart('confusion', 'Confusion matrix', c.classes, c.counts))}<div><table><thead><tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Support</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
   if (d.mistakes) {
     const cells = d.mistakes.map((m) => `<figure><img src="${m.image}" alt="true ${esc(m.true)}, predicted ${esc(m.predicted)}"><figcaption>true ${esc(m.true)}<br>pred ${esc(m.predicted)}</figcaption></figure>`).join('');
-    out += `<h3>Misclassified examples (first ${d.mistakes.length})</h3>${d.mistakes.length ? `<div class="mistakes" data-mistakes="${d.mistakes.length}">${cells}</div>` : '<p>None.</p>'}`;
+    out += `<h3>Misclassified examples${d.mistakes.length ? ` (first ${d.mistakes.length})` : ''}</h3>${d.mistakes.length ? `<div class="mistakes" data-mistakes="${d.mistakes.length}">${cells}</div>` : '<p>None.</p>'}`;
   }
   return out;
 }
@@ -97,7 +97,7 @@ async function regression(d: ReportData): Promise<string> {
     scatterChart('predicted-actual', 'Predicted against actual', r.actual, r.predicted, { xLabel: axis, yLabel: `predicted${target}`, reference: 'identity', note: 'Dashed: y = x, a perfect prediction.' }),
     scatterChart('residuals', 'Residual against actual', r.actual, residuals, { xLabel: axis, yLabel: 'predicted − actual', reference: 'zero', note: 'Above 0: predicted too high.' }),
   ];
-  return `<h2 data-section="regression">${d.task === 'forecasting' ? 'Forecast errors' : 'Regression'} (${esc(d.split ?? '')} split, ${r.examples} examples)</h2><div class="charts"><div><table><thead><tr><th>Metric</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table><p class="note">${esc(units)}</p><p class="note">${esc(`${drawn} (${what} of each example) are drawn.`)}</p></div>${await figures(charts)}</div>`;
+  return `<h2 data-section="regression">${d.task === 'forecasting' ? 'Forecast errors' : 'Regression'} (${esc(d.split ?? '')} split, ${r.examples} examples)</h2><div class="charts"><div class="wide"><table><thead><tr><th>Metric</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table><p class="note">${esc(units)}</p><p class="note">${esc(`${drawn} (${what} of each example) are drawn.`)}</p></div>${await figures(charts)}</div>`;
 }
 
 async function forecast(d: ReportData): Promise<string> {

@@ -17,7 +17,7 @@ export function weightMap(id: string, title: string, rowTitle: string, rowLabels
   const rows = values.length;
   const cols = values[0]?.length ?? 0;
   // Cells of at least 11 pixels leave room for a label of 8-pixel text on every row and column.
-  const cell = Math.max(11, Math.min(20, Math.floor(320 / Math.max(rows, cols, 1))));
+  const cell = Math.max(11, Math.min(28, Math.floor(320 / Math.max(rows, cols, 1))));
   let max = 0;
   for (const r of values) for (const v of r) if (v > max) max = v;
   const px = new Uint8Array(rows * cols * 3);
