@@ -57,8 +57,8 @@ export async function renderSvg(spec: Chart['spec']): Promise<string> {
         .replace(/ id="([^"]+)"/g, ` id="${prefix}$1"`)
         .replace(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`)
         .replace(/<svg /, '<svg role="img" ')
-        // Positions and outlines to a hundredth of a pixel: a scatter of 2000 points stays small.
-        .replace(/ (transform|d|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/(\.\d\d)\d+/g, '$1')}"`)
+        // Positions and outlines to a tenth of a pixel: a scatter of 2000 points stays small.
+        .replace(/ (transform|d|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/\d+\.\d\d+/g, (n) => String(Number(Number(n).toFixed(1))))}"`)
     );
   } finally {
     view.finalize();

@@ -37,7 +37,7 @@ export function scatterChart(id: string, title: string, xs: number[], ys: number
   const x = { field: 'x', type: 'quantitative', title: o.xLabel ?? null, scale: { domain: xd, nice: false, zero: false }, axis: { tickCount: 6 } };
   const y = { field: 'y', type: 'quantitative', title: o.yLabel ?? null, scale: { domain: yd, nice: false, zero: false }, axis: { tickCount: 6 } };
   const reference = { strokeDash: [5, 4], color: '#555', strokeWidth: 1.2 };
-  const layers: object[] = [{ name: 'series', data: { values: pts }, mark: { type: 'circle', size: 10, opacity: 0.45, color: PALETTE[0] }, encoding: { x, y } }];
+  const layers: object[] = [{ name: 'series', data: { values: pts }, mark: { type: 'circle', size: 10, opacity: 0.45, strokeWidth: null, color: PALETTE[0] }, encoding: { x, y } }];
   if (o.reference === 'identity') layers.push({ name: 'reference', data: { values: [{ x: xd[0], y: xd[0] }, { x: xd[1], y: xd[1] }] }, mark: { type: 'line', ...reference }, encoding: { x, y } });
   if (o.reference === 'zero') layers.push({ name: 'reference', data: { values: [{ y: 0 }] }, mark: { type: 'rule', ...reference }, encoding: { y } });
   const spec = { width: CHART.width, height: CHART.height + 30, autosize: FIT, layer: layers } as unknown as TopLevelSpec;
