@@ -33,7 +33,7 @@ export function confusionChart(id: string, title: string, labels: string[], coun
     type: 'quantitative',
     title: log ? 'count (log scale)' : 'count',
     scale: { type: log ? 'symlog' : 'linear', domain: [0, max], range: [LIGHT, DARK] },
-    legend: { orient: 'right', gradientLength: Math.min(200, Math.max(80, cell * k - 20)), format: 'd', ...(log ? { values: [0, ...[1, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= max)] } : {}) },
+    legend: { orient: 'right', gradientLength: Math.min(200, Math.max(80, cell * k - 20)), format: 'd', ...(log ? { values: [...[1, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= max)] } : {}) },
   };
   const layers: object[] = [
     { name: 'series', mark: { type: 'rect', stroke: 'white', strokeWidth: 1 }, encoding: { x, y, color: { ...color, condition: { test: 'datum.c === 0', value: '#ffffff' } } } },

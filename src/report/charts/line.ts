@@ -4,6 +4,7 @@
  * and for a single x value a bar per series with its value written on it.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { textWidth } from './measure.js';
 import type { Chart } from './render.js';
 import { CHART, FIT, PALETTE, WIDE } from './theme.js';
 
@@ -50,6 +51,12 @@ export function logTicks(lo: number, hi: number): number[] {
 /** Log-axis labels: 1000, 1, 0.01 as they are, smaller values as 1e-5. */
 const SMALL_AS_EXPONENT = "datum.value >= 0.001 ? format(datum.value, '~g') : format(datum.value, '.0e')";
 
+/** As many legend columns as entries of the longest name fit across `width` (a symbol and padding take 40 pixels each). */
+function legendColumns(names: string[], width: number): number {
+  const widest = Math.max(0, ...names.map((n) => textWidth(n, 11)));
+  return Math.max(1, Math.min(names.length, Math.floor((width - 20) / (widest + 40))));
+}
+
 const finite = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function lineChart(id: string, title: string, xs: number[], series: Series[], o: LineOptions = {}): Chart {
@@ -61,7 +68,7 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
     type: 'nominal',
     title: null,
     scale: { domain: names, range: names.map((_, k) => PALETTE[k % PALETTE.length]!) },
-    legend: { orient: 'bottom', direction: 'horizontal', columns: Math.min(names.length, o.wide ? 6 : 3), symbolType: 'stroke' },
+    legend: { orient: 'bottom', direction: 'horizontal', columns: legendColumns(names, size.width), symbolType: 'stroke' },
   } as const;
   const distinct = new Set(rows.map((r) => r.x));
   const base = { width: size.width, height: size.height, autosize: FIT, data: { values: rows } };
