@@ -17,8 +17,8 @@ export function confusionChart(id: string, title: string, labels: string[], coun
   // Cells fill about 340 pixels (a card's width less the labels and the legend), 10 to 64 pixels each.
   const cell = Math.max(10, Math.min(64, Math.floor(340 / Math.max(k, 1))));
   const nonzero = counts.flat().filter((c) => c > 0);
-  const max = Math.max(1, ...nonzero);
-  const min = Math.min(max, ...nonzero);
+  const max = nonzero.reduce((a, b) => Math.max(a, b), 1);
+  const min = nonzero.reduce((a, b) => Math.min(a, b), max);
   const log = max / min >= LOG_SPAN;
   // Where a count falls on the colour scale, 0 to 1, as Vega's symlog (constant 1) or linear scale puts it.
   const t = (c: number) => (log ? Math.log1p(c) / Math.log1p(max) : c / max);

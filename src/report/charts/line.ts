@@ -80,7 +80,7 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
   const yTitle = log ? `${o.yLabel ?? 'value'} (log scale)` : (o.yLabel ?? null);
   const integral = xs.every((x) => Number.isInteger(x));
   const x = { field: 'x', type: 'quantitative', title: o.xLabel ?? null, scale: { zero: false, nice: false }, axis: { ...(integral ? { tickMinStep: 1, format: 'd' } : {}), tickCount: Math.round(size.width / 80), grid: false } };
-  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: constant }, axis: log ? { values: logTicks(Math.min(...ys), Math.max(...ys)), labelExpr: SMALL_AS_EXPONENT } : {} };
+  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: constant }, axis: log ? { values: logTicks(ys.reduce((a, b) => Math.min(a, b)), ys.reduce((a, b) => Math.max(a, b))), labelExpr: SMALL_AS_EXPONENT } : {} };
   const drawn = series.filter((s) => s.values.some((v, i) => finite(v) && finite(xs[i]))).length;
   // Long series (a forecast over hundreds of steps) in thinner lines, so that one does not hide the other.
   const layers: object[] = [{ name: 'series', mark: { type: 'line', strokeWidth: distinct.size > 100 ? 1.2 : 2 }, encoding: { x, y, color } }];
