@@ -550,12 +550,15 @@ test('the reports render in headless Chromium: every chart has a plot area, draw
               }
             });
           }
-          return { chart: f.getAttribute('data-chart')!, expected: Number(f.getAttribute('data-series')), series, w: box.width, h: box.height, plotW: plot?.width ?? 0, plotH: plot?.height ?? 0, ticks, problems };
+          const card = (f as unknown as { clientWidth: number }).clientWidth - 16;
+          return { chart: f.getAttribute('data-chart')!, expected: Number(f.getAttribute('data-series')), series, w: box.width, h: box.height, card, plotW: plot?.width ?? 0, plotH: plot?.height ?? 0, ticks, problems };
         }),
       );
       assert.ok(drawn.length >= least, `${drawn.length} charts in ${path}`);
       for (const c of drawn) {
         assert.ok(c.w > 0 && c.h > 0, `${c.chart} has a size`);
+        // Charts of data over axes use their card; the layer graph, the confusion matrix and the attention maps are as wide as their rows and columns need.
+        if (!/^(graph|confusion|attention-.*)$/.test(c.chart)) assert.ok(c.w >= 0.85 * c.card, `${c.chart} is ${c.w} pixels wide in a card of ${c.card}`);
         assert.ok(c.plotW > 0 && c.plotH > 0, `${c.chart} has a plot area (${c.plotW} × ${c.plotH})`);
         assert.ok(c.expected > 0, `${c.chart} promises something to draw`);
         assert.equal(c.series, c.expected, `${c.chart}: drawn series`);

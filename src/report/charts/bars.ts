@@ -15,8 +15,10 @@ export function barChart(id: string, title: string, bars: { name: string; value:
   };
   const x = { field: 'value', type: 'quantitative', title: o.xLabel ?? null, scale: { zero: true } };
   const spec = {
-    width: CHART.width - 190,
+    // The card's width, labels and all; a row of 20 pixels per bar.
+    width: CHART.width,
     height: { step: 20 },
+    autosize: { type: 'fit-x', contains: 'padding' },
     data: { values: rows },
     layer: [
       { name: 'series', mark: { type: 'bar', color: PALETTE[0], height: { band: 0.75 } }, encoding: { y, x } },
