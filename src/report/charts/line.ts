@@ -93,7 +93,9 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
 /** Every series has its value at one x only (a run of one epoch): a bar per series with its value, not a lone dot on an empty axis. */
 function oneX(id: string, title: string, at: number, rows: { x: number; y: number; series: string }[], names: string[], color: object, base: object, o: LineOptions): Chart {
   const y = { field: 'y', type: 'quantitative', title: o.yLabel ?? null, scale: { zero: true } };
-  const x = { field: 'series', type: 'nominal', title: `${o.xLabel ?? 'x'} ${at}`, sort: names, axis: { labelAngle: 0 } };
+  // Each bar's name may take its bar's share of the width.
+  const width = (o.wide ? WIDE : CHART).width - 60;
+  const x = { field: 'series', type: 'nominal', title: `${o.xLabel ?? 'x'} ${at}`, sort: names, axis: { labelAngle: 0, labelLimit: Math.floor(width / Math.max(1, names.length)) - 8 } };
   const spec = {
     ...base,
     layer: [
