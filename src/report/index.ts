@@ -10,7 +10,7 @@ export type { ReportData } from './collect.js';
 /** Write the report of `runDir` to `file`; returns what it showed and the file's size in bytes. */
 export async function writeReport(engine: Engine, runDir: string, file: string, o: CollectOptions = {}): Promise<{ data: ReportData; bytes: number }> {
   const data = await collectReport(engine, runDir, o);
-  const html = renderReport(data);
+  const html = await renderReport(data);
   writeFileSync(file, html);
   return { data, bytes: Buffer.byteLength(html) };
 }

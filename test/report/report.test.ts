@@ -6,10 +6,15 @@
  * install cannot pass as a skip).
  * A second run, of a small model with every kind of attention layer on token
  * sequences, checks the attention maps; a third, a regression on scaled targets,
- * checks the regression section.
+ * checks the regression section; a fourth, a forecaster of a weekly series, the
+ * forecast; a fifth, a character language model trained for one epoch, the
+ * one-epoch charts; and the regression run with a long log of 200 epochs whose
+ * loss falls from 490 to 2.6, the log axis. In Chromium every chart has a plot
+ * area, draws its series, and no two tick labels of an axis overlap or leave
+ * the chart; a screenshot of each report is left next to it (report.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadEngine } from '../../src/backend/select.js';
@@ -20,7 +25,7 @@ import type { ReportData } from '../../src/report/index.js';
 import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
-import { arraySplit, blobs } from '../helpers/synthetic.js';
+import { arraySplit, blobs, echoSpec, echoText } from '../helpers/synthetic.js';
 import { Rng } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -38,7 +43,12 @@ let attn: ReportData;
 let regFile: string;
 let reg: ReportData;
 let regData: Dataset;
-/** Tensors left over by writing the two reports. */
+let fcFile: string;
+let fc: ReportData;
+let lmFile: string;
+let lm: ReportData;
+let longFile: string;
+/** Tensors left over by writing the reports. */
 let leaked: number;
 
 /** blobs in 64 features, seen as 8×8 gray images, so the report shows misclassified images. */
@@ -171,6 +181,48 @@ function prices(n: number, testSize: number): Dataset {
   };
 }
 
+/** A daily series with a weekly pattern, as births: windows of 8 days forecast the next, in units scaled by FC_SCALING. */
+const FC_SCALING = { offset: 10000, scale: 2000, target: 'births' };
+const WINDOW = 8;
+
+function weekly(n: number, testSize: number): Dataset {
+  const rng = new Rng(9);
+  const make = (count: number) => {
+    const series = Array.from({ length: count + WINDOW }, (_, t) => Math.sin((2 * Math.PI * t) / 7) + 0.3 * Math.cos((2 * Math.PI * t) / 3.5) + (rng.next() - 0.5) * 0.2);
+    const x = new Float32Array(count * WINDOW);
+    const y = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      x.set(series.slice(i, i + WINDOW), i * WINDOW);
+      y[i] = series[i + WINDOW]!;
+    }
+    return arraySplit(x, y, WINDOW, 1);
+  };
+  return {
+    name: 'weekly', task: 'forecasting', inputShape: [WINDOW, 1], inputDtype: 'float32', targetShape: [1], targetDtype: 'float32',
+    targetScaling: FC_SCALING, train: make(n), validation: make(64), test: make(testSize), fingerprint: `weekly-${n}-${testSize}`,
+  };
+}
+
+const FC_SPEC = `version: 1
+name: forecast-test
+seed: 6
+model:
+  layers:
+    - type: input
+      shape: [${WINDOW}, 1]
+    - type: flatten
+    - type: dense
+      units: 16
+      activation: relu
+    - type: dense
+      units: 1
+train:
+  epochs: 3
+  batch_size: 32
+  optimizer: {type: adam, learning_rate: 0.02}
+  loss: mean_squared_error
+`;
+
 const REG_SPEC = `version: 1
 name: regression-test
 seed: 5
@@ -222,7 +274,43 @@ before(async () => {
   const beforeReg = engine.tf.memory().numTensors;
   ({ data: reg } = await writeReport(engine, regRun, regFile, { dataset: regData }));
   leaked += engine.tf.memory().numTensors - beforeReg;
+
+  const fcRun = tempDir('strata-report-fc-');
+  createRunDir(fcRun, '--out');
+  const series = weekly(400, 120);
+  const f = await runSession({ engine, spec: parseSpec('fc.yaml', FC_SPEC, {}), specText: FC_SPEC, dataset: series, runDir: fcRun, seed: 6 });
+  f.model.dispose();
+  fcFile = join(fcRun, 'report.html');
+  ({ data: fc } = await writeReport(engine, fcRun, fcFile, { dataset: series }));
+
+  // A character language model trained for one epoch.
+  const lmRun = tempDir('strata-report-lm-');
+  createRunDir(lmRun, '--out');
+  const text = echoText(64);
+  const lmSpec = echoSpec().replace('epochs: 12', 'epochs: 1');
+  const l = await runSession({ engine, spec: parseSpec('lm.yaml', lmSpec, {}), specText: lmSpec, dataset: text, runDir: lmRun, seed: 3 });
+  l.model.dispose();
+  lmFile = join(lmRun, 'report.html');
+  ({ data: lm } = await writeReport(engine, lmRun, lmFile, { dataset: text }));
+
+  // The regression run with a long log: 200 epochs, the loss falling from 490 to 2.6.
+  const longRun = tempDir('strata-report-long-');
+  cpSync(regRun, longRun, { recursive: true });
+  const epochs = Array.from({ length: 200 }, (_, i) => {
+    const loss = 2.6 + 487.4 * Math.exp(-i / 12);
+    return JSON.stringify({ epoch: i + 1, loss, mae: Math.sqrt(loss), val_loss: loss * 1.05, val_mae: Math.sqrt(loss * 1.05), lr: 1e-4 + 9e-4 * (0.5 + 0.5 * Math.cos((Math.PI * i) / 199)), seconds: 1 });
+  });
+  writeFileSync(join(longRun, 'metrics.jsonl'), `${epochs.join('\n')}\n`);
+  longFile = join(longRun, 'report.html');
+  await writeReport(engine, longRun, longFile, { dataset: regData });
 });
+
+/** The SVG of chart `id` in a page. */
+const figureOf = (html: string, id: string) => html.slice(html.indexOf(`data-chart="${id}"`)).split('</figure>')[0]!;
+/** The items (paths, images) Vega drew in the `series` marks of a chart's SVG. */
+const seriesItems = (fig: string) => [...fig.matchAll(/<g class="mark-\w+ role-mark series(?:_marks)?"[^>]*>(.*?)<\/g>/g)].reduce((n, m) => n + (m[1]!.match(/<(path|image)\b/g) ?? []).length, 0);
+/** The tick labels of a chart's axes, axis by axis in the order drawn. */
+const tickLabels = (fig: string) => [...fig.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/g)].map((m) => [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]!));
 
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])] as const);
 
@@ -232,7 +320,9 @@ test('the report has learning curves, confusion matrix, layer graph and internal
   assert.equal(got.loss, 2, 'loss: train and validation');
   assert.equal(got.accuracy, 2, 'accuracy: train and validation');
   assert.equal(got.lr, 1);
-  assert.equal(got.confusion, 3, 'one row per class');
+  assert.equal(got.confusion, 9, 'one cell per pair of classes');
+  assert.equal(seriesItems(figureOf(html, 'confusion')), 9);
+  assert.equal(seriesItems(figureOf(html, 'loss')), 2, 'a line per series in the SVG');
   assert.equal(got.graph, 5, 'one node per layer');
   assert.equal(got['weight-norms'], 2, 'the two dense layers');
   assert.equal(got['gradient-norms'], 2, 'gradient norms of the two dense layers, recorded during training');
@@ -280,16 +370,63 @@ test('a regression report: loss, MAE, RMSE and R² in the data\'s units, predict
   assert.match(html, /<h2 data-section="regression">Regression \(test split, 2600 examples\)<\/h2>/);
   for (const m of ['loss', 'mae', 'rmse', 'r2']) assert.match(html, new RegExp(`<tr data-metric="${m}">`));
   const got = Object.fromEntries(charts(html));
-  assert.equal(got['predicted-actual'], 1);
-  assert.equal(got.residuals, 1);
-  const fig = (id: string) => html.slice(html.indexOf(`data-chart="${id}"`)).split('</figure>')[0]!;
-  assert.equal(fig('predicted-actual').match(/<circle /g)!.length, 1300);
-  assert.equal(fig('residuals').match(/<circle /g)!.length, 1300);
-  assert.match(fig('predicted-actual'), /class="reference"/, 'the y = x line');
+  assert.equal(got['predicted-actual'], 1300, 'a point per drawn value');
+  assert.equal(got.residuals, 1300);
+  assert.equal(seriesItems(figureOf(html, 'predicted-actual')), 1300);
+  assert.equal(seriesItems(figureOf(html, 'residuals')), 1300);
+  assert.match(figureOf(html, 'predicted-actual'), /class="mark-line role-mark reference_marks"/, 'the y = x line');
+  assert.match(figureOf(html, 'residuals'), /class="mark-rule role-mark reference_marks"/, 'the y = 0 line');
   assert.match(html, /MAE and RMSE are in the data&#39;s units \(price\); the loss is on the scaled targets/);
   assert.match(html, /1300 evenly spaced values of 2600/);
   assert.doesNotMatch(html, /<script/i);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
+});
+
+test('a forecasting report: forecast errors and the next-step forecast against the actual series', () => {
+  assert.equal(fc.task, 'forecasting');
+  assert.equal(fc.forecast!.target, 'births');
+  assert.equal(fc.forecast!.actual.length, 120);
+  const html = readFileSync(fcFile, 'utf8');
+  assert.match(html, /<h2 data-section="regression">Forecast errors \(test split, 120 examples\)<\/h2>/);
+  const got = Object.fromEntries(charts(html));
+  assert.equal(got.forecast, 2, 'actual and predicted');
+  assert.equal(seriesItems(figureOf(html, 'forecast')), 2);
+  assert.match(html, /<figure class="chart wide" data-chart="forecast"/, 'the forecast spans the page');
+  // Ticks at round values, in the data's units (about 10000 ± 2600).
+  const [x, y] = tickLabels(figureOf(html, 'forecast'));
+  assert.ok(x!.every((t) => /^\d+$/.test(t) && Number(t) % 10 === 0), `time steps: ${x}`);
+  assert.ok(y!.every((t) => /^\d{1,2},\d00$/.test(t)), `births: ${y}`);
+});
+
+test('a run of one epoch: "1 epoch", and a bar per series with its value instead of lone dots', () => {
+  assert.equal(lm.epochs.length, 1);
+  assert.equal(lm.task, 'language_model');
+  assert.equal(lm.samples!.length, 3);
+  const html = readFileSync(lmFile, 'utf8');
+  assert.match(html, / · 1 epoch · /);
+  assert.doesNotMatch(html, /\b1 epochs\b/);
+  const loss = figureOf(html, 'loss');
+  assert.equal(Object.fromEntries(charts(html)).loss, 2, 'train and validation loss');
+  assert.match(loss, /class="mark-rect role-mark series_marks"/, 'bars');
+  assert.equal(seriesItems(loss), 2);
+  const values = [...loss.matchAll(/<g class="mark-text role-mark values_marks"[^>]*>(.*?)<\/g>/g)].flatMap((m) => [...m[1]!.matchAll(/>([^<]+)<\/text>/g)].map((t) => Number(t[1])));
+  assert.equal(values.length, 2, 'each bar has its value written');
+  assert.ok(Math.abs(values[0]! - lm.epochs[0]!.loss!) < 1e-3 * lm.epochs[0]!.loss!, `${values[0]} against ${lm.epochs[0]!.loss}`);
+  assert.match(loss, /Only epoch 1 is logged/);
+});
+
+test('a loss that spans decades is drawn on a log axis with round ticks, and the axis says so', () => {
+  const html = readFileSync(longFile, 'utf8');
+  assert.match(html, / · 200 epochs · /);
+  const loss = figureOf(html, 'loss');
+  assert.match(loss, />loss \(log scale\)<\/text>/);
+  const [x, y] = tickLabels(loss);
+  assert.ok(x!.every((t) => Number(t) % 10 === 0), `epochs: ${x}`);
+  assert.deepEqual(y, ['1', '2', '5', '10', '20', '50', '100', '200', '500', '1000']);
+  // The learning rate falls tenfold only: a linear axis.
+  assert.doesNotMatch(figureOf(html, 'lr'), /log scale/);
+  // MAE (the square root of the loss) spans 13 times: linear too.
+  assert.doesNotMatch(figureOf(html, 'mae'), /log scale/);
 });
 
 test('a model without attention layers has no attention section', () => {
@@ -336,24 +473,27 @@ test('the attention maps: every attention of every attention layer on the first 
   assert.match(html, /the first 4 of the 5 heads of mha/);
   assert.match(html, new RegExp(`the first ${content} of ${STEPS} query positions \\(the tokens before padding\\)`));
   // Each map labels its rows and columns with the drawn tokens.
-  const fig = html.slice(html.indexOf('data-chart="attention-enc-attention-1"'));
-  const labels = [...fig.slice(0, fig.indexOf('</figure>')).matchAll(/class="tick">([^<]*)</g)].map((m) => m[1]);
+  const labels = tickLabels(figureOf(html, 'attention-enc-attention-1'));
   const drawn = a.tokens!.slice(0, content).map((t) => t.replace('<', '&lt;').replace('>', '&gt;'));
-  assert.deepEqual(labels, [...drawn, ...drawn], 'columns, then rows');
+  assert.deepEqual(labels, [drawn, drawn], 'columns, then rows');
 });
 
 test('writing a report leaves no tensors behind', () => {
   assert.equal(leaked, 0);
 });
 
-test('the report is self-contained and small', () => {
-  const html = readFileSync(file, 'utf8');
-  assert.doesNotMatch(html, /<script/i);
-  assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i);
-  assert.ok(bytes < 2 * 1024 * 1024, `${bytes} bytes`);
+test('every report is self-contained and small, under its strict Content-Security-Policy', () => {
+  assert.ok(bytes < 1024 * 1024, `${bytes} bytes`);
+  for (const f of [file, attnFile, regFile, fcFile, lmFile, longFile]) {
+    const html = readFileSync(f, 'utf8');
+    assert.doesNotMatch(html, /<script/i, f);
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, f);
+    assert.ok(Buffer.byteLength(html) < 1024 * 1024, `${f}: ${Buffer.byteLength(html)} bytes`);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">/, f);
+  }
 });
 
-test('the reports render in headless Chromium: every chart drawn with its series, no errors logged', async (t) => {
+test('the reports render in headless Chromium: every chart has a plot area, draws its series, tick labels apart and inside; no errors logged', async (t) => {
   if (!existsSync(CHROMIUM)) {
     const missing = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set STRATA_CHROMIUM)`;
     assert.ok(!IN_CI, `${missing}; CI is set (CI=${process.env.CI}), where this test must run, not skip`);
@@ -363,43 +503,87 @@ test('the reports render in headless Chromium: every chart drawn with its series
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+      // Chromium logs a Content-Security-Policy violation (a refused style or image) as an error.
+      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => {
       if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) errors.push(`network request: ${r.url()}`);
     });
-    /** Open `path` and check every chart has a size and draws its series; returns the charts. */
-    const open = async (path: string) => {
+    /**
+     * Open `path` and check every chart: it has a size and a plot area, draws the
+     * items its figure promises (data-series) in its `series` marks, and the
+     * tick labels of each axis neither overlap nor stick out of the chart.
+     * Leaves a screenshot next to the report (and, with STRATA_REPORT_SHOTS
+     * set to a directory, copies the report and the screenshot there as
+     * NAME.html and NAME.png, to be looked at); returns the charts.
+     */
+    const open = async (path: string, least: number, name: string) => {
       await page.goto(`file://${path}`);
       const drawn = await page.$$eval('figure.chart', (figs) =>
         figs.map((f) => {
-          const svg = f.querySelector('svg')!.getBoundingClientRect();
-          const series = [...f.querySelectorAll('.series')].filter((s) => {
-            const b = (s as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+          type Box = { left: number; right: number; top: number; bottom: number; width: number; height: number };
+          const svg = f.querySelector('svg')!;
+          const box = svg.getBoundingClientRect() as Box;
+          // Vega's root group: its background path is the plot area.
+          const plot = (f.querySelector('g.role-frame.root > g > path.background') as unknown as { getBBox(): Box } | null)?.getBBox();
+          const series = [...f.querySelectorAll('g.series > *, g.series_marks > *')].filter((s) => {
+            const b = (s as unknown as { getBBox(): Box }).getBBox();
             return b.width > 0 || b.height > 0;
           }).length;
-          return { chart: f.getAttribute('data-chart')!, expected: Number(f.getAttribute('data-series')), series, w: svg.width, h: svg.height };
+          const problems: string[] = [];
+          let ticks = 0;
+          for (const axis of f.querySelectorAll('g.role-axis')) {
+            const labels = [...axis.querySelectorAll('g.role-axis-label > text')]
+              .filter((l) => l.getAttribute('opacity') !== '0' && (l.textContent ?? '') !== '')
+              .map((l) => ({ text: l.textContent!, b: l.getBoundingClientRect() as Box }));
+            ticks += labels.length;
+            labels.forEach((a, i) => {
+              if (a.b.left < box.left - 1 || a.b.right > box.right + 1 || a.b.top < box.top - 1 || a.b.bottom > box.bottom + 1) problems.push(`tick label ${a.text} is outside the chart`);
+              for (const b of labels.slice(i + 1)) {
+                const w = Math.min(a.b.right, b.b.right) - Math.max(a.b.left, b.b.left);
+                const h = Math.min(a.b.bottom, b.b.bottom) - Math.max(a.b.top, b.b.top);
+                if (w > 0.5 && h > 0.5) problems.push(`tick labels ${a.text} and ${b.text} overlap`);
+              }
+            });
+          }
+          const card = (f as unknown as { clientWidth: number }).clientWidth - 16;
+          return { chart: f.getAttribute('data-chart')!, expected: Number(f.getAttribute('data-series')), series, w: box.width, h: box.height, card, plotW: plot?.width ?? 0, plotH: plot?.height ?? 0, ticks, problems };
         }),
       );
-      assert.ok(drawn.length >= 7, `${drawn.length} charts`);
+      assert.ok(drawn.length >= least, `${drawn.length} charts in ${path}`);
       for (const c of drawn) {
         assert.ok(c.w > 0 && c.h > 0, `${c.chart} has a size`);
+        // Charts of data over axes use their card; the layer graph, the confusion matrix and the attention maps are as wide as their rows and columns need.
+        if (!/^(graph|confusion|attention-.*)$/.test(c.chart)) assert.ok(c.w >= 0.85 * c.card, `${c.chart} is ${c.w} pixels wide in a card of ${c.card}`);
+        assert.ok(c.plotW > 0 && c.plotH > 0, `${c.chart} has a plot area (${c.plotW} × ${c.plotH})`);
+        assert.ok(c.expected > 0, `${c.chart} promises something to draw`);
         assert.equal(c.series, c.expected, `${c.chart}: drawn series`);
+        if (c.chart !== 'graph') assert.ok(c.ticks > 0, `${c.chart} has tick labels`);
+        assert.deepEqual(c.problems, [], c.chart);
+      }
+      const png = join(path, '..', 'report.png');
+      await page.screenshot({ path: png, fullPage: true });
+      const keep = process.env.STRATA_REPORT_SHOTS;
+      if (keep) {
+        mkdirSync(keep, { recursive: true });
+        copyFileSync(path, join(keep, `${name}.html`));
+        copyFileSync(png, join(keep, `${name}.png`));
+        t.diagnostic(`screenshot: ${join(keep, `${name}.png`)}`);
       }
       return drawn;
     };
-    assert.equal((await open(attnFile)).filter((c) => c.chart.startsWith('attention-')).length, 11, 'every attention heatmap drawn');
+    assert.equal((await open(attnFile, 7, 'attention')).filter((c) => c.chart.startsWith('attention-')).length, 11, 'every attention heatmap drawn');
     // Each heatmap's PNG decodes, one pixel per drawn key position and query position.
     const sizes = await page.$$eval('figure.chart svg image', (imgs) =>
       Promise.all(
         imgs.map(async (i) => {
           const Img = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number } }).Image;
           const img = new Img();
-          img.src = i.getAttribute('href')!;
+          img.src = i.getAttribute('href') ?? i.getAttribute('xlink:href')!;
           await img.decode();
           return [img.naturalWidth, img.naturalHeight];
         }),
@@ -407,15 +591,15 @@ test('the reports render in headless Chromium: every chart drawn with its series
     );
     const content = attn.attention!.content!;
     assert.deepEqual(sizes, Array.from({ length: 11 }, () => [content, content]));
-    await page.screenshot({ path: join(attnFile, '..', 'report.png'), fullPage: true });
-    const regCharts = await open(regFile);
-    assert.deepEqual(regCharts.filter((c) => ['predicted-actual', 'residuals'].includes(c.chart)).map((c) => [c.chart, c.series]), [['predicted-actual', 1], ['residuals', 1]]);
-    await page.screenshot({ path: join(regFile, '..', 'report.png'), fullPage: true });
-    await open(file);
+    const regCharts = await open(regFile, 7, 'regression');
+    assert.deepEqual(regCharts.filter((c) => ['predicted-actual', 'residuals'].includes(c.chart)).map((c) => [c.chart, c.series]), [['predicted-actual', 1300], ['residuals', 1300]]);
+    assert.ok((await open(fcFile, 7, 'forecast')).some((c) => c.chart === 'forecast' && c.series === 2), 'the forecast drawn');
+    assert.ok((await open(lmFile, 4, 'language-model-1-epoch')).some((c) => c.chart === 'loss' && c.series === 2), 'the one-epoch loss drawn');
+    await open(longFile, 7, 'long-200-epochs');
+    await open(file, 7, 'classifier');
     const images = await page.$$eval('.mistakes img', (imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth === 8).length);
     assert.equal(images, data.mistakes!.length, 'every misclassified image decodes');
-    await page.screenshot({ path: join(runDir, 'report.png'), fullPage: true });
-    assert.ok(existsSync(join(runDir, 'report.png')));
+    for (const f of [file, attnFile, regFile, fcFile, lmFile, longFile]) assert.ok(existsSync(join(f, '..', 'report.png')));
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

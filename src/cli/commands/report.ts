@@ -1,7 +1,8 @@
 /**
- * `strata report <run>`: one self-contained HTML file (inline SVG charts, no
- * scripts, no network) with the run's learning curves, its model, results on
- * the test split and statistics from inside the layers.
+ * `strata report <run>`: one self-contained HTML file (static SVG charts drawn
+ * by Vega when the file is written, no scripts, no network) with the run's
+ * learning curves, its model, results on the test split and statistics from
+ * inside the layers.
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
