@@ -28,10 +28,8 @@ import { parseSpec } from '../../src/spec/read.js';
 import { arraySplit, blobs, echoSpec, echoText } from '../helpers/synthetic.js';
 import { Rng } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
+import { launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
-/** Whether this is a CI run (.ci/run exports CI=true), where every test must run. */
-const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 
 let engine: Engine;
 let runDir: string;
@@ -494,14 +492,8 @@ test('every report is self-contained and small, under its strict Content-Securit
 });
 
 test('the reports render in headless Chromium: every chart has a plot area, draws its series, tick labels apart and inside; no errors logged', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const missing = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set STRATA_CHROMIUM)`;
-    assert.ok(!IN_CI, `${missing}; CI is set (CI=${process.env.CI}), where this test must run, not skip`);
-    t.skip(missing);
-    return;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchChromium(t);
+  if (!browser) return;
   try {
     const page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
     const errors: string[] = [];
