@@ -5,13 +5,13 @@
  * metrics.jsonl has exactly one line per epoch.
  *
  *   npm run build
- *   node dist/scripts/kill-resume.js [--kills 20] [--stall-kills 2] [--seed 1] [--epochs 4] [--limit 6000]
+ *   node dist/scripts/kill-resume.js [--kills 20] [--stall-kills 2] [--seed 1] [--epochs 4] [--limit 12000]
  *     [--backend wasm] [--spec configs/mnist-mlp.yaml] [--dir DIR] [--keep]
  *
  * First an uninterrupted run (its timing sets the scale of the delays).
  * Then each attempt starts `strata train` (fresh while the run has no complete
  * checkpoint, `--resume RUN` once it has one) and kills it with SIGKILL after a
- * delay drawn uniformly by the seeded generator from (0, S + 1.5 E), S the reference's
+ * delay drawn uniformly by the seeded generator from (S/2, S + 2E), S the reference's
  * start-up (to its training banner) and E its time per epoch, unless it finishes first. A run that finishes is compared; while fewer than --kills kills have been
  * made, a new run starts. A SIGKILL saves nothing, so every resume starts from the
  * last epoch checkpoint. After each kill the script records where it landed, from
@@ -24,7 +24,7 @@
  * line, and the process is killed there. Exit status 1 on any mismatch.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'strata.js');
 
 function options(argv: string[]) {
-  const o = { kills: 20, stallKills: 2, seed: 1, epochs: 4, limit: 6000, backend: 'wasm', spec: 'configs/mnist-mlp.yaml', dir: '', keep: false };
+  const o = { kills: 20, stallKills: 2, seed: 1, epochs: 4, limit: 12000, backend: 'wasm', spec: 'configs/mnist-mlp.yaml', dir: '', keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -110,10 +110,25 @@ const latestPointer = (runDir: string): string | undefined => {
   }
 };
 
-/** Where a kill landed, read from what the run directory holds after it. */
-function landing(runDir: string, exit: Exit): string {
-  const names = checkpointDirs(runDir);
-  const tmp = names.filter((n) => n.startsWith('.tmp-') || n.startsWith('.old-'));
+/** What a kill's classification compares with: the run directory before the attempt. */
+interface Before {
+  leftovers: Set<string>;
+  metricsMtime: number;
+}
+const leftovers = (runDir: string) => checkpointDirs(runDir).filter((n) => n.startsWith('.tmp-') || n.startsWith('.old-'));
+const metricsMtime = (runDir: string) => {
+  const file = join(runDir, 'metrics.jsonl');
+  return existsSync(file) ? statSync(file).mtimeMs : 0;
+};
+const before = (runDir: string): Before => ({ leftovers: new Set(leftovers(runDir)), metricsMtime: metricsMtime(runDir) });
+
+/**
+ * Where a kill landed, read from what the run directory holds after it compared with before
+ * the attempt (a leftover `.tmp-` directory or a metrics.jsonl ahead of the checkpoints may
+ * come from an earlier kill: the next epoch's end prunes the one, the resume truncates the other).
+ */
+function landing(runDir: string, exit: Exit, was: Before, epochs: number): string {
+  const tmp = leftovers(runDir).filter((n) => !was.leftovers.has(n));
   const done = complete(runDir);
   const newest = done.length ? Number(done.at(-1)!.slice(6)) : 0;
   const metrics = metricsEpochs(runDir);
@@ -121,8 +136,8 @@ function landing(runDir: string, exit: Exit): string {
   const parts: string[] = [];
   if (!exit.training) parts.push('before training began');
   if (tmp.length) parts.push(`during a checkpoint write (left ${tmp.join(', ')})`);
-  if (lastMetric > newest) parts.push(`between the metrics append and the checkpoint (metrics.jsonl at epoch ${lastMetric}, newest checkpoint epoch ${newest})`);
-  if (parts.length === 0) parts.push(`in epoch ${newest + 1}`);
+  if (lastMetric > newest && metricsMtime(runDir) !== was.metricsMtime) parts.push(`between the metrics append and the checkpoint (metrics.jsonl at epoch ${lastMetric}, newest checkpoint epoch ${newest})`);
+  if (parts.length === 0) parts.push(newest >= epochs ? 'after the last checkpoint' : `in epoch ${newest + 1}`);
   return `${parts.join('; ')}; checkpoints: ${done.join(' ') || 'none'}, latest → ${latestPointer(runDir) ?? 'none'}, metrics.jsonl epochs [${metrics.join(',')}]`;
 }
 
@@ -173,8 +188,9 @@ async function main(): Promise<number> {
   // before training, in every part of an epoch, and near its end, and a run still advances.
   const S = ref.bannerSeconds ?? 0;
   const E = (T - S) / o.epochs;
-  const maxDelay = S + 1.5 * E;
-  console.log(`uninterrupted run: ${T.toFixed(1)} s (start-up ${S.toFixed(1)} s, about ${E.toFixed(1)} s an epoch); kill delays drawn from (0, ${maxDelay.toFixed(1)}) s`);
+  const minDelay = S / 2;
+  const maxDelay = S + 2 * E;
+  console.log(`uninterrupted run: ${T.toFixed(1)} s (start-up ${S.toFixed(1)} s, about ${E.toFixed(1)} s an epoch); kill delays drawn from (${minDelay.toFixed(1)}, ${maxDelay.toFixed(1)}) s`);
 
   const rng = new Rng(o.seed);
   let kills = 0;
@@ -201,18 +217,20 @@ async function main(): Promise<number> {
         stalled.add(next);
         stallsLeft--;
         const name = `epoch-${String(next).padStart(4, '0')}`;
+        const was = before(runDir);
         const exit = await run(args, undefined, new RegExp(`strata-test: stalled writing ${name}`), { STRATA_TEST_STALL_CHECKPOINT: name });
         if (!exit.killed) throw new Error(`the stalled write of ${name} never came:\n${exit.stderr}`);
-        const where = landing(runDir, exit);
+        const where = landing(runDir, exit, was, o.epochs);
         landings.push(`targeted: ${where}`);
         console.log(`targeted kill (run ${round}, ${fresh ? 'fresh start' : 'resume'}) while writing ${name}: ${where}`);
         continue;
       }
-      const delay = kills < o.kills ? rng.next() * maxDelay : undefined;
+      const delay = kills < o.kills ? minDelay + rng.next() * (maxDelay - minDelay) : undefined;
+      const was = before(runDir);
       const exit = await run(args, delay === undefined ? undefined : delay * 1000);
       if (exit.killed) {
         kills++;
-        const where = landing(runDir, exit);
+        const where = landing(runDir, exit, was, o.epochs);
         landings.push(where);
         console.log(`kill ${String(kills).padStart(2)} (run ${round}, ${fresh ? 'fresh start' : 'resume'}) after ${delay!.toFixed(2)} s: ${where}`);
         continue;
