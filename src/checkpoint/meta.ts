@@ -40,8 +40,12 @@ export interface CheckpointMeta {
   tfjs_version: string;
   backend: string;
   created: string;
-  /** The optimizer's state tensors as stored in optimizer.bin. */
-  optimizer: { type: string; weights: io.WeightsManifestEntry[] };
+  /**
+   * The optimizer's state tensors as stored in optimizer.bin and, for Adam and AdamW, its
+   * running powers of β [β1ᵗ, β2ᵗ], which TensorFlow.js's getWeights leaves out (checkpoints
+   * written before strata saved them have none: a resume recomputes them from the step count).
+   */
+  optimizer: { type: string; weights: io.WeightsManifestEntry[]; beta_powers?: [number, number] };
   /** sha256 of every other file of the checkpoint. */
   files: Record<string, string>;
 }

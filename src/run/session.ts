@@ -101,6 +101,12 @@ async function restoreWeights(engine: Engine, model: LayersModel, ckpt: LoadedCh
   }
 }
 
+/** meta.json's `optimizer.beta_powers` when it is two numbers in [0, 1), else undefined (recomputed from the step count). */
+function validPowers(p: unknown): [number, number] | undefined {
+  const ok = Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'number' && x >= 0 && x < 1);
+  return ok ? (p as [number, number]) : undefined;
+}
+
 export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const { engine, spec, dataset } = o;
   const config = trainConfig(spec.train, dataset.validation !== undefined);
@@ -112,7 +118,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   let latest: string | undefined;
   if (o.resume) {
     await restoreWeights(engine, model, o.resume);
-    await restoreOptimizerState(engine, opt, o.resume.optimizer, o.resume.meta.optimizer.weights);
+    await restoreOptimizerState(engine, opt, o.resume.optimizer, o.resume.meta.optimizer.weights, validPowers(o.resume.meta.optimizer.beta_powers));
     start = o.resume.meta.state;
     latest = o.resume.dir;
     truncateMetrics(metricsFile, start.epoch);
@@ -145,7 +151,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         tfjs_version: engine.tf.version_core,
         backend: engine.backend,
         created: new Date().toISOString(),
-        optimizer: { type: config.optimizer.type, weights: optState.specs },
+        optimizer: { type: config.optimizer.type, weights: optState.specs, ...(optState.betaPowers ? { beta_powers: optState.betaPowers } : {}) },
       },
     });
     setPointer(checkpointsDir, LATEST, name);

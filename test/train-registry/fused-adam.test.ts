@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { Optimizer } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
 import { ADAM_KERNEL } from '../../src/backend/wasm-kernels/adam.js';
-import { fusedAdam } from '../../src/train-registry/fused-adam.js';
+import { betaPowerAfter, betaPowers, fusedAdam, setBetaPowers } from '../../src/train-registry/fused-adam.js';
 import { maxAbsDiff } from '../helpers/layers.js';
 
 test('fused Adam on wasm takes the same steps as TensorFlow.js’s Adam, and saves the same state', async () => {
@@ -39,3 +39,40 @@ test('fused Adam on wasm takes the same steps as TensorFlow.js’s Adam, and sav
   tf.dispose(grads.map((g) => g.tensor));
   assert.equal(tf.memory().numTensors, before);
 });
+
+for (const backend of ['wasm', 'cpu']) {
+  test(`on ${backend}, Adam's β powers after setWeights are the running products an uninterrupted optimizer holds, bit for bit`, async () => {
+    // TensorFlow.js's setWeights recomputes β1ᵗ and β2ᵗ as pow(β, t + 1), which differs from the
+    // float32 product of its steps in the last bits (β2 = 0.999: from step 2), so every step after
+    // a resume was scaled slightly differently from the uninterrupted run's.
+    const { tf } = await loadEngine(backend);
+    const v = tf.variable(tf.ones([3]));
+    const opt = fusedAdam(tf, 0.001, 0.9, 0.999, 1e-7);
+    const powers = (o: Optimizer) => {
+      const s = o as unknown as { accBeta1: { dataSync(): Float32Array }; accBeta2: { dataSync(): Float32Array } };
+      return [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
+    };
+    for (let step = 1; step <= 300; step++) {
+      const g = tf.fill([3], 0.5);
+      opt.applyGradients({ [v.name]: g });
+      g.dispose();
+      if (step % 50 !== 0 && step !== 2) continue;
+      assert.deepEqual(powers(opt), [betaPowerAfter(0.9, step), betaPowerAfter(0.999, step)], `betaPowerAfter at step ${step}`);
+      const saved = await opt.getWeights();
+      const resumed = fusedAdam(tf, 0.001, 0.9, 0.999, 1e-7);
+      await resumed.setWeights(saved);
+      assert.deepEqual(powers(resumed), powers(opt), `after setWeights at step ${step}`);
+      assert.deepEqual(betaPowers(resumed), powers(opt));
+      resumed.dispose();
+      tf.dispose(saved[0]!.tensor);
+    }
+    // Saved values win over the recomputed ones (a checkpoint's meta.json holds them).
+    const other = fusedAdam(tf, 0.001, 0.9, 0.999, 1e-7);
+    assert.ok(setBetaPowers(tf, other, [0.25, 0.5]));
+    assert.deepEqual(betaPowers(other), [0.25, 0.5]);
+    assert.equal(betaPowers(tf.train.sgd(0.1)), undefined, 'only strata’s Adam has β powers to save');
+    other.dispose();
+    opt.dispose();
+    v.dispose();
+  });
+}
