@@ -1,0 +1,89 @@
+/**
+ * Fuzzing the spec and model readers: the cases a hardening session found and
+ * 320 seeded mutants of the bundled configs and Keras fixtures, each through
+ * `validate` (and `summary` when it validates; model files through `summary`
+ * and `convert`), in this process. Every one must end in exit 0, or exit 2
+ * with a located first line (the file, with line and column for a spec, or
+ * the argument), in under 5 seconds, with the process under 1 GB.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { run } from '../../src/cli/run.js';
+import { tempDir } from '../helpers/tmp.js';
+import { mutants, namedCases } from './corpus.js';
+import type { Case } from './corpus.js';
+
+const SEED = 20261202;
+const MUTANTS = 320;
+const SECONDS = 5;
+const RSS = 1 << 30;
+
+/** Run the CLI in this process, collecting what it writes. */
+async function strataIn(argv: string[]): Promise<{ code: number; stderr: string; ms: number }> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  const t0 = performance.now();
+  try {
+    const code = await run(argv);
+    return { code, stderr, ms: performance.now() - t0 };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+const dir = tempDir('strata-fuzz-');
+
+/** What is wrong with how `c` ended, or undefined when it ended well. */
+async function check(c: Case, i: number): Promise<string | undefined> {
+  const file = join(dir, `case-${i}${c.ext}`);
+  writeFileSync(file, c.text);
+  const commands = c.kind === 'spec' ? [['validate', file, '--no-data', ...(c.args ?? [])]] : [['summary', file], ['convert', file, '--to', 'yaml', '-o', join(dir, `out-${i}.yaml`)]];
+  for (let k = 0; k < commands.length; k++) {
+    const argv = commands[k]!;
+    const r = await strataIn(argv);
+    const first = r.stderr.split('\n')[0] ?? '';
+    const rss = process.memoryUsage().rss;
+    const what = `${argv[0]} (${c.name})`;
+    if (r.ms > SECONDS * 1000) return `${what} took ${(r.ms / 1000).toFixed(1)} s`;
+    if (rss > RSS) return `${what} left the process at ${(rss / 2 ** 20).toFixed(0)} MB`;
+    if (r.code === 0) {
+      // A spec that validates is also built.
+      if (c.kind === 'spec' && argv[0] === 'validate') commands.push(['summary', file, ...(c.args ?? [])]);
+      continue;
+    }
+    if (r.code !== 2) return `${what} exited ${r.code}: ${first}`;
+    const located = first.startsWith(`${file}:`) ? (c.kind === 'model' || /^[^:]+:\d+:\d+: error: /.test(first.slice(dir.length)) ? undefined : 'no line and column') : first.startsWith('--') ? undefined : 'no file or argument';
+    if (located) return `${what} exited 2 with ${located}: ${first}`;
+  }
+  return undefined;
+}
+
+test('the named cases of the hardening issue end in exit 0 or a located exit 2, quickly and within memory', { timeout: 600_000 }, async () => {
+  const failures: string[] = [];
+  const cases = namedCases();
+  for (const [i, c] of cases.entries()) {
+    const why = await check(c, i);
+    if (why) failures.push(why);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test(`${MUTANTS} seeded mutants of the configs and Keras fixtures end in exit 0 or a located exit 2`, { timeout: 900_000 }, async () => {
+  const failures: string[] = [];
+  const cases = mutants(SEED, MUTANTS);
+  assert.equal(cases.length, MUTANTS);
+  for (const [i, c] of cases.entries()) {
+    const why = await check(c, 1000 + i);
+    if (why) failures.push(why);
+  }
+  assert.deepEqual(failures, []);
+});
