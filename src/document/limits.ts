@@ -65,7 +65,7 @@ export function limitOf(limit: Limit, env: NodeJS.ProcessEnv = process.env): num
 
 /** `set STRATA_MAX_LAYERS=20000 to raise it` — the end of every message about a raisable limit. */
 export function howToRaise(limit: Limit, needed?: number): string {
-  const example = needed !== undefined && needed > limit.value ? needed : limit.value * 2;
+  const example = needed ?? limit.value * 2;
   return `set ${limit.env}=${example} to raise it`;
 }
 
@@ -122,6 +122,6 @@ export function checkFileSize(file: string, bytes: number): void {
     line: 1,
     col: 1,
     code: 'too-large',
-    message: `this file is ${bytesInWords(bytes)} (${grouped(bytes)} bytes), more than strata's limit of ${grouped(limit)} bytes for a spec or model file; ${howToRaise(LIMITS.specBytes, bytes)}`,
+    message: `this file is ${bytes >= 1000 ? `${bytesInWords(bytes)} (${grouped(bytes)} bytes)` : `${bytes} bytes`}, more than strata's limit of ${grouped(limit)} bytes for a spec or model file; ${howToRaise(LIMITS.specBytes, bytes)}`,
   });
 }
