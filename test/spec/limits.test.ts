@@ -169,3 +169,17 @@ test('a mapping of 40,000 keys parses in linear time', () => {
   assert.deepEqual(parsed.diagnostics, []);
   assert.ok(ms < 8000, `parsing 40,000 keys took ${ms} ms`);
 });
+
+// Before, these passed `validate` and crashed later ("Invalid typed array length", exit 1).
+test('every integer key of the registries stops at 2^31 - 1, which also refuses 1e23', () => {
+  assert.deepEqual(
+    errors(spec('    - {type: embedding, input_dim: 10, output_dim: 2147483648}\n    - {type: lstm, units: 1e23}\n    - {type: dense, units: 1, repeat: 1e23}\n') + 'train:\n  epochs: 1e23\n'),
+    [
+      'spec.yaml:5:52: error: layers[1].output_dim must be at most 2147483647, got 2147483648',
+      'spec.yaml:6:27: error: layers[2].units must be at most 2147483647, got 1e+23',
+      'spec.yaml:7:39: error: layers[3].repeat must be at most 2147483647, got 1e+23',
+      'spec.yaml:9:11: error: train.epochs must be at most 2147483647, got 1e+23',
+    ],
+  );
+  assert.deepEqual(errors(spec('    - {type: conv1d, filters: 2, kernel_size: [3000000000]}\n')).length, 1);
+});
