@@ -11,7 +11,7 @@ import type { Shape } from '../layers/shape.js';
 import { placeOf } from '../document/source.js';
 import type { SpecPath, SpecSource } from '../document/source.js';
 import { didYouMean } from '../document/suggest.js';
-import { grouped, howToRaise, limitOf, LIMITS } from '../document/limits.js';
+import { bytesInWords, countInWords, grouped, howToRaise, limitOf, LIMITS, MAX_TENSOR_ELEMENTS } from '../document/limits.js';
 import type { ModelGraph, ResolvedLayer } from './types.js';
 
 interface RawLayer {
@@ -253,7 +253,43 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
   }
   if (diagnostics.length > 0) return { diagnostics };
 
+  // 6. Sizes that could never be allocated, refused before anything is built.
+  checkSizes(order, registry, report);
+  if (diagnostics.length > 0) return { diagnostics };
+
   return { graph: { layers: order, inputs: order.filter((n) => registry.get(n.type)!.arity === 'none').map((n) => n.name), outputs }, diagnostics };
+}
+
+/** Values in one example of a shape: a dimension of any size (null) counts as 1. */
+export const valuesOf = (shape: Shape): number => shape.reduce<number>((n, d) => n * (d ?? 1), 1);
+
+/**
+ * Refuse a weight tensor or an output larger than any tensor can be, and weights
+ * past the model's limit in bytes, at the layer that makes it so.
+ */
+function checkSizes(order: readonly ResolvedLayer[], registry: LayerRegistry, report: (path: SpecPath, code: string, message: string) => void): void {
+  const limit = limitOf(LIMITS.weightBytes);
+  let total = 0;
+  for (const node of order) {
+    const outputs = valuesOf(node.outputShape);
+    if (outputs > MAX_TENSOR_ELEMENTS) {
+      report(node.path, 'too-large', `${labelOf(node)} would output ${countInWords(outputs)} values per example (${formatShape(node.outputShape)}), more than one tensor can hold (${grouped(MAX_TENSOR_ELEMENTS)} values); make its input smaller`);
+      return;
+    }
+    const weights = registry.get(node.type)!.weights?.(node.inputShapes, node.params) ?? [];
+    const largest = Math.max(0, ...weights);
+    const own = weights.reduce((a, b) => a + b, 0);
+    if (largest > MAX_TENSOR_ELEMENTS) {
+      report(node.path, 'too-large', `${labelOf(node)} would hold a weight tensor of ${countInWords(largest)} values (${bytesInWords(largest * 4)} of float32), more than one tensor can hold (${grouped(MAX_TENSOR_ELEMENTS)} values); make it smaller`);
+      return;
+    }
+    total += own;
+    if (total * 4 > limit) {
+      const all = total === own ? '' : `; with the layers before it the model holds ${countInWords(total)} (${bytesInWords(total * 4)})`;
+      report(node.path, 'too-large', `${labelOf(node)} would hold ${countInWords(own)} weights (${bytesInWords(own * 4)} of float32)${all}, more than strata's limit of ${bytesInWords(limit)} of weights; ${howToRaise(LIMITS.weightBytes, total * 4)}`);
+      return;
+    }
+  }
 }
 
 /** How many layers a layer of the spec becomes: its copies, each with a block's inner layers. */

@@ -10,7 +10,10 @@ import { test } from 'node:test';
 import { readAnySpec } from '../../src/convert/convert.js';
 import { readTopology } from '../../src/convert/keras-topology.js';
 import { formatDiagnostic, UsageError } from '../../src/errors.js';
-import { parseSpecText } from '../../src/document/source.js';
+import { parseSpecText, placeOf } from '../../src/document/source.js';
+import { layerRegistry } from '../../src/layers/catalog.js';
+import { checkBatchMemory } from '../../src/spec/check-data.js';
+import { withDefaults } from '../../src/spec/graph.js';
 import { parseSpec, readSpecFile } from '../../src/spec/read.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -182,4 +185,57 @@ test('every integer key of the registries stops at 2^31 - 1, which also refuses 
     ],
   );
   assert.deepEqual(errors(spec('    - {type: conv1d, filters: 2, kernel_size: [3000000000]}\n')).length, 1);
+});
+
+// Before, each of these passed `validate` and stopped the build with an internal error (exit 1):
+// "Invalid typed array length", or the heap exhausted.
+test('a weight tensor larger than a tensor can be is refused at its layer, with its size in words', () => {
+  assert.deepEqual(errors('version: 1\nmodel:\n  layers:\n    - {type: input, shape: [784]}\n    - {type: dense, units: 2000000000}\n'), [
+    'spec.yaml:5:7: error: layers[1] (dense) would hold a weight tensor of 1.57 trillion values (6.27 TB of float32), more than one tensor can hold (2,147,483,647 values); make it smaller',
+  ]);
+  assert.deepEqual(errors('version: 1\nmodel:\n  layers:\n    - {type: input, shape: [100000, 100000, 100000]}\n    - {type: flatten}\n    - {type: dense, units: 2}\n'), [
+    'spec.yaml:4:7: error: layers[0] (input) would output 1,000 trillion values per example ([batch, 100000, 100000, 100000]), more than one tensor can hold (2,147,483,647 values); make its input smaller',
+  ]);
+});
+
+test("weights past the model's limit are refused at the layer that crosses it, and the limit can be raised", () => {
+  const text = 'version: 1\nmodel:\n  layers:\n    - {type: input, shape: [4]}\n    - {type: dense, units: 400000}\n    - {type: dense, units: 2000}\n';
+  assert.deepEqual(errors(text), [
+    "spec.yaml:6:7: error: layers[2] (dense) would hold 800 million weights (3.2 GB of float32); with the layers before it the model holds 802 million (3.21 GB), more than strata's limit of 2.15 GB of weights; set STRATA_MAX_WEIGHT_BYTES=3208008000 to raise it",
+  ]);
+  assert.deepEqual(withEnv({ STRATA_MAX_WEIGHT_BYTES: '3208008000' }, () => errors(text)), []);
+  assert.deepEqual(errors(spec('    - {type: embedding, input_dim: 2000000, output_dim: 1000}\n')), [
+    "spec.yaml:5:7: error: layers[1] (embedding) would hold 2 billion weights (8 GB of float32), more than strata's limit of 2.15 GB of weights; set STRATA_MAX_WEIGHT_BYTES=8000000000 to raise it",
+  ]);
+});
+
+test("each layer type's weight count, where it gives one, is the parameter count Keras gives its example", () => {
+  let checked = 0;
+  for (const def of layerRegistry) {
+    if (!def.weights) continue;
+    const params = withDefaults({ type: def.type, ...def.example.params }, layerRegistry);
+    const total = def.weights(def.example.inputs, params).reduce((a, b) => a + b, 0);
+    assert.equal(total, def.example.kerasParams, def.type);
+    checked++;
+  }
+  assert.ok(checked >= 7, `only ${checked} layer types give their weights`);
+});
+
+/** The batch-memory check of `spec` (phase 3), as error lines. */
+function batchErrors(text: string): string[] {
+  const s = parseSpec('spec.yaml', text);
+  return checkBatchMemory(s, (path) => placeOf(s.source!, path)).map(formatDiagnostic);
+}
+
+// Before, a batch too large for memory stopped training with "Aborted()" at 4.4 GB.
+test("a training batch's estimated memory is refused at train.batch_size, with the estimate", () => {
+  const model = 'version: 1\nmodel:\n  layers:\n    - {type: input, shape: [784]}\n    - {type: dense, units: 1000}\n    - {type: dense, units: 10}\n';
+  assert.deepEqual(batchErrors(`${model}train:\n  batch_size: 200000\n`), [
+    "spec.yaml:8:15: error: train.batch_size: 200,000 examples need about 4.31 GB for the layers' outputs and their gradients (1,794 values per example, 4 bytes each, 3 times over), more than strata's limit of 2.15 GB for a batch; use a smaller batch_size, or set STRATA_MAX_BATCH_BYTES=4305600000 to raise it",
+  ]);
+  assert.deepEqual(batchErrors(`${model}train:\n  batch_size: 3000000\n`), [
+    'spec.yaml:8:15: error: train.batch_size: 3,000,000 examples of the output of layers[1] (dense) make 3 billion values, more than one tensor can hold (2,147,483,647); use a batch_size of at most 2,147,483',
+  ]);
+  assert.deepEqual(batchErrors(`${model}train:\n  batch_size: 1024\n`), []);
+  assert.deepEqual(batchErrors(model), [], 'the default batch_size, 32');
 });
