@@ -70,7 +70,7 @@ export function readModelInput(path: string): ModelInput {
   const text = readText(file);
   let value: unknown;
   try {
-    value = /^\s*[{[]/.test(text) ? JSON.parse(text) : parse(text, { maxAliasCount: 100 });
+    value = /^\s*[{[]/.test(text) ? JSON.parse(text) : parse(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
     // A spec with a syntax error is reported with its position by the spec reader.

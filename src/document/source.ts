@@ -75,7 +75,8 @@ export function parseSpecText(file: string, text: string): Parsed {
   }
   // uniqueKeys compares each key with every earlier one of its mapping, which grows with the
   // square of a mapping's size (40,000 keys: 14.5 s); duplicateKeys() makes the same check in one pass.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
+  // logLevel 'error': the yaml package would print its warnings (an unknown tag) through Node's process warnings; they are errors here, at their place.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'error' });
   if (format === 'json') {
     const jsonError = checkStrictJson(text, MAX_DEPTH);
     if (jsonError?.tooDeep) return { diagnostics: [{ ...at(jsonError.offset), code: 'too-deep', message: DEPTH_MESSAGE }] };
@@ -89,6 +90,19 @@ export function parseSpecText(file: string, text: string): Parsed {
       ? { ...at(e.pos[0]), code: 'too-deep', message: DEPTH_MESSAGE }
       : { ...at(e.pos[0]), code: 'syntax', message: `invalid ${lang}: ${syntaxMessage(e.code, e.message, text, e.pos)}` },
   }));
+  for (const w of doc.warnings) {
+    const tag = w.code === 'TAG_RESOLVE_FAILED' ? /tag: (\S+)/.exec(w.message)?.[1] : undefined;
+    problems.push({
+      offset: w.pos[0],
+      diagnostic: {
+        ...at(w.pos[0]),
+        code: 'syntax',
+        message: tag
+          ? `invalid ${lang}: unknown tag '${tag}'; a spec's values are plain YAML, so remove the tag`
+          : `invalid ${lang}: ${syntaxMessage(w.code, w.message, text, w.pos)}`,
+      },
+    });
+  }
   if (!problems.some((p) => p.diagnostic.code === 'too-deep')) {
     for (const offset of duplicateKeys(doc)) {
       problems.push({ offset, diagnostic: { ...at(offset), code: 'syntax', message: `invalid ${lang}: ${syntaxMessage('DUPLICATE_KEY', 'Map keys must be unique', text, [offset, offset])}` } });
@@ -211,6 +225,11 @@ export function placeOf(source: SpecSource, path: SpecPath, part: 'key' | 'value
     if (arg !== undefined) return { arg };
   }
   const { node, keyNode, depth } = walk(source, path);
+  if (depth < path.length) {
+    // Not in the file: a key that `--set` created on the way to the value it sets, such as __proto__ in `--set __proto__.x=1`.
+    const key = pathKey(path);
+    for (const [set, arg] of source.overrides) if (set.startsWith(`${key}.`) || set.startsWith(`${key}[`)) return { arg };
+  }
   const target = part === 'key' && depth === path.length && keyNode ? keyNode : node;
   const offset = target?.range?.[0] ?? 0;
   const { line, col } = source.lines.linePos(offset);
