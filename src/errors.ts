@@ -58,7 +58,17 @@ export function formatPlace(p: Place): string {
 
 /** `FILE:LINE:COL: error: MESSAGE` — the one line a user sees per problem. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${formatPlace(d)}: error: ${d.message}`;
+  return `${escapeControls(formatPlace(d))}: error: ${escapeControls(d.message)}`;
+}
+
+/**
+ * Control characters written as escapes (`\u001b`), so that a value echoed from a
+ * user's file or argument cannot move the cursor, recolour or clear the terminal.
+ * Line breaks and tabs stay: some messages span lines.
+ */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Stopped by the user (Ctrl-C) after saving what there was to save (exit 130). */

@@ -1,6 +1,7 @@
 /** Options shared by several commands, declared once. */
 import type { Command } from 'commander';
 import { BACKENDS } from '../backend/names.js';
+import { escapeControls } from '../errors.js';
 
 export interface CommonOptions {
   json?: boolean;
@@ -30,5 +31,5 @@ export function printJson(value: unknown): void {
 
 /** Write a warning from below the CLI (such as a damaged checkpoint passed over) to stderr. */
 export function warnOnStderr(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${escapeControls(line)}\n`);
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../layers/keras.js';
+import { checkFileSize, DEPTH_MESSAGE, tooDeep } from '../document/limits.js';
+import { formatPath } from '../document/source.js';
 
 export type InputKind = 'yaml' | 'json' | 'keras' | 'tfjs';
 
@@ -37,8 +39,10 @@ export function detectKind(value: unknown, text: string): InputKind | undefined 
 
 function readText(file: string): string {
   try {
+    checkFileSize(file, statSync(file).size);
     return readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError({ file, code: 'unreadable', message: `cannot read it: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` });
   }
@@ -66,13 +70,15 @@ export function readModelInput(path: string): ModelInput {
   const text = readText(file);
   let value: unknown;
   try {
-    value = /^\s*[{[]/.test(text) ? JSON.parse(text) : parse(text, { maxAliasCount: 100 });
+    value = /^\s*[{[]/.test(text) ? JSON.parse(text) : parse(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
     // A spec with a syntax error is reported with its position by the spec reader.
     if (!/\.json$/i.test(file) || !/"(class_name|modelTopology)"/.test(text)) return { kind: /^\s*[{[]/.test(text) ? 'json' : 'yaml', file, text, value: undefined };
     throw new UsageError({ file, code: 'syntax', message: `invalid JSON: ${message}` });
   }
+  const deep = tooDeep(value);
+  if (deep) throw new UsageError({ file, code: 'too-deep', message: `at ${formatPath(deep)}: ${DEPTH_MESSAGE}` });
   const kind = detectKind(value, text);
   if (!kind) {
     throw new UsageError({

@@ -8,6 +8,7 @@
  */
 import { UsageError } from '../errors.js';
 import { isRecord } from '../layers/keras.js';
+import { grouped, howToRaise, limitOf, LIMITS } from '../document/limits.js';
 
 /** One tensor: the `tensor`-th output of the `node`-th call of layer `layer`. */
 export interface TensorRef {
@@ -138,7 +139,9 @@ function sequential(layerList: unknown[], config: Record<string, unknown>, file:
 }
 
 /** Read any supported Keras / TensorFlow.js model JSON document into a `Topology`. */
-export function readTopology(doc: unknown, file: string): Topology {
+export function readTopology(doc: unknown, file: string, nesting = 0): Topology {
+  // Nested models are read recursively: a bound on their nesting keeps the stack safe.
+  if (nesting > MAX_MODEL_NESTING) fail(file, `models are nested more than ${MAX_MODEL_NESTING} deep (a model used as a layer of a model used as a layer ...); strata reads at most ${MAX_MODEL_NESTING} levels`);
   const { model, flavor: outer, strata } = unwrap(doc, file);
   let flavor = outer;
   let name: string | undefined;
@@ -168,8 +171,16 @@ export function readTopology(doc: unknown, file: string): Topology {
   } else {
     return fail(file, 'this JSON is not a Keras model config: expected {"class_name": ..., "config": ...} or a TensorFlow.js model.json with "modelTopology"');
   }
-  return { ...(name ? { name } : {}), flavor, ...flattenNested(body, file), ...(strata ? { strata } : {}) };
+  const flat = flattenNested(body, file, nesting);
+  const limit = limitOf(LIMITS.layers);
+  if (nesting === 0 && flat.layers.length > limit) {
+    fail(file, `this model has ${grouped(flat.layers.length)} layers, more than strata's limit of ${grouped(limit)}; ${howToRaise(LIMITS.layers, flat.layers.length)}`);
+  }
+  return { ...(name ? { name } : {}), flavor, ...flat, ...(strata ? { strata } : {}) };
 }
+
+/** How deep models may be nested as layers of models (Keras applications nest one level). */
+const MAX_MODEL_NESTING = 16;
 
 const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
 
@@ -178,7 +189,7 @@ const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
  * say): their layers take the place of the model, fed by what fed it, and
  * whatever took the model's output takes the inner output layer's instead.
  */
-function flattenNested(body: Pick<Topology, 'layers' | 'inputs' | 'outputs'>, file: string): Pick<Topology, 'layers' | 'inputs' | 'outputs'> {
+function flattenNested(body: Pick<Topology, 'layers' | 'inputs' | 'outputs'>, file: string, nesting: number): Pick<Topology, 'layers' | 'inputs' | 'outputs'> {
   if (!body.layers.some((l) => MODEL_CLASSES.includes(l.className))) return body;
   const taken = new Set(body.layers.map((l) => l.name));
   /** Where a reference to a nested model's output now points. */
@@ -189,7 +200,7 @@ function flattenNested(body: Pick<Topology, 'layers' | 'inputs' | 'outputs'>, fi
       layers.push(l);
       continue;
     }
-    const inner = readTopology({ class_name: l.className, config: l.config }, file);
+    const inner = readTopology({ class_name: l.className, config: l.config }, file, nesting + 1);
     const rename = new Map<string, string>();
     for (const x of inner.layers) {
       const n = taken.has(x.name) && x.name !== l.name ? `${l.name}_${x.name}` : x.name;

@@ -22,10 +22,17 @@ export interface Common {
 /** `schema` with its `default`, when there is one. */
 export const withDefault = (schema: JsonSchema, def: unknown): JsonSchema => (def === undefined ? schema : { ...schema, default: def });
 
+/**
+ * The largest integer any key takes: a size above it can never be allocated
+ * (typed arrays and TensorFlow.js's sizes stop at 2^31 - 1), and the bound also
+ * refuses numbers such as 1e23, which pass as integers but lose their digits.
+ */
+export const MAX_INT = 2 ** 31 - 1;
+
 export function int(description: string, o: Common & { min?: number; max?: number; default?: number } = {}): Param {
   const schema: JsonSchema = { type: 'integer', description };
   if (o.min !== undefined) schema.minimum = o.min;
-  if (o.max !== undefined) schema.maximum = o.max;
+  schema.maximum = o.max ?? MAX_INT;
   return { schema: withDefault(schema, o.default), required: o.required, default: o.default };
 }
 

@@ -6,9 +6,11 @@
  */
 import { extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic, Place } from '../errors.js';
 import { checkStrictJson } from './strict-json.js';
+import { checkFileSize, DEPTH_MESSAGE, MAX_DEPTH, tooDeep } from './limits.js';
+import { UsageError } from '../errors.js';
 
 /** A path into the spec: object keys and list indices. */
 export type SpecPath = readonly (string | number)[];
@@ -65,20 +67,48 @@ export function parseSpecText(file: string, text: string): Parsed {
     };
   }
 
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  try {
+    checkFileSize(file, Buffer.byteLength(text, 'utf8'));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return { diagnostics: [...e.diagnostics] };
+  }
+  // uniqueKeys compares each key with every earlier one of its mapping, which grows with the
+  // square of a mapping's size (40,000 keys: 14.5 s); duplicateKeys() makes the same check in one pass.
+  // logLevel 'error': the yaml package would print its warnings (an unknown tag) through Node's process warnings; they are errors here, at their place.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'error' });
   if (format === 'json') {
-    const jsonError = checkStrictJson(text);
+    const jsonError = checkStrictJson(text, MAX_DEPTH);
+    if (jsonError?.tooDeep) return { diagnostics: [{ ...at(jsonError.offset), code: 'too-deep', message: DEPTH_MESSAGE }] };
     if (jsonError) return { diagnostics: [{ ...at(jsonError.offset), code: 'syntax', message: `invalid JSON: ${jsonError.message}` }] };
   }
-  if (doc.errors.length > 0) {
-    return {
-      diagnostics: doc.errors.map((e) => ({
-        ...at(e.pos[0]),
+  const lang = format === 'json' ? 'JSON' : 'YAML';
+  const problems: { offset: number; diagnostic: Diagnostic }[] = doc.errors.map((e) => ({
+    offset: e.pos[0],
+    // The yaml package's parser recurses; it reports running out of stack as an error of its own.
+    diagnostic: /call stack/i.test(e.message)
+      ? { ...at(e.pos[0]), code: 'too-deep', message: DEPTH_MESSAGE }
+      : { ...at(e.pos[0]), code: 'syntax', message: `invalid ${lang}: ${syntaxMessage(e.code, e.message, text, e.pos)}` },
+  }));
+  for (const w of doc.warnings) {
+    const tag = w.code === 'TAG_RESOLVE_FAILED' ? /tag: (\S+)/.exec(w.message)?.[1] : undefined;
+    problems.push({
+      offset: w.pos[0],
+      diagnostic: {
+        ...at(w.pos[0]),
         code: 'syntax',
-        message: `invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${syntaxMessage(e.code, e.message, text, e.pos)}`,
-      })),
-    };
+        message: tag
+          ? `invalid ${lang}: unknown tag '${tag}'; a spec's values are plain YAML, so remove the tag`
+          : `invalid ${lang}: ${syntaxMessage(w.code, w.message, text, w.pos)}`,
+      },
+    });
   }
+  if (!problems.some((p) => p.diagnostic.code === 'too-deep')) {
+    for (const offset of duplicateKeys(doc)) {
+      problems.push({ offset, diagnostic: { ...at(offset), code: 'syntax', message: `invalid ${lang}: ${syntaxMessage('DUPLICATE_KEY', 'Map keys must be unique', text, [offset, offset])}` } });
+    }
+  }
+  if (problems.length > 0) return { diagnostics: problems.sort((a, b) => a.offset - b.offset).map((p) => p.diagnostic) };
 
   const source: SpecSource = { file, text, format, doc, lines, overrides: new Map() };
   if (!isMap(doc.contents)) {
@@ -90,8 +120,9 @@ export function parseSpecText(file: string, text: string): Parsed {
       diagnostics: [{ ...at(offset), code: 'not-a-mapping', message: csv ?? `the spec must be a mapping with keys such as version, name, data, model and train, but the file holds ${kind}` }],
     };
   }
+  let value: unknown;
   try {
-    return { source, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics: [] };
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     // The yaml package refuses documents whose aliases expand past the limit.
     let offset = 0;
@@ -110,10 +141,55 @@ export function parseSpecText(file: string, text: string): Parsed {
       }],
     };
   }
+  const deep = tooDeep(value);
+  if (deep) return { source, diagnostics: [{ ...placeOf(source, deep), code: 'too-deep', message: DEPTH_MESSAGE }] };
+  return { source, value, diagnostics: [] };
+}
+
+/**
+ * The offsets of keys that repeat an earlier key of their mapping, in one pass
+ * over the document with a set per mapping (scalar keys, compared by type and
+ * value, as the yaml package's own check does). Iterative: depth is checked later.
+ */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const found: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
+          if (seen.has(id)) found.push(pair.key.range?.[0] ?? 0);
+          else seen.add(id);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+  return found;
 }
 
 function firstLine(s: string): string {
   return (s.split('\n')[0] ?? s).trim();
+}
+
+/** Each mapping's pairs by key, made when a place inside it is first asked for, so that finding N places stays linear. */
+const pairsByKey = new WeakMap<object, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairsByKey.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+    pairsByKey.set(map, index);
+  }
+  return index.get(key);
 }
 
 /** Find the node at `path`, following aliases; stops at the deepest node that exists. */
@@ -124,7 +200,7 @@ function walk(source: SpecSource, path: SpecPath): { node: Node | null; keyNode:
   for (const seg of path) {
     if (node && isAlias(node)) node = node.resolve(source.doc) ?? null;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, String(seg));
       if (!pair) break;
       keyNode = pair.key as Node;
       node = (pair.value as Node | null) ?? (pair.key as Node);
@@ -149,6 +225,11 @@ export function placeOf(source: SpecSource, path: SpecPath, part: 'key' | 'value
     if (arg !== undefined) return { arg };
   }
   const { node, keyNode, depth } = walk(source, path);
+  if (depth < path.length) {
+    // Not in the file: a key that `--set` created on the way to the value it sets, such as __proto__ in `--set __proto__.x=1`.
+    const key = pathKey(path);
+    for (const [set, arg] of source.overrides) if (set.startsWith(`${key}.`) || set.startsWith(`${key}[`)) return { arg };
+  }
   const target = part === 'key' && depth === path.length && keyNode ? keyNode : node;
   const offset = target?.range?.[0] ?? 0;
   const { line, col } = source.lines.linePos(offset);

@@ -9,12 +9,19 @@
 export interface JsonSyntaxError {
   offset: number;
   message: string;
+  /** Set when the JSON is well formed but nests deeper than `maxDepth`. */
+  tooDeep?: true;
 }
 
 const WS = new Set([' ', '\t', '\n', '\r']);
 
-export function checkStrictJson(text: string): JsonSyntaxError | undefined {
+export function checkStrictJson(text: string, maxDepth = Infinity): JsonSyntaxError | undefined {
   let i = 0;
+  /** How many mappings and lists the reader is inside: the reader recurses, so it stops past `maxDepth`. */
+  let depth = 0;
+  const enter = () => {
+    if (++depth > maxDepth) throw { offset: i, message: `nested deeper than ${maxDepth} levels`, tooDeep: true } satisfies JsonSyntaxError;
+  };
   const fail = (message: string, at = i): never => {
     throw { offset: at, message } satisfies JsonSyntaxError;
   };
@@ -48,10 +55,12 @@ export function checkStrictJson(text: string): JsonSyntaxError | undefined {
     ws();
     const c = text[i];
     if (c === '{') {
+      enter();
       i++;
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return;
       }
       for (let comma = -1; ; ) {
@@ -70,16 +79,19 @@ export function checkStrictJson(text: string): JsonSyntaxError | undefined {
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return;
         }
         fail(`expected ',' or '}' after a value, found ${describe()}`);
       }
     }
     if (c === '[') {
+      enter();
       i++;
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return;
       }
       for (let comma = -1; ; ) {
@@ -93,6 +105,7 @@ export function checkStrictJson(text: string): JsonSyntaxError | undefined {
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return;
         }
         fail(`expected ',' or ']' after a value, found ${describe()}`);

@@ -76,6 +76,7 @@ const conv1d = defineLayer<ConvP>({
     // TensorFlow.js's own Conv1D throws on causal padding and cannot train dilated kernels; strata's subclass does both.
     return p.padding !== 'causal' && args.dilationRate === 1 ? c.tf.layers.conv1d(args) : buildFixedBuiltIn(c, Conv1D, args);
   },
+  weights: ([x], p) => [expand(p.kernel_size, 1).reduce((a, k) => a * k, 1) * (x![x!.length - 1] ?? 1) * p.filters, p.filters],
   example: { inputs: [[10, 3]], params: { filters: 4, kernel_size: 3 }, kerasParams: 40 },
 });
 
@@ -98,6 +99,7 @@ const conv2d = defineLayer<ConvP>({
     // TensorFlow.js cannot train a dilated Conv2D; strata's subclass convolves the input's phases instead.
     return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, Conv2D, args);
   },
+  weights: ([x], p) => [expand(p.kernel_size, 2).reduce((a, k) => a * k, 1) * (x![x!.length - 1] ?? 1) * p.filters, p.filters],
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },
 });
 

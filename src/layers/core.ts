@@ -43,6 +43,7 @@ const dense = defineLayer<LayerParams & { units: number; activation: ActivationN
     knownLast(x!, 'number of features');
     return [...x!.slice(0, -1), p.units];
   },
+  weights: ([x], p) => [(x![x!.length - 1] ?? 1) * p.units, p.units],
   build: (p, c) => c.tf.layers.dense({ name: c.name, units: p.units, activation: act(p.activation) as 'linear', ...kernelArgs(p, c) }),
   example: { inputs: [[6]], params: { units: 4, activation: 'relu' }, kerasParams: 28 },
 });

@@ -28,6 +28,7 @@ const embedding = defineLayer<LayerParams & { input_dim: number; output_dim: num
   },
   arity: 'one',
   outputShape: ([x], p) => [...x!, p.output_dim],
+  weights: (_inputs, p) => [p.input_dim * p.output_dim],
   build: (p, c) =>
     c.tf.layers.embedding({
       name: c.name,

@@ -13,7 +13,7 @@ import { INITIALIZERS } from './initializers.js';
 export { bool, choice, int, num, str } from '../document/json-schema.js';
 export type { JsonSchema, Param } from '../document/json-schema.js';
 import type { Common, JsonSchema, Param } from '../document/json-schema.js';
-import { choice, withDefault } from '../document/json-schema.js';
+import { choice, MAX_INT, withDefault } from '../document/json-schema.js';
 
 /** A positive integer, or one per spatial dimension (`3` or `[3, 3]`). */
 export function sizes(description: string, dims: number, o: Common & { default?: number | number[]; min?: number } = {}): Param {
@@ -21,7 +21,8 @@ export function sizes(description: string, dims: number, o: Common & { default?:
   const schema: JsonSchema = {
     type: dims === 1 ? ['integer', 'array'] : ['integer', 'array'],
     minimum: min,
-    items: { type: 'integer', minimum: min },
+    maximum: MAX_INT,
+    items: { type: 'integer', minimum: min, maximum: MAX_INT },
     minItems: dims,
     maxItems: dims,
     description: `${description} An integer, or a list of ${dims}.`,
@@ -31,7 +32,7 @@ export function sizes(description: string, dims: number, o: Common & { default?:
 
 /** A shape without the batch dimension; `null` marks a dimension of any size. */
 export function shape(description: string, o: Common & { allowMinusOne?: boolean } = {}): Param {
-  const items = o.allowMinusOne ? { anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] } : { type: ['integer', 'null'], minimum: 1 };
+  const items = o.allowMinusOne ? { anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_INT }, { const: -1 }] } : { type: ['integer', 'null'], minimum: 1, maximum: MAX_INT };
   return { schema: { type: 'array', minItems: 1, items, description }, required: o.required };
 }
 

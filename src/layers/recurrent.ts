@@ -55,6 +55,10 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
     },
     arity: 'one',
     outputShape: ([x], p) => rnnOutput(x!, p),
+    weights: ([x], p) => {
+      const gates = type === 'lstm' ? 4 : type === 'gru' ? 3 : 1;
+      return [gates * p.units * (x![x!.length - 1] ?? 1), gates * p.units * p.units, gates * p.units];
+    },
     build: (p, c) => {
       const args = {
         name: c.name,
@@ -112,6 +116,10 @@ const bidirectional = defineLayer<BiP>({
     const out = inner.outputShape([x!], p.layer, registry);
     if (p.merge_mode !== 'concat') return out;
     return [...out.slice(0, -1), out[out.length - 1]! * 2];
+  },
+  weights: ([x], p) => {
+    const one = RECURRENT[p.layer.type]?.weights?.([x!], p.layer) ?? [];
+    return [...one, ...one];
   },
   build: (p, c) =>
     c.tf.layers.bidirectional({

@@ -87,6 +87,13 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
    * layers themselves (named after the block) and saves them as usual.
    */
   expand?(p: P, ctx: BuildContext, inputs: SymbolicTensor[]): SymbolicTensor;
+  /**
+   * The number of values in each of its weight tensors, for the inputs' shapes:
+   * checked before anything is built, so a layer too large to allocate is refused
+   * at its line. Given by the layer types whose weights grow with their keys;
+   * the tests check it against `example.kerasParams`.
+   */
+  weights?(inputs: readonly Shape[], p: P): number[];
   /** For the input layer: the model input it creates. */
   input?(p: P, ctx: BuildContext): SymbolicTensor;
   /** A small spec using the layer, for the docs and the table-driven tests. */

@@ -10,6 +10,9 @@ import { makeInitializer } from '../layers/initializers.js';
 import type { Layer, LayersModel, SymbolicTensor } from '../tf-types.js';
 import type { BuildContext, LayerParams, LayerRegistry } from '../layers/registry.js';
 import type { ResolvedLayer, Spec } from '../spec/types.js';
+import { UsageError } from '../errors.js';
+import { grouped, limitOf, LIMITS } from '../document/limits.js';
+import { placeOf } from '../document/source.js';
 
 /** A 31-bit seed for one weight of one layer, derived from the spec's seed (FNV-1a). */
 export function weightSeed(seed: number | undefined, layer: string, slot: string): number | undefined {
@@ -92,10 +95,22 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
     if (def.expand && !node.trainable) for (const l of layersBetween(inputs, output)) l.trainable = false;
     tensors.set(node.name, output);
   }
-  const model = engine.tfl.model({
-    name: spec.name,
-    inputs: spec.model.inputs.map((n) => tensors.get(n)!),
-    outputs: spec.model.outputs.map((n) => tensors.get(n)!),
-  });
+  let model: LayersModel;
+  try {
+    model = engine.tfl.model({
+      name: spec.name,
+      inputs: spec.model.inputs.map((n) => tensors.get(n)!),
+      outputs: spec.model.outputs.map((n) => tensors.get(n)!),
+    });
+  } catch (e) {
+    // TensorFlow.js walks the graph recursively; only a model past the default layer limit gets here.
+    if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
+    const place = spec.source ? placeOf(spec.source, ['model', 'layers']) : { file: spec.file };
+    throw new UsageError({
+      ...place,
+      code: 'too-many-layers',
+      message: `TensorFlow.js runs out of stack building a model of ${grouped(spec.model.layers.length)} layers (it walks the graph recursively); keep ${LIMITS.layers.env} below about 4000 (it is ${limitOf(LIMITS.layers)}), or use fewer layers`,
+    });
+  }
   return { model, layers };
 }

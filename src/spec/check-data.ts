@@ -10,6 +10,9 @@ import type { ResolvedLayer, Spec } from './types.js';
 import type { Dataset } from '../data/types.js';
 import { trainRegistry, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import { MONITORING_SECTIONS } from '../train-registry/monitor.js';
+import { trainKeys } from '../train-registry/section.js';
+import { bytesInWords, countInWords, grouped, howToRaise, limitOf, LIMITS, MAX_TENSOR_ELEMENTS } from '../document/limits.js';
+import { labelOf, valuesOf } from './graph.js';
 
 const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 
@@ -91,6 +94,7 @@ export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[
   }
   if (spec.train?.['carry_state'] === true) out.push(...checkCarryState(spec, dataset, at, label));
   if (!dataset.validation) out.push(...checkValidationMonitors(spec.train, at));
+  out.push(...checkBatchMemory(spec, at));
   return out;
 }
 
@@ -158,4 +162,33 @@ function checkCarryState(spec: Spec, dataset: Dataset, at: (path: SpecPath) => P
   }
   if (carriers === 0) out.push({ ...here, code: 'carry-state', message: 'train.carry_state carries the state of lstm and gru layers, and the model has none; remove it' });
   return out;
+}
+
+/**
+ * A training batch's memory, estimated before training: every layer's output
+ * for batch_size examples (a dimension of any size counted as 1), in float32,
+ * three times over for the gradients and what the optimizer keeps of them.
+ * Refused at train.batch_size above the limit, or when one output alone is
+ * larger than a tensor can be.
+ */
+export function checkBatchMemory(spec: Spec, at: (path: SpecPath) => Place): Diagnostic[] {
+  const batch = (spec.train?.batch_size as number | undefined) ?? (trainKeys().batch_size!.default as number);
+  const where = at(['train', 'batch_size']);
+  const perExample = spec.model.layers.reduce((n, l) => n + valuesOf(l.outputShape), 0);
+  const largest = spec.model.layers.reduce((a, l) => (valuesOf(l.outputShape) > valuesOf(a.outputShape) ? l : a), spec.model.layers[0]!);
+  if (batch * valuesOf(largest.outputShape) > MAX_TENSOR_ELEMENTS) {
+    return [{
+      ...where,
+      code: 'batch-too-large',
+      message: `train.batch_size: ${grouped(batch)} examples of the output of ${labelOf(largest)} make ${countInWords(batch * valuesOf(largest.outputShape))} values, more than one tensor can hold (${grouped(MAX_TENSOR_ELEMENTS)}); use a batch_size of at most ${grouped(Math.floor(MAX_TENSOR_ELEMENTS / valuesOf(largest.outputShape)))}`,
+    }];
+  }
+  const bytes = batch * perExample * 4 * 3;
+  const limit = limitOf(LIMITS.batchBytes);
+  if (bytes <= limit) return [];
+  return [{
+    ...where,
+    code: 'batch-too-large',
+    message: `train.batch_size: ${grouped(batch)} examples need about ${bytesInWords(bytes)} for the layers' outputs and their gradients (${countInWords(perExample)} values per example, 4 bytes each, 3 times over), more than strata's limit of ${bytesInWords(limit)} for a batch; use a smaller batch_size, or ${howToRaise(LIMITS.batchBytes, bytes)}`,
+  }];
 }

@@ -11,6 +11,7 @@ import type { Shape } from '../layers/shape.js';
 import { placeOf } from '../document/source.js';
 import type { SpecPath, SpecSource } from '../document/source.js';
 import { didYouMean } from '../document/suggest.js';
+import { bytesInWords, countInWords, grouped, howToRaise, limitOf, LIMITS, MAX_TENSOR_ELEMENTS } from '../document/limits.js';
 import type { ModelGraph, ResolvedLayer } from './types.js';
 
 interface RawLayer {
@@ -48,6 +49,18 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
   const diagnostics: Diagnostic[] = [];
   const report = (path: SpecPath, code: string, message: string, part: 'key' | 'value' = 'value') => diagnostics.push({ ...placeOf(source, path, part), code, message });
   const layersPath = ['model', 'layers'];
+
+  // 0. The number of layers `repeat` and blocks make, counted before anything is expanded.
+  const tooMany = checkLayerCount(spec.model.layers, registry);
+  if (tooMany) {
+    const { index, total, limit } = tooMany;
+    const raw = spec.model.layers[index]!;
+    const what = `layers[${index}] (${raw.type})`;
+    const repeated = raw.repeat !== undefined && raw.repeat > 1;
+    const message = `${what}${repeated ? ` with repeat: ${raw.repeat}` : ''} takes the model past strata's limit of ${grouped(limit)} layers (it has ${grouped(total)} with repeat and blocks expanded); ${howToRaise(LIMITS.layers, total)}`;
+    report(repeated ? [...layersPath, index, 'repeat'] : [...layersPath, index], 'too-many-layers', message);
+    return { diagnostics };
+  }
 
   // 1. Expand repeat and assign names.
   const explicit = new Map<string, number>();
@@ -161,23 +174,37 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
   if (diagnostics.length > 0) return { diagnostics };
 
   // 3. Order: every layer after its inputs; a cycle is an error.
+  // Depth-first without recursion, so that a chain of many layers cannot exhaust the stack.
   const order: ResolvedLayer[] = [];
   const state = new Map<ResolvedLayer, 'visiting' | 'done'>();
-  const visit = (node: ResolvedLayer, trail: ResolvedLayer[]): boolean => {
-    const s = state.get(node);
-    if (s === 'done') return true;
-    if (s === 'visiting') {
-      const loop = [...trail.slice(trail.indexOf(node)), node].map((n) => n.name).join(' → ');
-      report([...node.path, 'inputs'], 'cycle', `the layers form a cycle: ${loop}; a layer cannot take, directly or through others, its own output`, 'key');
-      return false;
+  const visit = (start: ResolvedLayer): boolean => {
+    if (state.get(start) === 'done') return true;
+    /** The path from `start`, each with the index of its next input to visit. */
+    const trail: { node: ResolvedLayer; next: number }[] = [{ node: start, next: 0 }];
+    state.set(start, 'visiting');
+    while (trail.length > 0) {
+      const top = trail[trail.length - 1]!;
+      if (top.next === top.node.inputs.length) {
+        state.set(top.node, 'done');
+        order.push(top.node);
+        trail.pop();
+        continue;
+      }
+      const input = byName.get(top.node.inputs[top.next++]!)!;
+      const s = state.get(input);
+      if (s === 'done') continue;
+      if (s === 'visiting') {
+        const nodes = trail.map((t) => t.node);
+        const loop = [...nodes.slice(nodes.indexOf(input)), input].map((n) => n.name).join(' → ');
+        report([...input.path, 'inputs'], 'cycle', `the layers form a cycle: ${loop}; a layer cannot take, directly or through others, its own output`, 'key');
+        return false;
+      }
+      state.set(input, 'visiting');
+      trail.push({ node: input, next: 0 });
     }
-    state.set(node, 'visiting');
-    for (const name of node.inputs) if (!visit(byName.get(name)!, [...trail, node])) return false;
-    state.set(node, 'done');
-    order.push(node);
     return true;
   };
-  for (const node of nodes) if (!visit(node, [])) return { diagnostics };
+  for (const node of nodes) if (!visit(node)) return { diagnostics };
 
   // 4. Outputs, and layers that lead to none of them.
   let outputs: string[];
@@ -193,12 +220,13 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
     outputs = [nodes[nodes.length - 1]!.name];
   }
   const used = new Set<string>();
-  const mark = (name: string) => {
-    if (used.has(name)) return;
+  const toMark = [...outputs];
+  while (toMark.length > 0) {
+    const name = toMark.pop()!;
+    if (used.has(name)) continue;
     used.add(name);
-    for (const i of byName.get(name)!.inputs) mark(i);
-  };
-  outputs.forEach(mark);
+    toMark.push(...byName.get(name)!.inputs);
+  }
   for (const node of nodes) {
     if (!used.has(node.name)) {
       report(node.path, 'unused', `${labelOf(node)} '${node.name}' does not lead to the model's output; connect it through inputs:, list it in model.outputs, or remove it`);
@@ -225,7 +253,65 @@ export function resolveGraph(spec: { model: { layers: RawLayer[]; outputs?: stri
   }
   if (diagnostics.length > 0) return { diagnostics };
 
+  // 6. Sizes that could never be allocated, refused before anything is built.
+  checkSizes(order, registry, report);
+  if (diagnostics.length > 0) return { diagnostics };
+
   return { graph: { layers: order, inputs: order.filter((n) => registry.get(n.type)!.arity === 'none').map((n) => n.name), outputs }, diagnostics };
+}
+
+/** Values in one example of a shape: a dimension of any size (null) counts as 1. */
+export const valuesOf = (shape: Shape): number => shape.reduce<number>((n, d) => n * (d ?? 1), 1);
+
+/**
+ * Refuse a weight tensor or an output larger than any tensor can be, and weights
+ * past the model's limit in bytes, at the layer that makes it so.
+ */
+function checkSizes(order: readonly ResolvedLayer[], registry: LayerRegistry, report: (path: SpecPath, code: string, message: string) => void): void {
+  const limit = limitOf(LIMITS.weightBytes);
+  let total = 0;
+  for (const node of order) {
+    const outputs = valuesOf(node.outputShape);
+    if (outputs > MAX_TENSOR_ELEMENTS) {
+      report(node.path, 'too-large', `${labelOf(node)} would output ${countInWords(outputs)} values per example (${formatShape(node.outputShape)}), more than one tensor can hold (${grouped(MAX_TENSOR_ELEMENTS)} values); make its input smaller`);
+      return;
+    }
+    const weights = registry.get(node.type)!.weights?.(node.inputShapes, node.params) ?? [];
+    const largest = Math.max(0, ...weights);
+    const own = weights.reduce((a, b) => a + b, 0);
+    if (largest > MAX_TENSOR_ELEMENTS) {
+      report(node.path, 'too-large', `${labelOf(node)} would hold a weight tensor of ${countInWords(largest)} values (${bytesInWords(largest * 4)} of float32), more than one tensor can hold (${grouped(MAX_TENSOR_ELEMENTS)} values); make it smaller`);
+      return;
+    }
+    total += own;
+    if (total * 4 > limit) {
+      const all = total === own ? '' : `; with the layers before it the model holds ${countInWords(total)} (${bytesInWords(total * 4)})`;
+      report(node.path, 'too-large', `${labelOf(node)} would hold ${countInWords(own)} weights (${bytesInWords(own * 4)} of float32)${all}, more than strata's limit of ${bytesInWords(limit)} of weights; ${howToRaise(LIMITS.weightBytes, total * 4)}`);
+      return;
+    }
+  }
+}
+
+/** How many layers a layer of the spec becomes: its copies, each with a block's inner layers. */
+function expandedSize(raw: { type?: unknown; repeat?: unknown; [key: string]: unknown }, registry: LayerRegistry): number {
+  const copies = typeof raw.repeat === 'number' && raw.repeat > 1 ? raw.repeat : 1;
+  const def = registry.get(String(raw.type));
+  const inner = def?.nested?.list ? raw[def.nested.key] : undefined;
+  let size = 1;
+  if (Array.isArray(inner)) for (const l of inner) if (l && typeof l === 'object') size += expandedSize(l as Record<string, unknown>, registry);
+  return copies * size;
+}
+
+/** The first layer past the layer limit, with the model's total, or undefined when the model is within it. */
+function checkLayerCount(layers: readonly RawLayer[], registry: LayerRegistry): { index: number; total: number; limit: number } | undefined {
+  const limit = limitOf(LIMITS.layers);
+  let total = 0;
+  let first: number | undefined;
+  layers.forEach((raw, index) => {
+    total += expandedSize(raw, registry);
+    if (total > limit && first === undefined) first = index;
+  });
+  return first === undefined ? undefined : { index: first, total, limit };
 }
 
 function shapeMessage(node: ResolvedLayer, producers: ResolvedLayer[], e: ShapeProblem): string {

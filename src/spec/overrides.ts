@@ -37,7 +37,7 @@ export function parseOverride(raw: string): Override | Diagnostic {
   }
   let value: unknown;
   try {
-    value = text.trim() === '' ? '' : parseYaml(text, { strict: true, maxAliasCount: 0 });
+    value = text.trim() === '' ? '' : parseYaml(text, { strict: true, maxAliasCount: 0, logLevel: 'error' });
   } catch (e) {
     return { arg, code: 'bad-override', message: `the value '${text}' cannot be read: ${(e as Error).message.split('\n')[0]}` };
   }
@@ -45,6 +45,14 @@ export function parseOverride(raw: string): Override | Diagnostic {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Set an own property: `target['__proto__'] = v` would replace the object's
+ * prototype instead, and the key would then vanish from the spec (and its
+ * error be placed in the file, not at the argument).
+ */
+const setOwn = (target: Record<string, unknown> | unknown[], key: string | number, value: unknown) =>
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 
 /**
  * Apply overrides to a parsed spec in place. Missing mapping keys are created;
@@ -80,7 +88,7 @@ export function applyOverrides(spec: Record<string, unknown>, overrides: readonl
             failed = true;
             break;
           }
-          target[seg] = {};
+          setOwn(target, seg, {});
         }
         target = target[seg];
       }
@@ -92,9 +100,9 @@ export function applyOverrides(spec: Record<string, unknown>, overrides: readonl
         problems.push({ arg: o.arg, code: 'bad-override', message: `index ${last} is out of range: ${pathKey(o.path.slice(0, -1)).replace(/^\./, '')} has ${Array.isArray(target) ? target.length : 0} entries` });
         continue;
       }
-      target[last] = o.value;
+      setOwn(target, last, o.value);
     } else if (isObject(target)) {
-      target[last] = o.value;
+      setOwn(target, last, o.value);
     } else {
       problems.push({ arg: o.arg, code: 'bad-override', message: `cannot set '${last}' inside a value that is not a mapping` });
       continue;

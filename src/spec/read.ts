@@ -3,7 +3,8 @@
  * apply `--set` overrides, validate against the schema, then check the graph
  * and shapes. Every problem found comes back at once, in file order.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { checkFileSize } from '../document/limits.js';
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
@@ -50,8 +51,11 @@ function byPlace(a: Diagnostic, b: Diagnostic): number {
 export function readSpecFile(file: string, options: ReadOptions = {}): Spec {
   let text: string;
   try {
+    // A file past the size limit is refused before it is read into memory.
+    checkFileSize(file, statSync(file).size);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a spec file' : (e as Error).message;
     throw new UsageError({ file, code: 'unreadable', message: `cannot read the spec: ${why}` });

@@ -4,6 +4,7 @@
  * two equal (`npm run generate` rewrites it).
  */
 import type { JsonSchema } from '../document/json-schema.js';
+import { MAX_INT } from '../document/json-schema.js';
 import { sharedDefs } from '../layers/params.js';
 import type { LayerDef, LayerRegistry } from '../layers/registry.js';
 import type { TrainRegistry } from '../train-registry/entry.js';
@@ -24,7 +25,7 @@ export const COMMON_LAYER_KEYS: Record<string, JsonSchema> = {
     minItems: 1,
     description: 'The names of the layers whose outputs this layer takes (default: the previous layer).',
   },
-  repeat: { type: 'integer', minimum: 1, description: 'Repeat the layer this many times, each copy taking the previous one.' },
+  repeat: { type: 'integer', minimum: 1, maximum: MAX_INT, description: 'Repeat the layer this many times, each copy taking the previous one.' },
   trainable: { type: 'boolean', default: true, description: 'Whether the layer’s weights are updated in training.' },
 };
 

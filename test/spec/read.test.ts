@@ -1,7 +1,7 @@
 /** From spec text to a checked Spec: positions, all errors at once, graphs and repeat. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDiagnostic, UsageError } from '../../src/errors.js';
+import { escapeControls, formatDiagnostic, UsageError } from '../../src/errors.js';
 import { parseSpec, readSpecFile } from '../../src/spec/read.js';
 import { configFiles } from '../helpers/paths.js';
 
@@ -177,4 +177,33 @@ train:
   assert.deepEqual(saved.train?.optimizer, { type: 'adam', learning_rate: 0.01 });
   assert.deepEqual(saved.train?.schedule, { type: 'one_cycle' });
   assert.deepEqual(saved.train?.early_stopping, { monitor: 'val_accuracy' });
+});
+
+const dataSpec = (data: string) => `version: 1\ndata:\n${data}model:\n  layers:\n    - {type: input, shape: [784]}\n    - {type: dense, units: 10}\n`;
+
+// Found by fuzzing; these two were already located here, and stay so.
+test('data.validation: .NaN is refused at its value', () => {
+  assert.deepEqual(errors(dataSpec('  dataset: mnist\n  validation: .NaN\n')), ['spec.yaml:4:15: error: data.validation must be a number or a string, got NaN']);
+});
+
+// Before, the key was set as the object's prototype, vanished from the spec, and its error was placed at the file's line 1 or 3.
+test('--set __proto__.x=1 is refused at the argument, as an unknown key', () => {
+  assert.deepEqual(errors(spec('    - {type: input, shape: [4]}\n'), ['__proto__.x=1']), ["--set __proto__.x=1: error: unknown key '__proto__' in the spec"]);
+  assert.deepEqual(errors(spec('    - {type: input, shape: [4]}\n'), ['model.__proto__=1']), ["--set model.__proto__=1: error: unknown key '__proto__' in model"]);
+});
+
+// Before, the yaml package printed "(node:…) [TAG_RESOLVE_FAILED] YAMLWarning" on stderr and the spec passed.
+test('an unknown YAML tag is an error at the tag', () => {
+  assert.deepEqual(errors('version: 1\nname: !foo bar\nmodel:\n  layers:\n    - {type: input, shape: [4]}\n'), [
+    "spec.yaml:2:7: error: invalid YAML: unknown tag '!foo'; a spec's values are plain YAML, so remove the tag",
+  ]);
+});
+
+// Before, an escape sequence in a value was echoed raw and recoloured the terminal.
+test('control characters of an echoed value are written as escapes', () => {
+  assert.equal(
+    formatDiagnostic({ file: 'spec.yaml', line: 3, col: 12, code: 'x', message: "no bundled dataset named '\u001b[31mred\u0007'" }),
+    "spec.yaml:3:12: error: no bundled dataset named '\\u001b[31mred\\u0007'",
+  );
+  assert.equal(escapeControls('two\nlines\tand \u009b'), 'two\nlines\tand \\u009b');
 });
