@@ -166,12 +166,21 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
   for (const l of order) {
     const fields: LossyField[] = [];
     let params: Record<string, unknown> = {};
+    const unknown = l.inputs.find((r) => !shapes.has(r.layer));
+    if (unknown && l.inputs.length > 0) {
+      // An input whose shape is unknown: an earlier layer failed (its error is reported), or the input is not a layer.
+      if (errors.length === 0) error(`layer '${l.name}' (${l.className}) takes its input from '${unknown.layer}', whose output shape is unknown`);
+      continue;
+    }
     const inputShapes = l.inputs.map((r) => shapes.get(r.layer)!);
     const found = entriesFor(l);
     let def = found[0]!;
     if (def.arity === 'none') {
       params = inputLayer(l, fields);
       if (!Array.isArray(params.shape) || params.shape.length === 0) error(`input layer '${l.name}' has no shape (batch_input_shape or batch_shape)`);
+    } else if (inputShapes.length === 0) {
+      error(`layer '${l.name}' (${l.className}) has no inputs (its inbound_nodes name none); the model file is damaged`);
+      continue;
     } else {
       const ctx: FromKerasContext = {
         inputShapes,
