@@ -6,14 +6,15 @@
  * `train:` section). `strata train` parses its arguments, calls these, and prints.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { replaceFile } from '../checkpoint/durable.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
 import { listCheckpoints } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
-import { UsageError } from '../errors.js';
+import { placeOf } from '../document/source.js';
+import { osFailure, UsageError } from '../errors.js';
 import { parseSpec, readSpecFile } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
 import { trainConfig } from '../train/config.js';
@@ -50,6 +51,18 @@ export interface PreparedRun {
   resume?: LoadedCheckpoint;
   /** Whether the run directory was made here (a new run, a fork, or a resumed lone checkpoint). */
   created: boolean;
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+
+/** Write the run's resolved spec, as an OS failure names it. */
+function writeRunSpec(runDir: string, specText: string): void {
+  const file = join(runDir, RUN_SPEC);
+  try {
+    replaceFile(file, specText);
+  } catch (e) {
+    throw osFailure(e, `cannot write ${rel(file)}`);
+  }
 }
 
 /** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
@@ -92,9 +105,9 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     const spec = readSpecFile(o.spec, { overrides });
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const runDir = o.out ?? defaultRunDir(spec.name);
-    createRunDir(runDir, '--out');
+    createRunDir(runDir, '--out', o.out === undefined ? (spec.source ? placeOf(spec.source, ['name']) : { file: spec.file }) : undefined);
     const specText = resolvedText(spec, seed);
-    replaceFile(join(runDir, RUN_SPEC), specText);
+    writeRunSpec(runDir, specText);
     return { spec, specText, runDir, seed, created: true };
   }
 
@@ -110,9 +123,15 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
 
   const where = resumeDirectory(checkpoint, o, spec.name);
   if (where.create) createRunDir(where.runDir, where.create);
-  if (where.copyMetricsFrom) copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
+  if (where.copyMetricsFrom) {
+    try {
+      copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
+    } catch (e) {
+      throw osFailure(e, `cannot copy ${rel(where.copyMetricsFrom)} to ${rel(where.runDir)}`);
+    }
+  }
   const specText = resolvedText(spec, seed);
-  replaceFile(join(where.runDir, RUN_SPEC), specText);
+  writeRunSpec(where.runDir, specText);
   return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined };
 }
 
