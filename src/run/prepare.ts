@@ -20,6 +20,8 @@ import type { Spec } from '../spec/types.js';
 import { trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { loadSpecDataset } from './dataset.js';
+import { acquireRunLock } from './lock.js';
+import type { RunLock } from './lock.js';
 import { METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
 import { describeChange, diffSpecs } from './spec-diff.js';
@@ -51,6 +53,8 @@ export interface PreparedRun {
   resume?: LoadedCheckpoint;
   /** Whether the run directory was made here (a new run, a fork, or a resumed lone checkpoint). */
   created: boolean;
+  /** The run directory's lock, held by this process until released (see lock.ts). */
+  lock: RunLock;
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || '.';
@@ -62,6 +66,17 @@ function writeRunSpec(runDir: string, specText: string): void {
     replaceFile(file, specText);
   } catch (e) {
     throw osFailure(e, `cannot write ${rel(file)}`);
+  }
+}
+
+/** Take the run's lock, then do `work` under it; the lock is released again if `work` fails. */
+function underLock<T>(runDir: string, option: string, say: (line: string, important: boolean) => void, work: (lock: RunLock) => T): T {
+  const lock = acquireRunLock(runDir, option, (line) => say(line, true));
+  try {
+    return work(lock);
+  } catch (e) {
+    lock.release();
+    throw e;
   }
 }
 
@@ -106,9 +121,11 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const runDir = o.out ?? defaultRunDir(spec.name);
     createRunDir(runDir, '--out', o.out === undefined ? (spec.source ? placeOf(spec.source, ['name']) : { file: spec.file }) : undefined);
-    const specText = resolvedText(spec, seed);
-    writeRunSpec(runDir, specText);
-    return { spec, specText, runDir, seed, created: true };
+    return underLock(runDir, `--out ${runDir}`, say, (lock) => {
+      const specText = resolvedText(spec, seed);
+      writeRunSpec(runDir, specText);
+      return { spec, specText, runDir, seed, created: true, lock };
+    });
   }
 
   const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
@@ -119,20 +136,21 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
   const seed = spec.seed ?? checkpoint.meta.seed;
   absoluteData(spec);
   const changes = diffSpecs(before, { ...spec.raw, seed });
-  if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
-
   const where = resumeDirectory(checkpoint, o, spec.name);
   if (where.create) createRunDir(where.runDir, where.create);
-  if (where.copyMetricsFrom) {
-    try {
-      copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
-    } catch (e) {
-      throw osFailure(e, `cannot copy ${rel(where.copyMetricsFrom)} to ${rel(where.runDir)}`);
+  return underLock(where.runDir, where.create ? `${where.create} ${where.runDir}` : `--resume ${o.resume}`, say, (lock) => {
+    if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
+    if (where.copyMetricsFrom) {
+      try {
+        copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
+      } catch (e) {
+        throw osFailure(e, `cannot copy ${rel(where.copyMetricsFrom!)} to ${rel(where.runDir)}`);
+      }
     }
-  }
-  const specText = resolvedText(spec, seed);
-  writeRunSpec(where.runDir, specText);
-  return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined };
+    const specText = resolvedText(spec, seed);
+    writeRunSpec(where.runDir, specText);
+    return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined, lock };
+  });
 }
 
 /** What a training session needs besides the model: the dataset (checked against the spec's model) and the resolved `train:` section. */

@@ -5,7 +5,9 @@
  * resumable.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCheckpointDir } from '../../src/checkpoint/load.js';
@@ -33,6 +35,63 @@ function assertCheckpointsIntact(run: string): string[] {
   return names;
 }
 
+/** The pid of a process that has exited (a lock naming it is stale). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+test('two resumes of one run at once: one is refused with exit 2 and who holds it, the other finishes it intact', async () => {
+  const out = join(tmp(), 'run');
+  const first = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, '--backend', 'cpu', '--set', 'train.epochs=1', '--set', 'data.limit=400', '--set', 'train.batch_size=16']);
+  assert.equal(first.code, 0, first.stderr);
+  const resume = ['train', '--resume', out, '--backend', 'cpu', '--set', 'train.epochs=5', '--quiet'];
+  const [a, b] = await Promise.all([strata(resume), strata(resume)]);
+  const codes = [a.code, b.code].sort();
+  assert.deepEqual(codes, [0, 2], `exit codes ${a.code} and ${b.code}\n--- a:\n${a.stderr}\n--- b:\n${b.stderr}`);
+  const refused = a.code === 2 ? a : b;
+  assert.match(refused.stderr, /is in use by strata \(pid \d+ on host [^,]+, since \d\d:\d\d\); wait for it to finish or stop it/);
+  assert.ok(!hasStackTrace(refused.stderr), refused.stderr);
+  assert.deepEqual(epochsOf(out), [1, 2, 3, 4, 5]);
+  const names = assertCheckpointsIntact(out);
+  assert.equal(names[names.length - 1], 'epoch-0005');
+  assert.ok(!existsSync(join(out, 'strata.lock')), 'the lock is released at the end');
+});
+
+test('a live lock of this host, or any lock of another host, is respected: exit 2 saying whose it is', async () => {
+  const dir = tmp();
+  const out = join(dir, 'run');
+  const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=1']);
+  assert.equal(r.code, 0, r.stderr);
+  // This test's own process is alive on this host: its lock is respected.
+  writeFileSync(join(out, 'strata.lock'), `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`);
+  const again = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=2']);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, new RegExp(`is in use by strata \\(pid ${process.pid} on host `));
+  // A lock from another host cannot be checked: it is respected, and the message says how to remove it.
+  writeFileSync(join(out, 'strata.lock'), `${JSON.stringify({ pid: 1234, host: 'elsewhere.example', started: new Date().toISOString() })}\n`);
+  const other = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=2']);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /in use by strata on host elsewhere\.example \(pid 1234, since \d\d:\d\d\).*remove .*strata\.lock/);
+  assert.deepEqual(epochsOf(out), [1]);
+});
+
+test('a stale lock (a dead pid on this host, or a lock cut short) is taken over with a warning', async () => {
+  const out = join(tmp(), 'run');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=1'])).code, 0);
+  const pid = await deadPid();
+  writeFileSync(join(out, 'strata.lock'), `${JSON.stringify({ pid, host: hostname(), started: '2026-01-02T03:04:05.000Z' })}\n`);
+  const r = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`^strata: warning: .*strata\\.lock was left by strata pid ${pid} on this host, which is no longer running; taking it over$`, 'm'));
+  writeFileSync(join(out, 'strata.lock'), '{"pid": 12');
+  const cut = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=3']);
+  assert.equal(cut.code, 0, cut.stderr);
+  assert.match(cut.stderr, /^strata: warning: .*strata\.lock cannot be read \(a crash cut it short\?\); taking it over$/m);
+  assert.deepEqual(epochsOf(out), [1, 2, 3]);
+  assert.ok(!existsSync(join(out, 'strata.lock')));
+});
 
 test('no space left while writing a checkpoint: exit 1 with the path and the reason, nothing half-written, and --resume goes on', async () => {
   const out = join(tmp(), 'run');

@@ -99,7 +99,7 @@ test('resuming a run goes on in it from its latest checkpoint, keeps its seed an
 test('resuming with no changes says nothing; a damaged latest checkpoint is reported once and the one before it resumed', () => {
   const run = runCopy();
   const quiet: string[] = [];
-  prepareRun({ resume: run, say: (l) => quiet.push(l) });
+  prepareRun({ resume: run, say: (l) => quiet.push(l) }).lock.release();
   assert.deepEqual(quiet, []);
   appendFileSync(join(run, 'checkpoints', 'epoch-0002', 'weights.bin'), 'x');
   const said: [string, boolean][] = [];
@@ -143,4 +143,14 @@ test('training inputs: a spec without data is refused at its first line', async 
   const run = runCopy();
   const p = prepareRun({ resume: run });
   await assert.rejects(loadTrainingInputs(p), (e: unknown) => e instanceof UsageError && e.diagnostics[0]!.code === 'no-data' && e.diagnostics[0]!.line === 1);
+});
+
+test('prepareRun holds the run\'s lock until it is released: a second session of the run is refused meanwhile', () => {
+  const run = runCopy();
+  const p = prepareRun({ resume: run });
+  assert.ok(existsSync(join(run, 'strata.lock')));
+  assert.throws(() => prepareRun({ resume: run }), (e: unknown) => code('run-locked')(e) && /is in use by strata \(pid \d+ on host .*, since \d\d:\d\d\); wait for it to finish or stop it$/.test((e as UsageError).diagnostics[0]!.message));
+  p.lock.release();
+  assert.ok(!existsSync(join(run, 'strata.lock')));
+  prepareRun({ resume: run }).lock.release();
 });

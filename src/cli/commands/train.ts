@@ -42,11 +42,15 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
     ...(opts.fork !== undefined ? { fork: opts.fork } : {}),
     say: (line, important) => progress.say(line, important),
   });
+  // The run's lock is held from prepareRun until here, on every way out: the end, an error,
+  // Ctrl-C (Interrupted, after its checkpoint); a second Ctrl-C's process.exit releases it in lock.ts.
   try {
     await trainPrepared(p, opts, mode, progress);
   } catch (e) {
     discardUnstarted(p);
     throw e;
+  } finally {
+    p.lock.release();
   }
 }
 
