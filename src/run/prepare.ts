@@ -5,7 +5,7 @@
  * training needs (the dataset, checked against the model, and the resolved
  * `train:` section). `strata train` parses its arguments, calls these, and prints.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { replaceFile } from '../checkpoint/durable.js';
@@ -22,7 +22,7 @@ import type { TrainConfig } from '../train/config.js';
 import { loadSpecDataset } from './dataset.js';
 import { acquireRunLock } from './lock.js';
 import type { RunLock } from './lock.js';
-import { METRICS_FILE } from './metrics-log.js';
+import { INTERNALS_FILE, METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
 import { describeChange, diffSpecs } from './spec-diff.js';
 
@@ -80,6 +80,19 @@ function underLock<T>(runDir: string, option: string, say: (line: string, import
   }
 }
 
+/**
+ * A run killed before its first checkpoint: a directory with the run's spec.yaml
+ * and no checkpoint at all (not merely damaged ones), given to --resume.
+ */
+function unstartedRun(target: string): boolean {
+  try {
+    if (!statSync(target).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  return existsSync(join(target, RUN_SPEC)) && !existsSync(join(target, 'meta.json')) && listCheckpoints(join(target, CHECKPOINTS)).length === 0;
+}
+
 /** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
 function absoluteData(spec: Spec): void {
   const d = spec.data?.dataset;
@@ -128,6 +141,8 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     });
   }
 
+  if (unstartedRun(o.resume)) return restartUnstarted(o.resume, o, overrides, say);
+
   const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
   const before = parse(checkpoint.specText) as Record<string, unknown>;
   const specFile = o.spec ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
@@ -150,6 +165,36 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     const specText = resolvedText(spec, seed);
     writeRunSpec(where.runDir, specText);
     return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined, lock };
+  });
+}
+
+/**
+ * `--resume RUN` of a run killed before its first checkpoint: start it from the
+ * beginning with its spec.yaml and seed (or the spec given), in the run itself
+ * or in `--fork DIR`, saying so. What the killed start left (a metrics line of
+ * an older strata, gradient norms, a model folder) goes.
+ */
+function restartUnstarted(target: string, o: PrepareOptions, overrides: string[], say: (line: string, important: boolean) => void): PreparedRun {
+  const runSpec = join(target, RUN_SPEC);
+  const recordedText = readFileSync(runSpec, 'utf8');
+  const recorded = parseSpec(runSpec, recordedText, { overrides, saved: true });
+  const spec = o.spec ? readSpecFile(o.spec, { overrides }) : recorded;
+  const before = parse(recordedText) as Record<string, unknown>;
+  const recordedSeed = typeof before.seed === 'number' ? before.seed : undefined;
+  const seed = spec.seed ?? recordedSeed ?? Math.floor(Math.random() * 2 ** 31);
+  absoluteData(spec);
+  const changes = diffSpecs(before, { ...spec.raw, seed });
+  const runDir = o.fork ?? target;
+  if (o.fork) createRunDir(o.fork, '--fork');
+  return underLock(runDir, o.fork ? `--fork ${o.fork}` : `--resume ${target}`, say, (lock) => {
+    say(`strata: ${rel(target)} holds no checkpoint (it stopped before its first one); starting it from the beginning with its spec.yaml and seed ${seed}`, true);
+    if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
+    if (!o.fork) {
+      for (const f of [METRICS_FILE, INTERNALS_FILE, 'model']) rmSync(join(runDir, f), { recursive: true, force: true });
+    }
+    const specText = resolvedText(spec, seed);
+    writeRunSpec(runDir, specText);
+    return { spec, specText, runDir, seed, created: o.fork !== undefined, lock };
   });
 }
 

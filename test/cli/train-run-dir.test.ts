@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCheckpointDir } from '../../src/checkpoint/load.js';
 import { listCheckpoints, readPointer } from '../../src/checkpoint/store.js';
-import { hasStackTrace, ROOT, strata } from '../helpers/cli.js';
+import { spawnWatched } from '../helpers/child.js';
+import { BIN, hasStackTrace, ROOT, strata } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const tmp = () => tempDir('strata-cli-rundir-');
@@ -91,6 +92,30 @@ test('a stale lock (a dead pid on this host, or a lock cut short) is taken over 
   assert.match(cut.stderr, /^strata: warning: .*strata\.lock cannot be read \(a crash cut it short\?\); taking it over$/m);
   assert.deepEqual(epochsOf(out), [1, 2, 3]);
   assert.ok(!existsSync(join(out, 'strata.lock')));
+});
+
+test('a run killed before its first checkpoint resumes from the beginning with its own spec and seed', async () => {
+  const out = join(tmp(), 'run');
+  const args = ['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=2', '--seed', '7'];
+  const child = spawnWatched(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, STRATA_TEST_STALL_CHECKPOINT: 'epoch-0001' } });
+  await child.waitFor('stalled writing epoch-0001', 120_000);
+  child.kill('SIGKILL');
+  assert.equal((await child.waitForExit(30_000)).signal, 'SIGKILL');
+  assert.deepEqual(listCheckpoints(join(out, 'checkpoints')), []);
+  assert.ok(!existsSync(join(out, 'metrics.jsonl')) || epochsOf(out).length === 0, 'no metrics line is ahead of the checkpoints');
+  const r = await strata(['train', '--resume', out, '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /holds no checkpoint \(it stopped before its first one\); starting it from the beginning with its spec\.yaml and seed 7/);
+  // The killed process left its lock: the same host, a pid no longer running.
+  assert.match(r.stderr, /^strata: warning: .*strata\.lock was left by strata pid \d+ on this host, which is no longer running; taking it over$/m);
+  assert.deepEqual(epochsOf(out), [1, 2]);
+  assert.deepEqual(assertCheckpointsIntact(out), ['epoch-0001', 'epoch-0002']);
+  assert.equal(readCheckpointDir(join(out, 'checkpoints', 'epoch-0002')).meta.seed, 7);
+  // The same as a run that was never killed.
+  const straight = join(tmp(), 'straight');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', straight, ...quick, '--set', 'train.epochs=2', '--seed', '7'])).code, 0);
+  const w = (run: string) => readFileSync(join(run, 'checkpoints', 'epoch-0002', 'weights.bin')).toString('hex');
+  assert.equal(w(out), w(straight));
 });
 
 test('no space left while writing a checkpoint: exit 1 with the path and the reason, nothing half-written, and --resume goes on', async () => {

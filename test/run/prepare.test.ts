@@ -154,3 +154,22 @@ test('prepareRun holds the run\'s lock until it is released: a second session of
   assert.ok(!existsSync(join(run, 'strata.lock')));
   prepareRun({ resume: run }).lock.release();
 });
+
+test('a run with its spec.yaml and no checkpoint resumes from the beginning, with its seed, saying so', () => {
+  const run = join(tempDir('strata-prepare-'), 'run');
+  createRunDir(run, '--out');
+  writeFileSync(join(run, 'spec.yaml'), blobsSpec(8, 3, '').replace('seed: 3', 'seed: 11'));
+  writeFileSync(join(run, 'metrics.jsonl'), '{"epoch": 1, "loss": 1}\n');
+  const said: [string, boolean][] = [];
+  const p = prepareRun({ resume: run, say: (l, i) => said.push([l, i]) });
+  assert.equal(p.resume, undefined);
+  assert.equal(p.runDir, run);
+  assert.equal(p.seed, 11);
+  assert.equal(p.created, false);
+  assert.match(said[0]![0], /holds no checkpoint \(it stopped before its first one\); starting it from the beginning with its spec\.yaml and seed 11$/);
+  assert.ok(!existsSync(join(run, 'metrics.jsonl')), 'what the killed start logged goes');
+  // Not a new run: a failure now keeps it, so it can be resumed again.
+  discardUnstarted(p);
+  assert.ok(existsSync(join(run, 'spec.yaml')));
+  p.lock.release();
+});
