@@ -153,3 +153,16 @@ test('a spec name too long for a directory name: exit 2 suggesting --out or a sh
   assert.doesNotMatch(r.stderr, /bug|internal error/);
   assert.ok(!existsSync(join(dir, 'runs')) || readdirSync(join(dir, 'runs')).length === 0);
 });
+
+test('Ctrl-C before training starts (the backend and data loading) quits with 130 and leaves no lock behind', async () => {
+  const out = join(tmp(), 'run');
+  const child = spawnWatched(process.execPath, [BIN, 'train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=1'], { cwd: ROOT });
+  const lock = join(out, 'strata.lock');
+  const until = Date.now() + 120_000;
+  while (!existsSync(lock) && child.exit === undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(existsSync(lock), `the lock is taken before anything loads. ${child.stderr}`);
+  child.kill('SIGINT');
+  const exit = await child.waitForExit(60_000);
+  assert.equal(exit.code, 130, `${exit.signal ?? ''} ${child.stderr}`);
+  assert.ok(!existsSync(lock), 'the lock goes with the process');
+});
