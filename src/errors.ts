@@ -95,4 +95,25 @@ const OS_REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
   EROFS: 'the file system is read-only',
   ENOTDIR: 'a part of the path is a file, not a folder',
+  ENAMETOOLONG: 'the name is too long for the file system',
+  EDQUOT: 'the disk quota is exceeded',
+  EIO: 'an input/output error on the device',
+  EMFILE: 'too many files are open',
 };
+
+/** Whether `err` is an operating-system error (an errno code such as ENOSPC), as Node's fs functions throw. */
+export function isOsError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return err instanceof Error && typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+}
+
+/**
+ * An operating-system error while `doing` something (`cannot write the
+ * checkpoint runs/x/checkpoints/epoch-0002`) as a RuntimeFailure (exit 1) whose
+ * message says what, why in plain words, and the errno: `...: no space left on
+ * the device (ENOSPC)`. Any other error is returned as it is, to be rethrown.
+ */
+export function osFailure(err: unknown, doing: string, overrides: Partial<Record<string, string>> = {}): unknown {
+  if (!isOsError(err)) return err;
+  return new RuntimeFailure({ code: 'io-failure', message: `${doing}: ${osReason(err, overrides)} (${err.code})` });
+}

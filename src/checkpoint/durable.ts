@@ -4,7 +4,7 @@
  * rename within one directory is atomic on POSIX file systems).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Write `data` to `file` and flush it to disk. */
@@ -33,11 +33,16 @@ export function flushDir(dir: string): void {
   }
 }
 
-/** Replace `file` atomically with `data`. */
+/** Replace `file` atomically with `data`; on a failure the file is as it was and no temporary one is left. */
 export function replaceFile(file: string, data: string | Uint8Array): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFlushed(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFlushed(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   flushDir(dirname(file));
 }
 

@@ -7,7 +7,8 @@
  * file system allows, so they cost no space.
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { osFailure } from '../errors.js';
 import { flushDir } from './durable.js';
 import { DATA_JSON } from './meta.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
@@ -23,25 +24,30 @@ export function publishModel(runDir: string, checkpointDir: string): string {
   for (const d of readdirSync(runDir)) {
     if (d.startsWith(`.tmp-${MODEL_DIR}-`) || d.startsWith(`.old-${MODEL_DIR}-`)) rmSync(join(runDir, d), { recursive: true, force: true });
   }
-  const tmp = join(runDir, `.tmp-${MODEL_DIR}-${process.pid}`);
-  mkdirSync(tmp);
-  for (const f of MODEL_DIR_FILES) {
-    try {
-      linkSync(join(checkpointDir, f), join(tmp, f));
-    } catch {
-      copyFileSync(join(checkpointDir, f), join(tmp, f));
-    }
-  }
-  flushDir(tmp);
   const target = join(runDir, MODEL_DIR);
-  if (existsSync(target)) {
-    const old = join(runDir, `.old-${MODEL_DIR}-${process.pid}`);
-    renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, target);
+  const tmp = join(runDir, `.tmp-${MODEL_DIR}-${process.pid}`);
+  try {
+    mkdirSync(tmp);
+    for (const f of MODEL_DIR_FILES) {
+      try {
+        linkSync(join(checkpointDir, f), join(tmp, f));
+      } catch {
+        copyFileSync(join(checkpointDir, f), join(tmp, f));
+      }
+    }
+    flushDir(tmp);
+    if (existsSync(target)) {
+      const old = join(runDir, `.old-${MODEL_DIR}-${process.pid}`);
+      renameSync(target, old);
+      renameSync(tmp, target);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, target);
+    }
+    flushDir(runDir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw osFailure(e, `cannot update ${relative(process.cwd(), target) || '.'}`);
   }
-  flushDir(runDir);
   return target;
 }

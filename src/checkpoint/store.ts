@@ -6,7 +6,8 @@
  * moment leaves every pointer naming a complete checkpoint.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { osFailure } from '../errors.js';
 import { flushDir, replaceFile, sha256, writeFlushed } from './durable.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
 import type { CheckpointMeta, DataInfo } from './meta.js';
@@ -55,45 +56,72 @@ export function describeCheckpoint(nameOrPath: string): string {
   return position ? `${nameOrPath} (${position})` : nameOrPath;
 }
 
-/** Write one checkpoint into `checkpointsDir`; returns its directory. */
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+
+/**
+ * Write one checkpoint into `checkpointsDir`; returns its directory. A failure
+ * of the operating system (a full disk, a folder it may not write) removes the
+ * temporary directory and throws a RuntimeFailure naming the checkpoint: no
+ * `.tmp-*` is left behind, and the checkpoints there stay as they were.
+ */
 export function writeCheckpoint(checkpointsDir: string, name: string, c: CheckpointContent): string {
-  mkdirSync(checkpointsDir, { recursive: true });
-  const tmp = join(checkpointsDir, `.tmp-${name}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  const files: Record<string, Uint8Array | string> = {
-    [MODEL_JSON]: c.model.modelJson,
-    [WEIGHTS_BIN]: c.model.weights,
-    [OPTIMIZER_BIN]: c.optimizer,
-    [SPEC_FILE]: c.specText,
-    [DATA_JSON]: JSON.stringify(c.data),
-  };
-  const sums: Record<string, string> = {};
-  for (const [file, data] of Object.entries(files)) {
-    writeFlushed(join(tmp, file), data);
-    sums[file] = sha256(data);
-  }
-  stallForCrashTest(name);
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, format_version: CHECKPOINT_FORMAT_VERSION, ...c.meta, files: sums };
-  writeFlushed(join(tmp, META_JSON), `${JSON.stringify(meta, null, 2)}\n`);
-  flushDir(tmp);
   const target = join(checkpointsDir, name);
-  if (existsSync(target)) {
-    // The same position written again (a resumed run passing it): swap, then drop the old one.
-    const old = join(checkpointsDir, `.old-${name}-${process.pid}`);
-    renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, target);
+  const tmp = join(checkpointsDir, `.tmp-${name}-${process.pid}`);
+  try {
+    mkdirSync(checkpointsDir, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    const files: Record<string, Uint8Array | string> = {
+      [MODEL_JSON]: c.model.modelJson,
+      [WEIGHTS_BIN]: c.model.weights,
+      [OPTIMIZER_BIN]: c.optimizer,
+      [SPEC_FILE]: c.specText,
+      [DATA_JSON]: JSON.stringify(c.data),
+    };
+    const sums: Record<string, string> = {};
+    for (const [file, data] of Object.entries(files)) {
+      writeFlushed(join(tmp, file), data);
+      failForTest(name, join(tmp, file));
+      sums[file] = sha256(data);
+    }
+    stallForCrashTest(name);
+    const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, format_version: CHECKPOINT_FORMAT_VERSION, ...c.meta, files: sums };
+    writeFlushed(join(tmp, META_JSON), `${JSON.stringify(meta, null, 2)}\n`);
+    flushDir(tmp);
+    if (existsSync(target)) {
+      // The same position written again (a resumed run passing it): swap, then drop the old one.
+      const old = join(checkpointsDir, `.old-${name}-${process.pid}`);
+      renameSync(target, old);
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        renameSync(old, target);
+        throw e;
+      }
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, target);
+    }
+    flushDir(checkpointsDir);
+  } catch (e) {
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // The failure below is what to report.
+    }
+    throw osFailure(e, `cannot write the checkpoint ${rel(target)}`);
   }
-  flushDir(checkpointsDir);
   return target;
 }
 
 /** Point `latest` or `best` at a checkpoint, atomically. */
 export function setPointer(checkpointsDir: string, pointer: typeof LATEST | typeof BEST, name: string, extra: Record<string, unknown> = {}): void {
-  replaceFile(join(checkpointsDir, pointer), `${JSON.stringify({ checkpoint: name, ...extra })}\n`);
+  const file = join(checkpointsDir, pointer);
+  try {
+    replaceFile(file, `${JSON.stringify({ checkpoint: name, ...extra })}\n`);
+  } catch (e) {
+    throw osFailure(e, `cannot point ${rel(file)} at ${name}`);
+  }
 }
 
 export function readPointer(checkpointsDir: string, pointer: typeof LATEST | typeof BEST): { checkpoint: string; [k: string]: unknown } | undefined {
@@ -127,6 +155,20 @@ export function prune(checkpointsDir: string, keep: number, protect: readonly st
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Fault injection for the tests of write failures: with STRATA_TEST_FAIL_WRITE set
+ * to a checkpoint name (`epoch-0002`), the write of that checkpoint fails after its
+ * first file as a full disk fails it (ENOSPC); `epoch-0002:EACCES` fails it with
+ * that code instead (the tests run as root, where a read-only folder stops nothing).
+ */
+function failForTest(name: string, file: string): void {
+  const [target, code = 'ENOSPC'] = (process.env.STRATA_TEST_FAIL_WRITE ?? '').split(':');
+  if (target !== name) return;
+  const e = new Error(`${code}: injected by STRATA_TEST_FAIL_WRITE, write '${file}'`) as NodeJS.ErrnoException;
+  Object.assign(e, { code, syscall: 'write', path: file });
+  throw e;
 }
 
 /**

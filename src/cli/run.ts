@@ -4,7 +4,8 @@
  * failure at run time). Nothing below this calls `process.exit`.
  */
 import { CommanderError } from 'commander';
-import { formatDiagnostic, StrataError } from '../errors.js';
+import { relative } from 'node:path';
+import { formatDiagnostic, isOsError, osFailure, StrataError } from '../errors.js';
 import { createProgram } from './main.js';
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -17,10 +18,34 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** A system call in words, for a failure no command words itself. */
+const SYSCALLS: Record<string, string> = {
+  open: 'open',
+  write: 'write',
+  read: 'read',
+  mkdir: 'create the folder',
+  rename: 'rename',
+  unlink: 'remove',
+  rmdir: 'remove the folder',
+  rm: 'remove',
+  fsync: 'write',
+  link: 'link',
+  copyfile: 'copy to',
+  scandir: 'list the folder',
+  stat: 'read',
+  lstat: 'read',
+};
+
 function report(e: unknown): number {
   if (e instanceof CommanderError) {
     // Commander has already printed its message; help and version are not errors.
     return e.exitCode === 0 ? 0 : 2;
+  }
+  if (isOsError(e) && typeof e.syscall === 'string') {
+    // An operating-system failure no command words itself (a full disk, a folder it may not write):
+    // the call, the path and the reason, never "a bug".
+    const path = typeof e.path === 'string' ? ` ${relative(process.cwd(), e.path) || '.'}` : '';
+    e = osFailure(e, `cannot ${SYSCALLS[e.syscall] ?? e.syscall}${path}`);
   }
   if (e instanceof StrataError) {
     for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);

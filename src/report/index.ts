@@ -1,6 +1,7 @@
 /** `strata report`: gather a run's results and write them as one HTML file. */
 import { writeFileSync } from 'node:fs';
 import type { Engine } from '../backend/select.js';
+import { osFailure } from '../errors.js';
 import { collectReport } from './collect.js';
 import type { CollectOptions, ReportData } from './collect.js';
 import { renderReport } from './html.js';
@@ -11,6 +12,10 @@ export type { ReportData } from './collect.js';
 export async function writeReport(engine: Engine, runDir: string, file: string, o: CollectOptions = {}): Promise<{ data: ReportData; bytes: number }> {
   const data = await collectReport(engine, runDir, o);
   const html = await renderReport(data);
-  writeFileSync(file, html);
+  try {
+    writeFileSync(file, html);
+  } catch (e) {
+    throw osFailure(e, `cannot write the report ${file}`, { ENOENT: 'the folder it goes in does not exist' });
+  }
   return { data, bytes: Buffer.byteLength(html) };
 }

@@ -5,21 +5,24 @@
  * training needs (the dataset, checked against the model, and the resolved
  * `train:` section). `strata train` parses its arguments, calls these, and prints.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { replaceFile } from '../checkpoint/durable.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
 import { listCheckpoints } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
-import { UsageError } from '../errors.js';
+import { placeOf } from '../document/source.js';
+import { osFailure, UsageError } from '../errors.js';
 import { parseSpec, readSpecFile } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
 import { trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { loadSpecDataset } from './dataset.js';
-import { METRICS_FILE } from './metrics-log.js';
+import { acquireRunLock } from './lock.js';
+import type { RunLock } from './lock.js';
+import { INTERNALS_FILE, METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
 import { describeChange, diffSpecs } from './spec-diff.js';
 
@@ -50,6 +53,44 @@ export interface PreparedRun {
   resume?: LoadedCheckpoint;
   /** Whether the run directory was made here (a new run, a fork, or a resumed lone checkpoint). */
   created: boolean;
+  /** The run directory's lock, held by this process until released (see lock.ts). */
+  lock: RunLock;
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+
+/** Write the run's resolved spec, as an OS failure names it. */
+function writeRunSpec(runDir: string, specText: string): void {
+  const file = join(runDir, RUN_SPEC);
+  try {
+    replaceFile(file, specText);
+  } catch (e) {
+    throw osFailure(e, `cannot write ${rel(file)}`);
+  }
+}
+
+/** Take the run's lock, then do `work` under it; the lock is released again if `work` fails. */
+function underLock<T>(runDir: string, option: string, say: (line: string, important: boolean) => void, work: (lock: RunLock) => T): T {
+  const lock = acquireRunLock(runDir, option, (line) => say(line, true));
+  try {
+    return work(lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/**
+ * A run killed before its first checkpoint: a directory with the run's spec.yaml
+ * and no checkpoint at all (not merely damaged ones), given to --resume.
+ */
+function unstartedRun(target: string): boolean {
+  try {
+    if (!statSync(target).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  return existsSync(join(target, RUN_SPEC)) && !existsSync(join(target, 'meta.json')) && listCheckpoints(join(target, CHECKPOINTS)).length === 0;
 }
 
 /** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
@@ -92,11 +133,15 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     const spec = readSpecFile(o.spec, { overrides });
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const runDir = o.out ?? defaultRunDir(spec.name);
-    createRunDir(runDir, '--out');
-    const specText = resolvedText(spec, seed);
-    replaceFile(join(runDir, RUN_SPEC), specText);
-    return { spec, specText, runDir, seed, created: true };
+    createRunDir(runDir, '--out', o.out === undefined ? (spec.source ? placeOf(spec.source, ['name']) : { file: spec.file }) : undefined);
+    return underLock(runDir, `--out ${runDir}`, say, (lock) => {
+      const specText = resolvedText(spec, seed);
+      writeRunSpec(runDir, specText);
+      return { spec, specText, runDir, seed, created: true, lock };
+    });
   }
+
+  if (unstartedRun(o.resume)) return restartUnstarted(o.resume, o, overrides, say);
 
   const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
   const before = parse(checkpoint.specText) as Record<string, unknown>;
@@ -106,14 +151,51 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
   const seed = spec.seed ?? checkpoint.meta.seed;
   absoluteData(spec);
   const changes = diffSpecs(before, { ...spec.raw, seed });
-  if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
-
   const where = resumeDirectory(checkpoint, o, spec.name);
   if (where.create) createRunDir(where.runDir, where.create);
-  if (where.copyMetricsFrom) copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
-  const specText = resolvedText(spec, seed);
-  replaceFile(join(where.runDir, RUN_SPEC), specText);
-  return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined };
+  return underLock(where.runDir, where.create ? `${where.create} ${where.runDir}` : `--resume ${o.resume}`, say, (lock) => {
+    if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
+    if (where.copyMetricsFrom) {
+      try {
+        copyFileSync(where.copyMetricsFrom, join(where.runDir, METRICS_FILE));
+      } catch (e) {
+        throw osFailure(e, `cannot copy ${rel(where.copyMetricsFrom!)} to ${rel(where.runDir)}`);
+      }
+    }
+    const specText = resolvedText(spec, seed);
+    writeRunSpec(where.runDir, specText);
+    return { spec, specText, runDir: where.runDir, seed, resume: checkpoint, created: where.create !== undefined, lock };
+  });
+}
+
+/**
+ * `--resume RUN` of a run killed before its first checkpoint: start it from the
+ * beginning with its spec.yaml and seed (or the spec given), in the run itself
+ * or in `--fork DIR`, saying so. What the killed start left (a metrics line of
+ * an older strata, gradient norms, a model folder) goes.
+ */
+function restartUnstarted(target: string, o: PrepareOptions, overrides: string[], say: (line: string, important: boolean) => void): PreparedRun {
+  const runSpec = join(target, RUN_SPEC);
+  const recordedText = readFileSync(runSpec, 'utf8');
+  const recorded = parseSpec(runSpec, recordedText, { overrides, saved: true });
+  const spec = o.spec ? readSpecFile(o.spec, { overrides }) : recorded;
+  const before = parse(recordedText) as Record<string, unknown>;
+  const recordedSeed = typeof before.seed === 'number' ? before.seed : undefined;
+  const seed = spec.seed ?? recordedSeed ?? Math.floor(Math.random() * 2 ** 31);
+  absoluteData(spec);
+  const changes = diffSpecs(before, { ...spec.raw, seed });
+  const runDir = o.fork ?? target;
+  if (o.fork) createRunDir(o.fork, '--fork');
+  return underLock(runDir, o.fork ? `--fork ${o.fork}` : `--resume ${target}`, say, (lock) => {
+    say(`strata: ${rel(target)} holds no checkpoint (it stopped before its first one); starting it from the beginning with its spec.yaml and seed ${seed}`, true);
+    if (changes.length > 0) say(`Changes from the run's spec:\n${changes.map(describeChange).join('\n')}`, changes.some((c) => !c.safe));
+    if (!o.fork) {
+      for (const f of [METRICS_FILE, INTERNALS_FILE, 'model']) rmSync(join(runDir, f), { recursive: true, force: true });
+    }
+    const specText = resolvedText(spec, seed);
+    writeRunSpec(runDir, specText);
+    return { spec, specText, runDir, seed, created: o.fork !== undefined, lock };
+  });
 }
 
 /** What a training session needs besides the model: the dataset (checked against the spec's model) and the resolved `train:` section. */

@@ -25,7 +25,7 @@ import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loo
 import { makeOptimizer } from '../train-registry/optimizers.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
 import { VERSION } from '../version.js';
-import { appendMetrics, INTERNALS_FILE, METRICS_FILE, truncateMetrics } from './metrics-log.js';
+import { appendMetrics, INTERNALS_FILE, METRICS_FILE, readMetrics, truncateMetrics } from './metrics-log.js';
 import { CHECKPOINTS } from './run-dir.js';
 
 /** How often (in steps) per-layer gradient norms are recorded in the run's internals.jsonl. */
@@ -122,6 +122,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     start = o.resume.meta.state;
     latest = o.resume.dir;
     truncateMetrics(metricsFile, start.epoch);
+    // The epoch's line is written after its checkpoint: a failure between the two leaves it only in the checkpoint.
+    const logged = readMetrics(metricsFile);
+    const saved = o.resume.meta.metrics as Record<string, number> | undefined;
+    if (start.batch === 0 && saved?.epoch === start.epoch && (logged[logged.length - 1]?.epoch ?? 0) === start.epoch - 1) appendMetrics(metricsFile, saved);
   }
   const info = dataInfo(dataset);
   const hash = specHash(spec.raw);
@@ -177,8 +181,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
     ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     onEpoch: async (log, state) => {
-      appendMetrics(metricsFile, log);
+      // The checkpoint first, then its line: metrics.jsonl is never ahead of the checkpoints
+      // (a resume keeps no line for an epoch it has no checkpoint of).
       const name = await save(state, log, 'epoch');
+      appendMetrics(metricsFile, log);
       const value = log[monitor];
       let improved = false;
       if (value !== undefined && Number.isFinite(value) && (bestValue === undefined || (mode === 'min' ? value < bestValue : value > bestValue))) {

@@ -90,10 +90,12 @@ test('Ctrl-C saves a checkpoint mid-epoch and exits 130; --resume finishes the r
   assert.match(stderr, /interrupted; saved .*checkpoints\/epoch-0000-batch-\d{5} \(epoch 1, \d+ batches done\)\. Continue with: strata train --resume/);
   const names = readdirSync(join(out, 'checkpoints'));
   assert.ok(names.some((n) => /^epoch-0000-batch-\d+$/.test(n)), names.join(' '));
+  assert.ok(!existsSync(join(out, 'strata.lock')), 'the run\'s lock is released on Ctrl-C');
   const r = await strata(['train', '--resume', out, '--backend', 'cpu', '--set', 'train.epochs=1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Changes from the run's spec:\n {2}train\.epochs: 2 → 1/);
   assert.match(r.stderr, /Resuming from .*epoch-0000-batch-\d+ \(epoch 1, \d+ batches done\)/);
+  assert.doesNotMatch(r.stderr, /taking it over/);
   assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001')));
 });
 

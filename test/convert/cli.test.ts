@@ -99,3 +99,11 @@ test('spec → Keras with -o, then a checkpoint directory and model.json → spe
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /this directory has no model\.json, so it is not a checkpoint/);
 });
+
+test('an output that cannot be written exits 1 with the path and a plain reason, not a bug', async () => {
+  const out = join(tmp(), 'missing', 'model.json');
+  const r = await strata(['convert', join(CONFIGS, 'mnist-mlp.yaml'), '--to', 'keras', '-o', out, '--backend', 'cpu']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /model\.json: error: cannot write the output: the folder it goes in does not exist \(ENOENT\)$/m);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
+});

@@ -99,7 +99,7 @@ test('resuming a run goes on in it from its latest checkpoint, keeps its seed an
 test('resuming with no changes says nothing; a damaged latest checkpoint is reported once and the one before it resumed', () => {
   const run = runCopy();
   const quiet: string[] = [];
-  prepareRun({ resume: run, say: (l) => quiet.push(l) });
+  prepareRun({ resume: run, say: (l) => quiet.push(l) }).lock.release();
   assert.deepEqual(quiet, []);
   appendFileSync(join(run, 'checkpoints', 'epoch-0002', 'weights.bin'), 'x');
   const said: [string, boolean][] = [];
@@ -143,4 +143,33 @@ test('training inputs: a spec without data is refused at its first line', async 
   const run = runCopy();
   const p = prepareRun({ resume: run });
   await assert.rejects(loadTrainingInputs(p), (e: unknown) => e instanceof UsageError && e.diagnostics[0]!.code === 'no-data' && e.diagnostics[0]!.line === 1);
+});
+
+test('prepareRun holds the run\'s lock until it is released: a second session of the run is refused meanwhile', () => {
+  const run = runCopy();
+  const p = prepareRun({ resume: run });
+  assert.ok(existsSync(join(run, 'strata.lock')));
+  assert.throws(() => prepareRun({ resume: run }), (e: unknown) => code('run-locked')(e) && /is in use by strata \(pid \d+ on host .*, since \d\d:\d\d\); wait for it to finish or stop it$/.test((e as UsageError).diagnostics[0]!.message));
+  p.lock.release();
+  assert.ok(!existsSync(join(run, 'strata.lock')));
+  prepareRun({ resume: run }).lock.release();
+});
+
+test('a run with its spec.yaml and no checkpoint resumes from the beginning, with its seed, saying so', () => {
+  const run = join(tempDir('strata-prepare-'), 'run');
+  createRunDir(run, '--out');
+  writeFileSync(join(run, 'spec.yaml'), blobsSpec(8, 3, '').replace('seed: 3', 'seed: 11'));
+  writeFileSync(join(run, 'metrics.jsonl'), '{"epoch": 1, "loss": 1}\n');
+  const said: [string, boolean][] = [];
+  const p = prepareRun({ resume: run, say: (l, i) => said.push([l, i]) });
+  assert.equal(p.resume, undefined);
+  assert.equal(p.runDir, run);
+  assert.equal(p.seed, 11);
+  assert.equal(p.created, false);
+  assert.match(said[0]![0], /holds no checkpoint \(it stopped before its first one\); starting it from the beginning with its spec\.yaml and seed 11$/);
+  assert.ok(!existsSync(join(run, 'metrics.jsonl')), 'what the killed start logged goes');
+  // Not a new run: a failure now keeps it, so it can be resumed again.
+  discardUnstarted(p);
+  assert.ok(existsSync(join(run, 'spec.yaml')));
+  p.lock.release();
 });

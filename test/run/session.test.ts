@@ -247,3 +247,18 @@ test("a run keeps its best checkpoint's model at RUN/model/, where loadModel fin
   writeFileSync(outside, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../weights.bin'], weights: [] }] }));
   refused(outside, /names a weights file outside its folder \("\.\.\/weights\.bin"\)/);
 });
+
+test("an epoch's metrics line lost after its checkpoint was written comes back from the checkpoint on resume", async () => {
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  await session(dir, ['train.epochs=2']);
+  const file = join(dir, 'metrics.jsonl');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  // As a failure between the checkpoint and its line leaves it (a full disk on the append).
+  writeFileSync(file, `${lines[0]}\n`);
+  const resumed = await session(dir, ['train.epochs=3'], dir);
+  assert.deepEqual(resumed.r.history.map((h) => h.epoch), [3]);
+  const log = readMetrics(file);
+  assert.deepEqual(log.map((l) => l.epoch), [1, 2, 3]);
+  assert.equal(JSON.stringify(log[1]), lines[1], 'the line is the one the epoch logged');
+});

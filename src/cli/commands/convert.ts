@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RuntimeFailure, StrataError, UsageError } from '../../errors.js';
+import { isOsError, osReason, RuntimeFailure, StrataError, UsageError } from '../../errors.js';
 import type { Conversion, LossyItem } from '../../convert/convert.js';
 import { printJson, withBackend, withJson } from '../options.js';
 
@@ -59,7 +59,7 @@ export function convertCommand(program: Command): void {
       try {
         writeFileSync(opts.output, c.text);
       } catch (e) {
-        throw new RuntimeFailure({ file: opts.output, code: 'write-failed', message: `cannot write the output: ${(e as Error).message}` });
+        throw new RuntimeFailure({ file: opts.output, code: 'write-failed', message: `cannot write the output: ${osReason(e, { ENOENT: 'the folder it goes in does not exist' })}${isOsError(e) ? ` (${e.code})` : ''}` });
       }
     }
     if (opts.json) printJson({ ok: true, from: c.from, to: c.to, output: opts.output ?? null, lossy: c.lossy, notes: c.notes, ...(opts.output === undefined ? { text: c.text } : {}) });

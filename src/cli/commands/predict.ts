@@ -1,6 +1,7 @@
 /** `strata predict <run|checkpoint> --input FILE`: the model's answer for new inputs. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { osFailure } from '../../errors.js';
 import { printJson, warnOnStderr, withBackend, withJson } from '../options.js';
 import type { CommonOptions } from '../options.js';
 import type { Prediction } from '../../eval/predict.js';
@@ -34,7 +35,13 @@ export function predictCommand(program: Command): void {
     } finally {
       model.dispose();
     }
-    if (opts.output) writeFileSync(opts.output, `${JSON.stringify({ checkpoint: checkpoint.dir, predictions }, null, 2)}\n`);
+    if (opts.output) {
+      try {
+        writeFileSync(opts.output, `${JSON.stringify({ checkpoint: checkpoint.dir, predictions }, null, 2)}\n`);
+      } catch (e) {
+        throw osFailure(e, `cannot write ${opts.output}`, { ENOENT: 'the folder it goes in does not exist' });
+      }
+    }
     if (opts.json) {
       printJson({ checkpoint: checkpoint.dir, predictions });
       return;

@@ -27,26 +27,46 @@ function parseSeed(seed: string | undefined): number | undefined {
   return Number(seed);
 }
 
+/**
+ * Ctrl-C (or a SIGTERM) before training starts, while the backend and the data load: quit
+ * at once, as the default handling would, but through process.exit, so that the run's lock
+ * is removed (run/lock.ts). Training installs its own Ctrl-C handler, which saves first.
+ */
+const quitAtOnce = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+
 export async function trainCommandAction(file: string | undefined, opts: TrainOptions): Promise<void> {
   const mode = progressMode(opts);
   // The epoch count is known once the spec is read; the reporter is re-made then.
   const progress = await Progress.create(mode === 'bar' ? 'lines' : mode, 0);
   const seed = parseSeed(opts.seed);
   const { discardUnstarted, prepareRun } = await import('../../run/prepare.js');
-  const p = prepareRun({
-    ...(file !== undefined ? { spec: file } : {}),
-    set: opts.set,
-    ...(seed !== undefined ? { seed } : {}),
-    ...(opts.out !== undefined ? { out: opts.out } : {}),
-    ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-    ...(opts.fork !== undefined ? { fork: opts.fork } : {}),
-    say: (line, important) => progress.say(line, important),
-  });
+  // Installed before the lock is taken: until a listener is added, a signal's default action
+  // ends the process at once, past the exit hook that removes the lock (run/lock.ts).
+  process.on('SIGINT', quitAtOnce);
+  process.on('SIGTERM', quitAtOnce);
   try {
-    await trainPrepared(p, opts, mode, progress);
-  } catch (e) {
-    discardUnstarted(p);
-    throw e;
+    const p = prepareRun({
+      ...(file !== undefined ? { spec: file } : {}),
+      set: opts.set,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(opts.out !== undefined ? { out: opts.out } : {}),
+      ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      ...(opts.fork !== undefined ? { fork: opts.fork } : {}),
+      say: (line, important) => progress.say(line, important),
+    });
+    // The run's lock is held from prepareRun until here, on every way out: the end, an error,
+    // Ctrl-C (Interrupted, after its checkpoint); a second Ctrl-C's process.exit releases it in lock.ts.
+    try {
+      await trainPrepared(p, opts, mode, progress);
+    } catch (e) {
+      discardUnstarted(p);
+      throw e;
+    } finally {
+      p.lock.release();
+    }
+  } finally {
+    process.off('SIGINT', quitAtOnce);
+    process.off('SIGTERM', quitAtOnce);
   }
 }
 
@@ -69,6 +89,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
     stopRequested = true;
     progress.say('strata: stopping after this batch and saving a checkpoint (Ctrl-C again to quit without saving)', true);
   };
+  process.off('SIGINT', quitAtOnce);
   process.on('SIGINT', onSigint);
   const { runSession } = await import('../../run/session.js');
   let result: Awaited<ReturnType<typeof runSession>>;
