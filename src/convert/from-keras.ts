@@ -236,6 +236,12 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     try {
       shapes.set(l.name, def.outputShape(inputShapes, withDefaults(entry, registry), registry));
     } catch (e) {
+      // A TypeError here comes from a config value of the wrong kind (kernel_size: true, a wrapper without its layer),
+      // which the shape rules, written for schema-checked specs, do not expect: the file's fault.
+      if (e instanceof TypeError) {
+        error(`layer '${l.name}' (${l.className}) has a config strata cannot read (${e.message}); the file is damaged or was not written by Keras or TensorFlow.js`);
+        continue;
+      }
       if (!(e instanceof ShapeProblem)) throw e;
       error(`layer '${l.name}' (${l.className}) does not fit its input ${JSON.stringify(inputShapes)}: ${e.message}`);
     }
