@@ -1,5 +1,6 @@
 /** Reading text files as strict UTF-8: a bad byte is an error that names its line and column. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { bytesInWords, howToRaise, LIMITS, limitOf } from '../document/limits.js';
 import { dataError } from './problem.js';
 
 /** The index of the first byte that is not part of valid UTF-8, or -1. */
@@ -15,7 +16,21 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
+/** Refuse a data file too large to prepare in memory, before reading it. */
+function checkDataSize(file: string): void {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // reading it says why
+  }
+  const limit = limitOf(LIMITS.dataBytes);
+  if (size <= limit) return;
+  throw dataError(file, `is ${bytesInWords(size)}, more than strata's limit of ${bytesInWords(limit)} for a text, CSV or JSON-lines file: it is read whole and takes about 50 times its size in memory while it is prepared (data.limit applies after that); use part of the file, or ${howToRaise(LIMITS.dataBytes, size)}`);
+}
+
 export function readUtf8(file: string, what = 'text', charset: 'utf-8' | 'latin1' = 'utf-8'): string {
+  checkDataSize(file);
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

@@ -31,6 +31,12 @@ export const LIMITS = {
   layers: { env: 'STRATA_MAX_LAYERS', value: 2000, unit: 'layers' },
   /** A model's weights, in bytes of float32: 2 GiB (537 million weights). */
   weightBytes: { env: 'STRATA_MAX_WEIGHT_BYTES', value: 2 * 1024 ** 3, unit: 'bytes' },
+  /**
+   * A text-like data file (text, CSV, JSON lines), read whole and prepared in
+   * memory, where it takes about 50 times its size (a 20 MB text took 1 GB):
+   * 32 MiB. The bundled moby-dick text is 1.2 MB.
+   */
+  dataBytes: { env: 'STRATA_MAX_DATA_BYTES', value: 32 * 1024 * 1024, unit: 'bytes' },
   /** The estimated memory of one training batch's activations and their gradients: 2 GiB. */
   batchBytes: { env: 'STRATA_MAX_BATCH_BYTES', value: 2 * 1024 ** 3, unit: 'bytes' },
 } as const satisfies Record<string, Limit>;

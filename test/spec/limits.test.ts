@@ -239,3 +239,23 @@ test("a training batch's estimated memory is refused at train.batch_size, with t
   assert.deepEqual(batchErrors(`${model}train:\n  batch_size: 1024\n`), []);
   assert.deepEqual(batchErrors(model), [], 'the default batch_size, 32');
 });
+
+test('a 300 MB text dataset is refused at the file before it is read, with its size, the limit and how to raise it', async () => {
+  const { openSync, ftruncateSync, closeSync } = await import('node:fs');
+  const { readUtf8 } = await import('../../src/data/text-file.js');
+  const dir = tempDir('strata-big-text-');
+  const file = join(dir, 'big.txt');
+  // A sparse file: 300 MB by its size, written in no time.
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, 300 * 1000 * 1000);
+  closeSync(fd);
+  const before = process.resourceUsage().maxRSS;
+  const got = errorsOf(() => readUtf8(file));
+  assert.deepEqual(got, [`${file}: error: is 300 MB, more than strata's limit of 33.6 MB for a text, CSV or JSON-lines file: it is read whole and takes about 50 times its size in memory while it is prepared (data.limit applies after that); use part of the file, or set STRATA_MAX_DATA_BYTES=300000000 to raise it`]);
+  assert.ok(process.resourceUsage().maxRSS - before < 100 * 1024, 'nothing of it was read (maxRSS grew by less than 100 MB)');
+  // The limit is the variable's: a 2 KB file passes by default and is refused under a 1000-byte limit.
+  const small = join(dir, 'small.txt');
+  writeFileSync(small, 'word '.repeat(400));
+  assert.equal(readUtf8(small).length, 2000);
+  withEnv({ STRATA_MAX_DATA_BYTES: '1000' }, () => assert.match(errorsOf(() => readUtf8(small))[0] ?? '', /is 2 KB, more than strata's limit of 1 KB /));
+});
