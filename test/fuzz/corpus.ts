@@ -18,6 +18,10 @@ export interface Case {
   text: string;
   /** Arguments after the file (`--set …`). */
   args?: string[];
+  /** Files written beside it: text, or a size in bytes for a sparse file of that size. */
+  beside?: Record<string, string | number>;
+  /** Run `validate` with its data check (the default is `--no-data`). */
+  withData?: boolean;
 }
 
 const MLP = readFileSync(join(CONFIGS, 'mnist-mlp.yaml'), 'utf8');
@@ -59,6 +63,11 @@ export function namedCases(): Case[] {
     spec('unknown YAML tag', mlp((t) => t.replace(/units: 256/, 'units: !weird 256'))),
     spec('--set __proto__.x=1', MLP, ['--set', '__proto__.x=1']),
     spec('--set constructor.prototype.x=1', MLP, ['--set', 'constructor.prototype.x=1']),
+    {
+      ...spec('a 300 MB text file as the dataset', `version: 1\ndata: {dataset: big.txt, sequence_length: 16}\nmodel:\n  layers:\n    - {type: input, shape: [16], dtype: int32}\n    - {type: embedding, input_dim: 50, output_dim: 4}\n    - {type: dense, units: 50, activation: softmax}\ntrain: {loss: sparse_categorical_crossentropy}\n`),
+      beside: { 'big.txt': 300_000_000 },
+      withData: true,
+    },
     { name: '10,000-layer Keras topology', kind: 'model', ext: '.json', text: kerasChain(10_000) },
     { name: '__proto__ in a Keras layer config', kind: 'model', ext: '.json', text: keras.replace('"units"', '"__proto__": {"x": 1}, "units"') },
   ];

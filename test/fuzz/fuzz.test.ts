@@ -7,7 +7,7 @@
  * the argument), in under 5 seconds, with the process under 1 GB.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/cli/run.js';
@@ -47,7 +47,11 @@ const dir = tempDir('strata-fuzz-');
 async function check(c: Case, i: number): Promise<string | undefined> {
   const file = join(dir, `case-${i}${c.ext}`);
   writeFileSync(file, c.text);
-  const commands = c.kind === 'spec' ? [['validate', file, '--no-data', ...(c.args ?? [])]] : [['summary', file], ['convert', file, '--to', 'yaml', '-o', join(dir, `out-${i}.yaml`)]];
+  for (const [name, content] of Object.entries(c.beside ?? {})) {
+    if (typeof content === 'string') writeFileSync(join(dir, name), content);
+    else truncateSync((writeFileSync(join(dir, name), ''), join(dir, name)), content);
+  }
+  const commands = c.kind === 'spec' ? [['validate', file, ...(c.withData ? [] : ['--no-data']), ...(c.args ?? [])]] : [['summary', file], ['convert', file, '--to', 'yaml', '-o', join(dir, `out-${i}.yaml`)]];
   for (let k = 0; k < commands.length; k++) {
     const argv = commands[k]!;
     const r = await strataIn(argv);
@@ -62,7 +66,9 @@ async function check(c: Case, i: number): Promise<string | undefined> {
       continue;
     }
     if (r.code !== 2) return `${what} exited ${r.code}: ${first}`;
-    const located = first.startsWith(`${file}:`) ? (c.kind === 'model' || /^[^:]+:\d+:\d+: error: /.test(first.slice(dir.length)) ? undefined : 'no line and column') : first.startsWith('--') ? undefined : 'no file or argument';
+    // Located: at the spec's line and column, at a model file or a data file beside it, or at an argument.
+    const atSpec = first.startsWith(`${file}:`);
+    const located = atSpec ? (c.kind === 'model' || /^[^:]+:\d+:\d+: error: /.test(first.slice(dir.length)) ? undefined : 'no line and column') : first.startsWith(`${dir}/`) || first.startsWith('--') ? undefined : 'no file or argument';
     if (located) return `${what} exited 2 with ${located}: ${first}`;
   }
   return undefined;
