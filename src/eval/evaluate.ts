@@ -161,6 +161,23 @@ function inTrainingScale(split: Split, dataset: Dataset, info: DataInfo): Split 
   return rescaled as Split;
 }
 
+/**
+ * Load the data, and when it is the run's own (no --data) and fails, say after
+ * the error which data that was and where the name came from: a run directory
+ * from elsewhere names whatever its spec.yaml names, which the user never typed.
+ */
+async function withDataSource<T>(load: () => Promise<T>, source: { dataset: string; spec: string; target: string } | undefined): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (!source || !(e instanceof UsageError)) throw e;
+    throw new UsageError([
+      ...e.diagnostics,
+      { arg: `evaluate ${source.target}`, code: 'data-source', message: `that is the run's own data, '${source.dataset}', as data.dataset in ${source.spec} names it; evaluate on other data with --data NAME|PATH` },
+    ]);
+  }
+}
+
 /** Evaluate a checkpoint on a split of its dataset, or of the dataset `o.data` names. */
 export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: EvaluateOptions): Promise<Evaluation> {
   const name = splitName(o.split);
@@ -169,7 +186,10 @@ export async function evaluate(engine: Engine, checkpoint: LoadedCheckpoint, o: 
   if (!dataSection.dataset) throw new UsageError({ arg: 'evaluate', code: 'no-data', message: "the run's spec names no dataset; give one with --data NAME|PATH" });
   const config = trainConfig(spec.train, false);
   const labels = labelModeFor(config.loss, spec);
-  const dataset = await loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: o.baseDir ?? process.cwd(), labels });
+  const dataset = await withDataSource(
+    () => loadDataset(dataSection, { seed: checkpoint.meta.seed, baseDir: o.baseDir ?? process.cwd(), labels }),
+    o.data ? undefined : { dataset: String(dataSection.dataset), spec: rel(join(checkpoint.dir, 'spec.yaml')), target: rel(checkpoint.runDir ?? checkpoint.dir) },
+  );
   const split = o.data ? inTrainingScale(splitOf(dataset, name), dataset, checkpoint.data) : splitOf(dataset, name);
   const model = await modelFromFiles(engine, checkpoint.model);
   try {

@@ -5,6 +5,7 @@
  * warning each).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -201,4 +202,19 @@ test('evaluate --json names the rows it evaluated: the lines of the rows strata 
   assert.equal(header, lines[0]);
   assert.deepEqual(e.rows.map((line) => lines[line - 1]), exported);
   assert.ok(e.rows.every((line, i) => line > 1 && (i === 0 || line > e.rows[i - 1]!)));
+});
+
+test("a run's own data that fails to load is named as the run's, with where its name came from", async () => {
+  const copy = runCopy('run-moved-data');
+  // The run's spec names a data file that is no longer there (checksums kept true, so the checkpoint is sound).
+  const ckpt = join(copy, 'checkpoints', 'epoch-0003');
+  const specText = readFileSync(join(ckpt, 'spec.yaml'), 'utf8').replace(/dataset: .*/, `dataset: ${join(dir, 'gone.csv')}`);
+  writeFileSync(join(ckpt, 'spec.yaml'), specText);
+  const meta = JSON.parse(readFileSync(join(ckpt, 'meta.json'), 'utf8')) as { files: Record<string, string> };
+  meta.files['spec.yaml'] = createHash('sha256').update(specText).digest('hex');
+  writeFileSync(join(ckpt, 'meta.json'), JSON.stringify(meta));
+  const r = await strata(['evaluate', copy, '--backend', 'cpu'], { cwd: dir });
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[lines.length - 1]!, /^evaluate run-moved-data: error: that is the run's own data, '.*gone\.csv', as data\.dataset in run-moved-data\/checkpoints\/epoch-0003\/spec\.yaml names it; evaluate on other data with --data NAME\|PATH$/);
 });
