@@ -90,7 +90,15 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
       continue;
     }
     const inputs = node.inputs.map((n) => tensors.get(n)!);
-    const output = applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable);
+    let output: SymbolicTensor;
+    try {
+      output = applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable);
+    } catch (e) {
+      // Weights JavaScript cannot allocate, in a layer type whose weights the spec checks do not count ahead.
+      if (!(e instanceof RangeError) || !/typed array length|array buffer allocation|array length/i.test(e.message)) throw e;
+      const place = spec.source ? placeOf(spec.source, node.path) : { file: spec.file };
+      throw new UsageError({ ...place, code: 'too-large', message: `layer '${node.name}' (${node.type}) cannot be built: its weights are more than memory can hold (${e.message}); make it smaller` });
+    }
     // A frozen block freezes exactly the layers its expansion created.
     if (def.expand && !node.trainable) for (const l of layersBetween(inputs, output)) l.trainable = false;
     tensors.set(node.name, output);

@@ -56,6 +56,7 @@ export function namedCases(): Case[] {
     spec('embedding output_dim 2147483648', `version: 1\nmodel:\n  layers:\n    - {type: input, shape: [8], dtype: int32}\n    - {type: embedding, input_dim: 100, output_dim: 2147483648}\ntrain: {loss: mse}\n`),
     spec('lstm units 1e23', `version: 1\nmodel:\n  layers:\n    - {type: input, shape: [8, 4]}\n    - {type: lstm, units: 1e23}\ntrain: {loss: mse}\n`),
     spec('input shape [100000, 100000, 100000]', `version: 1\nmodel:\n  layers:\n    - {type: input, shape: [100000, 100000, 100000]}\n    - {type: flatten}\n    - {type: dense, units: 2}\ntrain: {loss: mse}\n`),
+    spec('transformer_encoder ff_units 2000000000 (weights not counted ahead)', readFileSync(join(CONFIGS, 'spam-transformer.yaml'), 'utf8').replace(/ff_units: \d+/, 'ff_units: 2000000000')),
     spec('a batch that cannot fit in memory', mlp((t) => t.replace(/batch_size: \d+/, 'batch_size: 100000000'))),
     spec('data.validation NaN', mlp((t) => t.replace(/validation: [\d.]+/, 'validation: .nan'))),
     spec('dataset constructor', mlp((t) => t.replace(/dataset: mnist/, 'dataset: constructor'))),
