@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { strata } from '../helpers/cli.js';
+import { figureOf, tickLabels } from '../helpers/report-html.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('report of a short spam-transformer run: 2 blocks × 4 heads of attention maps, axes labelled with words', async () => {
@@ -26,8 +27,7 @@ test('report of a short spam-transformer run: 2 blocks × 4 heads of attention m
   assert.deepEqual(maps, [1, 2].flatMap((b) => [1, 2, 3, 4].map((h) => `attention-transformer_encoder_${b}-attention-${h}`)));
   assert.match(html, /transformer_encoder_2, head 4 of 4/);
   // The first test e-mail's words label the axes (its headers start with 'from').
-  const fig = html.slice(html.indexOf('data-chart="attention-transformer_encoder_1-attention-1"'));
-  const labels = [...fig.slice(0, fig.indexOf('</figure>')).matchAll(/class="tick">([^<]*)</g)].map((m) => m[1]!);
+  const labels = tickLabels(figureOf(html, 'attention-transformer_encoder_1-attention-1'))[0] ?? [];
   assert.ok(labels.length > 2 && labels.length <= 64, `${labels.length} labels`);
   assert.ok(labels.some((l) => /^[a-z]{3,}$/.test(l)), labels.join(' '));
 });

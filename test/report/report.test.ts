@@ -29,6 +29,7 @@ import { arraySplit, blobs, echoSpec, echoText } from '../helpers/synthetic.js';
 import { Rng } from '../../src/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { figureOf, seriesItems, tickLabels } from '../helpers/report-html.js';
 
 
 let engine: Engine;
@@ -303,12 +304,6 @@ before(async () => {
   await writeReport(engine, longRun, longFile, { dataset: regData });
 });
 
-/** The SVG of chart `id` in a page. */
-const figureOf = (html: string, id: string) => html.slice(html.indexOf(`data-chart="${id}"`)).split('</figure>')[0]!;
-/** The items (paths, images) Vega drew in the `series` marks of a chart's SVG. */
-const seriesItems = (fig: string) => [...fig.matchAll(/<g class="mark-\w+ role-mark series(?:_marks)?"[^>]*>(.*?)<\/g>/g)].reduce((n, m) => n + (m[1]!.match(/<(path|image)\b/g) ?? []).length, 0);
-/** The tick labels of a chart's axes, axis by axis in the order drawn. */
-const tickLabels = (fig: string) => [...fig.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/g)].map((m) => [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]!));
 
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])] as const);
 
