@@ -94,3 +94,41 @@ test(`${MUTANTS} seeded mutants of the configs and Keras fixtures end in exit 0 
   }
   assert.deepEqual(failures, []);
 });
+
+test('broken checkpoints (weight shapes, types, classes, a weights file of the wrong size) end in a located exit 2 through evaluate', { timeout: 300_000 }, async () => {
+  const { cpSync, readFileSync, appendFileSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const work = join(dir, 'checkpoints');
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 2 ? 'a' : 'b'}`);
+  writeFileSync(join(dir, 'rows.csv'), `x,y,label\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'rows.yaml'), `version: 1\nseed: 1\ndata: {dataset: rows.csv}\nmodel:\n  layers:\n    - {type: input, shape: [2]}\n    - {type: dense, units: 4, activation: relu}\n    - {type: dense, units: 2, activation: softmax}\ntrain: {epochs: 1, batch_size: 16}\n`);
+  const trained = await strataIn(['train', join(dir, 'rows.yaml'), '--out', work, '--backend', 'cpu', '--quiet']);
+  assert.equal(trained.code, 0, trained.stderr);
+  const good = join(work, 'checkpoints', 'epoch-0001');
+  type Manifest = { modelTopology: { config: { layers: { class_name: string }[] } }; weightsManifest: { weights: { shape: unknown; dtype: unknown }[] }[] };
+  const broken: [string, (m: Manifest) => void, ((file: string) => void)?][] = [
+    ['a negative dimension', (m) => (m.weightsManifest[0]!.weights[0]!.shape = [-5, 4])],
+    ['a fractional dimension', (m) => (m.weightsManifest[0]!.weights[0]!.shape = [2.5, 4])],
+    ['an unknown weight type', (m) => (m.weightsManifest[0]!.weights[0]!.dtype = 'complex64')],
+    ['an unknown layer class', (m) => (m.modelTopology.config.layers[1]!.class_name = 'NoSuchLayer')],
+    ['a short weights file', () => {}, (f) => writeFileSync(f, readFileSync(f).subarray(0, 10))],
+    ['trailing bytes in weights.bin', () => {}, (f) => appendFileSync(f, 'xxxx')],
+  ];
+  const failures: string[] = [];
+  for (const [i, [name, edit, weights]] of broken.entries()) {
+    const ckpt = join(dir, `broken-${i}`);
+    cpSync(good, ckpt, { recursive: true });
+    const m = JSON.parse(readFileSync(join(ckpt, 'model.json'), 'utf8')) as Manifest;
+    edit(m);
+    writeFileSync(join(ckpt, 'model.json'), JSON.stringify(m));
+    weights?.(join(ckpt, 'weights.bin'));
+    // Checksums made to match, as a program that rewrote the files would leave them.
+    const meta = JSON.parse(readFileSync(join(ckpt, 'meta.json'), 'utf8')) as { files: Record<string, string> };
+    for (const f of Object.keys(meta.files)) meta.files[f] = createHash('sha256').update(readFileSync(join(ckpt, f))).digest('hex');
+    writeFileSync(join(ckpt, 'meta.json'), JSON.stringify(meta));
+    const r = await strataIn(['evaluate', ckpt, '--backend', 'cpu']);
+    const first = r.stderr.split('\n')[0] ?? '';
+    if (r.code !== 2 || !first.startsWith(`${join(ckpt, 'model.json')}: error: `)) failures.push(`${name}: exit ${r.code}: ${first}`);
+  }
+  assert.deepEqual(failures, []);
+});
