@@ -32,13 +32,17 @@ function readModelJson(file: string): ModelFiles {
   } catch (e) {
     refuse(file, `cannot read '${file}': ${(e as Error).message}`);
   }
-  let json: { weightsManifest?: { paths?: unknown }[] };
+  let json: unknown;
   try {
-    json = JSON.parse(text) as typeof json;
+    json = JSON.parse(text);
   } catch {
     refuse(file, `'${file}' is not JSON; ${WHAT}`);
   }
-  const paths = (json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
+  const manifest = typeof json === 'object' && json !== null ? (json as { weightsManifest?: unknown }).weightsManifest : undefined;
+  if (!Array.isArray(manifest) || !manifest.every((g) => typeof g === 'object' && g !== null)) {
+    refuse(file, `'${file}' has no weightsManifest list; it is not a TensorFlow.js layers model (${WHAT})`);
+  }
+  const paths = (manifest as { paths?: unknown }[]).flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
   const dir = dirname(file);
   const parts: Buffer[] = [];
   for (const p of paths) {

@@ -95,7 +95,7 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
       output = applyLayer(engine, registry, { ...node.params, type: node.type }, node.name, spec.seed, inputs, node.trainable);
     } catch (e) {
       // Weights JavaScript cannot allocate, in a layer type whose weights the spec checks do not count ahead.
-      if (!(e instanceof RangeError) || !/typed array length|array buffer allocation|array length/i.test(e.message)) throw e;
+      if (!(e instanceof RangeError) || !/invalid typed array length|array buffer allocation failed/i.test(e.message)) throw e;
       const place = spec.source ? placeOf(spec.source, node.path) : { file: spec.file };
       throw new UsageError({ ...place, code: 'too-large', message: `layer '${node.name}' (${node.type}) cannot be built: its weights are more than memory can hold (${e.message}); make it smaller` });
     }

@@ -19,6 +19,30 @@ export interface LockOwner {
   host: string;
   /** ISO time the lock was taken. */
   started: string;
+  /** The host's boot id (Linux): a lock from before a reboot is stale, whatever its pid is now. */
+  boot?: string;
+}
+
+/** This boot's id, where the system has one. */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the owner of a lock of this host still runs: its pid alive, in this
+ * boot, and not this process's own pid (a container restarted after a crash
+ * often gets the same pid, and would otherwise lock itself out; this process's
+ * own pid counts only for a lock it holds).
+ */
+function ownerRuns(other: LockOwner, file: string): boolean {
+  if (other.pid === process.pid) return held.has(file);
+  const boot = bootId();
+  if (boot && other.boot && other.boot !== boot) return false;
+  return alive(other.pid);
 }
 
 export interface RunLock {
@@ -119,7 +143,8 @@ function readLock(file: string): string | undefined {
  */
 export function acquireRunLock(runDir: string, option: string, warn: (line: string) => void): RunLock {
   const file = join(runDir, LOCK_FILE);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const boot = bootId();
+  const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString(), ...(boot ? { boot } : {}) };
   for (let attempt = 0; attempt < 20; attempt++) {
     if (tryCreate(file, owner)) {
       held.add(file);
@@ -155,7 +180,7 @@ export function acquireRunLock(runDir: string, option: string, warn: (line: stri
         message: `${rel(runDir)} is in use by strata on host ${other.host} (pid ${other.pid}, since ${since(other.started)}); strata cannot check a process on another machine, so it leaves the lock alone. If that machine is gone or no longer trains this run, remove ${rel(file)} and train again`,
       });
     }
-    if (other && alive(other.pid)) {
+    if (other && ownerRuns(other, file)) {
       throw new UsageError({
         arg: option,
         code: 'run-locked',
@@ -188,7 +213,7 @@ export function acquireRunLock(runDir: string, option: string, warn: (line: stri
     unlinkSync(aside);
     warn(
       other
-        ? `strata: warning: ${rel(file)} was left by strata pid ${other.pid} on this host, which is no longer running; taking it over`
+        ? `strata: warning: ${rel(file)} was left by strata pid ${other.pid} on this host, which is no longer running${other.boot && boot && other.boot !== boot ? ' (the host has restarted since)' : ''}; taking it over`
         : `strata: warning: ${rel(file)} cannot be read (a crash cut it short?); taking it over`,
     );
   }

@@ -5,13 +5,13 @@
  * training needs (the dataset, checked against the model, and the resolved
  * `train:` section). `strata train` parses its arguments, calls these, and prints.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { replaceFile } from '../checkpoint/durable.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
-import { listCheckpoints } from '../checkpoint/store.js';
+import { LATEST, listCheckpoints, setPointer } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
 import { placeOf } from '../document/source.js';
 import { osFailure, UsageError } from '../errors.js';
@@ -161,6 +161,17 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
       } catch (e) {
         throw osFailure(e, `cannot copy ${rel(where.copyMetricsFrom!)} to ${rel(where.runDir)}`);
       }
+    }
+    if (where.create === '--fork') {
+      // The fork starts from a checkpoint of its own: resumable and loadable before (or without) an epoch of its own.
+      const name = basename(checkpoint.dir);
+      const into = join(where.runDir, CHECKPOINTS);
+      try {
+        cpSync(checkpoint.dir, join(into, name), { recursive: true });
+      } catch (e) {
+        throw osFailure(e, `cannot copy ${rel(checkpoint.dir)} into ${rel(into)}`);
+      }
+      setPointer(into, LATEST, name);
     }
     const specText = resolvedText(spec, seed);
     writeRunSpec(where.runDir, specText);

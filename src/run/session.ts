@@ -4,6 +4,7 @@
  * checkpoint, keeping the last K and the best. An interruption writes a
  * mid-epoch checkpoint that resumes at the very next batch.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../backend/select.js';
 import { sha256 } from '../checkpoint/durable.js';
@@ -11,7 +12,7 @@ import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles, modelToFiles } from '../checkpoint/model-files.js';
 import { restoreOptimizerState, saveOptimizerState } from '../checkpoint/optimizer-state.js';
-import { publishModel } from '../checkpoint/run-model.js';
+import { MODEL_DIR, publishModel } from '../checkpoint/run-model.js';
 import { BEST, checkpointName, LATEST, prune, readPointer, setPointer, writeCheckpoint } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
@@ -134,6 +135,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const bestPointer = readPointer(checkpointsDir, BEST);
   let bestValue = typeof bestPointer?.value === 'number' && bestPointer.monitor === monitor ? bestPointer.value : undefined;
   let best = bestPointer?.checkpoint;
+  // A run without its model/ folder (a fork, a run of an older strata, a crash between the folder's two renames) gets it back now.
+  const published = best ?? readPointer(checkpointsDir, LATEST)?.checkpoint;
+  if (!existsSync(join(o.runDir, MODEL_DIR)) && published && existsSync(join(checkpointsDir, published))) publishModel(o.runDir, join(checkpointsDir, published));
 
   const save = async (state: TrainState, metrics: Record<string, number>, reason: 'epoch' | 'interrupted'): Promise<string> => {
     const name = checkpointName(state.epoch, state.batch);

@@ -90,7 +90,12 @@ test('a stale lock (a dead pid on this host, or a lock cut short) is taken over 
   const cut = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=3']);
   assert.equal(cut.code, 0, cut.stderr);
   assert.match(cut.stderr, /^strata: warning: .*strata\.lock cannot be read \(a crash cut it short\?\); taking it over$/m);
-  assert.deepEqual(epochsOf(out), [1, 2, 3]);
+  // A lock from before a reboot: its pid may be alive again (here: this test's own), but it is another boot's.
+  writeFileSync(join(out, 'strata.lock'), `${JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-01-02T03:04:05.000Z', boot: 'a-boot-before-this-one' })}\n`);
+  const rebooted = await strata(['train', '--resume', out, ...quick, '--set', 'train.epochs=4']);
+  assert.equal(rebooted.code, 0, rebooted.stderr);
+  assert.match(rebooted.stderr, new RegExp(`^strata: warning: .*strata\\.lock was left by strata pid ${process.pid} on this host, which is no longer running \\(the host has restarted since\\); taking it over$`, 'm'));
+  assert.deepEqual(epochsOf(out), [1, 2, 3, 4]);
   assert.ok(!existsSync(join(out, 'strata.lock')));
 });
 
@@ -165,4 +170,19 @@ test('Ctrl-C before training starts (the backend and data loading) quits with 13
   const exit = await child.waitForExit(60_000);
   assert.equal(exit.code, 130, `${exit.signal ?? ''} ${child.stderr}`);
   assert.ok(!existsSync(lock), 'the lock goes with the process');
+});
+
+test('a fork holds the checkpoint it started from: loadable and resumable before an epoch of its own', async () => {
+  const out = join(tmp(), 'run');
+  assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick, '--set', 'train.epochs=1'])).code, 0);
+  const fork = join(tmp(), 'fork');
+  // No epochs left: the fork is made and nothing trains.
+  const forked = await strata(['train', '--resume', out, '--fork', fork, ...quick, '--set', 'train.epochs=1']);
+  assert.equal(forked.code, 0, forked.stderr);
+  assert.deepEqual(listCheckpoints(join(fork, 'checkpoints')), ['epoch-0001']);
+  assert.ok(existsSync(join(fork, 'model', 'weights.bin')), 'the fork has its model/ folder');
+  const more = await strata(['train', '--resume', fork, ...quick, '--set', 'train.epochs=2']);
+  assert.equal(more.code, 0, more.stderr);
+  assert.doesNotMatch(more.stderr, /starting it from the beginning/);
+  assert.deepEqual(epochsOf(fork), [1, 2]);
 });

@@ -246,6 +246,10 @@ test("a run keeps its best checkpoint's model at RUN/model/, where loadModel fin
   const outside = join(tmp(), 'model.json');
   writeFileSync(outside, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../weights.bin'], weights: [] }] }));
   refused(outside, /names a weights file outside its folder \("\.\.\/weights\.bin"\)/);
+  for (const text of ['null', '{"weightsManifest": {}}', '{"weightsManifest": [null]}']) {
+    writeFileSync(outside, text);
+    refused(outside, /has no weightsManifest list; it is not a TensorFlow\.js layers model/);
+  }
 });
 
 test("an epoch's metrics line lost after its checkpoint was written comes back from the checkpoint on resume", async () => {
