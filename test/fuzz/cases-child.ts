@@ -20,7 +20,7 @@ import type { Case } from './corpus.js';
 
 // STRATA_FUZZ_SEED explores other mutants; the suite runs the fixed seed.
 const SEED = Number(process.env.STRATA_FUZZ_SEED ?? 20261202);
-export const MUTANTS = 320;
+const MUTANTS = 320;
 const SECONDS = 5;
 const RSS = 1 << 30;
 

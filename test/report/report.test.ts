@@ -242,59 +242,35 @@ train:
   metrics: [mae]
 `;
 
+/** Train `specText` on `dataset` into a new run directory and write its report; `leaked` is the tensors writing it left. */
+async function trainAndReport(name: string, specText: string, dataset: Dataset, seed: number) {
+  const dir = tempDir(`strata-report-${name}-`);
+  createRunDir(dir, '--out');
+  const r = await runSession({ engine, spec: parseSpec(`${name}.yaml`, specText, {}), specText, dataset, runDir: dir, seed });
+  r.model.dispose();
+  const out = join(dir, 'report.html');
+  const tensors = engine.tf.memory().numTensors;
+  const written = await writeReport(engine, dir, out, { dataset });
+  return { dir, file: out, ...written, leaked: engine.tf.memory().numTensors - tensors };
+}
+
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
-  runDir = tempDir('strata-report-');
-  createRunDir(runDir, '--out');
-  const dataset = images(384);
-  const r = await runSession({ engine, spec: parseSpec('report.yaml', SPEC, {}), specText: SPEC, dataset, runDir, seed: 3 });
-  r.model.dispose();
-  file = join(runDir, 'report.html');
-  const tensors = engine.tf.memory().numTensors;
-  ({ data, bytes } = await writeReport(engine, runDir, file, { dataset }));
-  leaked = engine.tf.memory().numTensors - tensors;
-
-  const attnRun = tempDir('strata-report-attn-');
-  createRunDir(attnRun, '--out');
-  const words = sentences(64);
-  const a = await runSession({ engine, spec: parseSpec('attn.yaml', ATTN_SPEC, {}), specText: ATTN_SPEC, dataset: words, runDir: attnRun, seed: 4 });
-  a.model.dispose();
-  attnFile = join(attnRun, 'report.html');
-  const before = engine.tf.memory().numTensors;
-  ({ data: attn } = await writeReport(engine, attnRun, attnFile, { dataset: words }));
-  leaked += engine.tf.memory().numTensors - before;
-
-  const regRun = tempDir('strata-report-reg-');
-  createRunDir(regRun, '--out');
+  const main = await trainAndReport('main', SPEC, images(384), 3);
+  ({ dir: runDir, file, data, bytes } = main);
+  const a = await trainAndReport('attn', ATTN_SPEC, sentences(64), 4);
+  ({ file: attnFile, data: attn } = a);
   regData = prices(512, 2600);
-  const g = await runSession({ engine, spec: parseSpec('reg.yaml', REG_SPEC, {}), specText: REG_SPEC, dataset: regData, runDir: regRun, seed: 5 });
-  g.model.dispose();
-  regFile = join(regRun, 'report.html');
-  const beforeReg = engine.tf.memory().numTensors;
-  ({ data: reg } = await writeReport(engine, regRun, regFile, { dataset: regData }));
-  leaked += engine.tf.memory().numTensors - beforeReg;
-
-  const fcRun = tempDir('strata-report-fc-');
-  createRunDir(fcRun, '--out');
-  const series = weekly(400, 120);
-  const f = await runSession({ engine, spec: parseSpec('fc.yaml', FC_SPEC, {}), specText: FC_SPEC, dataset: series, runDir: fcRun, seed: 6 });
-  f.model.dispose();
-  fcFile = join(fcRun, 'report.html');
-  ({ data: fc } = await writeReport(engine, fcRun, fcFile, { dataset: series }));
-
+  const g = await trainAndReport('reg', REG_SPEC, regData, 5);
+  ({ file: regFile, data: reg } = g);
+  leaked = main.leaked + a.leaked + g.leaked;
+  ({ file: fcFile, data: fc } = await trainAndReport('fc', FC_SPEC, weekly(400, 120), 6));
   // A character language model trained for one epoch.
-  const lmRun = tempDir('strata-report-lm-');
-  createRunDir(lmRun, '--out');
-  const text = echoText(64);
-  const lmSpec = echoSpec().replace('epochs: 12', 'epochs: 1');
-  const l = await runSession({ engine, spec: parseSpec('lm.yaml', lmSpec, {}), specText: lmSpec, dataset: text, runDir: lmRun, seed: 3 });
-  l.model.dispose();
-  lmFile = join(lmRun, 'report.html');
-  ({ data: lm } = await writeReport(engine, lmRun, lmFile, { dataset: text }));
+  ({ file: lmFile, data: lm } = await trainAndReport('lm', echoSpec().replace('epochs: 12', 'epochs: 1'), echoText(64), 3));
 
   // The regression run with a long log: 200 epochs, the loss falling from 490 to 2.6.
   const longRun = tempDir('strata-report-long-');
-  cpSync(regRun, longRun, { recursive: true });
+  cpSync(g.dir, longRun, { recursive: true });
   const epochs = Array.from({ length: 200 }, (_, i) => {
     const loss = 2.6 + 487.4 * Math.exp(-i / 12);
     return JSON.stringify({ epoch: i + 1, loss, mae: Math.sqrt(loss), val_loss: loss * 1.05, val_mae: Math.sqrt(loss * 1.05), lr: 1e-4 + 9e-4 * (0.5 + 0.5 * Math.cos((Math.PI * i) / 199)), seconds: 1 });
