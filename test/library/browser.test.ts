@@ -3,14 +3,17 @@
  * `@tensorflow/tfjs`'s own bundle and strata's browser entry point (the
  * compiled dist/src/browser.js and the modules it imports, no bundler),
  * registers the layers, loads a spam-transformer run's model/ over HTTP and
- * predicts: the same as Node predicts from the same files.
+ * predicts: the same as Node predicts from the same files. Then the README's
+ * browser snippet, as it stands there, runs as a page's module (its bare
+ * imports mapped by an import map, as a bundler resolves them) and its model
+ * predicts the same.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize } from 'node:path';
+import { basename, dirname, extname, join, normalize } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../../src/index.js';
@@ -30,7 +33,7 @@ function inputs(): number[][] {
 
 test('a page loads a spam-transformer model with strata/browser and predicts as Node does', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('strata-browser-');
-  const runDir = join(dir, 'run');
+  const runDir = join(dir, 'runs', 'spam-transformer');
   const trained = await strata(['train', 'configs/spam-transformer.yaml', '--out', runDir, '--set', 'train.epochs=1', '--set', 'data.limit=64', '--quiet']);
   assert.equal(trained.code, 0, trained.stderr);
   const model = JSON.parse(readFileSync(join(runDir, 'model', 'model.json'), 'utf8')) as object;
@@ -40,11 +43,25 @@ test('a page loads a spam-transformer model with strata/browser and predicts as 
   const nodeModel = await loadModel(runDir, tf);
   const nodeOut = Array.from(await (nodeModel.predict(tf.tensor2d(x, [x.length, 128], 'int32')) as tf.Tensor).data());
 
-  const roots: Record<string, string> = { tfjs: TFJS_DIST, strata: join(ROOT, 'dist', 'src'), run: runDir };
+  const roots: Record<string, string> = { tfjs: TFJS_DIST, strata: join(ROOT, 'dist', 'src'), run: runDir, runs: dirname(runDir) };
+  const readmeSnippet = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((b) => b.includes("from 'strata/browser'"));
+  assert.ok(readmeSnippet, "README.md has a ```js block that imports from 'strata/browser'");
+  const modelPath = /loadLayersModel\('([^']+)'\)/.exec(readmeSnippet)?.[1];
+  assert.equal(modelPath, `runs/${basename(runDir)}/model/model.json`, 'the README loads the run this test trains');
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>strata</title><link rel="icon" href="data:,"><script src="/tfjs/tf.min.js"></script>');
+      return;
+    }
+    if (path === '/readme.html') {
+      // The README's snippet as the page's module, its bare imports mapped as a bundler would resolve them.
+      const imports = { '@tensorflow/tfjs': '/tfjs/tf.fesm.min.js', 'strata/browser': '/strata/browser.js' };
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>readme</title><link rel="icon" href="data:,"><script type="importmap">${JSON.stringify({ imports })}</script><script type="module" src="/readme.js"></script>`);
+      return;
+    }
+    if (path === '/readme.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`${readmeSnippet}\nglobalThis.readme = { tf, model };\n`);
       return;
     }
     const [, root, ...rest] = path.split('/');
@@ -90,6 +107,18 @@ test('a page loads a spam-transformer model with strata/browser and predicts as 
     assert.equal(pageOut.length, nodeOut.length);
     const worst = Math.max(...pageOut.map((v, i) => Math.abs(v - nodeOut[i]!)));
     assert.ok(worst < 1e-5, `largest difference from Node: ${worst} (page ${pageOut.join(', ')}; node ${nodeOut.join(', ')})`);
+
+    // The README's browser snippet, as it stands there, run as a page's module: its model predicts as Node's does.
+    await page.goto(`${origin}/readme.html`);
+    await page.waitForFunction(() => (globalThis as unknown as { readme?: unknown }).readme !== undefined, undefined, { timeout: 60_000 });
+    const readmeOut = await page.evaluate(async (x) => {
+      const { tf: t, model } = (globalThis as unknown as { readme: { tf: typeof tf; model: { predict(x: unknown): unknown } } }).readme;
+      await t.setBackend('cpu');
+      return Array.from(await (model.predict(t.tensor2d(x, [x.length, 128], 'int32')) as tf.Tensor).data());
+    }, x);
+    assert.deepEqual(problems, []);
+    const readmeWorst = Math.max(...readmeOut.map((v, i) => Math.abs(v - nodeOut[i]!)));
+    assert.ok(readmeOut.length === nodeOut.length && readmeWorst < 1e-5, `the README snippet's model: largest difference from Node ${readmeWorst}`);
   } finally {
     await browser.close();
     server.close();
