@@ -24,7 +24,7 @@ const RANKS = [
   // Building a model from a spec.
   ['model'],
   // The training loop.
-  ['train'],
+  ['train', 'torch'],
   // Checkpoints.
   ['checkpoint'],
   // What works on checkpoints and run directories.
