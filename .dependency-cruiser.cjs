@@ -24,7 +24,9 @@ const RANKS = [
   // Building a model from a spec.
   ['model'],
   // The training loop.
-  ['train', 'torch'],
+  ['train'],
+  // The torch engine: the same training on PyTorch, in a Python process (python/strata_torch).
+  ['torch'],
   // Checkpoints.
   ['checkpoint'],
   // What works on checkpoints and run directories.

@@ -39,6 +39,8 @@ export interface CheckpointMeta {
   strata_version: string;
   tfjs_version: string;
   backend: string;
+  /** What trained it: tfjs or torch (absent in checkpoints of strata before the torch engine: tfjs). */
+  engine?: string;
   created: string;
   /**
    * The optimizer's state tensors as stored in optimizer.bin and, for Adam and AdamW, its

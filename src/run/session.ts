@@ -25,6 +25,8 @@ import { initialState, train } from '../train/loop.js';
 import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
 import { makeOptimizer } from '../train-registry/optimizers.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
+import { trainOnTorch } from '../torch/trainer.js';
+import type { TorchSettings } from '../torch/trainer.js';
 import { VERSION } from '../version.js';
 import { appendMetrics, INTERNALS_FILE, METRICS_FILE, readMetrics, truncateMetrics } from './metrics-log.js';
 import { CHECKPOINTS } from './run-dir.js';
@@ -45,6 +47,8 @@ export interface SessionOptions {
   onBatch?: TrainHooks['onBatch'];
   onEpoch?: (log: EpochLog, checkpoint: string, best: boolean) => void;
   interrupted?: () => boolean;
+  /** Train on PyTorch (the torch engine) instead of TensorFlow.js. */
+  torch?: TorchSettings;
 }
 
 export interface SessionResult extends TrainResult {
@@ -158,6 +162,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         strata_version: VERSION,
         tfjs_version: engine.tf.version_core,
         backend: engine.backend,
+        engine: o.torch ? 'torch' : 'tfjs',
         created: new Date().toISOString(),
         optimizer: { type: config.optimizer.type, weights: optState.specs, ...(optState.betaPowers ? { beta_powers: optState.betaPowers } : {}) },
       },
@@ -180,7 +185,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       appendMetrics(internalsFile, { step, epoch, grad_norms: Object.fromEntries(Object.entries(byLayer).map(([k, v]) => [k, Math.sqrt(v)])) });
     },
   };
-  const result = await train(engine, model, dataset, config, o.seed, start, {
+  const hooks: TrainHooks = {
     gradientNorms,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
     ...(o.interrupted ? { interrupted: o.interrupted } : {}),
@@ -202,7 +207,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       prune(checkpointsDir, config.checkpoint.keep_last, [best ?? '', name]);
       o.onEpoch?.(log, name, improved);
     },
-  }, opt);
+  };
+  const result = o.torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, o.torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt);
   if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
   opt.optimizer.dispose();
   return { ...result, config, model, ...(latest ? { latest } : {}), ...(best ? { best: join(checkpointsDir, best) } : {}) };

@@ -20,6 +20,10 @@ export function defaultMonitor(hasValidation: boolean): string {
 }
 
 
+/** The engines that train a spec: TensorFlow.js in this process (the default), or PyTorch in a Python process (src/torch/). */
+export const ENGINES = ['tfjs', 'torch'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
 /** `train.early_stopping`'s keys. */
 export const earlyStoppingKeys: Record<string, Param> = {
   monitor: monitorParam('watched'),
@@ -44,6 +48,10 @@ function object(description: string, keys: Record<string, Param>, extra: JsonSch
 export function trainKeys(registry: TrainRegistry = trainRegistry): Record<string, Param> {
   const optimizers = registry.optimizers.names();
   return {
+    engine: {
+      schema: { enum: [...ENGINES], description: 'What trains the model: tfjs, TensorFlow.js inside strata (the default, nothing to install), or torch, PyTorch in a Python process strata starts (docs/engines.md). `strata train --engine` overrides it.', default: 'tfjs' },
+      default: 'tfjs',
+    },
     epochs: int('Passes over the training data.', { min: 1, default: 10 }),
     batch_size: int('Examples per gradient step.', { min: 1, default: 32 }),
     optimizer: {

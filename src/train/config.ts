@@ -8,6 +8,7 @@ import { settingsOf, withDefaults } from '../train-registry/entry.js';
 import { directionOf, trainRegistry } from '../train-registry/catalog.js';
 import type { LossName, MetricName, OptimizerName, ScheduleName } from '../train-registry/catalog.js';
 import { checkpointKeys, defaultMonitor, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
+import type { EngineName } from '../train-registry/section.js';
 
 export interface EarlyStoppingSpec {
   monitor: string;
@@ -33,6 +34,8 @@ export interface Chosen<D, N extends string> {
 }
 
 export interface TrainConfig {
+  /** `train.engine`: what trains the model (the command line's --engine overrides it). */
+  engine: EngineName;
   epochs: number;
   batch_size: number;
   optimizer: Chosen<OptimizerDef, OptimizerName>;
@@ -79,6 +82,7 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
   const early = t.early_stopping ? withDefaults(earlyStoppingKeys, t.early_stopping as Record<string, unknown>) : undefined;
   const checkpoint = withDefaults(checkpointKeys, t.checkpoint as Record<string, unknown> | undefined);
   return {
+    engine: t.engine as EngineName,
     epochs: t.epochs as number,
     batch_size: t.batch_size as number,
     optimizer: choose(trainRegistry.optimizers, t.optimizer),

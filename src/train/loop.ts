@@ -84,8 +84,25 @@ export function initialState(seed: number): TrainState {
   return { epoch: 0, batch: 0, step: 0, rng: mixSeed(seed, 0x5eed) };
 }
 
+/**
+ * What an epoch's log decides, on either engine: reduce-on-plateau's state, then early
+ * stopping's (its state, and whether to stop: returned).
+ */
+export function decideAfterEpoch(config: TrainConfig, state: TrainState, early: EarlyStopping | undefined, log: EpochLog): boolean {
+  const s = config.schedule;
+  if (state.plateau && s?.def.plateauStep) {
+    const monitor = s.settings.monitor as string;
+    const value = log[monitor];
+    if (value !== undefined) state.plateau = s.def.plateauStep(s.settings, state.plateau, value, metricMode(monitor, s.settings.mode as Direction | undefined));
+  }
+  if (!early) return false;
+  const r = early.update(log, state.epoch, state.early);
+  if (r.state) state.early = r.state;
+  return r.stop;
+}
+
 /** Per-example weights from `class_weights` (class index or name → weight). */
-function classWeightVector(dataset: Dataset, ctx: MetricContext, weights: Record<string, number> | undefined): number[] | undefined {
+export function classWeightVector(dataset: Dataset, ctx: MetricContext, weights: Record<string, number> | undefined): number[] | undefined {
   if (!weights) return undefined;
   const k = ctx.kind === 'binary' ? 2 : ctx.classes;
   const names = dataset.classes ?? [];
@@ -257,21 +274,9 @@ class TrainingRun {
 
   /** Reduce-on-plateau and early stopping read the log, then the hook saves; true to stop early. */
   private async afterEpoch(log: EpochLog): Promise<boolean> {
-    const { state, config } = this;
-    const s = config.schedule;
-    if (state.plateau && s?.def.plateauStep) {
-      const monitor = s.settings.monitor as string;
-      const value = log[monitor];
-      if (value !== undefined) state.plateau = s.def.plateauStep(s.settings, state.plateau, value, metricMode(monitor, s.settings.mode as Direction | undefined));
-    }
-    let stop = false;
-    if (this.early) {
-      const r = this.early.update(log, state.epoch, state.early);
-      if (r.state) state.early = r.state;
-      stop = r.stop;
-    }
+    const stop = decideAfterEpoch(this.config, this.state, this.early, log);
     this.history.push(log);
-    await this.hooks.onEpoch?.(log, state);
+    await this.hooks.onEpoch?.(log, this.state);
     return stop;
   }
 

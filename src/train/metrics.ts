@@ -12,12 +12,27 @@ import type { TfCore } from '../tf-types.js';
 export type { MetricContext, TargetKind } from '../train-registry/entry.js';
 
 /**
+ * The mean loss and each metric from summed statistics laid out as the accumulator
+ * keeps them: [loss × examples, examples, then each metric's `stats`]. The torch
+ * engine sums the same layout in Python and reads it here.
+ */
+export function metricsFromSums(metrics: readonly MetricDef[], ctx: MetricContext, s: Float64Array): Record<string, number> {
+  const out: Record<string, number> = { [LOSS_KEY]: s[0]! / Math.max(1, s[1]!) };
+  let o = 2;
+  for (const m of metrics) {
+    const n = m.size(ctx);
+    out[m.name] = m.result(s.subarray(o, o + n), ctx);
+    o += n;
+  }
+  return out;
+}
+
+/**
  * Running sums for a set of metrics plus the loss. `update` adds one batch on
  * the device; `read` reads everything once.
  */
 export class MetricAccumulator {
   private sums: Tensor | undefined;
-  private readonly offsets: number[] = [];
   private readonly total: number;
   private readonly confusionAt: number | undefined;
 
@@ -30,7 +45,6 @@ export class MetricAccumulator {
   ) {
     let o = 2; // [loss sum, example count]
     for (const m of metrics) {
-      this.offsets.push(o);
       o += m.size(ctx);
     }
     this.confusionAt = confusion ? o : undefined;
@@ -59,12 +73,7 @@ export class MetricAccumulator {
   /** The mean loss and each metric. */
   async read(): Promise<Record<string, number>> {
     if (!this.sums) return {};
-    const s = Float64Array.from(await this.sums.data());
-    const out: Record<string, number> = { [LOSS_KEY]: s[0]! / Math.max(1, s[1]!) };
-    this.metrics.forEach((m, i) => {
-      out[m.name] = m.result(s.subarray(this.offsets[i]!, this.offsets[i]! + m.size(this.ctx)), this.ctx);
-    });
-    return out;
+    return metricsFromSums(this.metrics, this.ctx, Float64Array.from(await this.sums.data()));
   }
 
   /** Every running sum, to carry an interrupted epoch's statistics over to its resumption. */

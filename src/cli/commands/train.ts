@@ -11,8 +11,11 @@ import type { PreparedRun } from '../../run/prepare.js';
 import { withBackend, withJson, withOverrides } from '../options.js';
 import type { CommonOptions } from '../options.js';
 import { Progress, progressMode } from '../progress.js';
+import { ENGINES } from '../../train-registry/section.js';
 
 export interface TrainOptions extends CommonOptions {
+  engine?: string;
+  device?: string;
   out?: string;
   resume?: string;
   fork?: string;
@@ -76,10 +79,20 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   const engine = await loadEngine(opts.backend);
   const { loadTrainingInputs } = await import('../../run/prepare.js');
   const { dataset, config } = await loadTrainingInputs(p);
+  const engineName = opts.engine ?? config.engine;
+  if (!(ENGINES as readonly string[]).includes(engineName)) {
+    throw new UsageError({ arg: `--engine ${engineName}`, code: 'bad-engine', message: `the engine must be one of ${ENGINES.join(', ')}` });
+  }
+  if (opts.device !== undefined && engineName !== 'torch') {
+    throw new UsageError({ arg: `--device ${opts.device}`, code: 'device-without-torch', message: '--device chooses the torch engine\'s device; add --engine torch (the tfjs engine runs on the CPU)' });
+  }
+  const { torchSettings } = await import('../../torch/settings.js');
+  const torch = engineName === 'torch' ? torchSettings(p.spec, opts.device) : undefined;
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
+  const where = torch ? `on PyTorch ${torch.torchVersion} (${torch.device})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
   progress.say(
-    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}; run: ${rel(p.runDir)}` +
+    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) ${where}; run: ${rel(p.runDir)}` +
       (start ? `\nResuming from ${rel(p.resume!.dir)} (${positionText(start.epoch, start.batch)})` : ''),
   );
 
@@ -105,6 +118,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
       onBatch: (b) => progress.batch(b),
       onEpoch: (log, _name, best) => progress.epoch(log, best ? '(best)' : '', best),
       interrupted: () => stopRequested,
+      ...(torch ? { torch } : {}),
     });
   } finally {
     process.off('SIGINT', onSigint);
@@ -154,6 +168,8 @@ export function trainCommand(program: Command): void {
     .option('--out <dir>', 'the run directory (default: runs/<name>-<timestamp>)')
     .option('--resume <run|checkpoint>', 'continue a run from its newest good checkpoint, or from the checkpoint given')
     .option('--fork <dir>', 'with --resume: continue into a new run directory and leave the old one as it is')
+    .option('--engine <name>', `what trains the model: ${ENGINES.join(' or ')} (default: the spec's train.engine, else tfjs; docs/engines.md)`)
+    .option('--device <name>', 'the torch engine\'s device: cpu, cuda or cuda:N (default: cuda when PyTorch sees one)')
     .option('--seed <n>', 'the seed of every random choice (default: the spec\'s seed, else a random one, recorded in the run)')
     .option('--quiet', 'print nothing while training');
   withBackend(withOverrides(withJson(cmd))).action(trainCommandAction);

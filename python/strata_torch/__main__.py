@@ -1,0 +1,64 @@
+"""strata's torch engine: the Python side of `strata train --engine torch`.
+
+strata (Node) starts `python3 -m strata_torch` and stays the program the user
+talks to. Commands arrive as JSON lines on stdin; events go back as JSON lines
+on file descriptor 3 (stdout is left to whatever a library prints). Arrays
+never travel as JSON: data, weights, batch orders and rates are raw
+little-endian files in a work folder that Node made, read with numpy.
+
+Commands: init, epoch, evaluate, save, quit (session.py says what each does).
+An exception ends the process with an `error` event (its message, and the
+traceback for --verbose); Node turns it into exit 1.
+"""
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import traceback
+
+
+def main():
+    # Ctrl-C reaches the whole process group: strata (Node) answers it by sending `stop`,
+    # and this process finishes its batch and hands over its weights.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        events = os.fdopen(3, "w", buffering=1)
+    except OSError:
+        events = sys.stdout
+
+    def emit(event):
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    commands = queue.Queue()
+
+    def read_commands():
+        for line in sys.stdin:
+            line = line.strip()
+            if line:
+                commands.put(json.loads(line))
+        commands.put({"cmd": "quit"})
+
+    threading.Thread(target=read_commands, daemon=True).start()
+
+    try:
+        # Imported here so that a missing torch is reported as an event too.
+        from .session import Session
+
+        session = Session(emit, commands)
+        while True:
+            cmd = commands.get()
+            if cmd["cmd"] == "quit":
+                break
+            if cmd["cmd"] == "stop":
+                continue  # a stop that came after its epoch ended
+            emit(session.handle(cmd))
+    except Exception as e:  # noqa: BLE001 - every failure becomes one event
+        emit({"event": "error", "message": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

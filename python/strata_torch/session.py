@@ -1,0 +1,264 @@
+"""One training session on PyTorch, driven by strata (Node) command by command.
+
+init      build the model from the TensorFlow.js topology, load the weights
+          strata initialized (or resumed), read the splits, make the optimizer
+epoch     train over the batches Node lists (its order, its learning rates),
+          reporting losses a few times a second; Node may send `stop`
+evaluate  a split's loss and metric statistics, training behaviour off
+save      write the weights (and optimizer slots, carried states) for a checkpoint
+"""
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+
+from .graph import build_model
+from .train_ops import LOSSES, METRICS, clip_gradients, confusion_stats, make_optimizer, optimizer_slots, set_optimizer_slots
+
+REPORT_EVERY = 0.15  # seconds between progress events, as the tfjs engine reads its losses
+
+DTYPES = {"float32": np.float32, "int32": np.int32}
+
+
+def read_array(spec):
+    """A raw little-endian array file described as {file, dtype, shape}."""
+    a = np.fromfile(spec["file"], dtype=DTYPES[spec["dtype"]])
+    return torch.from_numpy(a.reshape(spec["shape"]))
+
+
+def write_arrays(path, tensors):
+    with open(path, "wb") as f:
+        for t in tensors:
+            f.write(np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32, copy=False)).tobytes())
+
+
+class Session:
+    def __init__(self, emit, commands):
+        self.emit = emit
+        self.commands = commands
+        self.model = None
+
+    def handle(self, cmd):
+        return getattr(self, "cmd_" + cmd["cmd"])(cmd)
+
+    # ------------------------------------------------------------ init
+
+    def cmd_init(self, c):
+        threads = c.get("threads") or os.cpu_count() or 1
+        torch.set_num_threads(threads)
+        torch.manual_seed(c["seed"])
+        random.seed(c["seed"])
+        self.device = torch.device(c["device"])
+        with open(c["topology_file"], encoding="utf-8") as f:
+            import json
+
+            topology = json.load(f)
+        self.model = build_model(topology, carry_state=c["carry_state"]).to(self.device)
+        self.weight_names = [w["name"] for w in c["weights"]]
+        self._load_weights(c["weights"], c["weights_file"])
+        self.trainable = [self.model.tensor_of(n) for n in c["trainable"]]
+        self.splits = {}
+        for name, s in c["data"].items():
+            self.splits[name] = (read_array(s["x"]).to(self.device), read_array(s["y"]).to(self.device))
+        self.loss_name = c["loss"]
+        self.loss_fn = LOSSES[c["loss"]]
+        self.smoothing = c["label_smoothing"]
+        self.metrics = c["metrics"]
+        self.ctx = c["context"]
+        self.confusion = False
+        cw = c.get("class_weights")
+        self.class_weights = torch.tensor(cw, dtype=torch.float32, device=self.device) if cw else None
+        self.clip_norm = c.get("clip_norm")
+        self.clip_value = c.get("clip_value")
+        self.opt, self.slot_names = make_optimizer(c["optimizer"]["type"], c["optimizer"]["settings"], self.trainable)
+        self.steps = c.get("step", 0)
+        if c.get("optimizer_state"):
+            self._load_optimizer(c["optimizer_state"])
+        self.grad_norms_every = c.get("grad_norms_every") or 0
+        self.trainable_names = c["trainable"]
+        return {"event": "ready", "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(self.device)}
+
+    def _load_weights(self, manifest, path):
+        data = np.fromfile(path, dtype=np.float32)
+        values, off = {}, 0
+        for w in manifest:
+            n = int(np.prod(w["shape"])) if w["shape"] else 1
+            values[w["name"]] = data[off : off + n].reshape(w["shape"])
+            off += n
+        if off != data.size:
+            raise ValueError(f"the weights file holds {data.size} numbers and the manifest {off}")
+        self.model.set_weights(values)
+
+    def _load_optimizer(self, s):
+        """Slots as Node sent them: for each slot name, every trainable weight's values, float32, in order."""
+        data = np.fromfile(s["file"], dtype=np.float32)
+        off = 0
+        per_slot = []
+        for _ in s["slots"]:
+            vals = []
+            for p in self.trainable:
+                n = p.numel()
+                vals.append(torch.from_numpy(data[off : off + n].copy()).reshape(p.shape).to(self.device))
+                off += n
+            per_slot.append(vals)
+        for i, p in enumerate(self.trainable):
+            set_optimizer_slots(self.opt, s["slots"], p, [vals[i] for vals in per_slot], s["iterations"])
+
+    # ------------------------------------------------------------ batches
+
+    def _batch(self, split, idx):
+        x, y = self.splits[split]
+        xb = x.index_select(0, idx)
+        if xb.dtype == torch.int32:
+            xb = xb.long()
+        return xb, y.index_select(0, idx)
+
+    def _stats(self, loss_mean, n, y, p):
+        parts = [torch.tensor([loss_mean * n, float(n)], dtype=torch.float64)]
+        for m in self.metrics:
+            parts.append(METRICS[m](y, p, self.ctx).reshape(-1).double().cpu())
+        if self.confusion:
+            parts.append(confusion_stats(y, p, self.ctx).cpu())
+        return torch.cat(parts)
+
+    def _example_weights(self, y, per_example):
+        cw = self.class_weights
+        if cw is None:
+            return per_example
+        kind = self.ctx["kind"]
+        if kind == "sparse":
+            w = cw[y.long()]
+        elif kind == "binary":
+            w = (y * cw[1] + (1 - y) * cw[0]).squeeze(-1)
+        else:
+            w = (y * cw).sum(-1)
+        while w.dim() < per_example.dim():
+            w = w.unsqueeze(-1)
+        return per_example * w.reshape(w.shape[: per_example.dim()])
+
+    @staticmethod
+    def _read_batches(c):
+        flat = torch.from_numpy(np.fromfile(c["indices_file"], dtype=np.int32).astype(np.int64))
+        offsets = np.fromfile(c["offsets_file"], dtype=np.int32).tolist()
+        return flat, offsets
+
+    def _stop_requested(self):
+        try:
+            while True:
+                cmd = self.commands.get_nowait()
+                if cmd["cmd"] in ("stop", "quit"):
+                    return True
+        except Exception:  # noqa: BLE001 - queue.Empty
+            return False
+
+    # ------------------------------------------------------------ epoch
+
+    def cmd_epoch(self, c):
+        flat, offsets = self._read_batches(c)
+        lrs = np.fromfile(c["lrs_file"], dtype=np.float64).tolist()
+        first = c["first_batch"]
+        model, opt = self.model, self.opt
+        model.train()
+        if c.get("states_file"):
+            self.model.set_states(np.load(c["states_file"], allow_pickle=False))
+        elif getattr(model, "carry_state", False):
+            model.reset_states()
+        sums = None
+        samples = 0
+        pending = []
+        last = time.perf_counter()
+        t0 = last
+        norms = []
+        for b in range(first, len(offsets) - 1):
+            idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
+            x, y = self._batch("train", idx)
+            lr = lrs[b - first]
+            for g in opt.param_groups:
+                g["lr"] = lr
+            opt.zero_grad(set_to_none=True)
+            out = model(x, training=True)
+            per = self._example_weights(y, self.loss_fn(y, out, self.smoothing))
+            loss = per.mean()
+            for extra in model.extra_losses():
+                loss = loss + extra
+            loss.backward()
+            if self.grad_norms_every and self.steps % self.grad_norms_every == 0:
+                norms.append({"step": self.steps, "norms": {n: float(p.grad.norm()) if p.grad is not None else 0.0 for n, p in zip(self.trainable_names, self.trainable)}})
+            if self.clip_norm is not None or self.clip_value is not None:
+                clip_gradients(self.trainable, self.clip_norm, self.clip_value)
+            opt.step()
+            self.steps += 1
+            value = loss.item()
+            n = idx.numel()
+            samples += n
+            if not math.isfinite(value):
+                return {"event": "epoch_end", "kind": "non_finite", "batch": b, "steps": self.steps}
+            with torch.no_grad():
+                s = self._stats(value, n, y, out.detach())
+            sums = s if sums is None else sums + s
+            pending.append([b + 1, samples, value])
+            now = time.perf_counter()
+            stop = False
+            if now - last > REPORT_EVERY:
+                self.emit({"event": "progress", "batches": pending, "grad_norms": norms})
+                pending, norms, last = [], [], now
+                stop = self._stop_requested()
+            if stop:
+                return self._epoch_end("interrupted", b + 1, sums, samples, t0, pending, norms)
+        return self._epoch_end("done", len(offsets) - 1, sums, samples, t0, pending, norms)
+
+    def _epoch_end(self, kind, batch, sums, samples, t0, pending, norms):
+        return {
+            "event": "epoch_end",
+            "kind": kind,
+            "batch": batch,
+            "steps": self.steps,
+            "sums": [] if sums is None else sums.tolist(),
+            "samples": samples,
+            "seconds": time.perf_counter() - t0,
+            "batches": pending,
+            "grad_norms": norms,
+        }
+
+    # ------------------------------------------------------------ evaluate
+
+    def cmd_evaluate(self, c):
+        flat, offsets = self._read_batches(c)
+        model = self.model
+        model.eval()
+        if getattr(model, "carry_state", False):
+            model.reset_states()
+        self.confusion = bool(c.get("confusion"))
+        sums = None
+        with torch.no_grad():
+            for b in range(len(offsets) - 1):
+                idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
+                x, y = self._batch(c["split"], idx)
+                out = model(x, training=False)
+                value = self.loss_fn(y, out, 0.0).mean().item()
+                s = self._stats(value, idx.numel(), y, out)
+                sums = s if sums is None else sums + s
+        self.confusion = False
+        if getattr(model, "carry_state", False):
+            model.reset_states()
+        return {"event": "evaluated", "sums": [] if sums is None else sums.tolist()}
+
+    # ------------------------------------------------------------ save
+
+    def cmd_save(self, c):
+        weights = self.model.get_weights()
+        write_arrays(c["weights_file"], [torch.from_numpy(np.asarray(weights[n], dtype=np.float32)) for n in self.weight_names])
+        slots = []
+        for name in self.slot_names:
+            slots.extend(optimizer_slots(self.opt, [name], p)[0] for p in self.trainable)
+        write_arrays(c["optimizer_file"], slots)
+        out = {"event": "saved", "slots": list(self.slot_names), "iterations": self.steps}
+        if c.get("states_file") and getattr(self.model, "carry_state", False):
+            states = self.model.get_states()
+            if states is not None:
+                np.save(c["states_file"], states, allow_pickle=False)
+                out["states"] = True
+        return out

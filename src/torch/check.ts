@@ -1,0 +1,52 @@
+/**
+ * Before the torch engine starts: every layer of the spec is one it runs
+ * (support.ts), each refusal at the layer's line, naming the type and the
+ * engine; and the keys of the spec it cannot honour, at theirs.
+ */
+import { placeOf } from '../document/source.js';
+import type { SpecPath } from '../document/source.js';
+import type { Diagnostic, Place } from '../errors.js';
+import type { Spec } from '../spec/types.js';
+import { TORCH_LAYER_TYPES } from './support.js';
+
+function at(spec: Spec, path: SpecPath): Place {
+  return spec.source ? placeOf(spec.source, path) : { file: spec.file };
+}
+
+/** Layer types inside a layer's parameters (a wrapper's `layer`, a block's `layers`). */
+function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path: SpecPath }[]): void {
+  if (Array.isArray(params)) {
+    params.forEach((p, i) => nestedTypes(p, [...path, i], out));
+    return;
+  }
+  if (!params || typeof params !== 'object') return;
+  const o = params as Record<string, unknown>;
+  if (typeof o.type === 'string' && path.length > 0) out.push({ type: o.type, path });
+  for (const [k, v] of Object.entries(o)) if (k !== 'type' && v && typeof v === 'object') nestedTypes(v, [...path, k], out);
+}
+
+export function checkTorchSpec(spec: Spec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const supported = [...TORCH_LAYER_TYPES].sort().join(', ');
+  const refuse = (type: string, path: SpecPath) => {
+    const key = `${type}@${path.join('.')}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({
+      ...at(spec, [...path, 'type']),
+      code: 'torch-unsupported-layer',
+      message: `layer type ${type} is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or use a type the torch engine runs: ${supported}`,
+    });
+  };
+  for (const layer of spec.model.layers) {
+    if (!TORCH_LAYER_TYPES.has(layer.type)) refuse(layer.type, layer.path);
+    const nested: { type: string; path: SpecPath }[] = [];
+    nestedTypes(layer.params, layer.path, nested);
+    for (const n of nested) if (!TORCH_LAYER_TYPES.has(n.type)) refuse(n.type, n.path);
+  }
+  if (spec.data?.augment !== undefined) {
+    out.push({ ...at(spec, ['data', 'augment']), code: 'torch-unsupported-key', message: 'data.augment is not supported by the torch engine yet; remove it, or train on the tfjs engine (--engine tfjs)' });
+  }
+  return out;
+}

@@ -1,0 +1,384 @@
+/**
+ * Training on the torch engine, with the same contract as train/loop.ts's
+ * `train()`: the same epochs, batch order (the seed's permutation, or the
+ * lanes of carried states), learning rate of every step (the registry's
+ * schedule, computed here and sent), epoch log, early stopping and
+ * reduce-on-plateau decisions, and the same TrainState for checkpoints.
+ *
+ * The TensorFlow.js model stays the source of truth between epochs: it
+ * starts the run (weights initialized from the seed, or resumed), its
+ * weights and optimizer state are handed to Python as files, and after every
+ * epoch (or interruption) Python's are put back into it, so the caller's
+ * checkpoint code (run/session.ts) writes strata's format as for the other
+ * engine.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Engine } from '../backend/select.js';
+import { range } from '../data/splits.js';
+import type { Dataset, Split } from '../data/types.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { mixSeed, permutation } from '../rng.js';
+import type { LayersModel } from '../tf-types.js';
+import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import type { StrataOptimizer } from '../train-registry/optimizers.js';
+import { consecutiveRuns } from '../train/batches.js';
+import { laneBatches } from '../train/carry-state.js';
+import type { CarriedSnapshot } from '../train/carry-state.js';
+import { metricDefs } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
+import { EarlyStopping } from '../train/early-stopping.js';
+import { classWeightVector, decideAfterEpoch } from '../train/loop.js';
+import type { EpochLog, StopReason, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
+import { metricsFromSums } from '../train/metrics.js';
+import { metricContext } from '../train/targets.js';
+import { TorchProcess } from './process.js';
+import type { TorchEvent } from './process.js';
+
+export interface TorchSettings {
+  /** The Python that has torch. */
+  python: string;
+  /** 'cpu', 'cuda' or 'cuda:N'. */
+  device: string;
+  /** Threads for PyTorch's CPU kernels (default: every core). */
+  threads?: number;
+}
+
+/** Examples written per chunk when a split is handed over (bounded memory for large splits). */
+const CHUNK = 8192;
+
+/** A split's inputs and targets as two raw files; returns their descriptions. */
+function writeSplit(dataset: Dataset, split: Split, dir: string, name: string): Record<string, unknown> {
+  const files = { x: join(dir, `${name}-x.bin`), y: join(dir, `${name}-y.bin`) };
+  const fx = openSync(files.x, 'w');
+  const fy = openSync(files.y, 'w');
+  try {
+    for (let start = 0; start < split.size; start += CHUNK) {
+      const b = split.batch(range(Math.min(CHUNK, split.size - start), start));
+      writeSync(fx, new Uint8Array(b.x.buffer, b.x.byteOffset, b.x.byteLength));
+      writeSync(fy, new Uint8Array(b.y.buffer, b.y.byteOffset, b.y.byteLength));
+    }
+  } finally {
+    closeSync(fx);
+    closeSync(fy);
+  }
+  return {
+    x: { file: files.x, dtype: dataset.inputDtype, shape: [split.size, ...dataset.inputShape] },
+    y: { file: files.y, dtype: dataset.targetDtype, shape: [split.size, ...dataset.targetShape] },
+  };
+}
+
+/** A list of batches as one flat index file and an offsets file (batch b is flat[offsets[b]..offsets[b+1])). */
+function writeBatches(dir: string, name: string, batches: readonly Int32Array[]): { indices_file: string; offsets_file: string } {
+  const offsets = new Int32Array(batches.length + 1);
+  let total = 0;
+  batches.forEach((b, i) => {
+    total += b.length;
+    offsets[i + 1] = total;
+  });
+  const flat = new Int32Array(total);
+  batches.forEach((b, i) => flat.set(b, offsets[i]!));
+  const indices_file = join(dir, `${name}-indices.bin`);
+  const offsets_file = join(dir, `${name}-offsets.bin`);
+  writeFileSync(indices_file, new Uint8Array(flat.buffer));
+  writeFileSync(offsets_file, new Uint8Array(offsets.buffer));
+  return { indices_file, offsets_file };
+}
+
+function sizeOf(shape: readonly (number | null)[]): number {
+  return shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+}
+
+function floats(t: Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/** Concatenate float32 arrays into one file. */
+function writeFloats(file: string, arrays: readonly Float32Array[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const a of arrays) writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFloats(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+class TorchRun {
+  readonly history: EpochLog[] = [];
+  private readonly dir: string;
+  private readonly proc: TorchProcess;
+  private readonly lanes: Int32Array[] | undefined;
+  private readonly batchesPerEpoch: number;
+  private readonly early: EarlyStopping | undefined;
+  private readonly trainableNames: string[];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly model: LayersModel,
+    private readonly dataset: Dataset,
+    private readonly config: TrainConfig,
+    private readonly seed: number,
+    readonly state: TrainState,
+    private readonly hooks: TrainHooks,
+    private readonly opt: StrataOptimizer,
+    private readonly settings: TorchSettings,
+  ) {
+    const split = dataset.train;
+    this.lanes = config.carry_state ? laneBatches(split.size, config.batch_size) : undefined;
+    this.batchesPerEpoch = Math.min(this.lanes ? this.lanes.length : Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
+    if (config.schedule?.def.plateauStep) this.state.plateau = state.plateau ?? { scale: 1, best: null, wait: 0 };
+    this.early = config.early_stopping ? new EarlyStopping(engine.tf, model, config.early_stopping) : undefined;
+    this.trainableNames = model.trainableWeights.map((w) => w.originalName);
+    this.dir = mkdtempSync(join(tmpdir(), 'strata-torch-'));
+    this.proc = new TorchProcess(settings.python);
+  }
+
+  /** Hand the model, its weights, the data and the optimizer's state to Python. */
+  async start(): Promise<void> {
+    const { model, dataset, config, dir } = this;
+    const topology = join(dir, 'topology.json');
+    writeFileSync(topology, JSON.stringify(model.toJSON(null, false)));
+    const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape }));
+    const weightsFile = join(dir, 'weights.bin');
+    writeFloats(weightsFile, model.weights.map((w) => floats(w.read())));
+    const data: Record<string, unknown> = { train: writeSplit(dataset, dataset.train, dir, 'train') };
+    if (dataset.validation) data.validation = writeSplit(dataset, dataset.validation, dir, 'validation');
+    const ctx = metricContext(model, config);
+    const optimizerState = await this.optimizerStateForPython();
+    const cw = classWeightVector(dataset, ctx, config.class_weights);
+    await this.proc.request(
+      {
+        cmd: 'init',
+        seed: this.seed,
+        device: this.settings.device,
+        ...(this.settings.threads ? { threads: this.settings.threads } : {}),
+        topology_file: topology,
+        weights,
+        weights_file: weightsFile,
+        trainable: this.trainableNames,
+        data,
+        loss: config.loss.type,
+        label_smoothing: config.label_smoothing,
+        metrics: config.metrics,
+        context: ctx,
+        ...(cw ? { class_weights: cw } : {}),
+        ...(config.clip_norm !== undefined ? { clip_norm: config.clip_norm } : {}),
+        ...(config.clip_value !== undefined ? { clip_value: config.clip_value } : {}),
+        optimizer: { type: config.optimizer.type, settings: config.optimizer.settings },
+        ...(optimizerState ? { optimizer_state: optimizerState } : {}),
+        step: this.state.step,
+        carry_state: config.carry_state,
+        ...(this.hooks.gradientNorms ? { grad_norms_every: this.hooks.gradientNorms.every } : {}),
+      },
+      'ready',
+    );
+  }
+
+  /** The TensorFlow.js optimizer's slots (restored from a checkpoint) as a file for Python, or undefined before its first step. */
+  private async optimizerStateForPython(): Promise<Record<string, unknown> | undefined> {
+    const named = await this.opt.optimizer.getWeights();
+    if (named.length <= 1) return undefined;
+    const iterations = named[0]!.tensor.dataSync()[0]!;
+    const slots = [...new Set(named.slice(1).map((n) => n.name.slice(n.name.lastIndexOf('/') + 1)))];
+    const file = join(this.dir, 'optimizer-in.bin');
+    writeFloats(file, named.slice(1).map((n) => floats(n.tensor)));
+    return { file, slots, iterations };
+  }
+
+  async run(): Promise<TrainResult> {
+    let stopped: StopReason = 'completed';
+    let at: TrainResult['at'];
+    const { state, config } = this;
+    while (state.epoch < config.epochs) {
+      const epoch = state.epoch;
+      const end = await this.trainEpoch(epoch);
+      if (end.kind === 'non_finite') {
+        state.batch = end.batch + 1;
+        stopped = 'non_finite';
+        at = { epoch: epoch + 1, batch: end.batch + 1 };
+        break;
+      }
+      if (end.kind === 'interrupted') {
+        stopped = 'interrupted';
+        break;
+      }
+      const log = await this.finishEpoch(epoch, end);
+      const stop = decideAfterEpoch(config, state, this.early, log);
+      this.history.push(log);
+      await this.hooks.onEpoch?.(log, state);
+      if (stop) {
+        stopped = 'early_stopping';
+        break;
+      }
+    }
+    const restoredEpoch = stopped === 'completed' || stopped === 'early_stopping' ? this.early?.restore(state.early, state.epoch) : undefined;
+    return { state, history: this.history, stopped, ...(at ? { at } : {}), ...(restoredEpoch ? { restoredEpoch } : {}) };
+  }
+
+  private async trainEpoch(epoch: number): Promise<TorchEvent & { kind: string; batch: number; sums: number[]; samples: number; seconds: number }> {
+    const { state, config, dataset, dir } = this;
+    const split = dataset.train;
+    const batches = this.lanes
+      ? this.lanes.slice(0, this.batchesPerEpoch)
+      : (() => {
+          const order = permutation(split.size, mixSeed(this.seed, epoch + 1));
+          return Array.from({ length: this.batchesPerEpoch }, (_, b) => order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size)));
+        })();
+    const files = writeBatches(dir, 'epoch', batches);
+    // The rate of every step from here to the end of the epoch, from the registry's schedule.
+    const lrs = new Float64Array(this.batchesPerEpoch - state.batch);
+    const base = this.opt.baseLearningRate;
+    const schedule = config.schedule;
+    const ctx = { base, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
+    for (let i = 0; i < lrs.length; i++) lrs[i] = schedule ? schedule.def.rate(schedule.settings, state.step + i, ctx, state.plateau) : base;
+    const lrsFile = join(dir, 'epoch-lrs.bin');
+    writeFileSync(lrsFile, new Uint8Array(lrs.buffer));
+    let statesFile: string | undefined;
+    if (this.lanes && state.batch > 0 && state.carried) {
+      statesFile = join(dir, 'states-in.json');
+      writeFileSync(statesFile, JSON.stringify(state.carried));
+    }
+    delete state.carried;
+    const soFar = state.batch > 0 ? state.epochSoFar : undefined;
+    delete state.epochSoFar;
+    let stopSent = false;
+    const report = (e: TorchEvent) => {
+      for (const [batch, samples, loss] of (e.batches as [number, number, number][] | undefined) ?? []) {
+        this.hooks.onBatch?.({ epoch, batch, batches: this.batchesPerEpoch, samples: samples + (soFar?.samples ?? 0), loss });
+      }
+      const gn = this.hooks.gradientNorms;
+      for (const g of (e.grad_norms as { step: number; norms: Record<string, number> }[] | undefined) ?? []) gn?.record(g.step, epoch + 1, g.norms);
+      if (!stopSent && this.hooks.interrupted?.()) {
+        stopSent = true;
+        this.proc.send({ cmd: 'stop' });
+      }
+    };
+    const end = (await this.proc.request({ cmd: 'epoch', epoch, first_batch: state.batch, ...files, lrs_file: lrsFile, ...(statesFile ? { states_file: statesFile } : {}) }, 'epoch_end', report)) as TorchEvent & {
+      kind: string;
+      batch: number;
+      steps: number;
+      sums: number[];
+      samples: number;
+      seconds: number;
+    };
+    report(end);
+    state.step = end.steps;
+    if (end.kind === 'non_finite') return end;
+    const sums = soFar && soFar.sums.length === end.sums.length ? end.sums.map((v, i) => v + soFar.sums[i]!) : end.sums;
+    const result = { ...end, sums, samples: end.samples + (soFar?.samples ?? 0), seconds: end.seconds + (soFar?.seconds ?? 0) };
+    if (end.kind === 'interrupted') {
+      state.batch = end.batch;
+      await this.pull(true);
+      state.epochSoFar = { sums, samples: result.samples, seconds: result.seconds };
+    }
+    return result;
+  }
+
+  /** Python's weights (and optimizer slots, carried states) into the TensorFlow.js model and optimizer. */
+  private async pull(withStates = false): Promise<void> {
+    const { engine, model, dir } = this;
+    const { tf } = engine;
+    const weightsFile = join(dir, 'weights-out.bin');
+    const optimizerFile = join(dir, 'optimizer-out.bin');
+    const statesFile = join(dir, 'states-out.json');
+    const saved = await this.proc.request({ cmd: 'save', weights_file: weightsFile, optimizer_file: optimizerFile, ...(withStates && this.lanes ? { states_file: statesFile } : {}) }, 'saved');
+    const all = readFloats(weightsFile);
+    let off = 0;
+    const values = model.weights.map((w) => {
+      const n = sizeOf(w.shape);
+      const t = tf.tensor(all.subarray(off, off + n), w.shape as number[], 'float32');
+      off += n;
+      return t;
+    });
+    if (off !== all.length) throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-weights', message: `PyTorch returned ${all.length} weights where the model has ${off}` });
+    model.setWeights(values);
+    tf.dispose(values);
+    const slots = saved.slots as string[];
+    const iterations = saved.iterations as number;
+    const slotValues = readFloats(optimizerFile);
+    const list: { name: string; tensor: Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iterations, 'int32') }];
+    off = 0;
+    for (const slot of slots) {
+      for (const w of model.trainableWeights) {
+        const n = sizeOf(w.shape);
+        list.push({ name: `${(w.read() as Variable).name}/${slot}`, tensor: tf.tensor(slotValues.subarray(off, off + n), w.shape as number[], 'float32') });
+        off += n;
+      }
+    }
+    if (slots.length > 0) await this.opt.optimizer.setWeights(list);
+    tf.dispose(list.map((l) => l.tensor));
+    if (withStates && saved.states) this.state.carried = JSON.parse(readFileSync(statesFile, 'utf8')) as CarriedSnapshot;
+  }
+
+  private async finishEpoch(epoch: number, end: { sums: number[]; samples: number; seconds: number }): Promise<EpochLog> {
+    const { dataset, state, config, model } = this;
+    const ctx = metricContext(model, config);
+    const defs = metricDefs(config.metrics);
+    const log = { epoch: epoch + 1, ...metricsFromSums(defs, ctx, Float64Array.from(end.sums)) } as EpochLog;
+    const t0 = performance.now();
+    if (dataset.validation) {
+      const val = await this.evaluate('validation', dataset.validation);
+      for (const [k, v] of Object.entries(metricsFromSums(defs, ctx, Float64Array.from(val)))) log[`${VALIDATION_PREFIX}${k}`] = v;
+    }
+    await this.pull();
+    const seconds = end.seconds + (performance.now() - t0) / 1000;
+    const schedule = config.schedule;
+    const lastStep = Math.max(0, state.step - 1);
+    log.lr = schedule ? schedule.def.rate(schedule.settings, lastStep, { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs }, state.plateau) : this.opt.baseLearningRate;
+    log.seconds = Math.round(seconds * 1000) / 1000;
+    log.samples_per_second = Math.round(end.samples / seconds);
+    state.epoch = epoch + 1;
+    state.batch = 0;
+    return log;
+  }
+
+  /** A split's summed statistics, batched as the tfjs engine evaluates it. */
+  private async evaluate(name: string, split: Split): Promise<number[]> {
+    const { config, dir } = this;
+    if (config.carry_state && !split.continuous) {
+      throw new UsageError({ arg: 'train.carry_state', code: 'carry-state', message: "the model was trained with carry_state, which needs windows that follow each other, and this split's do not; evaluate on data whose stride equals its window length" });
+    }
+    const batches = config.carry_state ? laneBatches(split.size, config.batch_size) : consecutiveRuns(split.size, Math.max(config.batch_size, 256));
+    const files = writeBatches(dir, `eval-${name}`, batches);
+    const e = await this.proc.request({ cmd: 'evaluate', split: name, ...files }, 'evaluated');
+    return e.sums as number[];
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.proc.close();
+    } finally {
+      this.early?.dispose();
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+}
+
+/**
+ * Train `model` from `start` to `config.epochs` on PyTorch. `opt` is the
+ * TensorFlow.js optimizer the caller checkpoints: its state goes to Python at the
+ * start and comes back after every epoch.
+ */
+export async function trainOnTorch(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks, opt: StrataOptimizer, settings: TorchSettings): Promise<TrainResult> {
+  const run = new TorchRun(engine, model, dataset, config, seed, { ...start }, hooks, opt, settings);
+  try {
+    await run.start();
+    return await run.run();
+  } catch (e) {
+    run.kill();
+    throw e;
+  } finally {
+    await run.close();
+  }
+}
