@@ -6,7 +6,10 @@
  * On wasm, as the PyTorch peer does, each model is measured on one thread and on
  * every core (a child process each, since the thread count is fixed when the
  * backend starts) and the faster is reported; `--threads N` measures N only.
- * Run: npm run bench [-- --json] [-- --backend wasm|cpu] [-- --models mlp,cnn] [-- --passes N] [-- --threads N]
+ * `--engine torch` measures the torch engine instead: the same specs and synthetic
+ * data through trainOnTorch (the Python process, the hand-over, the per-epoch
+ * weight return), at its default thread count (every core) unless --threads.
+ * Run: npm run bench [-- --json] [-- --engine tfjs|torch] [-- --backend wasm|cpu] [-- --models mlp,cnn] [-- --passes N] [-- --threads N]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +24,10 @@ import { buildModel } from '../src/model/build.js';
 import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
+import { makeOptimizer } from '../src/train-registry/optimizers.js';
+import { torchSettings } from '../src/torch/settings.js';
+import { trainOnTorch } from '../src/torch/trainer.js';
+import type { TorchSettings } from '../src/torch/trainer.js';
 import { Rng } from '../src/rng.js';
 
 const SPECS = fileURLToPath(new URL('../../bench/specs/', import.meta.url));
@@ -86,13 +93,21 @@ function syntheticDataset(ref: Reference): Dataset {
 }
 
 /** Train one warm-up pass and `passes` timed passes; samples per second over the timed ones. */
-async function measure(engine: Engine, ref: Reference, passes: number): Promise<number> {
+async function measure(engine: Engine, ref: Reference, passes: number, torch?: TorchSettings): Promise<number> {
   const file = join(SPECS, `${ref.name}.yaml`);
   const spec = parseSpec(file, readFileSync(file, 'utf8'), { overrides: [`train.epochs=${passes + 1}`] });
   const { model } = buildModel(spec, engine);
   const config = trainConfig(spec.train, false);
   const dataset = syntheticDataset(ref);
-  const result = await train(engine, model, dataset, config, spec.seed ?? 1, initialState(spec.seed ?? 1));
+  const seed = spec.seed ?? 1;
+  let result;
+  if (torch) {
+    const opt = makeOptimizer(engine.tf, config.optimizer);
+    result = await trainOnTorch(engine, model, dataset, config, seed, initialState(seed), {}, opt, torch);
+    opt.optimizer.dispose();
+  } else {
+    result = await train(engine, model, dataset, config, seed, initialState(seed));
+  }
   model.dispose();
   const timed = result.history.slice(1);
   const seconds = timed.reduce((s, log) => s + log.seconds, 0);
@@ -151,14 +166,16 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const threads = option('--threads');
   const backend = option('--backend');
-  if (threads === undefined && (backend === 'wasm' || (backend === undefined && !(await tfjsNodeLoads())))) return bestOfThreads(args, json);
+  const onTorch = option('--engine') === 'torch';
+  if (!onTorch && threads === undefined && (backend === 'wasm' || (backend === undefined && !(await tfjsNodeLoads())))) return bestOfThreads(args, json);
   if (threads !== undefined) process.env.STRATA_THREADS = threads;
   const passes = Number(option('--passes') ?? 2);
   const only = option('--models')?.split(',');
   const engine = await loadEngine(option('--backend'));
   const { tf } = engine;
+  const torch = onTorch ? torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), undefined) : undefined;
   const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
-  say(`strata training throughput on the ${engine.backend} backend (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
+  say(`strata training throughput ${torch ? `on the torch engine (PyTorch ${torch.torchVersion}, ${torch.device})` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
   const tensorsBefore = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
   const results: Record<string, number> = {};
@@ -171,13 +188,13 @@ async function main(): Promise<void> {
       say(`${ref.name.padEnd(12)} skipped: ${skipped[ref.name]}`);
       continue;
     }
-    const rate = await measure(engine, ref, passes);
+    const rate = await measure(engine, ref, passes, torch);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     results[ref.name] = Math.round(rate);
     say(`${ref.name.padEnd(12)} ${String(Math.round(rate)).padStart(8)} samples/s`);
   }
   const doc = {
-    backend: engine.backend,
+    backend: torch ? `torch ${torch.torchVersion} ${torch.device}` : engine.backend,
     batch_size: 64,
     samples_per_second: results,
     ...(Object.keys(skipped).length ? { skipped } : {}),

@@ -35,6 +35,42 @@ def write_arrays(path, tensors):
             f.write(np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32, copy=False)).tobytes())
 
 
+class ThreadChoice:
+    """The faster of one thread and every core, timed on the first training steps
+    (real steps, nothing wasted): on a small model a second thread can cost more
+    in synchronization than it gives, more so when another program is busy."""
+
+    WARM, TIMED = 2, 8
+
+    def __init__(self, cores):
+        self.plan = [1, cores]
+        self.times = {t: [] for t in self.plan}
+        self.phase = 0
+        self.seen = 0
+        self.chosen = None
+        torch.set_num_threads(self.plan[0])
+
+    def tick(self, seconds):
+        """After a step of `seconds`; returns the choice once made (else None)."""
+        if self.chosen is not None:
+            return None
+        t = self.plan[self.phase]
+        self.seen += 1
+        if self.seen > self.WARM:
+            self.times[t].append(seconds)
+        if len(self.times[t]) < self.TIMED:
+            return None
+        self.phase += 1
+        self.seen = 0
+        if self.phase < len(self.plan):
+            torch.set_num_threads(self.plan[self.phase])
+            return None
+        median = {k: sorted(v)[len(v) // 2] for k, v in self.times.items()}
+        self.chosen = min(median, key=median.get)
+        torch.set_num_threads(self.chosen)
+        return {"threads": self.chosen, "step_seconds": median}
+
+
 class Session:
     def __init__(self, emit, commands):
         self.emit = emit
@@ -47,8 +83,14 @@ class Session:
     # ------------------------------------------------------------ init
 
     def cmd_init(self, c):
-        threads = c.get("threads") or os.cpu_count() or 1
-        torch.set_num_threads(threads)
+        cores = os.cpu_count() or 1
+        self.threads = None
+        if c.get("threads"):
+            torch.set_num_threads(c["threads"])
+        elif cores > 1 and c["device"] == "cpu":
+            self.threads = ThreadChoice(cores)
+        else:
+            torch.set_num_threads(cores)
         torch.manual_seed(c["seed"])
         random.seed(c["seed"])
         self.device = torch.device(c["device"])
@@ -173,6 +215,7 @@ class Session:
         t0 = last
         norms = []
         for b in range(first, len(offsets) - 1):
+            t_step = time.perf_counter()
             idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
             x, y = self._batch("train", idx)
             lr = lrs[b - first]
@@ -201,6 +244,10 @@ class Session:
             sums = s if sums is None else sums + s
             pending.append([b + 1, samples, value])
             now = time.perf_counter()
+            if self.threads is not None:
+                chosen = self.threads.tick(now - t_step)
+                if chosen is not None:
+                    self.emit({"event": "threads", **chosen})
             stop = False
             if now - last > REPORT_EVERY:
                 self.emit({"event": "progress", "batches": pending, "grad_norms": norms})

@@ -143,10 +143,13 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const published = best ?? readPointer(checkpointsDir, LATEST)?.checkpoint;
   if (!existsSync(join(o.runDir, MODEL_DIR)) && published && existsSync(join(checkpointsDir, published))) publishModel(o.runDir, join(checkpointsDir, published));
 
+  // On the torch engine the optimizer's state comes from Python after every epoch, in TensorFlow.js's layout.
+  let torchOptimizer: Awaited<ReturnType<typeof saveOptimizerState>> | undefined;
+  const torch = o.torch ? { ...o.torch, onOptimizerState: (s: typeof torchOptimizer) => (torchOptimizer = s) } : undefined;
   const save = async (state: TrainState, metrics: Record<string, number>, reason: 'epoch' | 'interrupted'): Promise<string> => {
     const name = checkpointName(state.epoch, state.batch);
     const files = await modelToFiles(engine, model);
-    const optState = await saveOptimizerState(engine, opt);
+    const optState = torchOptimizer ?? (await saveOptimizerState(engine, opt));
     const dir = writeCheckpoint(checkpointsDir, name, {
       model: files,
       optimizer: optState.data,
@@ -208,7 +211,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       o.onEpoch?.(log, name, improved);
     },
   };
-  const result = o.torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, o.torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt);
+  const result = torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt);
   if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
   opt.optimizer.dispose();
   return { ...result, config, model, ...(latest ? { latest } : {}), ...(best ? { best: join(checkpointsDir, best) } : {}) };

@@ -24,6 +24,7 @@ import { mixSeed, permutation } from '../rng.js';
 import type { LayersModel } from '../tf-types.js';
 import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
+import { betaPowerAfter } from '../train-registry/fused-adam.js';
 import { consecutiveRuns } from '../train/batches.js';
 import { laneBatches } from '../train/carry-state.js';
 import type { CarriedSnapshot } from '../train/carry-state.js';
@@ -42,8 +43,17 @@ export interface TorchSettings {
   python: string;
   /** 'cpu', 'cuda' or 'cuda:N'. */
   device: string;
-  /** Threads for PyTorch's CPU kernels (default: every core). */
+  /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps). */
   threads?: number;
+  /** After every epoch (and interruption): the optimizer's state in TensorFlow.js's layout, for the checkpoint. */
+  onOptimizerState?: (state: OptimizerBytes) => void;
+}
+
+/** An optimizer's state as a checkpoint stores it (src/checkpoint/optimizer-state.ts's OptimizerState). */
+export interface OptimizerBytes {
+  data: Uint8Array;
+  specs: { name: string; dtype: 'float32' | 'int32'; shape: number[] }[];
+  betaPowers?: [number, number];
 }
 
 /** Examples written per chunk when a split is handed over (bounded memory for large splits). */
@@ -184,8 +194,9 @@ class TorchRun {
   /** The TensorFlow.js optimizer's slots (restored from a checkpoint) as a file for Python, or undefined before its first step. */
   private async optimizerStateForPython(): Promise<Record<string, unknown> | undefined> {
     const named = await this.opt.optimizer.getWeights();
+    const iterations = named[0]?.tensor.dataSync()[0] ?? 0;
+    named[0]?.tensor.dispose();
     if (named.length <= 1) return undefined;
-    const iterations = named[0]!.tensor.dataSync()[0]!;
     const slots = [...new Set(named.slice(1).map((n) => n.name.slice(n.name.lastIndexOf('/') + 1)))];
     const file = join(this.dir, 'optimizer-in.bin');
     writeFloats(file, named.slice(1).map((n) => floats(n.tensor)));
@@ -300,20 +311,21 @@ class TorchRun {
     if (off !== all.length) throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-weights', message: `PyTorch returned ${all.length} weights where the model has ${off}` });
     model.setWeights(values);
     tf.dispose(values);
+    // The optimizer's slots in TensorFlow.js's layout (iterations, then each slot for every
+    // trainable weight), kept as bytes for the caller's checkpoint: putting them into the
+    // TensorFlow.js optimizer would make new variables every epoch.
     const slots = saved.slots as string[];
     const iterations = saved.iterations as number;
-    const slotValues = readFloats(optimizerFile);
-    const list: { name: string; tensor: Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iterations, 'int32') }];
-    off = 0;
-    for (const slot of slots) {
-      for (const w of model.trainableWeights) {
-        const n = sizeOf(w.shape);
-        list.push({ name: `${(w.read() as Variable).name}/${slot}`, tensor: tf.tensor(slotValues.subarray(off, off + n), w.shape as number[], 'float32') });
-        off += n;
-      }
-    }
-    if (slots.length > 0) await this.opt.optimizer.setWeights(list);
-    tf.dispose(list.map((l) => l.tensor));
+    const slotBytes = readFileSync(optimizerFile);
+    const specs: OptimizerBytes['specs'] = [{ name: 'iter', dtype: 'int32', shape: [] }];
+    for (const slot of slots) for (const w of model.trainableWeights) specs.push({ name: `${(w.read() as Variable).name}/${slot}`, dtype: 'float32', shape: w.shape as number[] });
+    const data = new Uint8Array(4 + slotBytes.byteLength);
+    new DataView(data.buffer).setInt32(0, iterations, true);
+    data.set(slotBytes, 4);
+    const adam = this.config.optimizer.type === 'adam' || this.config.optimizer.type === 'adamw';
+    const s = this.config.optimizer.settings;
+    const betaPowers: [number, number] | undefined = adam ? [betaPowerAfter(s.beta_1 as number, iterations), betaPowerAfter(s.beta_2 as number, iterations)] : undefined;
+    this.settings.onOptimizerState?.({ data, specs, ...(betaPowers ? { betaPowers } : {}) });
     if (withStates && saved.states) this.state.carried = JSON.parse(readFileSync(statesFile, 'utf8')) as CarriedSnapshot;
   }
 
