@@ -199,6 +199,10 @@ class Session:
     # ------------------------------------------------------------ epoch
 
     def cmd_epoch(self, c):
+        # For strata's tests: fail in a given epoch, as a bug or a bad input would.
+        fail = os.environ.get("STRATA_TEST_TORCH_FAIL", "")
+        if fail == f"epoch:{c['epoch'] + 1}":
+            raise RuntimeError(f"injected failure in epoch {c['epoch'] + 1}")
         flat, offsets = self._read_batches(c)
         lrs = np.fromfile(c["lrs_file"], dtype=np.float64).tolist()
         first = c["first_batch"]

@@ -2,6 +2,7 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { Category, LayerDef, LayerRegistry } from '../layers/registry.js';
 import { COMMON_LAYER_KEYS } from '../spec/schema.js';
+import { TORCH_LAYER_TYPES } from '../torch/support.js';
 import { keyRow, KEY_TABLE_HEAD } from './tables.js';
 
 const CATEGORY_TITLES: Record<Category, string> = {
@@ -29,8 +30,23 @@ function exampleYaml(def: LayerDef): string {
   return doc.toString({ flowCollectionPadding: false }).trimEnd();
 }
 
+/** Which engine trains which type: one row per type, the torch column from src/torch/support.ts. */
+function engineTable(defs: readonly LayerDef[]): string[] {
+  return [
+    '## Engines',
+    '',
+    `Every type trains on the tfjs engine (the default). The torch engine (\`--engine torch\`, docs/engines.md) runs ${defs.filter((d) => TORCH_LAYER_TYPES.has(d.type)).length} of them; a spec with another type is refused at that layer's line before anything starts.`,
+    '',
+    '| type | Keras | tfjs | torch |',
+    '| --- | --- | --- | --- |',
+    ...defs.map((d) => `| [\`${d.type}\`](#${d.type}) | \`${d.keras}\` | yes | ${TORCH_LAYER_TYPES.has(d.type) ? 'yes' : '—'} |`),
+    '',
+  ];
+}
+
 function section(def: LayerDef): string {
-  const lines = [`### \`${def.type}\``, '', `${def.description} Keras: \`${def.keras}\`.`, ''];
+  const torch = TORCH_LAYER_TYPES.has(def.type) ? 'Engines: tfjs, torch.' : 'Engines: tfjs (not the torch engine yet).';
+  const lines = [`### \`${def.type}\``, '', `${def.description} Keras: \`${def.keras}\`. ${torch}`, ''];
   const keys = Object.entries(def.params);
   if (keys.length > 0) {
     lines.push(...KEY_TABLE_HEAD);
@@ -55,6 +71,7 @@ export function renderLayerDocs(registry: LayerRegistry): string {
     '',
     'Initializers are given by name (`glorot_uniform`, `he_normal`, `orthogonal`, ...) or as a mapping with `type` and arguments, such as `{type: random_normal, stddev: 0.02}`. Regularizers are mappings such as `{l2: 0.0001}`.',
     '',
+    ...engineTable(defs),
   ];
   for (const [cat, title] of Object.entries(CATEGORY_TITLES)) {
     const inCat = defs.filter((d) => d.category === cat);
