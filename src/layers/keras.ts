@@ -135,7 +135,6 @@ const NEUTRAL: Record<string, (v: unknown, ctx: FromKerasContext, config: KerasC
   optional: (v) => v === false,
   ragged: (v) => v === false,
   groups: (v) => v === 1,
-  reset_after: (v) => v === false,
   renorm: (v) => v === false,
   synchronized: (v) => v === false,
   rms_scaling: (v) => v === false,
@@ -155,7 +154,6 @@ const NEUTRAL: Record<string, (v: unknown, ctx: FromKerasContext, config: KerasC
 };
 
 const NOT_CARRIED: Record<string, string> = {
-  reset_after: 'TensorFlow.js implements GRU with reset_after=False only; the weights differ in shape',
   stateful: 'strata layers are stateless; for a state carried from window to window while training, set train.carry_state: true',
   return_state: 'strata layers have one output',
   groups: 'strata convolutions are not grouped',

@@ -1,11 +1,11 @@
 /** Recurrent layers (simple_rnn, lstm, gru) and the bidirectional wrapper. */
 import { act } from './core.js';
 import { buildFixedBuiltIn } from './custom/build.js';
-import { GRU, LSTM } from './custom/recurrent-fast.js';
+import { GRU, GRU_RESET_AFTER, LSTM } from './custom/recurrent-fast.js';
 import { activation, bool, choice, int, num, ref } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
-import type { LayerDef, LayerParams } from './registry.js';
+import type { LayerDef, LayerExample, LayerParams } from './registry.js';
 import { expectRank, knownLast, ShapeProblem } from './shape.js';
 import type { Shape } from './shape.js';
 import { activityParams, biasArgs, biasParams, weightArgs, weightParams } from './weights.js';
@@ -19,6 +19,7 @@ type RnnP = LayerParams & {
   return_sequences: boolean;
   go_backwards: boolean;
   unit_forget_bias?: boolean;
+  reset_after?: boolean;
 };
 
 
@@ -32,7 +33,7 @@ function rnnOutput(x: Shape, p: RnnP): Shape {
   return p.return_sequences ? [x[0]!, p.units] : [p.units];
 }
 
-function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, description: string, kerasParams: number): LayerDef {
+function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, description: string, kerasParams: number, variants: LayerExample[] = []): LayerDef {
   const gated = type !== 'simple_rnn';
   return defineLayer<RnnP>({
     type,
@@ -51,13 +52,23 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
       ...weightParams('recurrent', 'orthogonal'),
       ...biasParams(),
       ...(type === 'lstm' ? { unit_forget_bias: bool('Add 1 to the forget-gate bias at the start (Jozefowicz et al.).', true) } : {}),
+      ...(type === 'gru'
+        ? {
+            reset_after: bool(
+              "Apply the reset gate after the recurrent matrix product, with separate input and recurrent biases (bias [2, 3 × units]). Keras's default is true (its GRU and PyTorch's nn.GRU compute this form); strata's is false, TensorFlow.js's GRU, which keeps the weights of older runs. The torch engine runs true on nn.GRU (fast) and false on its own cell. A model with true is saved as the class strata>GRU, which TensorFlow.js loads after registerStrataLayers.",
+              false,
+            ),
+          }
+        : {}),
       ...activityParams(),
     },
     arity: 'one',
     outputShape: ([x], p) => rnnOutput(x!, p),
     weights: ([x], p) => {
       const gates = type === 'lstm' ? 4 : type === 'gru' ? 3 : 1;
-      return [gates * p.units * (x![x!.length - 1] ?? 1), gates * p.units * p.units, gates * p.units];
+      // reset_after: a second bias vector, for the recurrent product.
+      const biases = p.reset_after ? 2 : 1;
+      return [gates * p.units * (x![x!.length - 1] ?? 1), gates * p.units * p.units, biases * gates * p.units];
     },
     build: (p, c) => {
       const args = {
@@ -77,10 +88,11 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
       };
       // LSTM and GRU: strata's subclasses, which run the whole sequence as one operation where they can (custom/recurrent-fast.ts).
       if (type === 'lstm') return buildFixedBuiltIn(c, LSTM, args);
-      if (type === 'gru') return buildFixedBuiltIn(c, GRU, args);
+      if (type === 'gru') return p.reset_after ? buildFixedBuiltIn(c, GRU_RESET_AFTER, { ...args, resetAfter: true }) : buildFixedBuiltIn(c, GRU, args);
       return c.tf.layers.simpleRNN(args as Parameters<TfRnnBuilder>[0]);
     },
     example: { inputs: [[5, 3]], params: { units: 4 }, kerasParams },
+    ...(variants.length > 0 ? { variants } : {}),
   });
 }
 
@@ -91,8 +103,10 @@ const lstm = recurrent('lstm', 'LSTM', 'Long short-term memory (Hochreiter & Sch
 const gru = recurrent(
   'gru',
   'GRU',
-  'Gated recurrent unit (Cho et al., 2014), with the reset gate applied before the matrix product (Keras `reset_after=False`, the form TensorFlow.js implements). Parameters: 3 × (units × (features + units) + units).',
+  'Gated recurrent unit (Cho et al., 2014). By default the reset gate is applied before the recurrent matrix product (Keras `reset_after=False`, the form TensorFlow.js implements); `reset_after: true` applies it after, with two bias vectors (Keras\'s default, and PyTorch nn.GRU\'s form). Parameters: 3 × (units × (features + units) + units), or 3 × (units × (features + units) + 2 × units) with `reset_after: true`.',
   96,
+  // 3 × (4 × (3 + 4) + 2 × 4)
+  [{ inputs: [[5, 3]], params: { units: 4, reset_after: true }, kerasParams: 108 }],
 );
 
 const RECURRENT: Record<string, LayerDef> = { simple_rnn: simpleRnn, lstm, gru };
@@ -128,6 +142,7 @@ const bidirectional = defineLayer<BiP>({
       mergeMode: p.merge_mode,
     }),
   example: { inputs: [[5, 3]], params: { layer: { type: 'lstm', units: 4 } }, kerasParams: 256 },
+  variants: [{ inputs: [[5, 3]], params: { layer: { type: 'gru', units: 4, reset_after: true } }, kerasParams: 216 }],
 });
 
 export const recurrentLayers = [simpleRnn, lstm, gru, bidirectional];

@@ -98,6 +98,8 @@ export interface LayerDef<P extends LayerParams = LayerParams> {
   input?(p: P, ctx: BuildContext): SymbolicTensor;
   /** A small spec using the layer, for the docs and the table-driven tests. */
   example: LayerExample;
+  /** Further examples, for settings that change the layer's weights (gru's `reset_after`): the table-driven tests check them as they check `example`. */
+  variants?: LayerExample[];
   /**
    * A key whose value is a nested layer spec (a list of them when `list`), and
    * the types allowed there: listed; `one-input` for every type of the registry

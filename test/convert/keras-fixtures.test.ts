@@ -31,6 +31,8 @@ const KERAS_PARAMS: Record<string, number> = {
   conv: 3 * 3 * 3 * 8 + 8 + 4 * 8 + (3 * 3 * 8 * 16 + 16) + (16 * 4 + 4),
   // Embedding(50, 8), Bidirectional(LSTM 16, sequences), TimeDistributed(Dense 5): one dense for every step.
   tagger: 50 * 8 + 2 * 4 * (16 * (8 + 16) + 16) + (2 * 16 * 5 + 5),
+  // GRU with reset_after=True: two bias vectors, 3 × (units × (features + units) + 2 × units).
+  'gru-reset-after': 3 * (8 * (4 + 8) + 2 * 8) + 2 * 3 * (5 * (8 + 5) + 2 * 5) + (10 * 2 + 2),
 };
 
 /** Every file that holds each topology: Keras 3, its Keras 2 twin, and older forms of it. */
@@ -40,6 +42,7 @@ const FORMS: Record<string, string[]> = {
   rnn: ['keras3-rnn.json', 'keras2-rnn.json'],
   conv: ['keras3-conv.json', 'keras2-conv.json', 'tfjs-conv.model.json', 'keras2-nested-sequential.json'],
   tagger: ['keras3-tagger.json', 'keras2-tagger.json'],
+  'gru-reset-after': ['keras3-gru-reset-after.json', 'keras2-gru-reset-after.json'],
 };
 
 describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
@@ -128,6 +131,39 @@ describe('Keras and TensorFlow.js model JSON fixtures → specs', () => {
     assert.deepEqual(loaded.outputs[0]!.shape, [null, 12, 5]);
     loaded.dispose();
     // And back again: the same spec.
+    assert.deepEqual(kerasToSpec(readTopology(keras, 'k'), 'k').spec.model, spec.model);
+  });
+
+  test('GRU with reset_after=True (Keras\'s default) converts without loss, and back to Keras\'s GRU with reset_after true', async () => {
+    const { spec, lossy } = kerasToSpec(readTopology(read('keras3-gru-reset-after.json'), 'g'), 'g');
+    assert.deepEqual(lossy, []);
+    const layers = (spec.model as { layers: Record<string, unknown>[] }).layers;
+    assert.deepEqual(layers[1], { type: 'gru', name: 'gru', units: 8, return_sequences: true, reset_after: true });
+    assert.deepEqual(layers[2], { type: 'bidirectional', name: 'bigru', layer: { type: 'gru', units: 5, reset_after: true } });
+    const parsed = parseSpec('g', JSON.stringify(spec));
+    const { model } = buildModel(parsed, engine);
+    assert.deepEqual(
+      model.weights.map((w) => [w.originalName, w.shape]),
+      [
+        ['gru/kernel', [4, 24]], ['gru/recurrent_kernel', [8, 24]], ['gru/bias', [2, 24]],
+        ['bigru/forward_bigru_layer/kernel', [8, 15]], ['bigru/forward_bigru_layer/recurrent_kernel', [5, 15]], ['bigru/forward_bigru_layer/bias', [2, 15]],
+        ['bigru/backward_bigru_layer/kernel', [8, 15]], ['bigru/backward_bigru_layer/recurrent_kernel', [5, 15]], ['bigru/backward_bigru_layer/bias', [2, 15]],
+        ['head/kernel', [10, 2]], ['head/bias', [2]],
+      ],
+    );
+    model.dispose();
+
+    const keras = JSON.parse(JSON.stringify(specToKeras(parsed, engine))) as Record<string, unknown>;
+    const saved = (keras.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers;
+    assert.equal(saved[1]!.class_name, 'GRU');
+    assert.equal(saved[1]!.config.reset_after, true);
+    const inner = saved[2]!.config.layer as { class_name: string; config: Record<string, unknown> };
+    assert.equal(inner.class_name, 'GRU');
+    assert.equal(inner.config.reset_after, true);
+    // TensorFlow.js reads it with strata's classes registered (its own GRU refuses reset_after).
+    const loaded = await engine.tfl.models.modelFromJSON(keras as Parameters<Engine['tfl']['models']['modelFromJSON']>[0]);
+    assert.equal(loaded.countParams(), KERAS_PARAMS['gru-reset-after']);
+    loaded.dispose();
     assert.deepEqual(kerasToSpec(readTopology(keras, 'k'), 'k').spec.model, spec.model);
   });
 

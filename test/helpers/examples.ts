@@ -11,3 +11,11 @@ export function exampleSpec(def: LayerDef): string {
       : { type: def.type, name: 'under_test', inputs: inputs.map((l) => l.name), ...def.example.params };
   return stringify({ version: 1, name: `example-${def.type}`, seed: 1, model: { layers: def.arity === 'none' ? [layer] : [...inputs, layer] } });
 }
+
+/** The entry once for its example and once for each of its `variants`, each as the entry's `example`, with a label for test names. */
+export function examplesOf(def: LayerDef): { def: LayerDef; label: string }[] {
+  return [
+    { def, label: def.type },
+    ...(def.variants ?? []).map((example) => ({ def: { ...def, example }, label: `${def.type} ${JSON.stringify(example.params)}` })),
+  ];
+}

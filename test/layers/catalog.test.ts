@@ -16,7 +16,7 @@ import type { Engine } from '../../src/backend/select.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
-import { exampleSpec } from '../helpers/examples.js';
+import { exampleSpec, examplesOf } from '../helpers/examples.js';
 import { maxAbsDiff, saveAndReload } from '../helpers/layers.js';
 
 /** Examples per batch and SGD steps: enough that every weight sees a non-zero gradient. */
@@ -56,8 +56,8 @@ describe('every registered layer type', () => {
     engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
   });
 
-  for (const def of layerRegistry) {
-    test(`${def.type}: shape rule, Keras parameter count, forward pass, every weight trains, save and reload`, async () => {
+  for (const { def, label } of [...layerRegistry].flatMap(examplesOf)) {
+    test(`${label}: shape rule, Keras parameter count, forward pass, every weight trains, save and reload`, async () => {
       const spec = parseSpec(`${def.type}.yaml`, exampleSpec(def));
       const node = spec.model.layers.find((l) => l.name === 'under_test')!;
       const { model } = buildModel(spec, engine);

@@ -138,3 +138,106 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   }
 }
+
+/**
+ * Keras's GRU with reset_after=True, one step at a time in plain TensorFlow.js ops (TensorFlow.js has
+ * no such layer to compare with): x·W + b₀ and h·U + b₁ split into (z, r, h) columns,
+ * z, r = σ(x_z + h_z), σ(x_r + h_r), candidate tanh(x_h + r ⊙ h_h), h' = z ⊙ h + (1 − z) ⊙ candidate.
+ */
+function resetAfterReference(tf: Awaited<ReturnType<typeof loadEngine>>['tf'], x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor, returnSequences: boolean, goBackwards: boolean): Tensor {
+  const [batch, steps] = x.shape as [number, number, number];
+  const units = recurrent.shape[0]!;
+  const [bIn, bRec] = tf.unstack(bias, 0) as [Tensor, Tensor];
+  let h: Tensor = tf.zeros([batch, units]);
+  const outputs: Tensor[] = [];
+  for (let k = 0; k < steps; k++) {
+    const t = goBackwards ? steps - 1 - k : k;
+    const xt = tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, -1]), [batch, -1]);
+    const [xz, xr, xh] = tf.split(tf.add(tf.matMul(xt, kernel), bIn), 3, 1) as [Tensor, Tensor, Tensor];
+    const [hz, hr, hh] = tf.split(tf.add(tf.matMul(h, recurrent), bRec), 3, 1) as [Tensor, Tensor, Tensor];
+    const z = tf.sigmoid(tf.add(xz, hz));
+    const r = tf.sigmoid(tf.add(xr, hr));
+    const cand = tf.tanh(tf.add(xh, tf.mul(r, hh)));
+    h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), cand));
+    outputs.push(h);
+  }
+  return returnSequences ? tf.stack(outputs, 1) : h;
+}
+
+const resetAfterCases = [
+  { return_sequences: true, go_backwards: true, use_bias: true },
+  { return_sequences: false, go_backwards: false, use_bias: true },
+  { return_sequences: true, go_backwards: false, use_bias: false },
+] as const;
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const c of resetAfterCases) {
+    test(`gru reset_after (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}, use_bias ${c.use_bias}) on ${backend}: the sequence op and the step-by-step cell give a plain reference's outputs and gradients`, async () => {
+      const engine = await loadEngine(backend);
+      const { tf } = engine;
+      const [batch, steps, features, units] = [3, 7, 5, 6];
+      const layerSpec = { type: 'gru', name: 'r', units, reset_after: true, ...c };
+      const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [steps, features] }, layerSpec] } });
+      const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
+      assert.equal(layer.getClassName(), 'strata>GRU');
+      assert.deepEqual(layer.getWeights().map((w) => w.shape), [[features, 3 * units], [units, 3 * units], ...(c.use_bias ? [[2, 3 * units]] : [])]);
+      layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 30 + i)));
+      const x = tf.randomNormal([batch, steps, features], 0, 1, 'float32', 4);
+      const w = tf.randomNormal(c.return_sequences ? [batch, steps, units] : [batch, units], 0, 1, 'float32', 7);
+      const vars = layer.trainableWeights.map((v) => (v as unknown as { val: unknown }).val);
+      const names = layer.trainableWeights.map((v) => (v as unknown as { val: { name: string } }).val.name);
+      const bias = () => (c.use_bias ? layer.trainableWeights[2]!.read() : tf.zeros([2, 3 * units]));
+      const reference = (input: Tensor) => resetAfterReference(tf, input, layer.trainableWeights[0]!.read(), layer.trainableWeights[1]!.read(), bias(), c.return_sequences, c.go_backwards);
+      // A mask of ones changes nothing but sends the layer through TensorFlow.js's step loop and strata's reset-after cell.
+      const mask = tf.ones([batch, steps], 'bool');
+      const runs: Record<string, (input: Tensor) => Tensor> = {
+        'sequence op': (input) => layer.apply(input) as Tensor,
+        'cell': (input) => layer.apply(input, { mask }) as Tensor,
+        reference,
+      };
+      const results = Object.fromEntries(
+        Object.entries(runs).map(([label, run]) => {
+          const loss = (input: Tensor) => tf.sum(tf.mul(w, run(input))) as Scalar;
+          const { grads } = tf.variableGrads(() => loss(x), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
+          return [label, [run(x), tf.grad(loss)(x), ...names.map((n) => grads[n]!)].map((t) => t.dataSync())];
+        }),
+      );
+      for (const label of ['sequence op', 'cell']) {
+        results[label]!.forEach((g, i) => {
+          const want = results.reference![i]!;
+          const scale = Math.max(1, ...Array.from(want, Math.abs));
+          assert.ok(maxAbsDiff(g, want) / scale < 1e-5, `${label}: ${['output', 'input', 'kernel', 'recurrent', 'bias'][i]} differs by ${maxAbsDiff(g, want)}`);
+        });
+      }
+    });
+  }
+}
+
+test('gru reset_after with a carried state: two halves give the whole sequence', async () => {
+  const engine = await loadEngine('cpu');
+  const { tf } = engine;
+  const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [null, 4] }, { type: 'gru', name: 'r', units: 5, reset_after: true, return_sequences: true }] } });
+  const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r') as ReturnType<typeof engine.tfl.layers.gru> & { carried: unknown };
+  layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 40 + i)));
+  const x = tf.randomNormal([3, 12, 4], 0, 1, 'float32', 5);
+  const whole = layer.apply(x) as Tensor;
+  const [first, second] = tf.split(x, 2, 1) as [Tensor, Tensor];
+  layer.carried = new StateSlot(tf);
+  const halves = tf.concat([layer.apply(first) as Tensor, layer.apply(second) as Tensor], 1);
+  layer.carried = undefined;
+  assert.ok(maxAbsDiff(halves.dataSync(), whole.dataSync()) < 1e-5, `halves differ from the whole by ${maxAbsDiff(halves.dataSync(), whole.dataSync())}`);
+});
+
+test('gru reset_after with dropout while training runs the cell, and the sequence op when predicting', async () => {
+  const engine = await loadEngine('cpu');
+  const { tf } = engine;
+  const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [4, 3] }, { type: 'gru', name: 'r', units: 5, reset_after: true, dropout: 0.5, recurrent_dropout: 0.3 }] } });
+  const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
+  const x = tf.ones([2, 4, 3]);
+  const trained = layer.apply(x, { training: true }) as Tensor;
+  const predicted = layer.apply(x) as Tensor;
+  const viaCell = layer.apply(x, { mask: tf.ones([2, 4], 'bool') }) as Tensor;
+  assert.deepEqual(trained.shape, [2, 5]);
+  assert.ok(maxAbsDiff(trained.dataSync(), predicted.dataSync()) > 0, 'dropout changed nothing while training');
+  assert.ok(maxAbsDiff(viaCell.dataSync(), predicted.dataSync()) < 1e-5, 'no dropout outside training');
+});

@@ -54,7 +54,8 @@ model:
     - {type: dense, name: leaky, units: 6, activation: leaky_relu}
     - {type: conv1d, name: causal, filters: 4, kernel_size: 3, padding: causal, dilation_rate: 2}
     - {type: lstm, name: lstm, units: 4, return_sequences: true}
-    - {type: gru, name: gru, units: 3}
+    - {type: gru, name: gru, units: 3, return_sequences: true}
+    - {type: gru, name: gru_reset_after, units: 3, reset_after: true}
     - {type: group_norm, name: gnorm, groups: 2, inputs: [img]}
     - {type: conv2d, name: dilated, filters: 4, kernel_size: 3, padding: same, dilation_rate: 2}
     - {type: separable_conv2d, name: separable, filters: 4, kernel_size: 3, padding: same, dilation_rate: 2}
@@ -63,16 +64,17 @@ model:
     - {type: adaptive_max_pool2d, name: max_pool, output_size: 2, inputs: [depthwise]}
     - {type: flatten, name: flat_avg, inputs: [avg_pool]}
     - {type: flatten, name: flat_max, inputs: [max_pool]}
-    - {type: concatenate, name: out, inputs: [gru, flat_avg, flat_max]}
+    - {type: concatenate, name: out, inputs: [gru_reset_after, flat_avg, flat_max]}
   outputs: [out]
 `;
 
-/** Settings under which an entry builds strata's subclass rather than TensorFlow.js's own layer. */
-const FIXED_SETTINGS: Record<string, Record<string, unknown>> = {
-  conv1d: { padding: 'causal' },
-  conv2d: { dilation_rate: 2, padding: 'same' },
-  separable_conv2d: { dilation_rate: 2, padding: 'same' },
-  depthwise_conv2d: { dilation_rate: 2, padding: 'same' },
+/** Settings under which an entry builds strata's subclass rather than TensorFlow.js's own layer (each in turn). */
+const FIXED_SETTINGS: Record<string, Record<string, unknown>[]> = {
+  conv1d: [{ padding: 'causal' }],
+  conv2d: [{ dilation_rate: 2, padding: 'same' }],
+  separable_conv2d: [{ dilation_rate: 2, padding: 'same' }],
+  depthwise_conv2d: [{ dilation_rate: 2, padding: 'same' }],
+  gru: [{}, { reset_after: true }],
 };
 
 type Env = Pick<Engine, 'tf' | 'tfl'>;
@@ -164,23 +166,25 @@ describe('strata classes and TensorFlow.js serialization', () => {
   test('every registry entry that builds a strata class saves it under that class name', async () => {
     const built = new Set<string>();
     for (const def of layerRegistry) {
-      const entry: LayerDef = { ...def, example: { ...def.example, params: { ...def.example.params, ...FIXED_SETTINGS[def.type] } } };
-      const { model } = buildModel(parseSpec(`${def.type}.yaml`, exampleSpec(entry)), engine);
-      try {
-        const saved = JSON.parse((await modelToFiles(engine, model)).modelJson) as { modelTopology: { config: { layers: { name: string; class_name: string }[] } } };
-        const savedClass = new Map(saved.modelTopology.config.layers.map((l) => [l.name, l.class_name]));
-        for (const layer of model.layers) {
-          const c = strataClassOf(engine, layer);
-          if (!c) continue;
-          built.add(c.className);
-          assert.equal(layer.getClassName(), c.className, `${def.type}: ${layer.name}`);
-          assert.equal(savedClass.get(layer.name), c.className, `${def.type}: ${layer.name} is saved under its class name`);
-          assert.equal(classMap(engine)[c.className]?.[0], c.of(engine), `${def.type}: ${c.className} is registered after building`);
-          // A fixed built-in is saved as the Keras class the entry names.
-          if (c.kind === 'fixed built-in' && layer.name === 'under_test') assert.equal(def.keras, c.className, def.type);
+      for (const settings of FIXED_SETTINGS[def.type] ?? [{}]) {
+        const entry: LayerDef = { ...def, example: { ...def.example, params: { ...def.example.params, ...settings } } };
+        const { model } = buildModel(parseSpec(`${def.type}.yaml`, exampleSpec(entry)), engine);
+        try {
+          const saved = JSON.parse((await modelToFiles(engine, model)).modelJson) as { modelTopology: { config: { layers: { name: string; class_name: string }[] } } };
+          const savedClass = new Map(saved.modelTopology.config.layers.map((l) => [l.name, l.class_name]));
+          for (const layer of model.layers) {
+            const c = strataClassOf(engine, layer);
+            if (!c) continue;
+            built.add(c.className);
+            assert.equal(layer.getClassName(), c.className, `${def.type}: ${layer.name}`);
+            assert.equal(savedClass.get(layer.name), c.className, `${def.type}: ${layer.name} is saved under its class name`);
+            assert.equal(classMap(engine)[c.className]?.[0], c.of(engine), `${def.type}: ${c.className} is registered after building`);
+            // A fixed built-in is saved as the Keras class the entry names.
+            if (c.kind === 'fixed built-in' && layer.name === 'under_test') assert.equal(def.keras, c.className, def.type);
+          }
+        } finally {
+          model.dispose();
         }
-      } finally {
-        model.dispose();
       }
     }
     const layerClasses = STRATA_CLASSES.filter((c) => c.kind !== 'activation').map((c) => c.className);

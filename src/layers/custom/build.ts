@@ -3,7 +3,7 @@ import type { Layer } from '../../tf-types.js';
 import type { BuildContext, LayerParams } from '../registry.js';
 import type { Init, Reg } from './base.js';
 import type { Env } from './env.js';
-import type { CustomLayer, FixedBuiltIn } from './define.js';
+import type { CustomLayer, FixedBuiltInClass, StrataClass } from './define.js';
 
 const envOf = (c: BuildContext): Env => ({ tf: c.core, tfl: c.tf });
 
@@ -26,9 +26,9 @@ export function buildCustom(c: BuildContext, layer: CustomLayer, p: LayerParams,
 /**
  * One of strata's subclasses of a TensorFlow.js layer (registered under the
  * built-in's own class name: conv-fixes.ts, layer-norm.ts, recurrent-fast.ts), made with the
- * arguments the built-in takes.
+ * arguments the built-in takes; also the extended built-ins saved under a strata name (`extendedBuiltIn`).
  */
-export function buildFixedBuiltIn(c: BuildContext, layer: FixedBuiltIn, args: object): Layer {
+export function buildFixedBuiltIn(c: BuildContext, layer: StrataClass<FixedBuiltInClass>, args: object): Layer {
   const Fixed = layer.of(envOf(c));
   return new Fixed(args);
 }

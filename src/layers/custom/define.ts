@@ -100,6 +100,17 @@ export function fixedBuiltIn(className: string, make: (env: Env) => abstract new
   });
 }
 
+/**
+ * A subclass of a TensorFlow.js layer that computes what the built-in refuses (a GRU
+ * with `reset_after`), saved under a strata class name (`strata>GRU`) so that
+ * TensorFlow.js without strata's classes refuses it by that name. Built, as a fixed
+ * built-in, with the built-in's arguments (`buildFixedBuiltIn`); for registration it
+ * is one of strata's own classes.
+ */
+export function extendedBuiltIn(className: string, make: (env: Env) => abstract new (args: never) => Layer): StrataClass<FixedBuiltInClass, 'custom layer'> {
+  return defineClass<FixedBuiltInClass, 'custom layer'>(className, 'custom layer', make);
+}
+
 /** An activation TensorFlow.js lacks, named in layers' `activation:` by `className` (lowercase, no underscores: `strata.leakyrelu`). */
 export function customActivation(className: string, make: (env: Env) => abstract new () => object): CustomActivation {
   return defineClass<ActivationClass, 'activation'>(className, 'activation', make);

@@ -201,3 +201,70 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
   });
   return run(x, kernel, recurrent, bias);
 }
+
+/**
+ * GRU over x [B, T, D] with the reset gate applied after the recurrent product (Keras
+ * `reset_after=True`, the form of Keras 2/3's default and of PyTorch's nn.GRU and cuDNN):
+ * bias [2, 3H], row 0 added to x·W and row 1 to h·U, gates (z, r, h) in the columns;
+ * z and r = σ(x·W + b₀ + h·U + b₁) in their columns, the candidate tanh(x·W_h + b₀_h + r ⊙ (h·U_h + b₁_h)),
+ * and h' = z ⊙ h + (1 − z) ⊙ candidate. From a zero state, or `carried`'s, as for the LSTM.
+ */
+export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
+  const [batch, steps] = x.shape;
+  const units = recurrent.shape[0];
+  const run = tf.customGrad((...args) => {
+    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor2D];
+    const save = args[4] as unknown as (t: Tensor[]) => void;
+    const [bIn, bRec] = tf.unstack(b, 0) as [Tensor1D, Tensor1D];
+    const projected = tf.add(tf.matMul(timeMajor(tf, xIn), w), bIn);
+    const [pGates, pCand] = tf.split(projected, [2 * units, units], 1);
+    let h: Tensor = carried?.take(batch)?.[0] ?? tf.zeros([batch, units]);
+    const kept: Tensor[] = [];
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const inner = tf.add(tf.matMul(h, u), bRec);
+      const [iGates, iCand] = tf.split(inner, [2 * units, units], 1);
+      const zr = tf.sigmoid(tf.add(rowsOf(tf, pGates!, t, batch), iGates!));
+      const [z, r] = tf.split(zr, 2, 1);
+      const cand = tf.tanh(tf.add(rowsOf(tf, pCand!, t, batch), tf.mul(r!, iCand!)));
+      kept.push(h, zr, iCand!, cand);
+      h = tf.add(cand, tf.mul(z!, tf.sub(h, cand)));
+      outputs.push(h);
+    }
+    save([xIn, w, u, ...kept]);
+    carried?.put([h]);
+    const value = returnSequences ? tf.stack(outputs, 1) : h;
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [savedX, sw, su, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, ...Tensor[]];
+      const uT = tf.transpose(su);
+      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
+      const dProjected: Tensor[] = new Array<Tensor>(steps);
+      const dInner: Tensor[] = new Array<Tensor>(steps);
+      let dhNext: Tensor | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const [hPrev, zr, iCand, cand] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
+        const [z, r] = tf.split(zr!, 2, 1);
+        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
+        // h' = cand + z ⊙ (h − cand); dc is the gradient of the candidate's pre-activation.
+        const dz = tf.mul(dh, tf.sub(hPrev!, cand!));
+        const dc = tf.mul(tf.sub(dh, tf.mul(dh, z!)), tf.sub(1, tf.square(cand!)));
+        const dr = tf.mul(dc, iCand!);
+        const dGates = tf.mul(tf.concat([dz, dr], 1), tf.mul(zr!, tf.sub(1, zr!)));
+        dProjected[t] = tf.concat([dGates, dc], 1);
+        dInner[t] = tf.concat([dGates, tf.mul(dc, r!)], 1);
+        dhNext = tf.add(tf.mul(dh, z!), tf.matMul(dInner[t]!, uT));
+      }
+      const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
+      const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
+      const hPrevT = stepsT(tf, perStep.filter((_, k) => k % 4 === 0));
+      return [
+        batchMajor(tf, tf.matMul(dProjectedRows, tf.transpose(sw)), batch),
+        tf.matMul(timeMajorT(tf, savedX), dProjectedRows),
+        tf.matMul(hPrevT, dInnerRows),
+        tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)]),
+      ];
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrent, bias);
+}
