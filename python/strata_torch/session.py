@@ -91,8 +91,9 @@ class Session:
             self.threads = ThreadChoice(cores)
         else:
             torch.set_num_threads(cores)
-        torch.manual_seed(c["seed"])
-        random.seed(c["seed"])
+        self.seed = c["seed"]
+        torch.manual_seed(self.seed)
+        random.seed(self.seed)
         self.device = torch.device(c["device"])
         with open(c["topology_file"], encoding="utf-8") as f:
             import json
@@ -117,11 +118,17 @@ class Session:
         self.clip_value = c.get("clip_value")
         self.opt, self.slot_names = make_optimizer(c["optimizer"]["type"], c["optimizer"]["settings"], self.trainable)
         self.steps = c.get("step", 0)
+        carried = "fresh"
         if c.get("optimizer_state"):
-            self._load_optimizer(c["optimizer_state"])
+            given = c["optimizer_state"]["slots"]
+            if list(given) == list(self.slot_names):
+                self._load_optimizer(c["optimizer_state"])
+                carried = "carried"
+            else:
+                carried = f"not carried: the checkpoint's optimizer keeps {', '.join(given)}, this one {', '.join(self.slot_names) or 'nothing'}"
         self.grad_norms_every = c.get("grad_norms_every") or 0
         self.trainable_names = c["trainable"]
-        return {"event": "ready", "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(self.device)}
+        return {"event": "ready", "optimizer_state": carried, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(self.device)}
 
     def _load_weights(self, manifest, path):
         data = np.fromfile(path, dtype=np.float32)
@@ -204,6 +211,9 @@ class Session:
         if fail == f"epoch:{c['epoch'] + 1}":
             raise RuntimeError(f"injected failure in epoch {c['epoch'] + 1}")
         flat, offsets = self._read_batches(c)
+        # Dropout's masks from the seed, the epoch and the batch it starts at: a run resumed at an
+        # epoch's end draws what the uninterrupted run would have.
+        torch.manual_seed((self.seed * 1_000_003 + c["epoch"] * 7_919 + c["first_batch"]) % (2**63))
         lrs = np.fromfile(c["lrs_file"], dtype=np.float64).tolist()
         first = c["first_batch"]
         model, opt = self.model, self.opt
@@ -218,10 +228,15 @@ class Session:
         last = time.perf_counter()
         t0 = last
         norms = []
+        # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
+        x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()
             idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
             x, y = self._batch("train", idx)
+            if x_epoch is not None:
+                x = x_epoch[offsets[b] - offsets[first] : offsets[b + 1] - offsets[first]]
+                x = x.long() if x.dtype == torch.int32 else x
             lr = lrs[b - first]
             for g in opt.param_groups:
                 g["lr"] = lr

@@ -45,8 +45,5 @@ export function checkTorchSpec(spec: Spec): Diagnostic[] {
     nestedTypes(layer.params, layer.path, nested);
     for (const n of nested) if (!TORCH_LAYER_TYPES.has(n.type)) refuse(n.type, n.path);
   }
-  if (spec.data?.augment !== undefined) {
-    out.push({ ...at(spec, ['data', 'augment']), code: 'torch-unsupported-key', message: 'data.augment is not supported by the torch engine yet; remove it, or train on the tfjs engine (--engine tfjs)' });
-  }
   return out;
 }

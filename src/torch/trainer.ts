@@ -20,7 +20,7 @@ import type { Engine } from '../backend/select.js';
 import { range } from '../data/splits.js';
 import type { Dataset, Split } from '../data/types.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { mixSeed, permutation } from '../rng.js';
+import { mixSeed, permutation, Rng } from '../rng.js';
 import type { LayersModel } from '../tf-types.js';
 import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
@@ -243,6 +243,27 @@ class TorchRun {
           return Array.from({ length: this.batchesPerEpoch }, (_, b) => order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size)));
         })();
     const files = writeBatches(dir, 'epoch', batches);
+    // Augmentation draws from strata's generator, as on the tfjs engine: the epoch's inputs from
+    // its first unfinished batch on, augmented here in batch order, go over as one file.
+    let augmented: Record<string, unknown> | undefined;
+    if (dataset.augment) {
+      const rng = new Rng(state.rng);
+      const file = join(dir, 'epoch-x.bin');
+      const fd = openSync(file, 'w');
+      let rows = 0;
+      try {
+        for (let b = state.batch; b < batches.length; b++) {
+          const batch = split.batch(batches[b]!);
+          dataset.augment(batch, () => rng.next());
+          writeSync(fd, new Uint8Array(batch.x.buffer, batch.x.byteOffset, batch.x.byteLength));
+          rows += batch.size;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      state.rng = rng.state;
+      augmented = { file, dtype: dataset.inputDtype, shape: [rows, ...dataset.inputShape] };
+    }
     // The rate of every step from here to the end of the epoch, from the registry's schedule.
     const lrs = new Float64Array(this.batchesPerEpoch - state.batch);
     const base = this.opt.baseLearningRate;
@@ -271,7 +292,7 @@ class TorchRun {
         this.proc.send({ cmd: 'stop' });
       }
     };
-    const end = (await this.proc.request({ cmd: 'epoch', epoch, first_batch: state.batch, ...files, lrs_file: lrsFile, ...(statesFile ? { states_file: statesFile } : {}) }, 'epoch_end', report)) as TorchEvent & {
+    const end = (await this.proc.request({ cmd: 'epoch', epoch, first_batch: state.batch, ...files, lrs_file: lrsFile, ...(statesFile ? { states_file: statesFile } : {}), ...(augmented ? { x_file: augmented } : {}) }, 'epoch_end', report)) as TorchEvent & {
       kind: string;
       batch: number;
       steps: number;

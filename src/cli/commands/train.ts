@@ -75,11 +75,8 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
 
 async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
   let progress = initial;
-  const { loadEngine } = await import('../../backend/select.js');
-  const engine = await loadEngine(opts.backend);
-  const { loadTrainingInputs } = await import('../../run/prepare.js');
-  const { dataset, config } = await loadTrainingInputs(p);
-  const engineName = opts.engine ?? config.engine;
+  // The engine first: a spec the torch engine cannot run, or a missing PyTorch, is refused before any data is read.
+  const engineName = opts.engine ?? String(p.spec.train?.engine ?? 'tfjs');
   if (!(ENGINES as readonly string[]).includes(engineName)) {
     throw new UsageError({ arg: `--engine ${engineName}`, code: 'bad-engine', message: `the engine must be one of ${ENGINES.join(', ')}` });
   }
@@ -88,6 +85,10 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   }
   const { torchSettings } = await import('../../torch/settings.js');
   const torch = engineName === 'torch' ? torchSettings(p.spec, opts.device) : undefined;
+  const { loadEngine } = await import('../../backend/select.js');
+  const engine = await loadEngine(opts.backend);
+  const { loadTrainingInputs } = await import('../../run/prepare.js');
+  const { dataset, config } = await loadTrainingInputs(p);
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
   const where = torch ? `on PyTorch ${torch.torchVersion} (${torch.device})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
