@@ -7,6 +7,8 @@ epoch     train over the batches Node lists (its order, its learning rates),
 evaluate  a split's loss and metric statistics, training behaviour off
 save      write the weights (and optimizer slots, carried states) for a checkpoint
 """
+import base64
+import json
 import math
 import os
 import random
@@ -29,6 +31,16 @@ def read_array(spec):
     return torch.from_numpy(a.reshape(spec["shape"]))
 
 
+def states_snapshot(states):
+    """Carried recurrent states as a checkpoint's meta.json keeps them (src/train/carry-state.ts's
+    CarriedSnapshot): per carrying layer null, or its tensors as shape and float32 bytes in base64."""
+    return [None if s is None else [{"shape": list(a.shape), "data": base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()} for a in s] for s in states]
+
+
+def snapshot_states(snapshot):
+    return [None if s is None else [np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(t["shape"]) for t in s] for s in snapshot]
+
+
 def write_arrays(path, tensors):
     with open(path, "wb") as f:
         for t in tensors:
@@ -41,6 +53,11 @@ class ThreadChoice:
     in synchronization than it gives, more so when another program is busy."""
 
     WARM, TIMED = 2, 8
+    MARGIN = 1.2
+
+    def restart(self):
+        """Time both again (the start of an epoch: the machine's load may have changed)."""
+        self.__init__(self.plan[-1])
 
     def __init__(self, cores):
         self.plan = [1, cores]
@@ -66,7 +83,10 @@ class ThreadChoice:
             torch.set_num_threads(self.plan[self.phase])
             return None
         median = {k: sorted(v)[len(v) // 2] for k, v in self.times.items()}
-        self.chosen = min(median, key=median.get)
+        # More threads only when clearly faster: when another program takes a core, the
+        # threads wait on each other (10x slower, measured), and a close call can flip.
+        many = self.plan[-1]
+        self.chosen = many if median[many] < median[1] / self.MARGIN else 1
         torch.set_num_threads(self.chosen)
         return {"threads": self.chosen, "step_seconds": median}
 
@@ -96,8 +116,6 @@ class Session:
         random.seed(self.seed)
         self.device = torch.device(c["device"])
         with open(c["topology_file"], encoding="utf-8") as f:
-            import json
-
             topology = json.load(f)
         self.model = build_model(topology, carry_state=c["carry_state"]).to(self.device)
         self.weight_names = [w["name"] for w in c["weights"]]
@@ -219,7 +237,8 @@ class Session:
         model, opt = self.model, self.opt
         model.train()
         if c.get("states_file"):
-            self.model.set_states(np.load(c["states_file"], allow_pickle=False))
+            with open(c["states_file"], encoding="utf-8") as f:
+                self.model.set_states(snapshot_states(json.load(f)))
         elif getattr(model, "carry_state", False):
             model.reset_states()
         sums = None
@@ -230,6 +249,8 @@ class Session:
         norms = []
         # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
+        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 4 * (ThreadChoice.WARM + ThreadChoice.TIMED):
+            self.threads.restart()
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()
             idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
@@ -323,8 +344,7 @@ class Session:
         write_arrays(c["optimizer_file"], slots)
         out = {"event": "saved", "slots": list(self.slot_names), "iterations": self.steps}
         if c.get("states_file") and getattr(self.model, "carry_state", False):
-            states = self.model.get_states()
-            if states is not None:
-                np.save(c["states_file"], states, allow_pickle=False)
-                out["states"] = True
+            with open(c["states_file"], "w", encoding="utf-8") as f:
+                json.dump(states_snapshot(self.model.get_states()), f)
+            out["states"] = True
         return out

@@ -25,10 +25,11 @@ function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path:
   for (const [k, v] of Object.entries(o)) if (k !== 'type' && v && typeof v === 'object') nestedTypes(v, [...path, k], out);
 }
 
-export function checkTorchSpec(spec: Spec): Diagnostic[] {
+/** The spec's refusals on the torch engine (`supported`: the types it runs, support.ts's list unless a test gives another). */
+export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORCH_LAYER_TYPES): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const supported = [...TORCH_LAYER_TYPES].sort().join(', ');
+  const names = [...supported].sort().join(', ');
   const refuse = (type: string, path: SpecPath) => {
     const key = `${type}@${path.join('.')}`;
     if (seen.has(key)) return;
@@ -36,14 +37,14 @@ export function checkTorchSpec(spec: Spec): Diagnostic[] {
     out.push({
       ...at(spec, [...path, 'type']),
       code: 'torch-unsupported-layer',
-      message: `layer type ${type} is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or use a type the torch engine runs: ${supported}`,
+      message: `layer type ${type} is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or use a type the torch engine runs: ${names}`,
     });
   };
   for (const layer of spec.model.layers) {
-    if (!TORCH_LAYER_TYPES.has(layer.type)) refuse(layer.type, layer.path);
+    if (!supported.has(layer.type)) refuse(layer.type, layer.path);
     const nested: { type: string; path: SpecPath }[] = [];
     nestedTypes(layer.params, layer.path, nested);
-    for (const n of nested) if (!TORCH_LAYER_TYPES.has(n.type)) refuse(n.type, n.path);
+    for (const n of nested) if (!supported.has(n.type)) refuse(n.type, n.path);
   }
   return out;
 }

@@ -45,6 +45,8 @@ export interface TorchSettings {
   device: string;
   /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps). */
   threads?: number;
+  /** A line for the user (such as an optimizer state that could not be carried over). */
+  onNote?: (line: string) => void;
   /** After every epoch (and interruption): the optimizer's state in TensorFlow.js's layout, for the checkpoint. */
   onOptimizerState?: (state: OptimizerBytes) => void;
 }
@@ -163,7 +165,7 @@ class TorchRun {
     const ctx = metricContext(model, config);
     const optimizerState = await this.optimizerStateForPython();
     const cw = classWeightVector(dataset, ctx, config.class_weights);
-    await this.proc.request(
+    const ready = await this.proc.request(
       {
         cmd: 'init',
         seed: this.seed,
@@ -189,6 +191,8 @@ class TorchRun {
       },
       'ready',
     );
+    const carried = String(ready.optimizer_state);
+    if (carried.startsWith('not carried')) this.settings.onNote?.(`strata: the optimizer's state is ${carried}; the torch engine starts it afresh`);
   }
 
   /** The TensorFlow.js optimizer's slots (restored from a checkpoint) as a file for Python, or undefined before its first step. */

@@ -119,7 +119,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
       onBatch: (b) => progress.batch(b),
       onEpoch: (log, _name, best) => progress.epoch(log, best ? '(best)' : '', best),
       interrupted: () => stopRequested,
-      ...(torch ? { torch } : {}),
+      ...(torch ? { torch: { ...torch, onNote: (line: string) => progress.say(line, true) } } : {}),
     });
   } finally {
     process.off('SIGINT', onSigint);
