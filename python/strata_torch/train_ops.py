@@ -203,6 +203,9 @@ class Adagrad(_Slots):
                 p.sub_(g["lr"] * p.grad / (acc + EPS).sqrt())
 
 
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+
+
 def make_optimizer(kind, s, params):
     """The optimizer of a registry entry with its settings; and the names of its slots per weight, in TensorFlow.js's order."""
     lr = s["learning_rate"]
