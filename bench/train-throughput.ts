@@ -173,9 +173,9 @@ async function main(): Promise<void> {
   const only = option('--models')?.split(',');
   const engine = await loadEngine(option('--backend'));
   const { tf } = engine;
-  const torch = onTorch ? torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), undefined) : undefined;
+  const torch = onTorch ? { ...torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), 'cpu') } : undefined;
   const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
-  say(`strata training throughput ${torch ? `on the torch engine (PyTorch ${torch.torchVersion}, ${torch.device})` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
+  say(`strata training throughput ${torch ? `on the torch engine (${torch.python}, cpu)` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
   const tensorsBefore = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
   const results: Record<string, number> = {};
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     say(`${ref.name.padEnd(12)} ${String(Math.round(rate)).padStart(8)} samples/s`);
   }
   const doc = {
-    backend: torch ? `torch ${torch.torchVersion} ${torch.device}` : engine.backend,
+    backend: torch ? 'torch' : engine.backend,
     batch_size: 64,
     samples_per_second: results,
     ...(Object.keys(skipped).length ? { skipped } : {}),

@@ -55,7 +55,13 @@ def main():
             if cmd["cmd"] == "stop":
                 continue  # a stop that came after its epoch ended
             emit(session.handle(cmd))
+    except ImportError as e:
+        emit({"event": "error", "usage": "--engine torch", "message": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
+        sys.exit(1)
     except Exception as e:  # noqa: BLE001 - every failure becomes one event
+        if hasattr(e, "place"):
+            emit({"event": "error", "usage": e.place, "message": str(e), "traceback": traceback.format_exc()})
+            sys.exit(1)
         emit({"event": "error", "message": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
         sys.exit(1)
 

@@ -47,6 +47,14 @@ def write_arrays(path, tensors):
             f.write(np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32, copy=False)).tobytes())
 
 
+class UsageProblem(Exception):
+    """A problem of the user's (exit 2 in strata), at a place such as an option."""
+
+    def __init__(self, place, message):
+        super().__init__(message)
+        self.place = place
+
+
 class ThreadChoice:
     """The faster of one thread and every core, timed on the first training steps
     (real steps, nothing wasted): on a small model a second thread can cost more
@@ -75,7 +83,11 @@ class ThreadChoice:
         self.seen += 1
         if self.seen > self.WARM:
             self.times[t].append(seconds)
-        if len(self.times[t]) < self.TIMED:
+        one = self.times[1]
+        if self.phase > 0 and self.seen > self.WARM and seconds > 2 * sorted(one)[len(one) // 2]:
+            # Clearly slower already (a busy machine): no need to time the rest.
+            self.times[t] = [seconds] * self.TIMED
+        elif len(self.times[t]) < self.TIMED:
             return None
         self.phase += 1
         self.seen = 0
@@ -103,18 +115,23 @@ class Session:
     # ------------------------------------------------------------ init
 
     def cmd_init(self, c):
+        device = c["device"]
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        elif device.startswith("cuda") and not torch.cuda.is_available():
+            raise UsageProblem(f"--device {device}", f"PyTorch {torch.__version__} sees no CUDA device; train with --device cpu")
+        self.device = torch.device(device)
         cores = os.cpu_count() or 1
         self.threads = None
         if c.get("threads"):
             torch.set_num_threads(c["threads"])
-        elif cores > 1 and c["device"] == "cpu":
+        elif cores > 1 and device == "cpu":
             self.threads = ThreadChoice(cores)
         else:
             torch.set_num_threads(cores)
         self.seed = c["seed"]
         torch.manual_seed(self.seed)
         random.seed(self.seed)
-        self.device = torch.device(c["device"])
         with open(c["topology_file"], encoding="utf-8") as f:
             topology = json.load(f)
         self.model = build_model(topology, carry_state=c["carry_state"]).to(self.device)
@@ -249,7 +266,7 @@ class Session:
         norms = []
         # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
-        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 4 * (ThreadChoice.WARM + ThreadChoice.TIMED):
+        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 10 * (ThreadChoice.WARM + ThreadChoice.TIMED):
             self.threads.restart()
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()

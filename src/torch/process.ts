@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { RuntimeFailure } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
 import { PYTHON_ROOT } from './python.js';
 
 export type TorchEvent = { event: string } & Record<string, unknown>;
@@ -86,6 +86,10 @@ export class TorchProcess {
       this.wake();
     }));
     if (!e) throw this.failure();
+    if (e.event === 'error' && typeof e.usage === 'string') {
+      // The user's to fix: a device that is not there, a torch that does not import.
+      throw new UsageError({ arg: e.usage, code: 'torch-usage', message: String(e.message) });
+    }
     if (e.event === 'error') {
       const verbose = process.env.STRATA_VERBOSE === '1';
       throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-error', message: `PyTorch failed: ${String(e.message)}${verbose ? `\n${String(e.traceback)}` : ' (STRATA_VERBOSE=1 shows the Python traceback)'}` });

@@ -15,9 +15,6 @@ export const PYTHON_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '
 export interface TorchPython {
   /** The interpreter's path or command. */
   command: string;
-  torchVersion: string;
-  /** Whether torch sees a CUDA device. */
-  cuda: boolean;
 }
 
 let found: TorchPython | undefined | null = null;
@@ -28,7 +25,8 @@ export function pythonCandidates(): string[] {
   return env ? [env] : ['python3', '/usr/bin/python3'];
 }
 
-const PROBE = 'import json, torch; print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available()}))';
+/** Finds torch without importing it (an import takes a second or more; the engine's process imports it anyway). */
+const PROBE = 'import importlib.util, sys; sys.exit(0 if importlib.util.find_spec("torch") else 3)';
 
 /** The first candidate that imports torch, or undefined (cached for the process). */
 export function findTorchPython(): TorchPython | undefined {
@@ -36,13 +34,9 @@ export function findTorchPython(): TorchPython | undefined {
   found = undefined;
   for (const command of pythonCandidates()) {
     const r = spawnSync(command, ['-c', PROBE], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0 || !r.stdout) continue;
-    try {
-      const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch: string; cuda: boolean };
-      found = { command, torchVersion: info.torch, cuda: info.cuda };
+    if (r.status === 0) {
+      found = { command };
       break;
-    } catch {
-      continue;
     }
   }
   return found;

@@ -7,16 +7,14 @@ import type { TorchSettings } from './trainer.js';
 
 export const DEVICES = ['cpu', 'cuda'];
 
-export function torchSettings(spec: Spec, device: string | undefined): TorchSettings & { torchVersion: string } {
+export function torchSettings(spec: Spec, device: string | undefined): TorchSettings {
   const problems = checkTorchSpec(spec);
   if (problems.length > 0) throw new UsageError(problems);
   if (device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(device)) {
     throw new UsageError({ arg: `--device ${device}`, code: 'bad-device', message: 'the device must be cpu, cuda or cuda:N (such as cuda:1)' });
   }
   const python = requireTorchPython();
-  if (device?.startsWith('cuda') && !python.cuda) {
-    throw new UsageError({ arg: `--device ${device}`, code: 'no-cuda', message: `PyTorch ${python.torchVersion} (${python.command}) sees no CUDA device; train with --device cpu` });
-  }
   const threads = process.env.STRATA_THREADS ? Number(process.env.STRATA_THREADS) : undefined;
-  return { python: python.command, device: device ?? (python.cuda ? 'cuda' : 'cpu'), torchVersion: python.torchVersion, ...(threads && threads > 0 ? { threads } : {}) };
+  // 'auto': cuda when PyTorch sees one (decided in Python, which imports torch anyway).
+  return { python: python.command, device: device ?? 'auto', ...(threads && threads > 0 ? { threads } : {}) };
 }

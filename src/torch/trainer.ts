@@ -41,10 +41,12 @@ import type { TorchEvent } from './process.js';
 export interface TorchSettings {
   /** The Python that has torch. */
   python: string;
-  /** 'cpu', 'cuda' or 'cuda:N'. */
+  /** 'cpu', 'cuda', 'cuda:N', or 'auto' (cuda when PyTorch sees one). */
   device: string;
   /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps). */
   threads?: number;
+  /** Once PyTorch has started: its version and the device it trains on. */
+  onReady?: (info: { torch: string; device: string }) => void;
   /** A line for the user (such as an optimizer state that could not be carried over). */
   onNote?: (line: string) => void;
   /** After every epoch (and interruption): the optimizer's state in TensorFlow.js's layout, for the checkpoint. */
@@ -191,6 +193,7 @@ class TorchRun {
       },
       'ready',
     );
+    this.settings.onReady?.({ torch: String(ready.torch), device: String(ready.device) });
     const carried = String(ready.optimizer_state);
     if (carried.startsWith('not carried')) this.settings.onNote?.(`strata: the optimizer's state is ${carried}; the torch engine starts it afresh`);
   }

@@ -44,7 +44,7 @@ for (const [config, extra] of Object.entries(CASES)) {
     const out = join(tmp(), 'run');
     const r = await strata(['train', `configs/${config}.yaml`, '--out', out, ...torch, ...quick, ...extra]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /on PyTorch \d/);
+    assert.match(r.stderr, /on the torch engine \(.*python.*\)[^\n]*\nPyTorch \d[^ ]* on cpu\n/);
     assert.match(r.stdout, /^epoch 1\/1 {2}loss \d/m);
     const log = metrics(out);
     assert.equal(log.length, 1);
@@ -180,6 +180,12 @@ test('--device without --engine torch, or a device that is not there, exits 2', 
   r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', join(tmp(), 'b'), ...torch, '--device', 'gpu', ...quick]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--device gpu: error: the device must be cpu, cuda or cuda:N/);
+  // This machine has no GPU: PyTorch says so, and nothing is left behind.
+  const out = join(tmp(), 'c');
+  r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...torch, '--device', 'cuda', ...quick]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--device cuda: error: PyTorch \S+ sees no CUDA device; train with --device cpu/);
+  assert.ok(!existsSync(out));
 });
 
 test('an exception in Python exits 1 with its message and no traceback (STRATA_VERBOSE=1 adds it); the run keeps what it had', { skip }, async () => {

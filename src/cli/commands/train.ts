@@ -91,7 +91,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   const { dataset, config } = await loadTrainingInputs(p);
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
-  const where = torch ? `on PyTorch ${torch.torchVersion} (${torch.device})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
+  const where = torch ? `on the torch engine (${torch.python}${torch.device === 'auto' ? '' : `, ${torch.device}`})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
   progress.say(
     `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) ${where}; run: ${rel(p.runDir)}` +
       (start ? `\nResuming from ${rel(p.resume!.dir)} (${positionText(start.epoch, start.batch)})` : ''),
@@ -119,7 +119,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
       onBatch: (b) => progress.batch(b),
       onEpoch: (log, _name, best) => progress.epoch(log, best ? '(best)' : '', best),
       interrupted: () => stopRequested,
-      ...(torch ? { torch: { ...torch, onNote: (line: string) => progress.say(line, true) } } : {}),
+      ...(torch ? { torch: { ...torch, onNote: (line: string) => progress.say(line, true), onReady: (r: { torch: string; device: string }) => progress.say(`PyTorch ${r.torch} on ${r.device}`) } } : {}),
     });
   } finally {
     process.off('SIGINT', onSigint);
