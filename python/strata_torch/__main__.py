@@ -48,6 +48,14 @@ def main():
         from .session import Session
 
         session = Session(emit, commands)
+        # For strata's developers: STRATA_TORCH_PROFILE=FILE writes a cProfile of the session.
+        profile_to = os.environ.get("STRATA_TORCH_PROFILE")
+        profiler = None
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         while True:
             cmd = commands.get()
             if cmd["cmd"] == "quit":
@@ -55,6 +63,9 @@ def main():
             if cmd["cmd"] == "stop":
                 continue  # a stop that came after its epoch ended
             emit(session.handle(cmd))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
     except ImportError as e:
         emit({"event": "error", "usage": "--engine torch", "message": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
         sys.exit(1)

@@ -59,6 +59,16 @@ for (const [config, extra] of Object.entries(CASES)) {
       const g = await strata(['generate', out, '--prompt', 'Call me ', '--length', '20', '--seed', '3', '--json', '--backend', 'cpu']);
       assert.equal(g.code, 0, g.stderr);
     }
+    if (config === 'spam-mlp') {
+      const input = join(tmp(), 'messages.txt');
+      writeFileSync(input, 'WIN a FREE prize now, call 0800\nare we still meeting at noon?\n');
+      const p = await strata(['predict', out, '--input', input, '--json', '--backend', 'cpu']);
+      assert.equal(p.code, 0, p.stderr);
+      const rep = await strata(['report', out, '-o', join(tmp(), 'report.html'), '--backend', 'cpu']);
+      assert.equal(rep.code, 0, rep.stderr);
+      const conv = await strata(['convert', join(out, 'model', 'model.json'), '--to', 'yaml', '-o', join(tmp(), 'spam.yaml')]);
+      assert.equal(conv.code, 0, conv.stderr);
+    }
   });
 }
 
