@@ -64,7 +64,7 @@ test('the rules report a back-edge, a cycle and an import between siblings', asy
   const found = (await violations(dir)).map(describe).sort();
   assert.deepEqual(found, [
     'no-circular: src/data/a.ts → src/data/b.ts',
+    'rank-10-sibling: src/eval/score.ts → src/run/setup.ts',
     'rank-2-imports-higher: src/layers/dense.ts → src/spec/read.ts',
-    'rank-9-sibling: src/eval/score.ts → src/run/setup.ts',
   ]);
 });

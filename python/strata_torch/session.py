@@ -266,7 +266,7 @@ class Session:
         norms = []
         # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
-        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 10 * (ThreadChoice.WARM + ThreadChoice.TIMED):
+        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 50 * (ThreadChoice.WARM + ThreadChoice.TIMED):
             self.threads.restart()
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()
