@@ -1,0 +1,89 @@
+"""
+The Python half of test/torch/parity.test.ts: `python -m strata_torch.parity DIR`.
+
+DIR/cases.json lists case folders. Each holds meta.json (the TF.js topology,
+the weights' names and shapes, the inputs' shapes and dtypes, the mode) and
+float32/int32 binaries: weights.bin (the weights concatenated in manifest
+order), input_<i>.bin, r.bin. For each case this builds the model, loads the
+weights and writes, next to them:
+- mode 'grad': out.bin (the forward pass, training False) and grads.bin (the
+  gradients of sum(output · R) for every trainable weight, in
+  trainable_names() order);
+- mode 'train': after.bin (every weight after one training-mode forward pass,
+  in manifest order: batch-norm moving statistics).
+and result.json ({ok, error, output_shape, trainable, weights}). DIR/supported.json
+lists the TF.js classes build_model implements.
+"""
+import json
+import os
+import sys
+import traceback
+
+import numpy as np
+import torch
+
+from .graph import SUPPORTED_CLASSES, build_model
+
+
+def _read(path, dtype, shape):
+    return np.fromfile(path, dtype=dtype).reshape(shape)
+
+
+def run_case(folder):
+    with open(os.path.join(folder, 'meta.json')) as f:
+        meta = json.load(f)
+    model = build_model(meta['topology'])
+    flat = np.fromfile(os.path.join(folder, 'weights.bin'), dtype=np.float32)
+    weights, at = {}, 0
+    for w in meta['weights']:
+        n = int(np.prod(w['shape'])) if w['shape'] else 1
+        weights[w['name']] = flat[at:at + n].reshape(w['shape'])
+        at += n
+    names = model.weight_names()
+    if names != [w['name'] for w in meta['weights']]:
+        raise AssertionError(f"weight names/order differ: torch {names}, TF.js {[w['name'] for w in meta['weights']]}")
+    model.set_weights(weights)
+    xs = []
+    for i, inp in enumerate(meta['inputs']):
+        a = _read(os.path.join(folder, f'input_{i}.bin'), np.int32 if inp['dtype'] == 'int32' else np.float32, inp['shape'])
+        xs.append(torch.from_numpy(a.astype(np.int64)) if inp['dtype'] == 'int32' else torch.from_numpy(a.copy()))
+    x = xs if len(xs) > 1 else xs[0]
+    result = {'ok': True, 'weights': names, 'trainable': model.trainable_names()}
+    if meta['mode'] == 'train':
+        with torch.no_grad():
+            model(x, training=True)
+        after = model.get_weights()
+        np.concatenate([after[n].reshape(-1) for n in names]).astype(np.float32).tofile(os.path.join(folder, 'after.bin'))
+    else:
+        y = model(x, training=False)
+        result['output_shape'] = list(y.shape)
+        r = torch.from_numpy(_read(os.path.join(folder, 'r.bin'), np.float32, list(y.shape)).copy())
+        loss = (y * r).sum()
+        params = [model.tensor_of(n) for n in model.trainable_names()]
+        grads = torch.autograd.grad(loss, params, allow_unused=True) if params else []
+        y.detach().numpy().astype(np.float32).tofile(os.path.join(folder, 'out.bin'))
+        g = [(torch.zeros_like(p) if gr is None else gr).detach().reshape(-1).numpy() for p, gr in zip(params, grads)]
+        (np.concatenate(g) if g else np.zeros(0, np.float32)).astype(np.float32).tofile(os.path.join(folder, 'grads.bin'))
+    return result
+
+
+def main(argv):
+    root = argv[1]
+    torch.manual_seed(0)
+    with open(os.path.join(root, 'supported.json'), 'w') as f:
+        json.dump(sorted(SUPPORTED_CLASSES), f)
+    with open(os.path.join(root, 'cases.json')) as f:
+        cases = json.load(f)
+    for case in cases:
+        folder = os.path.join(root, case)
+        try:
+            result = run_case(folder)
+        except Exception as e:  # reported per case by the test
+            result = {'ok': False, 'error': f'{type(e).__name__}: {e}\n{traceback.format_exc()}'}
+        with open(os.path.join(folder, 'result.json'), 'w') as f:
+            json.dump(result, f)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

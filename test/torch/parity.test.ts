@@ -1,0 +1,391 @@
+/**
+ * The torch engine's layers against TensorFlow.js's, table-driven over the
+ * registry: for every type in TORCH_LAYER_TYPES, the type's registry example
+ * is built in TensorFlow.js, its weights are set to random values (biases and
+ * moving statistics too, so that none is trivially zero or one), and its
+ * topology (as model.save writes it), weights (manifest order), a random input
+ * batch and a random R go to a temporary folder as float32 files. One Python
+ * process (python/strata_torch/parity.py) builds every case with
+ * strata_torch.graph and writes back the forward pass (training false) and the
+ * gradients of sum(output · R) for every trainable weight; here the same is
+ * computed with TensorFlow.js and compared. Batch normalization also runs one
+ * training-mode pass on each side, after which the moving statistics must
+ * agree. A few composite models (channels-first runs of conv/batch-norm/pool,
+ * strata's benchmark-like stacks) are checked the same way.
+ *
+ * Tolerances: errors are max |torch − tfjs| / max(1, max |tfjs|) over a
+ * tensor: relative to the tensor's scale (float32 rounding grows with the
+ * magnitude of the values summed, not with each element's own size, so an
+ * elementwise relative test would fail on elements that are near zero by
+ * cancellation), and absolute below 1. Forward within 1e-5 (float32 has
+ * ~6e-8 relative precision; a few hundred accumulated products in a
+ * different order stay well below), gradients within 1e-4 (they add another
+ * layer of accumulation, over the batch and the steps of recurrent layers).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { loadEngine } from '../../src/backend/select.js';
+import type { Engine } from '../../src/backend/select.js';
+import { layerRegistry } from '../../src/layers/catalog.js';
+import { buildModel } from '../../src/model/build.js';
+import { parseSpec } from '../../src/spec/read.js';
+import type { LayersModel } from '../../src/tf-types.js';
+import { TORCH_LAYER_TYPES } from '../../src/torch/support.js';
+import { PYTHON_ROOT } from '../../src/torch/python.js';
+import { exampleSpec } from '../helpers/examples.js';
+import { tempDir } from '../helpers/tmp.js';
+import { skipWithoutTorch, torchPython } from '../helpers/torch.js';
+
+const BATCH = 4;
+const FORWARD_TOL = 1e-5;
+const GRAD_TOL = 1e-4;
+
+interface Case {
+  id: string;
+  /** A spec (YAML text). */
+  spec: string;
+  /** 'grad': forward and gradients in inference mode; 'train': the weights after one training-mode pass. */
+  mode: 'grad' | 'train';
+  /** Integer ids in [0, ids) as inputs (embedding layers), instead of normal floats. */
+  ids?: number;
+  /** Compare the forward pass only, for this reason. */
+  forwardOnly?: string;
+}
+
+/**
+ * Why a case compares the forward pass only. TensorFlow.js's AvgPoolGrad
+ * (tfjs-backend-cpu, kernels/AvgPoolGrad.js) divides every window's gradient
+ * by the full window size, while its forward pass with padding 'same'
+ * divides border windows by the number of cells inside the image: its
+ * gradient is not the derivative of its own output there. torch computes the
+ * true gradient (the forward passes agree), so these cases check the forward
+ * pass only.
+ */
+const AVG_SAME = "TF.js's average-pool gradient ignores the excluded padding of 'same'";
+
+/** Composite models: channels-first runs, blocks in context, the benchmark shapes. */
+const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; forwardOnly?: string }> = {
+  cnn_bn: {
+    layers: [
+      { type: 'input', shape: [9, 9, 2] },
+      { type: 'conv2d', filters: 4, kernel_size: 3, padding: 'same', activation: 'relu' },
+      { type: 'batch_norm' },
+      { type: 'conv2d', filters: 5, kernel_size: 2, strides: 2, padding: 'same' },
+      { type: 'max_pool2d', pool_size: 2, padding: 'same' },
+      { type: 'avg_pool2d', pool_size: 3, strides: 1 },
+      { type: 'group_norm', groups: 5 },
+      { type: 'activation', activation: 'softmax' },
+      { type: 'flatten' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  },
+  resnet_block: {
+    layers: [
+      { type: 'input', shape: [8, 8, 3] },
+      { type: 'conv2d', filters: 4, kernel_size: 3, padding: 'same' },
+      {
+        type: 'residual',
+        activation: 'relu',
+        layers: [
+          { type: 'conv2d', filters: 6, kernel_size: 3, strides: 2, padding: 'same' },
+          { type: 'batch_norm' },
+          { type: 'activation', activation: 'relu' },
+          { type: 'conv2d', filters: 6, kernel_size: 3, padding: 'same', dilation_rate: 2 },
+        ],
+      },
+      { type: 'global_avg_pool2d' },
+      { type: 'dense', units: 2 },
+    ],
+  },
+  lstm_text: {
+    ids: 12,
+    layers: [
+      { type: 'input', shape: [6] },
+      { type: 'embedding', input_dim: 12, output_dim: 5 },
+      { type: 'lstm', units: 7, return_sequences: true },
+      { type: 'gru', units: 4, go_backwards: true },
+      { type: 'dense', units: 3 },
+    ],
+  },
+  rnn_activations: {
+    layers: [
+      { type: 'input', shape: [5, 3] },
+      { type: 'lstm', units: 4, activation: 'relu', recurrent_activation: 'hard_sigmoid', return_sequences: true },
+      { type: 'gru', units: 3, activation: 'elu', return_sequences: true },
+      { type: 'simple_rnn', units: 3, activation: 'swish' },
+    ],
+  },
+  transformer: {
+    ids: 20,
+    layers: [
+      { type: 'input', shape: [7] },
+      { type: 'embedding', input_dim: 20, output_dim: 8 },
+      { type: 'positional_embedding', max_length: 10 },
+      { type: 'transformer_encoder', heads: 2, ff_units: 12, norm_first: true, causal: true, activation: 'gelu' },
+      { type: 'transformer_encoder', heads: 4, ff_units: 6, key_dim: 3 },
+      { type: 'global_avg_pool1d' },
+      { type: 'dense', units: 2 },
+    ],
+  },
+  dense_activations: {
+    layers: [
+      { type: 'input', shape: [6] },
+      ...['relu6', 'elu', 'selu', 'gelu', 'swish', 'mish', 'softplus', 'softsign', 'sigmoid', 'hard_sigmoid', 'tanh', 'leaky_relu', 'softmax'].map((activation) => ({
+        type: 'dense',
+        units: 6,
+        activation,
+      })),
+    ],
+  },
+  max_pool_same: {
+    layers: [
+      { type: 'input', shape: [7, 6, 2] },
+      { type: 'conv2d', filters: 2, kernel_size: 1 },
+      { type: 'max_pool2d', pool_size: 2, padding: 'same' },
+    ],
+  },
+  avg_pool_same: {
+    forwardOnly: AVG_SAME,
+    layers: [
+      { type: 'input', shape: [7, 6, 2] },
+      { type: 'conv2d', filters: 2, kernel_size: 1 },
+      { type: 'avg_pool2d', pool_size: 3, strides: 2, padding: 'same' },
+    ],
+  },
+  avg_pool1d_same: {
+    forwardOnly: AVG_SAME,
+    layers: [
+      { type: 'input', shape: [7, 3] },
+      { type: 'conv1d', filters: 2, kernel_size: 1 },
+      { type: 'avg_pool1d', pool_size: 2, strides: 1, padding: 'same' },
+    ],
+  },
+  conv_strided_same: {
+    layers: [
+      { type: 'input', shape: [7, 6, 2] },
+      { type: 'conv2d', filters: 3, kernel_size: 2, strides: 2, padding: 'same' },
+    ],
+  },
+  conv1d_causal: {
+    layers: [
+      { type: 'input', shape: [11, 3] },
+      { type: 'conv1d', filters: 4, kernel_size: 3, padding: 'causal', dilation_rate: 2 },
+    ],
+  },
+  conv1d_same: {
+    layers: [
+      { type: 'input', shape: [11, 3] },
+      { type: 'conv1d', filters: 4, kernel_size: 4, strides: 2, padding: 'same' },
+    ],
+  },
+  conv1d_pools: {
+    layers: [
+      { type: 'input', shape: [11, 3] },
+      { type: 'conv1d', filters: 4, kernel_size: 3, padding: 'causal', dilation_rate: 2 },
+      { type: 'conv1d', filters: 4, kernel_size: 4, strides: 2, padding: 'same' },
+      { type: 'max_pool1d', pool_size: 2, padding: 'same' },
+      { type: 'avg_pool1d', pool_size: 2, strides: 1 },
+      { type: 'layer_norm' },
+      { type: 'flatten' },
+    ],
+  },
+};
+
+function modelSpec(name: string, layers: Record<string, unknown>[]): string {
+  return JSON.stringify({ version: 1, name, seed: 3, model: { layers } });
+}
+
+function allCases(): Case[] {
+  const cases: Case[] = [];
+  for (const def of layerRegistry) {
+    if (!TORCH_LAYER_TYPES.has(def.type) || def.arity === 'none') continue;
+    const ids = def.params.input_dim ? (def.example.params.input_dim as number) : undefined;
+    cases.push({ id: def.type, spec: exampleSpec(def), mode: 'grad', ids });
+    if (def.type === 'batch_norm') cases.push({ id: `${def.type}.train`, spec: exampleSpec(def), mode: 'train' });
+  }
+  for (const [name, m] of Object.entries(MODELS)) {
+    cases.push({ id: `model.${name}`, spec: modelSpec(name, m.layers), mode: 'grad', ids: m.ids, forwardOnly: m.forwardOnly });
+    if (name === 'cnn_bn' || name === 'resnet_block') cases.push({ id: `model.${name}.train`, spec: modelSpec(name, m.layers), mode: 'train' });
+  }
+  return cases;
+}
+
+interface Expected {
+  output?: Float32Array;
+  grads?: Float32Array[];
+  trainable: string[];
+  names: string[];
+  shapes: number[][];
+  after?: Float32Array[];
+  classes: string[];
+}
+
+function f32(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** Max |a − b| / max(1, max |b|). */
+function scaledError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst / scale;
+}
+
+/** The TF.js class names of a saved topology's layers, nested layers (wrappers) included. */
+function classesOf(topology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }): string[] {
+  const out: string[] = [];
+  const visit = (l: { class_name: string; config: Record<string, unknown> }) => {
+    out.push(l.class_name);
+    const inner = l.config?.layer as { class_name: string; config: Record<string, unknown> } | undefined;
+    if (inner && typeof inner.class_name === 'string') visit(inner);
+  };
+  topology.config.layers.forEach(visit);
+  return out;
+}
+
+/** Set every weight to random values: kernels keep their scale plus noise, biases and statistics become non-trivial. */
+function randomize(engine: Engine, model: LayersModel, seed: number): void {
+  const { tf } = engine;
+  model.weights.forEach((w, i) => {
+    const v = w.read();
+    const next = w.originalName.endsWith('moving_variance')
+      ? tf.randomUniform(v.shape, 0.5, 1.5, 'float32', seed + i)
+      : tf.add(v, tf.randomNormal(v.shape, 0, 0.3, 'float32', seed + i));
+    w.write(next);
+  });
+}
+
+async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> {
+  const { tf } = engine;
+  const spec = parseSpec(`${c.id}.yaml`, c.spec);
+  const { model } = buildModel(spec, engine);
+  try {
+    randomize(engine, model, 101);
+    let artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const topology = JSON.parse(JSON.stringify(artifacts!.modelTopology)) as Parameters<typeof classesOf>[0];
+    const specs = artifacts!.weightSpecs!;
+    const data = artifacts!.weightData as ArrayBuffer;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data));
+    const xs = model.inputs.map((input, i) => {
+      const shape = [BATCH, ...(input.shape.slice(1) as number[])];
+      return c.ids ? tf.floor(tf.randomUniform(shape, 0, c.ids, 'float32', 7 + i)) : tf.randomNormal(shape, 0, 1, 'float32', 7 + i);
+    });
+    xs.forEach((x, i) => writeFileSync(join(dir, `input_${i}.bin`), new Uint8Array((x.dataSync() as Float32Array).slice().buffer)));
+    writeFileSync(
+      join(dir, 'meta.json'),
+      JSON.stringify({ topology, mode: c.mode, weights: specs.map((s) => ({ name: s.name, shape: s.shape })), inputs: xs.map((x) => ({ shape: x.shape, dtype: 'float32' })) }),
+    );
+    const x = xs.length === 1 ? xs[0]! : xs;
+    const expected: Expected = {
+      names: specs.map((s) => s.name),
+      shapes: specs.map((s) => s.shape),
+      trainable: model.trainableWeights.map((w) => w.originalName),
+      classes: classesOf(topology),
+    };
+    if (c.mode === 'train') {
+      tf.dispose(model.apply(x, { training: true }) as Tensor);
+      expected.after = model.weights.map((w) => (w.read().dataSync() as Float32Array).slice());
+    } else {
+      const y = model.predict(x) as Tensor;
+      expected.output = (y.dataSync() as Float32Array).slice();
+      const r = tf.randomNormal(y.shape, 0, 1, 'float32', 13);
+      writeFileSync(join(dir, 'r.bin'), new Uint8Array((r.dataSync() as Float32Array).slice().buffer));
+      const vars = model.trainableWeights.map((w) => w.read() as Variable);
+      if (vars.length > 0) {
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: false }) as Tensor, r)) as import('@tensorflow/tfjs-core').Scalar, vars);
+        expected.grads = vars.map((v) => (grads[v.name]!.dataSync() as Float32Array).slice());
+        tf.dispose(Object.values(grads));
+      } else {
+        expected.grads = [];
+      }
+      tf.dispose([y, r]);
+    }
+    tf.dispose(xs);
+    return expected;
+  } finally {
+    model.dispose();
+  }
+}
+
+const skip = skipWithoutTorch();
+
+describe('torch engine layers match TensorFlow.js', { skip }, () => {
+  const cases = allCases();
+  const expected = new Map<string, Expected>();
+  let root = '';
+  let supported: string[] = [];
+
+  before(async () => {
+    const engine = await loadEngine('cpu');
+    root = tempDir('strata-parity-');
+    for (const c of cases) expected.set(c.id, await prepare(engine, c, join(root, c.id)));
+    writeFileSync(join(root, 'cases.json'), JSON.stringify(cases.map((c) => c.id)));
+    const py = torchPython();
+    const r = spawnSync(py.command, ['-m', 'strata_torch.parity', root], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: PYTHON_ROOT },
+      timeout: 300_000,
+    });
+    assert.equal(r.status, 0, `parity.py failed:\n${r.stderr}`);
+    supported = JSON.parse(readFileSync(join(root, 'supported.json'), 'utf8')) as string[];
+  });
+
+  test('every TF.js class the listed types produce is one the Python side builds', () => {
+    const missing = new Set<string>();
+    for (const c of cases) for (const cls of expected.get(c.id)!.classes) if (!supported.includes(cls)) missing.add(`${cls} (from ${c.id})`);
+    assert.deepEqual([...missing], []);
+  });
+
+  for (const c of cases) {
+    test(`${c.id}: ${c.mode === 'train' ? 'moving statistics after a training pass' : 'forward and gradients'}`, () => {
+      const dir = join(root, c.id);
+      const e = expected.get(c.id)!;
+      const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { ok: boolean; error?: string; weights?: string[]; trainable?: string[] };
+      assert.ok(result.ok, result.error);
+      assert.deepEqual(result.weights, e.names, 'weight names in manifest order');
+      assert.deepEqual(result.trainable, e.trainable, 'trainable weights');
+      if (c.mode === 'train') {
+        const after = f32(join(dir, 'after.bin'));
+        let at = 0;
+        e.names.forEach((name, i) => {
+          const n = e.after![i]!.length;
+          const err = scaledError(after.subarray(at, at + n), e.after![i]!);
+          at += n;
+          assert.ok(err <= FORWARD_TOL, `${name} after a training pass differs by ${err}`);
+        });
+        return;
+      }
+      const out = f32(join(dir, 'out.bin'));
+      const fwd = scaledError(out, e.output!);
+      assert.ok(fwd <= FORWARD_TOL, `forward differs by ${fwd} (scaled)`);
+      if (c.forwardOnly) return;
+      const grads = f32(join(dir, 'grads.bin'));
+      let at = 0;
+      const errs: string[] = [];
+      e.trainable.forEach((name, i) => {
+        const g = e.grads![i]!;
+        const err = scaledError(grads.subarray(at, at + g.length), g);
+        at += g.length;
+        if (!(err <= GRAD_TOL)) errs.push(`${name}: ${err}`);
+      });
+      assert.deepEqual(errs, [], 'gradients that differ');
+      assert.equal(at, grads.length, 'gradient sizes');
+      console.log(`# ${c.id}: forward ${fwd.toExponential(2)}`);
+    });
+  }
+});
