@@ -1038,6 +1038,7 @@ class _RNN(TLayer):
 
     gates = 1
     carries = False  # whether train.carry_state carries its state (TF.js: LSTM and GRU)
+    force_loop = False  # run the step-by-step formulas even where a fused torch kernel fits (parity self-check)
 
     def __init__(self, cfg, name, prefix=None):
         super().__init__(cfg, name, prefix)
@@ -1113,7 +1114,7 @@ class SimpleRNN(_RNN):
     def sequence(self, x, h0, training):
         xm, hm = self.masks(x, training)
         act = self.act()
-        if xm is None and hm is None and act in ('tanh', 'relu'):
+        if xm is None and hm is None and act in ('tanh', 'relu') and not self.force_loop:
             ws = [self.kernel.t(), self.recurrent.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
@@ -1140,7 +1141,7 @@ class LSTM(_RNN):
     def sequence(self, x, h0, training):
         xm, hm = self.masks(x, training)
         H = self.units
-        if xm is None and hm is None and self.act() == 'tanh' and self.rec_act() == 'sigmoid':
+        if xm is None and hm is None and self.act() == 'tanh' and self.rec_act() == 'sigmoid' and not self.force_loop:
             ws = [self.kernel.t(), self.recurrent.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
@@ -1183,7 +1184,7 @@ class GRU(_RNN):
         xm, hm = self.masks(x, training)
         H = self.units
         act, rec = self.act(), self.rec_act()
-        fused = xm is None and hm is None and act == 'tanh' and rec == 'sigmoid'
+        fused = xm is None and hm is None and act == 'tanh' and rec == 'sigmoid' and not self.force_loop
         if self.reset_after and fused:
             # torch.nn.GRU: gates (r, z, n) where Keras has (z, r, h); n = tanh(x·W_n + b_in + r ⊙ (h·U_n + b_hn)).
             def perm(w):

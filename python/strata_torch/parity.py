@@ -49,7 +49,28 @@ def run_case(folder):
         xs.append(torch.from_numpy(a.astype(np.int64)) if inp['dtype'] == 'int32' else torch.from_numpy(a.copy()))
     x = xs if len(xs) > 1 else xs[0]
     result = {'ok': True, 'weights': names, 'trainable': model.trainable_names()}
-    if meta['mode'] == 'train':
+    if meta['mode'] == 'carry':
+        # Consecutive batches of one input, the LSTM/GRU states carried (a batch with fewer rows continues the first rows).
+        model = build_model(meta['topology'], carry_state=True)
+        model.set_weights(weights)
+        outs = []
+        snapshot = None
+        with torch.no_grad():
+            for i, xb in enumerate(xs):
+                if i == 2:
+                    snapshot = model.get_states()
+                outs.append(model(xb, training=False).numpy().reshape(-1))
+            # get_states/set_states: back to the states before batch 2, which then gives the same output.
+            model.set_states(snapshot)
+            again = model(xs[2], training=False).numpy().reshape(-1)
+            if not np.array_equal(again, outs[2]):
+                raise AssertionError('set_states(get_states()) does not give the same output')
+            model.reset_states()
+            first = model(xs[0], training=False).numpy().reshape(-1)
+            if not np.array_equal(first, outs[0]):
+                raise AssertionError('after reset_states the first batch gives another output')
+        np.concatenate(outs).astype(np.float32).tofile(os.path.join(folder, 'out.bin'))
+    elif meta['mode'] == 'train':
         with torch.no_grad():
             model(x, training=True)
         after = model.get_weights()
@@ -67,11 +88,43 @@ def run_case(folder):
     return result
 
 
+def gru_reset_after_selfcheck():
+    """GRU reset_after=True through torch's fused GRU (gates permuted) against the step-by-step Keras formulas: max errors."""
+    topology = {'class_name': 'Model', 'config': {
+        'layers': [
+            {'name': 'x', 'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 6, 3], 'dtype': 'float32'}, 'inbound_nodes': []},
+            {'name': 'g', 'class_name': 'GRU', 'config': {'units': 4, 'reset_after': True, 'return_sequences': True, 'activation': 'tanh',
+                                                           'recurrent_activation': 'sigmoid', 'use_bias': True},
+             'inbound_nodes': [[['x', 0, 0, {}]]]},
+        ],
+        'input_layers': [['x', 0, 0]], 'output_layers': [['g', 0, 0]]}}
+    rng = np.random.default_rng(5)
+    x = torch.from_numpy(rng.standard_normal((3, 6, 3)).astype(np.float32))
+    r = torch.from_numpy(rng.standard_normal((3, 6, 4)).astype(np.float32))
+    results = []
+    for loop in (False, True):
+        model = build_model(topology)
+        model.set_weights({n: rng.standard_normal(tuple(model.tensor_of(n).shape)).astype(np.float32) * 0.5 for n in model.weight_names()} if not results else results[0][2])
+        model.layer('g').force_loop = loop
+        y = model(x, training=False)
+        params = [model.tensor_of(n) for n in model.trainable_names()]
+        grads = torch.autograd.grad((y * r).sum(), params)
+        results.append((y.detach(), [g.detach() for g in grads], model.get_weights()))
+    (y0, g0, _), (y1, g1, _) = results
+    scale = lambda t: max(1.0, float(t.abs().max()))
+    out = {'forward': float((y0 - y1).abs().max()) / scale(y1)}
+    for n, a, b in zip(model.trainable_names(), g0, g1):
+        out[f'gradient {n}'] = float((a - b).abs().max()) / scale(b)
+    return out
+
+
 def main(argv):
     root = argv[1]
     torch.manual_seed(0)
     with open(os.path.join(root, 'supported.json'), 'w') as f:
         json.dump(sorted(SUPPORTED_CLASSES), f)
+    with open(os.path.join(root, 'selfcheck.json'), 'w') as f:
+        json.dump(gru_reset_after_selfcheck(), f)
     with open(os.path.join(root, 'cases.json')) as f:
         cases = json.load(f)
     for case in cases:

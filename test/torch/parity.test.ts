@@ -34,6 +34,7 @@ import { layerRegistry } from '../../src/layers/catalog.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import type { LayersModel } from '../../src/tf-types.js';
+import { CarriedStates } from '../../src/train/carry-state.js';
 import { TORCH_LAYER_TYPES } from '../../src/torch/support.js';
 import { PYTHON_ROOT } from '../../src/torch/python.js';
 import { exampleSpec } from '../helpers/examples.js';
@@ -48,8 +49,11 @@ interface Case {
   id: string;
   /** A spec (YAML text). */
   spec: string;
-  /** 'grad': forward and gradients in inference mode; 'train': the weights after one training-mode pass. */
-  mode: 'grad' | 'train';
+  /**
+   * 'grad': forward and gradients in inference mode; 'train': the weights after one training-mode pass;
+   * 'carry': the outputs of consecutive batches with the recurrent state carried (train.carry_state).
+   */
+  mode: 'grad' | 'train' | 'carry';
   /** Integer ids in [0, ids) as inputs (embedding layers), instead of normal floats. */
   ids?: number;
   /** Compare the forward pass only, for this reason. */
@@ -211,11 +215,25 @@ function allCases(): Case[] {
     cases.push({ id: `model.${name}`, spec: modelSpec(name, m.layers), mode: 'grad', ids: m.ids, forwardOnly: m.forwardOnly });
     if (name === 'cnn_bn' || name === 'resnet_block') cases.push({ id: `model.${name}.train`, spec: modelSpec(name, m.layers), mode: 'train' });
   }
+  cases.push({ id: 'carry.lstm_gru', spec: modelSpec('carry', CARRY_LAYERS), mode: 'carry', ids: 12 });
   return cases;
 }
 
+/** A model whose LSTM and GRU carry their states from batch to batch. */
+const CARRY_LAYERS = [
+  { type: 'input', shape: [5] },
+  { type: 'embedding', input_dim: 12, output_dim: 4 },
+  { type: 'lstm', units: 6, return_sequences: true },
+  { type: 'gru', units: 5, return_sequences: true },
+  { type: 'dense', units: 3 },
+];
+/** Rows of the consecutive batches: a short one continues the first rows; the full one after it starts from zeros (as StateSlot.take does). */
+const CARRY_BATCHES = [4, 4, 3, 4];
+
 interface Expected {
   output?: Float32Array;
+  /** The carry case: each batch's output. */
+  outputs?: Float32Array[];
   grads?: Float32Array[];
   trainable: string[];
   names: string[];
@@ -281,8 +299,10 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
     const data = artifacts!.weightData as ArrayBuffer;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data));
-    const xs = model.inputs.map((input, i) => {
-      const shape = [BATCH, ...(input.shape.slice(1) as number[])];
+    const batches = c.mode === 'carry' ? CARRY_BATCHES : model.inputs.map(() => BATCH);
+    const xs = batches.map((rows, i) => {
+      const input = model.inputs[c.mode === 'carry' ? 0 : i]!;
+      const shape = [rows, ...(input.shape.slice(1) as number[])];
       return c.ids ? tf.floor(tf.randomUniform(shape, 0, c.ids, 'float32', 7 + i)) : tf.randomNormal(shape, 0, 1, 'float32', 7 + i);
     });
     xs.forEach((x, i) => writeFileSync(join(dir, `input_${i}.bin`), new Uint8Array((x.dataSync() as Float32Array).slice().buffer)));
@@ -290,14 +310,23 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
       join(dir, 'meta.json'),
       JSON.stringify({ topology, mode: c.mode, weights: specs.map((s) => ({ name: s.name, shape: s.shape })), inputs: xs.map((x) => ({ shape: x.shape, dtype: 'float32' })) }),
     );
-    const x = xs.length === 1 ? xs[0]! : xs;
+    const x = xs.length === 1 || c.mode === 'carry' ? xs[0]! : xs;
     const expected: Expected = {
       names: specs.map((s) => s.name),
       shapes: specs.map((s) => s.shape),
       trainable: model.trainableWeights.map((w) => w.originalName),
       classes: classesOf(topology),
     };
-    if (c.mode === 'train') {
+    if (c.mode === 'carry') {
+      const carried = new CarriedStates(tf, model);
+      expected.outputs = xs.map((xb) => {
+        const y = model.predict(xb) as Tensor;
+        const out = (y.dataSync() as Float32Array).slice();
+        y.dispose();
+        return out;
+      });
+      carried.release();
+    } else if (c.mode === 'train') {
       tf.dispose(model.apply(x, { training: true }) as Tensor);
       expected.after = model.weights.map((w) => (w.read().dataSync() as Float32Array).slice());
     } else {
@@ -352,13 +381,25 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
   });
 
   for (const c of cases) {
-    test(`${c.id}: ${c.mode === 'train' ? 'moving statistics after a training pass' : 'forward and gradients'}`, () => {
+    const what = { train: 'moving statistics after a training pass', carry: 'outputs of consecutive batches, states carried', grad: c.forwardOnly ? `forward (${c.forwardOnly})` : 'forward and gradients' };
+    test(`${c.id}: ${what[c.mode]}`, () => {
       const dir = join(root, c.id);
       const e = expected.get(c.id)!;
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { ok: boolean; error?: string; weights?: string[]; trainable?: string[] };
       assert.ok(result.ok, result.error);
       assert.deepEqual(result.weights, e.names, 'weight names in manifest order');
       assert.deepEqual(result.trainable, e.trainable, 'trainable weights');
+      if (c.mode === 'carry') {
+        const out = f32(join(dir, 'out.bin'));
+        let at = 0;
+        e.outputs!.forEach((want, i) => {
+          const err = scaledError(out.subarray(at, at + want.length), want);
+          at += want.length;
+          assert.ok(err <= FORWARD_TOL, `batch ${i} (${CARRY_BATCHES[i]} rows) differs by ${err}`);
+        });
+        assert.equal(at, out.length);
+        return;
+      }
       if (c.mode === 'train') {
         const after = f32(join(dir, 'after.bin'));
         let at = 0;
