@@ -380,6 +380,12 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
     assert.deepEqual([...missing], []);
   });
 
+  test("GRU reset_after (torch's fused GRU, Keras's gate order permuted) equals the step-by-step Keras formulas, forward and gradients", () => {
+    const r = JSON.parse(readFileSync(join(root, 'selfcheck.json'), 'utf8')) as Record<string, number>;
+    assert.ok(Object.keys(r).length > 1, 'the self-check ran');
+    for (const [what, err] of Object.entries(r)) assert.ok(err <= (what.startsWith('forward') ? FORWARD_TOL : GRAD_TOL), `${what}: ${err}`);
+  });
+
   for (const c of cases) {
     const what = { train: 'moving statistics after a training pass', carry: 'outputs of consecutive batches, states carried', grad: c.forwardOnly ? `forward (${c.forwardOnly})` : 'forward and gradients' };
     test(`${c.id}: ${what[c.mode]}`, () => {
