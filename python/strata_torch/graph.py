@@ -157,6 +157,7 @@ class TLayer(nn.Module):
         self.tf_weights = []  # (full name, attribute, trainable)
         self.regs = []  # (attribute, (l1, l2))
         self.built = False
+        self.in_mask = None
         if cfg.get('activity_regularizer') is not None:
             raise NotImplementedError(f'{name}: activity regularizers are not supported (TensorFlow.js cannot run them either)')
 
@@ -197,8 +198,21 @@ class TLayer(nn.Module):
             out.append(loss)
         return out
 
-    def run(self, ins, training):
-        """ins: [(tensor, channels_first)]; returns (tensor, channels_first)."""
+    def compute_mask(self, xs, masks):
+        """The output's mask ([B, T] bool) from the inputs' (TF.js computeMask, for layers that support masking; the rest drop it)."""
+        if not self.passes_mask:
+            return None
+        present = [m for m in masks if m is not None]
+        if not present:
+            return None
+        out = present[0]
+        for m in present[1:]:
+            out = out & m
+        return out
+
+    def run(self, ins, training, mask=None):
+        """ins: [(tensor, channels_first)]; mask: the mask TF.js passes this call (kwargs.mask); returns (tensor, channels_first)."""
+        self.in_mask = mask
         if self.cf_wants:
             cf = True
         elif self.cf_ok:
@@ -312,6 +326,7 @@ class ELU(TLayer):
 
 class ReLU(TLayer):
     cf_ok = True
+    passes_mask = True
 
     def call(self, xs, training, cf):
         y = F.relu(xs[0])
@@ -328,6 +343,8 @@ class Softmax(TLayer):
 
 
 class PReLU(TLayer):
+    passes_mask = True
+
     def build(self, shapes):
         if self.cfg.get('shared_axes'):
             raise NotImplementedError(f'{self.tf_name}: PReLU shared_axes is not supported')
@@ -704,10 +721,13 @@ class GroupNormalization(TLayer):
 
 
 class Embedding(TLayer):
+    passes_mask = True
+
+    def compute_mask(self, xs, masks):
+        return (xs[0] != 0) if self.cfg.get('mask_zero') else None
+
     def build(self, shapes):
         c = self.cfg
-        if c.get('mask_zero'):
-            raise NotImplementedError(f'{self.tf_name}: mask_zero is not supported by the torch engine yet')
         self.embeddings = self.add_weight('embeddings', [c['input_dim'], c['output_dim']], reg=c.get('embeddings_regularizer'))
 
     def call(self, xs, training, cf):
@@ -756,6 +776,7 @@ class PositionalEncoding(TLayer):
 
 class _Merge(TLayer):
     cf_ok = True
+    passes_mask = True
 
 
 class Add(_Merge):
@@ -1037,6 +1058,7 @@ class _RNN(TLayer):
     """Shared by SimpleRNN, LSTM and GRU: Keras weights kernel [D, g·H], recurrent_kernel [H, g·H], bias."""
 
     gates = 1
+    passes_mask = True  # computeMask: the mask when return_sequences, else none
     carries = False  # whether train.carry_state carries its state (TF.js: LSTM and GRU)
     force_loop = False  # run the step-by-step formulas even where a fused torch kernel fits (parity self-check)
 
@@ -1095,14 +1117,22 @@ class _RNN(TLayer):
             y = y + b
         return y
 
-    def call(self, xs, training, cf):
+    def compute_mask(self, xs, masks):
+        return masks[0] if self.cfg.get('return_sequences') else None
+
+    def call(self, xs, training, cf, mask=None):
         x = xs[0]
+        mask = self.in_mask if mask is None else mask
         if self.cfg.get('go_backwards'):
             if self.carry:
                 raise RuntimeError(f'{self.tf_name}: a state cannot be carried into a layer that reads its sequence backwards')
             x = x.flip(1)
+            if mask is not None:
+                mask = mask.flip(1)
         h0 = self.initial(x)
-        seq, final = self.sequence(x, h0, training)
+        # TF.js's masked steps keep the state (and repeat the output): a step mask [T, B, 1] of 0/1.
+        m = None if mask is None else mask.to(x.dtype).transpose(0, 1).unsqueeze(-1)
+        seq, final = self.sequence(x, h0, training, m)
         if self.carry:
             self.state = [t.detach().clone() for t in final]
         return seq if self.cfg.get('return_sequences') else final[0]
@@ -1111,10 +1141,10 @@ class _RNN(TLayer):
 class SimpleRNN(_RNN):
     gates = 1
 
-    def sequence(self, x, h0, training):
+    def sequence(self, x, h0, training, m=None):
         xm, hm = self.masks(x, training)
         act = self.act()
-        if xm is None and hm is None and act in ('tanh', 'relu') and not self.force_loop:
+        if m is None and xm is None and hm is None and act in ('tanh', 'relu') and not self.force_loop:
             ws = [self.kernel.t(), self.recurrent.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
@@ -1126,7 +1156,8 @@ class SimpleRNN(_RNN):
         outs = []
         for t in range(x.shape[1]):
             hh = h if hm is None else h * hm[0]
-            h = activate(act, xw[:, t] + hh @ self.recurrent)
+            hn = activate(act, xw[:, t] + hh @ self.recurrent)
+            h = hn if m is None else h + (hn - h) * m[t]
             outs.append(h)
         return torch.stack(outs, 1), [h]
 
@@ -1138,10 +1169,10 @@ class LSTM(_RNN):
     def n_states(self):
         return 2
 
-    def sequence(self, x, h0, training):
+    def sequence(self, x, h0, training, m=None):
         xm, hm = self.masks(x, training)
         H = self.units
-        if xm is None and hm is None and self.act() == 'tanh' and self.rec_act() == 'sigmoid' and not self.force_loop:
+        if m is None and xm is None and hm is None and self.act() == 'tanh' and self.rec_act() == 'sigmoid' and not self.force_loop:
             ws = [self.kernel.t(), self.recurrent.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
@@ -1158,8 +1189,12 @@ class LSTM(_RNN):
                 r = torch.cat([(h * hm[i]) @ self.recurrent[:, i * H:(i + 1) * H] for i in range(4)], -1)
             z = xw[:, t] + r
             i_, f_, c_, o_ = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-            c = activate(rec, f_) * c + activate(rec, i_) * activate(act, c_)
-            h = activate(rec, o_) * activate(act, c)
+            cn = activate(rec, f_) * c + activate(rec, i_) * activate(act, c_)
+            hn = activate(rec, o_) * activate(act, cn)
+            if m is None:
+                h, c = hn, cn
+            else:
+                h, c = h + (hn - h) * m[t], c + (cn - c) * m[t]
             outs.append(h)
         return torch.stack(outs, 1), [h, c]
 
@@ -1180,11 +1215,11 @@ class GRU(_RNN):
     def bias_shape(self):
         return [2, 3 * self.units] if self.reset_after else [3 * self.units]
 
-    def sequence(self, x, h0, training):
+    def sequence(self, x, h0, training, m=None):
         xm, hm = self.masks(x, training)
         H = self.units
         act, rec = self.act(), self.rec_act()
-        fused = xm is None and hm is None and act == 'tanh' and rec == 'sigmoid' and not self.force_loop
+        fused = m is None and xm is None and hm is None and act == 'tanh' and rec == 'sigmoid' and not self.force_loop
         if self.reset_after and fused:
             # torch.nn.GRU: gates (r, z, n) where Keras has (z, r, h); n = tanh(x·W_n + b_in + r ⊙ (h·U_n + b_hn)).
             def perm(w):
@@ -1222,7 +1257,8 @@ class GRU(_RNN):
                     z = activate(rec, xt[:, :H] + (h * hm[0]) @ U[:, :H])
                     r = activate(rec, xt[:, H:2 * H] + (h * hm[1]) @ U[:, H:2 * H])
                     cand = activate(act, xt[:, 2 * H:] + (r * (h * hm[2])) @ U[:, 2 * H:])
-            h = z * h + (1 - z) * cand
+            hn = z * h + (1 - z) * cand
+            h = hn if m is None else h + (hn - h) * m[t]
             outs.append(h)
         return torch.stack(outs, 1), [h]
 
@@ -1231,6 +1267,8 @@ _RNN_CLASSES = {'SimpleRNN': SimpleRNN, 'LSTM': LSTM, 'GRU': GRU, 'strata>GRU': 
 
 
 class Bidirectional(TLayer):
+    passes_mask = True
+
     def __init__(self, cfg, name, prefix=None):
         super().__init__(cfg, name, prefix)
         inner = cfg['layer']
@@ -1256,9 +1294,12 @@ class Bidirectional(TLayer):
     def losses(self):
         return self.forward_layer.losses() + self.backward_layer.losses()
 
+    def compute_mask(self, xs, masks):
+        return masks[0] if self.forward_layer.cfg.get('return_sequences') else None
+
     def call(self, xs, training, cf):
-        y = self.forward_layer.call(xs, training, False)
-        yb = self.backward_layer.call(xs, training, False)
+        y = self.forward_layer.call(xs, training, False, self.in_mask)
+        yb = self.backward_layer.call(xs, training, False, self.in_mask)
         if self.forward_layer.cfg.get('return_sequences'):
             yb = yb.flip(1)
         mode = self.cfg.get('merge_mode', 'concat')
@@ -1274,6 +1315,8 @@ class Bidirectional(TLayer):
 
 
 class TimeDistributed(TLayer):
+    passes_mask = True
+
     def __init__(self, cfg, name, prefix=None):
         super().__init__(cfg, name, prefix)
         inner = cfg['layer']
@@ -1485,16 +1528,25 @@ class StrataModel(nn.Module):
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.input_refs):
             raise ValueError(f'the model takes {len(self.input_refs)} inputs, given {len(xs)}')
-        values = {}
+        values = {}  # (layer, node) -> [(tensor, channels_first, mask)]
         for (n, k, _), t in zip(self.input_refs, xs):
-            values[(n, k)] = [(t, False)]
+            values[(n, k)] = [(t, False, None)]
+        # TF.js's executor (tfjs-layers engine/executor.js) passes masks in one kwargs object shared by every
+        # layer of the pass: once a layer's inputs carry a mask, kwargs.mask keeps it for every later layer
+        # until another layer's inputs carry one, whether or not the layers between support masking.
+        sticky = None
         for name, node, ins in self.calls:
             if (name, node) in values:
                 continue
             layer = self.layer(name)
-            y = layer.run([values[(n, k)][i] for n, k, i in ins], training)
-            values[(name, node)] = [y]
-        y, cf = values[self.output_ref[:2]][self.output_ref[2]]
+            got = [values[(n, k)][i] for n, k, i in ins]
+            masks = [g[2] for g in got]
+            if any(m is not None for m in masks):
+                sticky = masks[0]
+            y, cf = layer.run([(g[0], g[1]) for g in got], training, sticky)
+            mask = layer.compute_mask([g[0] for g in got], masks)
+            values[(name, node)] = [(y, cf, mask)]
+        y, cf, _ = values[self.output_ref[:2]][self.output_ref[2]]
         return _to_cl(y) if cf else y
 
     # -- weights

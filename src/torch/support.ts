@@ -6,8 +6,6 @@
  * types' examples produce is one the Python side implements). Blocks and
  * wrappers (residual, dense_block, bidirectional, time_distributed) are
  * listed for their own classes; their inner layers must be listed types too.
- * Known gap: embedding with mask_zero: true (masks are not carried to the
- * recurrent layers) is refused by the Python side when the model is built.
  */
 export const TORCH_LAYER_TYPES: ReadonlySet<string> = new Set([
   'input',

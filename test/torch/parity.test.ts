@@ -135,6 +135,32 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'dense', units: 2 },
     ],
   },
+  masked_rnns: {
+    ids: 4,
+    layers: [
+      { type: 'input', shape: [7] },
+      { type: 'embedding', input_dim: 4, output_dim: 5, mask_zero: true },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 5, activation: 'tanh' },
+      { type: 'layer_norm' },
+      { type: 'lstm', units: 4, return_sequences: true },
+      { type: 'gru', units: 4, return_sequences: true, go_backwards: true },
+      { type: 'bidirectional', layer: { type: 'simple_rnn', units: 3, return_sequences: true } },
+      { type: 'lstm', units: 3 },
+    ],
+  },
+  // TF.js passes the embedding's mask on to every later layer (its executor keeps kwargs.mask), even through layers without mask support.
+  masked_sticky: {
+    ids: 3,
+    layers: [
+      { type: 'input', shape: [6] },
+      { type: 'embedding', input_dim: 3, output_dim: 4, mask_zero: true },
+      { type: 'conv1d', filters: 4, kernel_size: 1 },
+      { type: 'leaky_relu' },
+      { type: 'positional_encoding' },
+      { type: 'gru', units: 3 },
+    ],
+  },
   dense_activations: {
     layers: [
       { type: 'input', shape: [6] },
