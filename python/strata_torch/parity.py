@@ -9,6 +9,8 @@ weights and writes, next to them:
 - mode 'grad': out.bin (the forward pass, training False) and grads.bin (the
   gradients of sum(output · R) for every trainable weight, in
   trainable_names() order);
+- mode 'losses': out.bin (the sum of extra_losses() after a training-mode
+  pass) and grads.bin (its gradients);
 - mode 'train': after.bin (every weight after one training-mode forward pass,
   in manifest order: batch-norm moving statistics).
 and result.json ({ok, error, output_shape, trainable, weights}). DIR/supported.json
@@ -76,10 +78,16 @@ def run_case(folder):
         after = model.get_weights()
         np.concatenate([after[n].reshape(-1) for n in names]).astype(np.float32).tofile(os.path.join(folder, 'after.bin'))
     else:
-        y = model(x, training=False)
+        if meta['mode'] == 'losses':
+            # The layer losses TF.js's calculateLosses() gives after a training pass (no dropout in these models).
+            model(x, training=True)
+            y = torch.stack([l.reshape(()) for l in model.extra_losses()]).sum()
+            loss = y
+        else:
+            y = model(x, training=False)
+            r = torch.from_numpy(_read(os.path.join(folder, 'r.bin'), np.float32, list(y.shape)).copy())
+            loss = (y * r).sum()
         result['output_shape'] = list(y.shape)
-        r = torch.from_numpy(_read(os.path.join(folder, 'r.bin'), np.float32, list(y.shape)).copy())
-        loss = (y * r).sum()
         params = [model.tensor_of(n) for n in model.trainable_names()]
         grads = torch.autograd.grad(loss, params, allow_unused=True) if params else []
         y.detach().numpy().astype(np.float32).tofile(os.path.join(folder, 'out.bin'))

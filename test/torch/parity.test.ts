@@ -51,9 +51,10 @@ interface Case {
   spec: string;
   /**
    * 'grad': forward and gradients in inference mode; 'train': the weights after one training-mode pass;
-   * 'carry': the outputs of consecutive batches with the recurrent state carried (train.carry_state).
+   * 'carry': the outputs of consecutive batches with the recurrent state carried (train.carry_state);
+   * 'losses': the sum of the layer losses (model.calculateLosses() after a training pass) and its gradients.
    */
-  mode: 'grad' | 'train' | 'carry';
+  mode: 'grad' | 'train' | 'carry' | 'losses';
   /** Integer ids in [0, ids) as inputs (embedding layers), instead of normal floats. */
   ids?: number;
   /** Compare the forward pass only, for this reason. */
@@ -161,6 +162,17 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'gru', units: 3 },
     ],
   },
+  frozen: {
+    layers: [
+      { type: 'input', shape: [6] },
+      { type: 'dense', units: 5, trainable: false },
+      { type: 'batch_norm' },
+      { type: 'dense', units: 4, activation: 'tanh' },
+      { type: 'batch_norm', trainable: false },
+      { type: 'residual', trainable: false, layers: [{ type: 'dense', units: 3 }] },
+      { type: 'dense', units: 2 },
+    ],
+  },
   dense_activations: {
     layers: [
       { type: 'input', shape: [6] },
@@ -241,9 +253,27 @@ function allCases(): Case[] {
     cases.push({ id: `model.${name}`, spec: modelSpec(name, m.layers), mode: 'grad', ids: m.ids, forwardOnly: m.forwardOnly });
     if (name === 'cnn_bn' || name === 'resnet_block') cases.push({ id: `model.${name}.train`, spec: modelSpec(name, m.layers), mode: 'train' });
   }
+  cases.push({ id: 'losses.regularized', spec: modelSpec('losses', LOSS_LAYERS), mode: 'losses', ids: 10 });
   cases.push({ id: 'carry.lstm_gru', spec: modelSpec('carry', CARRY_LAYERS), mode: 'carry', ids: 12 });
   return cases;
 }
+
+/**
+ * Every kind of layer loss: weight penalties (built-in and strata's layers) and the mixture of experts' load balancing.
+ * The LSTM's penalties are not among them: TF.js keeps them on its cell, where model.calculateLosses() does not look.
+ */
+const L1L2 = { l1: 0.01, l2: 0.02 };
+const LOSS_LAYERS = [
+  { type: 'input', shape: [5] },
+  { type: 'embedding', input_dim: 10, output_dim: 8, embeddings_regularizer: { l2: 0.03 } },
+  { type: 'lstm', units: 8, return_sequences: true, kernel_regularizer: L1L2, recurrent_regularizer: { l1: 0.02 }, bias_regularizer: { l2: 0.5 } },
+  { type: 'transformer_encoder', heads: 2, ff_units: 6, kernel_regularizer: L1L2, bias_regularizer: { l1: 0.1 } },
+  { type: 'conv1d', filters: 8, kernel_size: 2, kernel_regularizer: { l2: 0.04 }, bias_regularizer: { l1: 0.3 } },
+  { type: 'batch_norm', gamma_regularizer: { l2: 0.1 }, beta_regularizer: { l1: 0.1 } },
+  { type: 'mixture_of_experts', experts: 3, units: 4, top_k: 2, load_balance: 0.5, gate_regularizer: { l2: 0.2 }, kernel_regularizer: { l1: 0.05 } },
+  { type: 'flatten' },
+  { type: 'dense', units: 3, kernel_regularizer: L1L2, bias_regularizer: L1L2 },
+];
 
 /** A model whose LSTM and GRU carry their states from batch to batch. */
 const CARRY_LAYERS = [
@@ -352,6 +382,16 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
         return out;
       });
       carried.release();
+    } else if (c.mode === 'losses') {
+      const vars = model.trainableWeights.map((w) => w.read() as Variable);
+      const { value, grads } = tf.variableGrads(() => {
+        tf.dispose(model.apply(x, { training: true }) as Tensor);
+        return tf.addN(model.calculateLosses()) as import('@tensorflow/tfjs-core').Scalar;
+      }, vars);
+      expected.output = (value.dataSync() as Float32Array).slice();
+      // Weights no layer loss depends on get no gradient entry: zeros.
+      expected.grads = vars.map((v) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array).slice() : new Float32Array(v.size)));
+      tf.dispose([value, ...Object.values(grads)]);
     } else if (c.mode === 'train') {
       tf.dispose(model.apply(x, { training: true }) as Tensor);
       expected.after = model.weights.map((w) => (w.read().dataSync() as Float32Array).slice());
@@ -413,7 +453,11 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
   });
 
   for (const c of cases) {
-    const what = { train: 'moving statistics after a training pass', carry: 'outputs of consecutive batches, states carried', grad: c.forwardOnly ? `forward (${c.forwardOnly})` : 'forward and gradients' };
+    const what = {
+      train: 'moving statistics after a training pass',
+      carry: 'outputs of consecutive batches, states carried',
+      losses: 'layer losses after a training pass (regularizers, load balancing) and their gradients',
+      grad: c.forwardOnly ? `forward (${c.forwardOnly})` : 'forward and gradients' };
     test(`${c.id}: ${what[c.mode]}`, () => {
       const dir = join(root, c.id);
       const e = expected.get(c.id)!;
