@@ -1207,6 +1207,60 @@ class LSTM(_RNN):
         return torch.stack(outs, 1), [h, c]
 
 
+class _GruSequence(torch.autograd.Function):
+    """
+    TF.js's GRU (reset_after=False, sigmoid gates, tanh candidate) over a whole sequence as one operation with
+    the backward pass written out (as strata's rnn-sequence.ts does for TF.js): autograd records one node
+    instead of a dozen per step, and the recurrent weight gradients are one product each over all steps.
+    xw: x·W + b for every step [B, T, 3H]; U: the recurrent kernel [H, 3H]; h0 [B, H]. Returns h of every step [B, T, H].
+    """
+
+    @staticmethod
+    def forward(ctx, xw, U, h0):
+        B, T, G = xw.shape
+        H = G // 3
+        xt = xw.transpose(0, 1).contiguous()
+        Uzr = U[:, :2 * H].contiguous()
+        Uh = U[:, 2 * H:].contiguous()
+        hs = xw.new_empty(T + 1, B, H)
+        hs[0] = h0
+        zr = xw.new_empty(T, B, 2 * H)
+        cand = xw.new_empty(T, B, H)
+        for t in range(T):
+            h = hs[t]
+            g = torch.addmm(xt[t, :, :2 * H], h, Uzr, out=zr[t]).sigmoid_()
+            c = torch.addmm(xt[t, :, 2 * H:], g[:, H:] * h, Uh, out=cand[t]).tanh_()
+            torch.addcmul(c, g[:, :H], h - c, out=hs[t + 1])
+        ctx.save_for_backward(hs, zr, cand, Uzr, Uh)
+        return hs[1:].transpose(0, 1)
+
+    @staticmethod
+    def backward(ctx, dy):
+        hs, zr, cand, Uzr, Uh = ctx.saved_tensors
+        T, B, H = cand.shape
+        dyt = dy.transpose(0, 1)
+        UzrT = Uzr.t().contiguous()
+        UhT = Uh.t().contiguous()
+        dg = dy.new_empty(T, B, 3 * H)
+        dh = dy.new_zeros(B, H)
+        for t in range(T - 1, -1, -1):
+            dh = dh + dyt[t]
+            h = hs[t]
+            z = zr[t, :, :H]
+            r = zr[t, :, H:]
+            c = cand[t]
+            dac = torch.mul(dh * (1 - z), 1 - c * c, out=dg[t, :, 2 * H:])
+            drh = dac @ UhT
+            torch.mul(dh * (h - c), z * (1 - z), out=dg[t, :, :H])
+            torch.mul(drh * h, r * (1 - r), out=dg[t, :, H:2 * H])
+            dh = torch.addmm(dh * z + drh * r, dg[t, :, :2 * H], UzrT)
+        prev = hs[:-1].reshape(T * B, H)
+        rh = (zr[:, :, H:] * hs[:-1]).reshape(T * B, H)
+        dgf = dg.reshape(T * B, 3 * H)
+        dU = torch.cat([prev.t() @ dgf[:, :2 * H], rh.t() @ dgf[:, 2 * H:]], 1)
+        return dg.transpose(0, 1), dU, dh
+
+
 class GRU(_RNN):
     """TF.js's GRU (Keras reset_after=False): the reset gate applied to h before the recurrent product; bias [3H]."""
 
@@ -1241,6 +1295,9 @@ class GRU(_RNN):
             out, h = torch._VF.gru(x, h0[0].unsqueeze(0), ws, self.bias is not None, 1, 0.0, training, False, True)
             return out, [h[0]]
         xw = self.input_projection(x, xm)
+        if fused:
+            seq = _GruSequence.apply(xw, self.recurrent, h0[0])
+            return seq, [seq[:, -1]]
         h = h0[0]
         outs = []
         U = self.recurrent
