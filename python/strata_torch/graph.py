@@ -162,7 +162,9 @@ class TLayer(nn.Module):
             raise NotImplementedError(f'{name}: activity regularizers are not supported (TensorFlow.js cannot run them either)')
 
     def add_weight(self, short, shape, trainable=True, reg=None):
-        attr = 'w_' + re.sub(r'\W', '_', short)
+        # Registered under the weight's own name, which is also the attribute the layer reads (so that
+        # Module.to() moving a buffer, which replaces it, leaves no stale reference behind).
+        attr = re.sub(r'\W', '_', short)
         t = torch.zeros(*shape, dtype=torch.float32) if shape else torch.zeros((), dtype=torch.float32)
         effective = trainable and self.layer_trainable
         if trainable:
@@ -175,9 +177,24 @@ class TLayer(nn.Module):
             self.regs.append((attr, r))
         return getattr(self, attr)
 
-    def all_weights(self):
-        """(name, tensor, trainable) in creation order, nested layers included."""
-        return [(n, getattr(self, a), t) for n, a, t in self.tf_weights]
+    def add_named(self, short, shape, reg=None):
+        """add_weight, returning the attribute's name: layers that keep weights in dicts or tuples keep names and
+        resolve() them when they compute, since Module.to() may replace a Parameter (CPU to CUDA)."""
+        self.add_weight(short, shape, reg=reg)
+        return self.tf_weights[-1][1]
+
+    def resolve(self, ref):
+        if ref is None:
+            return None
+        if isinstance(ref, str):
+            return getattr(self, ref)
+        if isinstance(ref, dict):
+            return {k: self.resolve(v) for k, v in ref.items()}
+        return tuple(self.resolve(v) for v in ref)
+
+    def weight_slots(self):
+        """(name, module, attribute, trainable) in creation order, nested layers included."""
+        return [(n, self, a, t) for n, a, t in self.tf_weights]
 
     def build(self, shapes):
         """Create the weights for the inputs' shapes (with batch, channels-last)."""
@@ -393,7 +410,7 @@ class DepthwiseConv2D(Conv2D):
         kh, kw = _pair(c['kernel_size'])
         self.mult = c.get('depth_multiplier', 1)
         self.cin = shapes[0][-1]
-        self.depthwise = self.add_weight('depthwise_kernel', [kh, kw, self.cin, self.mult], reg=c.get('depthwise_regularizer'))
+        self.depthwise_kernel = self.add_weight('depthwise_kernel', [kh, kw, self.cin, self.mult], reg=c.get('depthwise_regularizer'))
         self.bias = self.add_weight('bias', [self.cin * self.mult], reg=c.get('bias_regularizer')) if c.get('use_bias', True) else None
 
     def _depthwise(self, x, bias):
@@ -402,7 +419,7 @@ class DepthwiseConv2D(Conv2D):
         s = _pair(c.get('strides', 1))
         d = _pair(c.get('dilation_rate', 1))
         x, pad = self._padded(x, k, s, d)
-        w = self.depthwise.permute(2, 3, 0, 1).reshape(self.cin * self.mult, 1, k[0], k[1])
+        w = self.depthwise_kernel.permute(2, 3, 0, 1).reshape(self.cin * self.mult, 1, k[0], k[1])
         return F.conv2d(x, w, bias, s, pad, d, self.cin)
 
     def call(self, xs, training, cf):
@@ -415,13 +432,13 @@ class SeparableConv2D(DepthwiseConv2D):
         kh, kw = _pair(c['kernel_size'])
         self.mult = c.get('depth_multiplier', 1)
         self.cin = shapes[0][-1]
-        self.depthwise = self.add_weight('depthwise_kernel', [kh, kw, self.cin, self.mult], reg=c.get('depthwise_regularizer'))
-        self.pointwise = self.add_weight('pointwise_kernel', [1, 1, self.cin * self.mult, c['filters']], reg=c.get('pointwise_regularizer'))
+        self.depthwise_kernel = self.add_weight('depthwise_kernel', [kh, kw, self.cin, self.mult], reg=c.get('depthwise_regularizer'))
+        self.pointwise_kernel = self.add_weight('pointwise_kernel', [1, 1, self.cin * self.mult, c['filters']], reg=c.get('pointwise_regularizer'))
         self.bias = self.add_weight('bias', [c['filters']], reg=c.get('bias_regularizer')) if c.get('use_bias', True) else None
 
     def call(self, xs, training, cf):
         y = self._depthwise(xs[0], None)
-        y = F.conv2d(y, self.pointwise.permute(3, 2, 0, 1), self.bias)
+        y = F.conv2d(y, self.pointwise_kernel.permute(3, 2, 0, 1), self.bias)
         return activate(self.cfg.get('activation'), y, 1)
 
 
@@ -743,11 +760,11 @@ class PositionalEmbedding(TLayer):
         self.p = _decode_strata(cfg)
 
     def build(self, shapes):
-        self.table = self.add_weight('embeddings', [self.p['max_length'], shapes[0][-1]], reg=self.p.get('embeddings_regularizer'))
+        self.embeddings = self.add_weight('embeddings', [self.p['max_length'], shapes[0][-1]], reg=self.p.get('embeddings_regularizer'))
 
     def call(self, xs, training, cf):
         x = xs[0]
-        return x + self.table[: x.shape[1]]
+        return x + self.embeddings[: x.shape[1]]
 
 
 class PositionalEncoding(TLayer):
@@ -839,14 +856,14 @@ class Concatenate(_Merge):
 
 def _attention_weights(layer, prefix, dq, dkv, heads, kd, vd, out, use_bias, kreg, breg):
     w = {}
-    w['q'] = layer.add_weight(f'{prefix}query_kernel', [dq, heads, kd], reg=kreg)
-    w['qb'] = layer.add_weight(f'{prefix}query_bias', [heads, kd], reg=breg) if use_bias else None
-    w['k'] = layer.add_weight(f'{prefix}key_kernel', [dkv, heads, kd], reg=kreg)
-    w['kb'] = layer.add_weight(f'{prefix}key_bias', [heads, kd], reg=breg) if use_bias else None
-    w['v'] = layer.add_weight(f'{prefix}value_kernel', [dkv, heads, vd], reg=kreg)
-    w['vb'] = layer.add_weight(f'{prefix}value_bias', [heads, vd], reg=breg) if use_bias else None
-    w['o'] = layer.add_weight(f'{prefix}output_kernel', [heads, vd, out], reg=kreg)
-    w['ob'] = layer.add_weight(f'{prefix}output_bias', [out], reg=breg) if use_bias else None
+    w['q'] = layer.add_named(f'{prefix}query_kernel', [dq, heads, kd], reg=kreg)
+    w['qb'] = layer.add_named(f'{prefix}query_bias', [heads, kd], reg=breg) if use_bias else None
+    w['k'] = layer.add_named(f'{prefix}key_kernel', [dkv, heads, kd], reg=kreg)
+    w['kb'] = layer.add_named(f'{prefix}key_bias', [heads, kd], reg=breg) if use_bias else None
+    w['v'] = layer.add_named(f'{prefix}value_kernel', [dkv, heads, vd], reg=kreg)
+    w['vb'] = layer.add_named(f'{prefix}value_bias', [heads, vd], reg=breg) if use_bias else None
+    w['o'] = layer.add_named(f'{prefix}output_kernel', [heads, vd, out], reg=kreg)
+    w['ob'] = layer.add_named(f'{prefix}output_bias', [out], reg=breg) if use_bias else None
     return w
 
 
@@ -895,12 +912,9 @@ class MultiHeadAttention(TLayer):
 
     def call(self, xs, training, cf):
         p = self.p
-        return multi_head_attention(self._w(), xs[0], xs[1] if len(xs) > 1 else xs[0], p['heads'], p['key_dim'], self.vd, bool(p.get('causal')),
+        return multi_head_attention(self.resolve(self.att), xs[0], xs[1] if len(xs) > 1 else xs[0], p['heads'], p['key_dim'], self.vd, bool(p.get('causal')),
                                     float(p.get('dropout', 0)), training)
 
-    def _w(self):
-        # Parameters are looked up each call (set_weights replaces values in place, so the dict stays valid; this keeps it explicit).
-        return self.att
 
 
 class DotAttention(TLayer):
@@ -935,13 +949,13 @@ class _Block(TLayer):
         return self.p.get('key_dim') or d // self.p['heads']
 
     def norm(self, name, d):
-        return (self.add_weight(f'{name}_gamma', [d]), self.add_weight(f'{name}_beta', [d]))
+        return (self.add_named(f'{name}_gamma', [d]), self.add_named(f'{name}_beta', [d]))
 
     def feed_forward(self, d):
         p = self.p
         kr, br = p.get('kernel_regularizer'), p.get('bias_regularizer')
-        return (self.add_weight('ff_intermediate_kernel', [d, p['ff_units']], reg=kr), self.add_weight('ff_intermediate_bias', [p['ff_units']], reg=br),
-                self.add_weight('ff_output_kernel', [p['ff_units'], d], reg=kr), self.add_weight('ff_output_bias', [d], reg=br))
+        return (self.add_named('ff_intermediate_kernel', [d, p['ff_units']], reg=kr), self.add_named('ff_intermediate_bias', [p['ff_units']], reg=br),
+                self.add_named('ff_output_kernel', [p['ff_units'], d], reg=kr), self.add_named('ff_output_bias', [d], reg=br))
 
     def attention(self, prefix, dq, dkv):
         p = self.p
@@ -957,17 +971,18 @@ class _Block(TLayer):
             return F.dropout(y, rate, True) if training and rate > 0 else y
 
         def ln(y):
-            return F.layer_norm(y, (y.shape[-1],), n[0], n[1], eps)
+            gamma, beta = self.resolve(n)
+            return F.layer_norm(y, (y.shape[-1],), gamma, beta, eps)
 
         return x + drop(f(ln(x))) if p.get('norm_first') else ln(x + drop(f(x)))
 
     def attend(self, w, q, kv, causal, training):
         p = self.p
         kd = self.key_dim(q.shape[-1])
-        return multi_head_attention(w, q, kv, p['heads'], kd, kd, causal, float(p.get('dropout', 0)), training)
+        return multi_head_attention(self.resolve(w), q, kv, p['heads'], kd, kd, causal, float(p.get('dropout', 0)), training)
 
     def ff(self, f, x):
-        w1, b1, w2, b2 = f
+        w1, b1, w2, b2 = self.resolve(f)
         h = activate(self.p.get('activation', 'relu'), torch.matmul(x, w1) + b1)
         return torch.matmul(h, w2) + b2
 
@@ -1017,11 +1032,11 @@ class MixtureOfExperts(TLayer):
         d = shapes[0][-1]
         n, h = p['experts'], p['units']
         o = p.get('output_units') or d
-        self.gate = self.add_weight('gate_kernel', [d, n], reg=p.get('gate_regularizer'))
-        self.w1 = self.add_weight('expert_kernel_1', [n, d, h], reg=p.get('kernel_regularizer'))
-        self.b1 = self.add_weight('expert_bias_1', [n, h])
-        self.w2 = self.add_weight('expert_kernel_2', [n, h, o], reg=p.get('kernel_regularizer'))
-        self.b2 = self.add_weight('expert_bias_2', [n, o])
+        self.gate_kernel = self.add_weight('gate_kernel', [d, n], reg=p.get('gate_regularizer'))
+        self.expert_kernel_1 = self.add_weight('expert_kernel_1', [n, d, h], reg=p.get('kernel_regularizer'))
+        self.expert_bias_1 = self.add_weight('expert_bias_1', [n, h])
+        self.expert_kernel_2 = self.add_weight('expert_kernel_2', [n, h, o], reg=p.get('kernel_regularizer'))
+        self.expert_bias_2 = self.add_weight('expert_bias_2', [n, o])
 
     def call(self, xs, training, cf):
         p = self.p
@@ -1029,7 +1044,7 @@ class MixtureOfExperts(TLayer):
         d = x.shape[-1]
         n, k = p['experts'], p['top_k']
         flat = x.reshape(-1, d)
-        logits = flat @ self.gate
+        logits = flat @ self.gate_kernel
         with torch.no_grad():
             mask = torch.zeros_like(logits).scatter_(1, torch.topk(logits, k, 1).indices, 1.0)
         gates = torch.softmax(logits + (1.0 - mask) * -1e9, -1)
@@ -1038,8 +1053,8 @@ class MixtureOfExperts(TLayer):
             share = mask.mean(0) / k
             prob = torch.softmax(logits, -1).mean(0)
             self.aux = (share * prob).sum() * (coef * n)
-        hidden = torch.baddbmm(self.b1.unsqueeze(1), flat.unsqueeze(0).expand(n, -1, -1), self.w1)
-        out = torch.baddbmm(self.b2.unsqueeze(1), activate(p.get('activation', 'relu'), hidden), self.w2)  # [N, M, o]
+        hidden = torch.baddbmm(self.expert_bias_1.unsqueeze(1), flat.unsqueeze(0).expand(n, -1, -1), self.expert_kernel_1)
+        out = torch.baddbmm(self.expert_bias_2.unsqueeze(1), activate(p.get('activation', 'relu'), hidden), self.expert_kernel_2)  # [N, M, o]
         mixed = (out * gates.t().unsqueeze(2)).sum(0)
         return mixed.reshape(*x.shape[:-1], mixed.shape[1])
 
@@ -1085,7 +1100,7 @@ class _RNN(TLayer):
         c = self.cfg
         g, H = self.gates, self.units
         self.kernel = self.add_weight('kernel', [shapes[0][-1], g * H], reg=c.get('kernel_regularizer'))
-        self.recurrent = self.add_weight('recurrent_kernel', [H, g * H], reg=c.get('recurrent_regularizer'))
+        self.recurrent_kernel = self.add_weight('recurrent_kernel', [H, g * H], reg=c.get('recurrent_regularizer'))
         self.bias = self.add_weight('bias', self.bias_shape(), reg=c.get('bias_regularizer')) if c.get('use_bias', True) else None
 
     def act(self):
@@ -1153,7 +1168,7 @@ class SimpleRNN(_RNN):
         xm, hm = self.masks(x, training)
         act = self.act()
         if m is None and xm is None and hm is None and act in ('tanh', 'relu') and not self.force_loop:
-            ws = [self.kernel.t(), self.recurrent.t()]
+            ws = [self.kernel.t(), self.recurrent_kernel.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
             fn = torch._VF.rnn_tanh if act == 'tanh' else torch._VF.rnn_relu
@@ -1164,7 +1179,7 @@ class SimpleRNN(_RNN):
         outs = []
         for t in range(x.shape[1]):
             hh = h if hm is None else h * hm[0]
-            hn = activate(act, xw[:, t] + hh @ self.recurrent)
+            hn = activate(act, xw[:, t] + hh @ self.recurrent_kernel)
             h = hn if m is None else h + (hn - h) * m[t]
             outs.append(h)
         return torch.stack(outs, 1), [h]
@@ -1181,7 +1196,7 @@ class LSTM(_RNN):
         xm, hm = self.masks(x, training)
         H = self.units
         if m is None and xm is None and hm is None and self.act() == 'tanh' and self.rec_act() == 'sigmoid' and not self.force_loop:
-            ws = [self.kernel.t(), self.recurrent.t()]
+            ws = [self.kernel.t(), self.recurrent_kernel.t()]
             if self.bias is not None:
                 ws += [self.bias, torch.zeros_like(self.bias)]
             out, h, c = torch._VF.lstm(x, (h0[0].unsqueeze(0), h0[1].unsqueeze(0)), ws, self.bias is not None, 1, 0.0, training, False, True)
@@ -1192,9 +1207,9 @@ class LSTM(_RNN):
         outs = []
         for t in range(x.shape[1]):
             if hm is None:
-                r = h @ self.recurrent
+                r = h @ self.recurrent_kernel
             else:
-                r = torch.cat([(h * hm[i]) @ self.recurrent[:, i * H:(i + 1) * H] for i in range(4)], -1)
+                r = torch.cat([(h * hm[i]) @ self.recurrent_kernel[:, i * H:(i + 1) * H] for i in range(4)], -1)
             z = xw[:, t] + r
             i_, f_, c_, o_ = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
             cn = activate(rec, f_) * c + activate(rec, i_) * activate(act, c_)
@@ -1288,7 +1303,7 @@ class GRU(_RNN):
             def perm(w):
                 return torch.cat([w[..., H:2 * H], w[..., :H], w[..., 2 * H:]], -1)
 
-            ws = [perm(self.kernel).t(), perm(self.recurrent).t()]
+            ws = [perm(self.kernel).t(), perm(self.recurrent_kernel).t()]
             if self.bias is not None:
                 b = perm(self.bias)
                 ws += [b[0], b[1]]
@@ -1296,11 +1311,11 @@ class GRU(_RNN):
             return out, [h[0]]
         xw = self.input_projection(x, xm)
         if fused:
-            seq = _GruSequence.apply(xw, self.recurrent, h0[0])
+            seq = _GruSequence.apply(xw, self.recurrent_kernel, h0[0])
             return seq, [seq[:, -1]]
         h = h0[0]
         outs = []
-        U = self.recurrent
+        U = self.recurrent_kernel
         rb = self.bias[1] if (self.reset_after and self.bias is not None) else None
         for t in range(x.shape[1]):
             xt = xw[:, t]
@@ -1354,8 +1369,8 @@ class Bidirectional(TLayer):
             l.build(shapes)
             l.built = True
 
-    def all_weights(self):
-        return self.forward_layer.all_weights() + self.backward_layer.all_weights()
+    def weight_slots(self):
+        return self.forward_layer.weight_slots() + self.backward_layer.weight_slots()
 
     def losses(self):
         return self.forward_layer.losses() + self.backward_layer.losses()
@@ -1393,8 +1408,8 @@ class TimeDistributed(TLayer):
         if not self.layer_trainable:
             self.inner.layer_trainable = False
 
-    def all_weights(self):
-        return self.inner.all_weights()
+    def weight_slots(self):
+        return self.inner.weight_slots()
 
     def losses(self):
         return self.inner.losses()
@@ -1520,12 +1535,12 @@ class StrataModel(nn.Module):
             l.carry = carry_state
         self._dry_run(cfg)
         self._names = []
-        self._tensors = {}
+        self._where = {}  # weight name -> (layer module, attribute)
         trainable, frozen = [], []
         for n in self.order:
-            for wname, tensor, tr in self.layer(n).all_weights():
+            for wname, module, attr, tr in self.layer(n).weight_slots():
                 (trainable if tr else frozen).append(wname)
-                self._tensors[wname] = tensor
+                self._where[wname] = (module, attr)
         self._names = trainable + frozen
         self._trainable = trainable
 
@@ -1626,19 +1641,20 @@ class StrataModel(nn.Module):
 
     def tensor_of(self, name):
         """The Parameter (trainable) or buffer holding weight `name`, in TF.js's layout."""
-        return self._tensors[name]
+        module, attr = self._where[name]
+        return getattr(module, attr)
 
     def set_weights(self, weights):
         """Set weights by name from arrays in TF.js layouts (every weight must be given)."""
         missing = [n for n in self._names if n not in weights]
         if missing:
             raise ValueError(f'weights missing: {", ".join(missing)}')
-        extra = [n for n in weights if n not in self._tensors]
+        extra = [n for n in weights if n not in self._where]
         if extra:
             raise ValueError(f'unknown weights: {", ".join(extra)}')
         with torch.no_grad():
             for n in self._names:
-                t = self._tensors[n]
+                t = self.tensor_of(n)
                 a = np.asarray(weights[n], dtype=np.float32)
                 if tuple(a.shape) != tuple(t.shape):
                     if a.size != t.numel():
@@ -1647,7 +1663,7 @@ class StrataModel(nn.Module):
                 t.copy_(torch.from_numpy(a))
 
     def get_weights(self):
-        return {n: self._tensors[n].detach().cpu().numpy().copy() for n in self._names}
+        return {n: self.tensor_of(n).detach().cpu().numpy().copy() for n in self._names}
 
     def extra_losses(self):
         """What TF.js's model.calculateLosses() adds: weight regularizers, and the mixture-of-experts balancing loss of the last training call."""
@@ -1669,7 +1685,7 @@ class StrataModel(nn.Module):
     def set_states(self, states):
         if len(states) != len(self.carrying):
             raise ValueError(f'{len(states)} states given for {len(self.carrying)} recurrent layers')
-        dev = next(iter(self._tensors.values())).device if self._tensors else torch.device('cpu')
+        dev = self.tensor_of(self._names[0]).device if self._names else torch.device('cpu')
         for l, s in zip(self.carrying, states):
             l.state = None if s is None else [torch.as_tensor(np.asarray(a, dtype=np.float32), device=dev) for a in s]
 
