@@ -24,8 +24,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { loadEngine } from '../../src/backend/select.js';
@@ -59,6 +60,10 @@ interface Case {
   ids?: number;
   /** Compare the forward pass only, for this reason. */
   forwardOnly?: string;
+  /** The standard deviation of the noise added to every weight (default 0.3). */
+  noise?: number;
+  /** Examples in the batch (default BATCH). */
+  batch?: number;
 }
 
 /**
@@ -237,6 +242,20 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
   },
 };
 
+/**
+ * Configs whose TensorFlow.js gradients take 10 s or more on the cpu backend (the whole table takes a few
+ * seconds without them); STRATA_PARITY_ALL=1 includes them. The layers they use are all in the table.
+ */
+const SLOW_CONFIGS = new Set(['configs.spam-transformer', 'configs.moby-dick-lstm', 'configs.mnist-resnet', 'configs.mnist-densenet', 'configs.mnist-resnet-blocks']);
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Token ids that fit every embedding of a model (the smallest input_dim), or undefined when it has none. */
+function embeddingIds(layers: readonly { type: string; params: Record<string, unknown> }[]): number | undefined {
+  const dims = layers.filter((l) => l.type === 'embedding').map((l) => l.params.input_dim as number);
+  return dims.length > 0 ? Math.min(...dims) : undefined;
+}
+
 function modelSpec(name: string, layers: Record<string, unknown>[]): string {
   return JSON.stringify({ version: 1, name, seed: 3, model: { layers } });
 }
@@ -252,6 +271,18 @@ function allCases(): Case[] {
   for (const [name, m] of Object.entries(MODELS)) {
     cases.push({ id: `model.${name}`, spec: modelSpec(name, m.layers), mode: 'grad', ids: m.ids, forwardOnly: m.forwardOnly });
     if (name === 'cnn_bn' || name === 'resnet_block') cases.push({ id: `model.${name}.train`, spec: modelSpec(name, m.layers), mode: 'train' });
+  }
+  // strata's example configs and benchmark specs, as they are (their data not needed: random inputs). Their
+  // weights get less noise: a 384-unit LSTM over 128 steps with large random weights is chaotic, and float32
+  // rounding alone then decides the output.
+  for (const dir of ['configs', join('bench', 'specs')]) {
+    for (const file of readdirSync(join(REPO, dir)).filter((f) => f.endsWith('.yaml')).sort()) {
+      const id = `${dir.replace(/[\\/]/g, '.')}.${file.replace(/\.yaml$/, '')}`;
+      if (SLOW_CONFIGS.has(id) && process.env.STRATA_PARITY_ALL !== '1') continue;
+      const text = readFileSync(join(REPO, dir, file), 'utf8');
+      const ids = embeddingIds(parseSpec(file, text).model.layers);
+      cases.push({ id, spec: text, mode: 'grad', ids, noise: 0.05, batch: 2 });
+    }
   }
   cases.push({ id: 'losses.regularized', spec: modelSpec('losses', LOSS_LAYERS), mode: 'losses', ids: 10 });
   cases.push({ id: 'carry.lstm_gru', spec: modelSpec('carry', CARRY_LAYERS), mode: 'carry', ids: 12 });
@@ -326,13 +357,13 @@ function classesOf(topology: { config: { layers: { class_name: string; config: R
 }
 
 /** Set every weight to random values: kernels keep their scale plus noise, biases and statistics become non-trivial. */
-function randomize(engine: Engine, model: LayersModel, seed: number): void {
+function randomize(engine: Engine, model: LayersModel, seed: number, noise: number): void {
   const { tf } = engine;
   model.weights.forEach((w, i) => {
     const v = w.read();
     const next = w.originalName.endsWith('moving_variance')
       ? tf.randomUniform(v.shape, 0.5, 1.5, 'float32', seed + i)
-      : tf.add(v, tf.randomNormal(v.shape, 0, 0.3, 'float32', seed + i));
+      : tf.add(v, tf.randomNormal(v.shape, 0, noise, 'float32', seed + i));
     w.write(next);
   });
 }
@@ -342,7 +373,7 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
   const spec = parseSpec(`${c.id}.yaml`, c.spec);
   const { model } = buildModel(spec, engine);
   try {
-    randomize(engine, model, 101);
+    randomize(engine, model, 101, c.noise ?? 0.3);
     let artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -355,16 +386,18 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
     const data = artifacts!.weightData as ArrayBuffer;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data));
-    const batches = c.mode === 'carry' ? CARRY_BATCHES : model.inputs.map(() => BATCH);
+    const batches = c.mode === 'carry' ? CARRY_BATCHES : model.inputs.map(() => c.batch ?? BATCH);
     const xs = batches.map((rows, i) => {
       const input = model.inputs[c.mode === 'carry' ? 0 : i]!;
       const shape = [rows, ...(input.shape.slice(1) as number[])];
-      return c.ids ? tf.floor(tf.randomUniform(shape, 0, c.ids, 'float32', 7 + i)) : tf.randomNormal(shape, 0, 1, 'float32', 7 + i);
+      if (!c.ids) return tf.randomNormal(shape, 0, 1, 'float32', 7 + i);
+      const ids = tf.floor(tf.randomUniform(shape, 0, c.ids, 'float32', 7 + i));
+      return input.dtype === 'int32' ? tf.cast(ids, 'int32') : ids;
     });
-    xs.forEach((x, i) => writeFileSync(join(dir, `input_${i}.bin`), new Uint8Array((x.dataSync() as Float32Array).slice().buffer)));
+    xs.forEach((x, i) => writeFileSync(join(dir, `input_${i}.bin`), new Uint8Array((x.dataSync() as Float32Array | Int32Array).slice().buffer)));
     writeFileSync(
       join(dir, 'meta.json'),
-      JSON.stringify({ topology, mode: c.mode, weights: specs.map((s) => ({ name: s.name, shape: s.shape })), inputs: xs.map((x) => ({ shape: x.shape, dtype: 'float32' })) }),
+      JSON.stringify({ topology, mode: c.mode, weights: specs.map((s) => ({ name: s.name, shape: s.shape })), inputs: xs.map((x) => ({ shape: x.shape, dtype: x.dtype })) }),
     );
     const x = xs.length === 1 || c.mode === 'carry' ? xs[0]! : xs;
     const expected: Expected = {
@@ -428,7 +461,11 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
   before(async () => {
     const engine = await loadEngine('cpu');
     root = tempDir('strata-parity-');
-    for (const c of cases) expected.set(c.id, await prepare(engine, c, join(root, c.id)));
+    for (const c of cases) {
+      const t0 = Date.now();
+      expected.set(c.id, await prepare(engine, c, join(root, c.id)));
+      if (process.env.PARITY_TIMES) console.log(`# ${c.id}: ${Date.now() - t0} ms`);
+    }
     writeFileSync(join(root, 'cases.json'), JSON.stringify(cases.map((c) => c.id)));
     const py = torchPython();
     const r = spawnSync(py.command, ['-m', 'strata_torch.parity', root], {
