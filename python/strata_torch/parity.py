@@ -84,15 +84,22 @@ def run_case(folder):
             y = torch.stack([l.reshape(()) for l in model.extra_losses()]).sum()
             loss = y
         else:
+            for t in xs:
+                if t.dtype == torch.float32:
+                    t.requires_grad_(True)
             y = model(x, training=False)
             r = torch.from_numpy(_read(os.path.join(folder, 'r.bin'), np.float32, list(y.shape)).copy())
             loss = (y * r).sum()
         result['output_shape'] = list(y.shape)
         params = [model.tensor_of(n) for n in model.trainable_names()]
-        grads = torch.autograd.grad(loss, params, allow_unused=True) if params else []
+        grads = torch.autograd.grad(loss, params, allow_unused=True, retain_graph=True) if params else []
         y.detach().numpy().astype(np.float32).tofile(os.path.join(folder, 'out.bin'))
         g = [(torch.zeros_like(p) if gr is None else gr).detach().reshape(-1).numpy() for p, gr in zip(params, grads)]
         (np.concatenate(g) if g else np.zeros(0, np.float32)).astype(np.float32).tofile(os.path.join(folder, 'grads.bin'))
+        if meta['mode'] == 'grad' and all(t.dtype == torch.float32 for t in xs):
+            gx = torch.autograd.grad((y * r).sum(), xs, allow_unused=True)
+            np.concatenate([(torch.zeros_like(t) if g is None else g).detach().reshape(-1).numpy() for t, g in zip(xs, gx)]).astype(np.float32).tofile(
+                os.path.join(folder, 'xgrads.bin'))
     return result
 
 

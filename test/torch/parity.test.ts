@@ -7,7 +7,8 @@
  * batch and a random R go to a temporary folder as float32 files. One Python
  * process (python/strata_torch/parity.py) builds every case with
  * strata_torch.graph and writes back the forward pass (training false) and the
- * gradients of sum(output · R) for every trainable weight; here the same is
+ * gradients of sum(output · R) for every trainable weight and every float
+ * input (so weightless layers' backward passes count too); here the same is
  * computed with TensorFlow.js and compared. Batch normalization also runs one
  * training-mode pass on each side, after which the moving statistics must
  * agree. A few composite models (channels-first runs of conv/batch-norm/pool,
@@ -60,6 +61,8 @@ interface Case {
   ids?: number;
   /** Compare the forward pass only, for this reason. */
   forwardOnly?: string;
+  /** Skip the input gradients, for this reason. */
+  noInputGrads?: string;
   /** The standard deviation of the noise added to every weight (default 0.3). */
   noise?: number;
   /** Examples in the batch (default BATCH). */
@@ -76,6 +79,15 @@ interface Case {
  * pass only.
  */
 const AVG_SAME = "TF.js's average-pool gradient ignores the excluded padding of 'same'";
+
+/**
+ * Types whose input gradient TF.js gets wrong, so that only the forward pass and weight gradients
+ * are compared: tfjs-backend-cpu's ResizeNearestNeighborGrad mixes up the examples of a batch of
+ * more than one (with batch 1 it agrees with torch to 2e-7; with 2 it is off by as much as the values).
+ */
+const INPUT_GRAD_BUGS: Record<string, string> = {
+  upsampling2d: "TF.js's nearest-neighbour resize gradient is wrong for batches of more than one",
+};
 
 /** Composite models: channels-first runs, blocks in context, the benchmark shapes. */
 const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; forwardOnly?: string }> = {
@@ -211,6 +223,16 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'avg_pool1d', pool_size: 2, strides: 1, padding: 'same' },
     ],
   },
+  upsampling_bilinear: {
+    forwardOnly: "TF.js's bilinear resize gradient swaps height and width (it throws on images that are not square)",
+    layers: [
+      { type: 'input', shape: [3, 5, 2] },
+      { type: 'conv2d', filters: 2, kernel_size: 1 },
+      { type: 'upsampling2d', size: [2, 3], interpolation: 'bilinear' },
+      { type: 'zero_padding2d', padding: [1, 2] },
+      { type: 'cropping2d', cropping: [2, 1] },
+    ],
+  },
   conv_strided_same: {
     layers: [
       { type: 'input', shape: [7, 6, 2] },
@@ -265,7 +287,7 @@ function allCases(): Case[] {
   for (const def of layerRegistry) {
     if (!TORCH_LAYER_TYPES.has(def.type) || def.arity === 'none') continue;
     const ids = def.params.input_dim ? (def.example.params.input_dim as number) : undefined;
-    cases.push({ id: def.type, spec: exampleSpec(def), mode: 'grad', ids });
+    cases.push({ id: def.type, spec: exampleSpec(def), mode: 'grad', ids, noInputGrads: INPUT_GRAD_BUGS[def.type] });
     if (def.type === 'batch_norm') cases.push({ id: `${def.type}.train`, spec: exampleSpec(def), mode: 'train' });
   }
   for (const [name, m] of Object.entries(MODELS)) {
@@ -321,6 +343,8 @@ interface Expected {
   output?: Float32Array;
   /** The carry case: each batch's output. */
   outputs?: Float32Array[];
+  /** The gradients of sum(output · R) for each (float) input. */
+  inputGrads?: Float32Array[];
   grads?: Float32Array[];
   trainable: string[];
   names: string[];
@@ -433,13 +457,19 @@ async function prepare(engine: Engine, c: Case, dir: string): Promise<Expected> 
       expected.output = (y.dataSync() as Float32Array).slice();
       const r = tf.randomNormal(y.shape, 0, 1, 'float32', 13);
       writeFileSync(join(dir, 'r.bin'), new Uint8Array((r.dataSync() as Float32Array).slice().buffer));
-      const vars = model.trainableWeights.map((w) => w.read() as Variable);
+      const vars = c.forwardOnly ? [] : model.trainableWeights.map((w) => w.read() as Variable);
       if (vars.length > 0) {
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: false }) as Tensor, r)) as import('@tensorflow/tfjs-core').Scalar, vars);
         expected.grads = vars.map((v) => (grads[v.name]!.dataSync() as Float32Array).slice());
         tf.dispose(Object.values(grads));
       } else {
         expected.grads = [];
+      }
+      if (!c.ids && !c.noInputGrads && !c.forwardOnly) {
+        const f = (...inputs: Tensor[]) => tf.sum(tf.mul(model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as Tensor, r));
+        const gx = tf.grads(f)(xs);
+        expected.inputGrads = gx.map((g) => (g.dataSync() as Float32Array).slice());
+        tf.dispose(gx);
       }
       tf.dispose([y, r]);
     }
@@ -494,7 +524,8 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
       train: 'moving statistics after a training pass',
       carry: 'outputs of consecutive batches, states carried',
       losses: 'layer losses after a training pass (regularizers, load balancing) and their gradients',
-      grad: c.forwardOnly ? `forward (${c.forwardOnly})` : 'forward and gradients' };
+      grad: c.forwardOnly ? `forward (${c.forwardOnly})` : c.noInputGrads ? `forward and weight gradients (${c.noInputGrads})` : 'forward and gradients',
+    };
     test(`${c.id}: ${what[c.mode]}`, () => {
       const dir = join(root, c.id);
       const e = expected.get(c.id)!;
@@ -531,15 +562,28 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
       const grads = f32(join(dir, 'grads.bin'));
       let at = 0;
       const errs: string[] = [];
+      let worst = 0;
       e.trainable.forEach((name, i) => {
         const g = e.grads![i]!;
         const err = scaledError(grads.subarray(at, at + g.length), g);
         at += g.length;
+        worst = Math.max(worst, err);
         if (!(err <= GRAD_TOL)) errs.push(`${name}: ${err}`);
       });
+      if (e.inputGrads) {
+        const gx = f32(join(dir, 'xgrads.bin'));
+        let off = 0;
+        e.inputGrads.forEach((g, i) => {
+          const err = scaledError(gx.subarray(off, off + g.length), g);
+          off += g.length;
+          worst = Math.max(worst, err);
+          if (!(err <= GRAD_TOL)) errs.push(`input ${i}: ${err}`);
+        });
+        assert.equal(off, gx.length, 'input gradient sizes');
+      }
       assert.deepEqual(errs, [], 'gradients that differ');
       assert.equal(at, grads.length, 'gradient sizes');
-      console.log(`# ${c.id}: forward ${fwd.toExponential(2)}`);
+      if (process.env.PARITY_TIMES) console.log(`# ${c.id}: forward ${fwd.toExponential(2)}, gradients ${worst.toExponential(2)}`);
     });
   }
 });
