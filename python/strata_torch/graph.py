@@ -18,6 +18,16 @@ So a run of conv/pool/norm/activation layers permutes once at each end.
     model.set_weights({name: np.ndarray})      # TF.js layouts, names as in the weights manifest
     y = model(x, training=True)                # x: tensor, or a list for several inputs
     loss = loss + sum(model.extra_losses())    # regularizers, mixture-of-experts balancing
+
+TF.js behaviours matched on purpose (each checked by test/torch/parity.test.ts):
+- masks (embedding mask_zero): TF.js's executor keeps kwargs.mask for every later
+  layer once some layer's inputs carry one, so a mask reaches recurrent layers
+  even through layers that do not support masking;
+- recurrent layers' weight regularizers are not losses (TF.js keeps them on the
+  cell, where model.calculateLosses() does not look);
+- batch normalization's moving variance follows the biased batch variance.
+Where TF.js's *gradient* is wrong (average pooling with 'same' padding; nearest
+and bilinear resizing), torch's true gradient is kept.
 """
 import json
 import math
@@ -1674,7 +1684,14 @@ class StrataModel(nn.Module):
 
     # -- carried recurrent state
 
+    def set_carry_state(self, enabled):
+        """Turn carrying on or off (the states held are kept; reset_states() drops them)."""
+        self.carry_state = bool(enabled)
+        for l in self.carrying:
+            l.carry = self.carry_state
+
     def reset_states(self):
+        """Start the next batch from zero states."""
         for l in self.carrying:
             l.state = None
 
