@@ -27,7 +27,9 @@ TF.js behaviours matched on purpose (each checked by test/torch/parity.test.ts):
   cell, where model.calculateLosses() does not look);
 - batch normalization's moving variance follows the biased batch variance.
 Where TF.js's *gradient* is wrong (average pooling with 'same' padding; nearest
-and bilinear resizing), torch's true gradient is kept.
+and bilinear resizing), torch's true gradient is kept. Concatenate with a negative
+axis other than -1: TF.js 4.22 joins along the last axis whatever the axis (its
+declared output shape disagrees); torch joins along the axis given.
 """
 import json
 import math

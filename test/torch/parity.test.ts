@@ -25,7 +25,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
@@ -231,6 +231,22 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'upsampling2d', size: [2, 3], interpolation: 'bilinear' },
       { type: 'zero_padding2d', padding: [1, 2] },
       { type: 'cropping2d', cropping: [2, 1] },
+    ],
+  },
+  // Concatenation along other axes, of channels-first images too (axis 1, height, is NCHW's 2).
+  concat_axes: {
+    layers: [
+      { type: 'input', name: 'a', shape: [4, 3, 2] },
+      { type: 'input', name: 'b', shape: [2, 3, 2] },
+      { type: 'conv2d', name: 'ca', inputs: ['a'], filters: 3, kernel_size: 1 },
+      { type: 'conv2d', name: 'cb', inputs: ['b'], filters: 3, kernel_size: 1 },
+      { type: 'concatenate', name: 'h', inputs: ['ca', 'cb'], axis: 1 },
+      { type: 'concatenate', name: 'w', inputs: ['h', 'h'], axis: 2 },
+      { type: 'max_pool2d', name: 'p', inputs: ['w'], pool_size: 2 },
+      { type: 'reshape', name: 'r', inputs: ['p'], target_shape: [9, 3] },
+      // axis 1, not -2: TF.js 4.22 concatenates along the last axis for every negative axis (K.concatenate),
+      // while its output shape says otherwise; torch follows the declared shape.
+      { type: 'concatenate', name: 's', inputs: ['r', 'r'], axis: 1 },
     ],
   },
   conv_strided_same: {
@@ -505,6 +521,8 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
     });
     assert.equal(r.status, 0, `parity.py failed:\n${r.stderr}`);
     supported = JSON.parse(readFileSync(join(root, 'supported.json'), 'utf8')) as string[];
+    // To look at the cases by hand: PARITY_KEEP=<folder> keeps a copy of them.
+    if (process.env.PARITY_KEEP) cpSync(root, process.env.PARITY_KEEP, { recursive: true });
   });
 
   test('every TF.js class the listed types produce is one the Python side builds', () => {
