@@ -249,6 +249,17 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'concatenate', name: 's', inputs: ['r', 'r'], axis: 1 },
     ],
   },
+  conv_variants: {
+    layers: [
+      { type: 'input', shape: [5, 6, 2] },
+      { type: 'conv2d_transpose', filters: 3, kernel_size: 2, strides: 3 },
+      { type: 'conv2d_transpose', filters: 2, kernel_size: 4, strides: 2, padding: 'same', activation: 'softmax' },
+      { type: 'depthwise_conv2d', kernel_size: 3, strides: 2, padding: 'same', depth_multiplier: 2 },
+      { type: 'separable_conv2d', filters: 3, kernel_size: 3, dilation_rate: 2, padding: 'same', activation: 'relu' },
+      { type: 'depthwise_conv2d', kernel_size: [2, 3], dilation_rate: [2, 1] },
+      { type: 'conv2d', filters: 2, kernel_size: [3, 2], strides: [2, 1], dilation_rate: 1, padding: 'same' },
+    ],
+  },
   conv_strided_same: {
     layers: [
       { type: 'input', shape: [7, 6, 2] },
