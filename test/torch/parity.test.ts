@@ -260,6 +260,15 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'conv2d', filters: 2, kernel_size: [3, 2], strides: [2, 1], dilation_rate: 1, padding: 'same' },
     ],
   },
+  bidirectional_modes: {
+    layers: [
+      { type: 'input', shape: [5, 3] },
+      { type: 'bidirectional', merge_mode: 'sum', layer: { type: 'gru', units: 4, return_sequences: true } },
+      { type: 'bidirectional', merge_mode: 'mul', layer: { type: 'lstm', units: 3, return_sequences: true, go_backwards: true } },
+      { type: 'time_distributed', layer: { type: 'dense', units: 3, activation: 'tanh' } },
+      { type: 'bidirectional', merge_mode: 'ave', layer: { type: 'simple_rnn', units: 2 } },
+    ],
+  },
   conv_strided_same: {
     layers: [
       { type: 'input', shape: [7, 6, 2] },
