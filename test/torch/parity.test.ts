@@ -545,6 +545,10 @@ describe('torch engine layers match TensorFlow.js', { skip }, () => {
     if (process.env.PARITY_KEEP) cpSync(root, process.env.PARITY_KEEP, { recursive: true });
   });
 
+  test('TORCH_LAYER_TYPES lists registry types only', () => {
+    assert.deepEqual([...TORCH_LAYER_TYPES].filter((t) => !layerRegistry.get(t)), []);
+  });
+
   test('every TF.js class the listed types produce is one the Python side builds', () => {
     const missing = new Set<string>();
     for (const c of cases) for (const cls of expected.get(c.id)!.classes) if (!supported.includes(cls)) missing.add(`${cls} (from ${c.id})`);
