@@ -11,8 +11,10 @@
  * input (so weightless layers' backward passes count too); here the same is
  * computed with TensorFlow.js and compared. Batch normalization also runs one
  * training-mode pass on each side, after which the moving statistics must
- * agree. A few composite models (channels-first runs of conv/batch-norm/pool,
- * strata's benchmark-like stacks) are checked the same way.
+ * agree. Composite models (channels-first runs of conv/batch-norm/pool, masks,
+ * frozen layers, recurrent variants), strata's configs and benchmark specs are
+ * checked the same way; so are the layer losses (regularizers, load balancing)
+ * with their gradients, and recurrent states carried from batch to batch.
  *
  * Tolerances: errors are max |torch − tfjs| / max(1, max |tfjs|) over a
  * tensor: relative to the tensor's scale (float32 rounding grows with the
