@@ -1087,7 +1087,6 @@ class _RNN(TLayer):
     gates = 1
     passes_mask = True  # computeMask: the mask when return_sequences, else none
     carries = False  # whether train.carry_state carries its state (TF.js: LSTM and GRU)
-    counts_losses = False  # see losses()
     force_loop = False  # run the step-by-step formulas even where a fused torch kernel fits (parity self-check)
 
     def __init__(self, cfg, name, prefix=None):
@@ -1104,9 +1103,9 @@ class _RNN(TLayer):
     def losses(self):
         # TF.js keeps a recurrent layer's weights, and their regularizers, on its cell, and
         # model.calculateLosses() never sees the cell's losses: TF.js trains LSTM, GRU and SimpleRNN
-        # (and Bidirectional over them) without their kernel/recurrent/bias penalties. Matched here;
-        # strata's own GRU class (reset_after) is a layer of its own, whose penalties count.
-        return super().losses() if self.counts_losses else []
+        # (and Bidirectional over them) without their kernel/recurrent/bias penalties, strata's GRU
+        # with reset_after (a subclass of TF.js's) included. Matched here, until strata fixes it there.
+        return []
 
     def build(self, shapes):
         c = self.cfg
@@ -1300,7 +1299,6 @@ class GRU(_RNN):
             cfg = {**cfg, **saved}
         super().__init__(cfg, name, prefix)
         self.reset_after = bool(cfg.get('reset_after', False))
-        self.counts_losses = saved is not None  # strata>GRU, a custom layer (not a TF.js cell)
 
     def bias_shape(self):
         return [2, 3 * self.units] if self.reset_after else [3 * self.units]

@@ -41,7 +41,7 @@ import type { LayersModel } from '../../src/tf-types.js';
 import { CarriedStates } from '../../src/train/carry-state.js';
 import { TORCH_LAYER_TYPES } from '../../src/torch/support.js';
 import { PYTHON_ROOT } from '../../src/torch/python.js';
-import { exampleSpec } from '../helpers/examples.js';
+import { exampleSpec, examplesOf } from '../helpers/examples.js';
 import { tempDir } from '../helpers/tmp.js';
 import { skipWithoutTorch, torchPython } from '../helpers/torch.js';
 
@@ -322,11 +322,14 @@ function modelSpec(name: string, layers: Record<string, unknown>[]): string {
 
 function allCases(): Case[] {
   const cases: Case[] = [];
-  for (const def of layerRegistry) {
-    if (!TORCH_LAYER_TYPES.has(def.type) || def.arity === 'none') continue;
-    const ids = def.params.input_dim ? (def.example.params.input_dim as number) : undefined;
-    cases.push({ id: def.type, spec: exampleSpec(def), mode: 'grad', ids, noInputGrads: INPUT_GRAD_BUGS[def.type] });
-    if (def.type === 'batch_norm') cases.push({ id: `${def.type}.train`, spec: exampleSpec(def), mode: 'train' });
+  for (const entry of layerRegistry) {
+    if (!TORCH_LAYER_TYPES.has(entry.type) || entry.arity === 'none') continue;
+    // Each example, and each of its variants (gru's reset_after: true, saved as strata>GRU).
+    for (const { def, label } of examplesOf(entry)) {
+      const ids = def.params.input_dim ? (def.example.params.input_dim as number) : undefined;
+      cases.push({ id: label, spec: exampleSpec(def), mode: 'grad', ids, noInputGrads: INPUT_GRAD_BUGS[def.type] });
+      if (def.type === 'batch_norm') cases.push({ id: `${label}.train`, spec: exampleSpec(def), mode: 'train' });
+    }
   }
   for (const [name, m] of Object.entries(MODELS)) {
     cases.push({ id: `model.${name}`, spec: modelSpec(name, m.layers), mode: 'grad', ids: m.ids, forwardOnly: m.forwardOnly });
