@@ -175,6 +175,21 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+test('train.engine: torch in the spec chooses the engine, and --engine tfjs overrides it', { skip }, async () => {
+  const spec = ['--set', 'train.engine=torch', ...quick];
+  let r = await strata(['train', 'configs/spam-mlp.yaml', '--out', join(tmp(), 'a'), ...spec]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /on the torch engine/);
+  const out = join(tmp(), 'b');
+  r = await strata(['train', 'configs/spam-mlp.yaml', '--out', out, ...spec, '--engine', 'tfjs']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /on the cpu backend/);
+  assert.equal(meta(join(out, 'checkpoints', 'epoch-0001')).engine, 'tfjs');
+  r = await strata(['train', 'configs/spam-mlp.yaml', '--out', join(tmp(), 'c'), ...quick, '--engine', 'jax']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--engine jax: error: the engine must be one of tfjs, torch/);
+});
+
 test('without PyTorch, --engine torch exits 2 with the command that installs it', async () => {
   const out = join(tmp(), 'run');
   const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...torch, ...quick], { env: { STRATA_PYTHON: '/nonexistent/python3' } });
