@@ -12,12 +12,11 @@
  * checkpoint code (run/session.ts) writes strata's format as for the other
  * engine.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Variable } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
-import { range } from '../data/splits.js';
 import type { Dataset, Split } from '../data/types.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { mixSeed, permutation, Rng } from '../rng.js';
@@ -35,6 +34,7 @@ import { classWeightVector, decideAfterEpoch } from '../train/loop.js';
 import type { EpochLog, StopReason, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
 import { metricsFromSums } from '../train/metrics.js';
 import { metricContext } from '../train/targets.js';
+import { floats, readFloats, sizeOf, writeAugmented, writeBatches, writeFloats, writeSplit } from './handover.js';
 import { TorchProcess } from './process.js';
 import type { TorchEvent } from './process.js';
 
@@ -58,70 +58,6 @@ export interface OptimizerBytes {
   data: Uint8Array;
   specs: { name: string; dtype: 'float32' | 'int32'; shape: number[] }[];
   betaPowers?: [number, number];
-}
-
-/** Examples written per chunk when a split is handed over (bounded memory for large splits). */
-const CHUNK = 8192;
-
-/** A split's inputs and targets as two raw files; returns their descriptions. */
-function writeSplit(dataset: Dataset, split: Split, dir: string, name: string): Record<string, unknown> {
-  const files = { x: join(dir, `${name}-x.bin`), y: join(dir, `${name}-y.bin`) };
-  const fx = openSync(files.x, 'w');
-  const fy = openSync(files.y, 'w');
-  try {
-    for (let start = 0; start < split.size; start += CHUNK) {
-      const b = split.batch(range(Math.min(CHUNK, split.size - start), start));
-      writeSync(fx, new Uint8Array(b.x.buffer, b.x.byteOffset, b.x.byteLength));
-      writeSync(fy, new Uint8Array(b.y.buffer, b.y.byteOffset, b.y.byteLength));
-    }
-  } finally {
-    closeSync(fx);
-    closeSync(fy);
-  }
-  return {
-    x: { file: files.x, dtype: dataset.inputDtype, shape: [split.size, ...dataset.inputShape] },
-    y: { file: files.y, dtype: dataset.targetDtype, shape: [split.size, ...dataset.targetShape] },
-  };
-}
-
-/** A list of batches as one flat index file and an offsets file (batch b is flat[offsets[b]..offsets[b+1])). */
-function writeBatches(dir: string, name: string, batches: readonly Int32Array[]): { indices_file: string; offsets_file: string } {
-  const offsets = new Int32Array(batches.length + 1);
-  let total = 0;
-  batches.forEach((b, i) => {
-    total += b.length;
-    offsets[i + 1] = total;
-  });
-  const flat = new Int32Array(total);
-  batches.forEach((b, i) => flat.set(b, offsets[i]!));
-  const indices_file = join(dir, `${name}-indices.bin`);
-  const offsets_file = join(dir, `${name}-offsets.bin`);
-  writeFileSync(indices_file, new Uint8Array(flat.buffer));
-  writeFileSync(offsets_file, new Uint8Array(offsets.buffer));
-  return { indices_file, offsets_file };
-}
-
-function sizeOf(shape: readonly (number | null)[]): number {
-  return shape.reduce<number>((a, b) => a * (b ?? 1), 1);
-}
-
-function floats(t: Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
-/** Concatenate float32 arrays into one file. */
-function writeFloats(file: string, arrays: readonly Float32Array[]): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (const a of arrays) writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readFloats(file: string): Float32Array {
-  const b = readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 class TorchRun {
@@ -255,21 +191,8 @@ class TorchRun {
     let augmented: Record<string, unknown> | undefined;
     if (dataset.augment) {
       const rng = new Rng(state.rng);
-      const file = join(dir, 'epoch-x.bin');
-      const fd = openSync(file, 'w');
-      let rows = 0;
-      try {
-        for (let b = state.batch; b < batches.length; b++) {
-          const batch = split.batch(batches[b]!);
-          dataset.augment(batch, () => rng.next());
-          writeSync(fd, new Uint8Array(batch.x.buffer, batch.x.byteOffset, batch.x.byteLength));
-          rows += batch.size;
-        }
-      } finally {
-        closeSync(fd);
-      }
+      augmented = writeAugmented(dataset, batches.slice(state.batch), () => rng.next(), join(dir, 'epoch-x.bin'));
       state.rng = rng.state;
-      augmented = { file, dtype: dataset.inputDtype, shape: [rows, ...dataset.inputShape] };
     }
     // The rate of every step from here to the end of the epoch, from the registry's schedule.
     const lrs = new Float64Array(this.batchesPerEpoch - state.batch);
