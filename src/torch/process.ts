@@ -6,7 +6,7 @@
  * files in the session's work folder (trainer.ts), never as JSON numbers.
  *
  * An `error` event or an exit before the answer is a RuntimeFailure (exit 1)
- * with Python's message; the traceback only with STRATA_VERBOSE=1.
+ * with Python's message; the traceback only when `verbose` (train --verbose).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,7 +24,10 @@ export class TorchProcess {
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private stderr = '';
 
-  constructor(python: string) {
+  constructor(
+    python: string,
+    private readonly verbose = false,
+  ) {
     const env = { ...process.env, PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' };
     this.child = spawn(python, ['-m', 'strata_torch'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env });
     const events = this.child.stdio[3] as Readable;
@@ -91,8 +94,7 @@ export class TorchProcess {
       throw new UsageError({ arg: e.usage, code: 'torch-usage', message: String(e.message) });
     }
     if (e.event === 'error') {
-      const verbose = process.env.STRATA_VERBOSE === '1';
-      throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-error', message: `PyTorch failed: ${String(e.message)}${verbose ? `\n${String(e.traceback)}` : ' (STRATA_VERBOSE=1 shows the Python traceback)'}` });
+      throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-error', message: `PyTorch failed: ${String(e.message)}${this.verbose ? `\n${String(e.traceback)}` : ' (--verbose shows the Python traceback)'}` });
     }
     return e;
   }

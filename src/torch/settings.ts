@@ -7,7 +7,7 @@ import type { TorchSettings } from './trainer.js';
 
 export const DEVICES = ['cpu', 'cuda'];
 
-export function torchSettings(spec: Spec, device: string | undefined): TorchSettings {
+export function torchSettings(spec: Spec, device: string | undefined, verbose = false): TorchSettings {
   const problems = checkTorchSpec(spec);
   if (problems.length > 0) throw new UsageError(problems);
   if (device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(device)) {
@@ -16,5 +16,5 @@ export function torchSettings(spec: Spec, device: string | undefined): TorchSett
   const python = requireTorchPython();
   const threads = process.env.STRATA_THREADS ? Number(process.env.STRATA_THREADS) : undefined;
   // 'auto': cuda when PyTorch sees one (decided in Python, which imports torch anyway).
-  return { python: python.command, device: device ?? 'auto', ...(threads && threads > 0 ? { threads } : {}) };
+  return { python: python.command, device: device ?? 'auto', verbose, ...(threads && threads > 0 ? { threads } : {}) };
 }

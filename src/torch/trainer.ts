@@ -43,6 +43,8 @@ export interface TorchSettings {
   python: string;
   /** 'cpu', 'cuda', 'cuda:N', or 'auto' (cuda when PyTorch sees one). */
   device: string;
+  /** Show Python's traceback with its error (train --verbose). */
+  verbose?: boolean;
   /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps). */
   threads?: number;
   /** Once PyTorch has started: its version and the device it trains on. */
@@ -87,7 +89,7 @@ class TorchRun {
     this.early = config.early_stopping ? new EarlyStopping(engine.tf, model, config.early_stopping) : undefined;
     this.trainableNames = model.trainableWeights.map((w) => w.originalName);
     this.dir = mkdtempSync(join(tmpdir(), 'strata-torch-'));
-    this.proc = new TorchProcess(settings.python);
+    this.proc = new TorchProcess(settings.python, settings.verbose);
   }
 
   /** Hand the model, its weights, the data and the optimizer's state to Python. */

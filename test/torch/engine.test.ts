@@ -213,15 +213,15 @@ test('--device without --engine torch, or a device that is not there, exits 2', 
   assert.ok(!existsSync(out));
 });
 
-test('an exception in Python exits 1 with its message and no traceback (STRATA_VERBOSE=1 adds it); the run keeps what it had', { skip }, async () => {
+test('an exception in Python exits 1 with its message and no traceback (--verbose adds it); the run keeps what it had', { skip }, async () => {
   const out = join(tmp(), 'run');
   let r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...torch, ...quick, '--set', 'train.epochs=2'], { env: { STRATA_TEST_TORCH_FAIL: 'epoch:2' } });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /torch engine: error: PyTorch failed: RuntimeError: injected failure in epoch 2 \(STRATA_VERBOSE=1 shows the Python traceback\)/);
+  assert.match(r.stderr, /torch engine: error: PyTorch failed: RuntimeError: injected failure in epoch 2 \(--verbose shows the Python traceback\)/);
   assert.doesNotMatch(r.stderr, /Traceback/);
   assert.ok(!hasStackTrace(r.stderr));
   assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001', 'meta.json')), 'the first epoch\'s checkpoint is kept');
-  r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', join(tmp(), 'run2'), ...torch, ...quick], { env: { STRATA_TEST_TORCH_FAIL: 'epoch:1', STRATA_VERBOSE: '1' } });
+  r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', join(tmp(), 'run2'), ...torch, ...quick, '--verbose'], { env: { STRATA_TEST_TORCH_FAIL: 'epoch:1' } });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /Traceback \(most recent call last\)/);
 });

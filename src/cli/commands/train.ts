@@ -16,6 +16,7 @@ import { ENGINES } from '../../train-registry/section.js';
 export interface TrainOptions extends CommonOptions {
   engine?: string;
   device?: string;
+  verbose?: boolean;
   out?: string;
   resume?: string;
   fork?: string;
@@ -84,7 +85,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
     throw new UsageError({ arg: `--device ${opts.device}`, code: 'device-without-torch', message: '--device chooses the torch engine\'s device; add --engine torch (the tfjs engine runs on the CPU)' });
   }
   const { torchSettings } = await import('../../torch/settings.js');
-  const torch = engineName === 'torch' ? torchSettings(p.spec, opts.device) : undefined;
+  const torch = engineName === 'torch' ? torchSettings(p.spec, opts.device, opts.verbose === true) : undefined;
   const { loadEngine } = await import('../../backend/select.js');
   const engine = await loadEngine(opts.backend);
   const { loadTrainingInputs } = await import('../../run/prepare.js');
@@ -172,6 +173,7 @@ export function trainCommand(program: Command): void {
     .option('--engine <name>', `what trains the model: ${ENGINES.join(' or ')} (default: the spec's train.engine, else tfjs; docs/engines.md)`)
     .option('--device <name>', 'the torch engine\'s device: cpu, cuda or cuda:N (default: cuda when PyTorch sees one)')
     .option('--seed <n>', 'the seed of every random choice (default: the spec\'s seed, else a random one, recorded in the run)')
-    .option('--quiet', 'print nothing while training');
+    .option('--quiet', 'print nothing while training')
+    .option('--verbose', 'with a failure in the torch engine, show the Python traceback');
   withBackend(withOverrides(withJson(cmd))).action(trainCommandAction);
 }
