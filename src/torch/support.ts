@@ -1,11 +1,12 @@
 /**
- * The spec layer types the torch engine (python/strata_torch/graph.py) can
- * build: a type is listed when every TensorFlow.js class it produces is
- * implemented there, with TensorFlow.js's numerics (checked by
- * test/torch/parity.test.ts, which also checks that every class the listed
- * types' examples produce is one the Python side implements). Blocks and
- * wrappers (residual, dense_block, bidirectional, time_distributed) are
- * listed for their own classes; their inner layers must be listed types too.
+ * The spec layer types the torch engine (python/strata_torch/graph.py, its
+ * layers in python/strata_torch/layers/) can build: a type is listed when
+ * every TensorFlow.js class it produces is implemented there, with
+ * TensorFlow.js's numerics (checked by test/torch/parity.test.ts, which also
+ * checks that every class the listed types' examples produce is one the
+ * Python side implements). Blocks and wrappers (residual, dense_block,
+ * bidirectional, time_distributed) are listed for their own classes; their
+ * inner layers must be listed types too.
  */
 export const TORCH_LAYER_TYPES: ReadonlySet<string> = new Set([
   'input',
