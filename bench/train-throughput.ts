@@ -171,7 +171,8 @@ async function main(): Promise<void> {
   if (threads !== undefined) process.env.STRATA_THREADS = threads;
   const passes = Number(option('--passes') ?? 2);
   const only = option('--models')?.split(',');
-  const engine = await loadEngine(option('--backend'));
+  // The torch engine's TensorFlow.js runs on its cpu backend, as `strata train --engine torch` has it.
+  const engine = await loadEngine(option('--backend') ?? (onTorch ? 'cpu' : undefined));
   const { tf } = engine;
   const torch = onTorch ? { ...torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), 'cpu') } : undefined;
   const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');

@@ -85,18 +85,25 @@ test('data.augment on the torch engine: strata draws the changes from the seed a
   assert.equal(changed.val_loss === plain.val_loss, false, 'and so the weights differ');
 });
 
-test('the same seed on both engines: mnist-mlp, 2 epochs, validation accuracy within 0.3 points', { skip }, async () => {
+test('the same seed on both engines: mnist-mlp, 2 epochs, the same curve (dropout off, since each engine draws its own masks)', { skip }, async () => {
+  // Identical starting weights, batches, rates and optimizer: with dropout off the engines differ
+  // only in float rounding. (With the config's dropout each engine draws its own masks, and two runs
+  // differ as two seeds of one engine do: 0.13 and 0.45 points of validation accuracy, measured.)
   const both = await Promise.all(
     [[], torch].map(async (engine) => {
       const out = join(tmp(), 'run');
-      const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...engine, '--set', 'train.epochs=2', '--json']);
+      const r = await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...engine, '--set', 'train.epochs=2', '--set', 'model.layers[3].rate=0', '--json']);
       assert.equal(r.code, 0, r.stderr);
-      return metrics(out)[1]!.val_accuracy!;
+      return metrics(out);
     }),
   );
-  const [tfjs, pytorch] = both as [number, number];
-  assert.ok(tfjs > 0.96 && pytorch > 0.96, `both learn: tfjs ${tfjs}, torch ${pytorch}`);
-  assert.ok(Math.abs(tfjs - pytorch) <= 0.003, `tfjs ${tfjs} vs torch ${pytorch}`);
+  const [tfjs, pytorch] = both as [Record<string, number>[], Record<string, number>[]];
+  for (const e of [0, 1]) {
+    const [a, b] = [tfjs[e]!, pytorch[e]!];
+    assert.ok(a.val_accuracy! > 0.96, `tfjs learns: ${a.val_accuracy}`);
+    assert.ok(Math.abs(a.val_accuracy! - b.val_accuracy!) <= 0.001, `epoch ${e + 1}: validation accuracy tfjs ${a.val_accuracy} vs torch ${b.val_accuracy}`);
+    assert.ok(Math.abs(a.loss! - b.loss!) <= 0.01 * a.loss!, `epoch ${e + 1}: training loss tfjs ${a.loss} vs torch ${b.loss}`);
+  }
 });
 
 test('the validation loss a torch run logs is the one evaluate computes on the same weights (TensorFlow.js)', { skip }, async () => {
