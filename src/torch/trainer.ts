@@ -30,8 +30,8 @@ import type { CarriedSnapshot } from '../train/carry-state.js';
 import { metricDefs } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { EarlyStopping } from '../train/early-stopping.js';
-import { classWeightVector, decideAfterEpoch } from '../train/loop.js';
-import type { EpochLog, StopReason, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
+import { classWeightVector, runEpochs } from '../train/loop.js';
+import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
 import { metricsFromSums } from '../train/metrics.js';
 import { metricContext } from '../train/targets.js';
 import { floats, readFloats, sizeOf, writeAugmented, writeBatches, writeFloats, writeSplit } from './handover.js';
@@ -70,6 +70,8 @@ class TorchRun {
   private readonly batchesPerEpoch: number;
   private readonly early: EarlyStopping | undefined;
   private readonly trainableNames: string[];
+  /** The last epoch's end, as Python reported it (its sums, samples and seconds), for finishEpoch. */
+  private ended: { sums: number[]; samples: number; seconds: number } | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -149,33 +151,19 @@ class TorchRun {
   }
 
   async run(): Promise<TrainResult> {
-    let stopped: StopReason = 'completed';
-    let at: TrainResult['at'];
-    const { state, config } = this;
-    while (state.epoch < config.epochs) {
-      const epoch = state.epoch;
-      const end = await this.trainEpoch(epoch);
-      if (end.kind === 'non_finite') {
-        state.batch = end.batch + 1;
-        stopped = 'non_finite';
-        at = { epoch: epoch + 1, batch: end.batch + 1 };
-        break;
-      }
-      if (end.kind === 'interrupted') {
-        stopped = 'interrupted';
-        break;
-      }
-      const log = await this.finishEpoch(epoch, end);
-      const stop = decideAfterEpoch(config, state, this.early, log);
-      this.history.push(log);
-      await this.hooks.onEpoch?.(log, state);
-      if (stop) {
-        stopped = 'early_stopping';
-        break;
-      }
-    }
-    const restoredEpoch = stopped === 'completed' || stopped === 'early_stopping' ? this.early?.restore(state.early, state.epoch) : undefined;
-    return { state, history: this.history, stopped, ...(at ? { at } : {}), ...(restoredEpoch ? { restoredEpoch } : {}) };
+    return runEpochs({
+      state: this.state,
+      config: this.config,
+      early: this.early,
+      history: this.history,
+      onEpoch: this.hooks.onEpoch,
+      trainEpoch: async (epoch) => {
+        const end = await this.trainEpoch(epoch);
+        this.ended = end;
+        return end.kind === 'non_finite' ? { kind: 'non_finite', batch: end.batch } : { kind: end.kind === 'interrupted' ? 'interrupted' : 'done' };
+      },
+      finishEpoch: (epoch) => this.finishEpoch(epoch, this.ended!),
+    });
   }
 
   private async trainEpoch(epoch: number): Promise<TorchEvent & { kind: string; batch: number; sums: number[]; samples: number; seconds: number }> {

@@ -5,9 +5,10 @@
  * on the device (metrics.ts), reads the loss a few times a second rather than
  * after every batch (loss-reader.ts), draws every random number from the
  * spec's seed, and can stop and resume at any batch with the same result.
- * `train()` runs epochs; each epoch is its batches (`trainEpoch`), then its
- * log (`finishEpoch`: validation, timing), then the decisions taken on that
- * log (`afterEpoch`: reduce-on-plateau, early stopping, the hook that saves).
+ * `train()` runs epochs (`runEpochs`, which the torch engine shares); each
+ * epoch is its batches (`trainEpoch`), then its log (`finishEpoch`:
+ * validation, timing), then the decisions taken on that log
+ * (`decideAfterEpoch`: reduce-on-plateau, early stopping) and the hook that saves.
  */
 import type { Engine } from '../backend/select.js';
 import type { Dataset } from '../data/types.js';
@@ -112,6 +113,55 @@ export function classWeightVector(dataset: Dataset, ctx: MetricContext, weights:
 /** How an epoch's batches ended. */
 type EpochEnd = { kind: 'done'; acc: MetricAccumulator; samples: number; seconds: number } | { kind: 'interrupted' } | { kind: 'non_finite'; batch: number };
 
+/** What `runEpochs` drives: one engine's epochs (this file's TrainingRun, or the torch engine's). */
+export interface EpochDriver {
+  state: TrainState;
+  config: TrainConfig;
+  early: EarlyStopping | undefined;
+  /** Each finished epoch's log is appended. */
+  history: EpochLog[];
+  onEpoch: TrainHooks['onEpoch'];
+  /** An epoch's batches, from where the state says it is; `batch` (0-based) names the first non-finite loss. */
+  trainEpoch(epoch: number): Promise<{ kind: 'done' | 'interrupted' } | { kind: 'non_finite'; batch: number }>;
+  /** The epoch's log (training and validation figures, rate, speed); the state moves to the next epoch. */
+  finishEpoch(epoch: number, end: { kind: 'done' }): Promise<EpochLog>;
+}
+
+/**
+ * The epochs of a run, on either engine: each epoch's batches, then its log, then what the
+ * log decides (reduce-on-plateau, early stopping), then the hook that saves; a non-finite
+ * loss or an interruption ends the run where it is; at the end, early stopping's best weights.
+ */
+export async function runEpochs(d: EpochDriver): Promise<TrainResult> {
+  const { state, config } = d;
+  let stopped: StopReason = 'completed';
+  let at: TrainResult['at'];
+  while (state.epoch < config.epochs) {
+    const epoch = state.epoch;
+    const end = await d.trainEpoch(epoch);
+    if (end.kind === 'non_finite') {
+      state.batch = end.batch + 1;
+      stopped = 'non_finite';
+      at = { epoch: epoch + 1, batch: end.batch + 1 };
+      break;
+    }
+    if (end.kind === 'interrupted') {
+      stopped = 'interrupted';
+      break;
+    }
+    const log = await d.finishEpoch(epoch, end as { kind: 'done' });
+    const stop = decideAfterEpoch(config, state, d.early, log);
+    d.history.push(log);
+    await d.onEpoch?.(log, state);
+    if (stop) {
+      stopped = 'early_stopping';
+      break;
+    }
+  }
+  const restoredEpoch = stopped === 'completed' || stopped === 'early_stopping' ? d.early?.restore(state.early, state.epoch) : undefined;
+  return { state, history: d.history, stopped, ...(at ? { at } : {}), ...(restoredEpoch ? { restoredEpoch } : {}) };
+}
+
 /** One call of `train()`: what it set up, and the steps of an epoch. */
 class TrainingRun {
   readonly state: TrainState;
@@ -159,29 +209,15 @@ class TrainingRun {
   }
 
   async run(): Promise<TrainResult> {
-    let stopped: StopReason = 'completed';
-    let at: TrainResult['at'];
-    while (this.state.epoch < this.config.epochs) {
-      const epoch = this.state.epoch;
-      const end = await this.trainEpoch(epoch);
-      if (end.kind === 'non_finite') {
-        this.state.batch = end.batch + 1;
-        stopped = 'non_finite';
-        at = { epoch: epoch + 1, batch: end.batch + 1 };
-        break;
-      }
-      if (end.kind === 'interrupted') {
-        stopped = 'interrupted';
-        break;
-      }
-      const log = await this.finishEpoch(epoch, end);
-      if (await this.afterEpoch(log)) {
-        stopped = 'early_stopping';
-        break;
-      }
-    }
-    const restoredEpoch = stopped === 'completed' || stopped === 'early_stopping' ? this.early?.restore(this.state.early, this.state.epoch) : undefined;
-    return { state: this.state, history: this.history, stopped, ...(at ? { at } : {}), ...(restoredEpoch ? { restoredEpoch } : {}) };
+    return runEpochs({
+      state: this.state,
+      config: this.config,
+      early: this.early,
+      history: this.history,
+      onEpoch: this.hooks.onEpoch,
+      trainEpoch: (epoch) => this.trainEpoch(epoch),
+      finishEpoch: (epoch, end) => this.finishEpoch(epoch, end as Extract<EpochEnd, { kind: 'done' }>),
+    });
   }
 
   /** The batches of one epoch, from where the state says the epoch is. */
@@ -270,14 +306,6 @@ class TrainingRun {
     state.batch = 0;
     state.rng = this.rng.state;
     return log;
-  }
-
-  /** Reduce-on-plateau and early stopping read the log, then the hook saves; true to stop early. */
-  private async afterEpoch(log: EpochLog): Promise<boolean> {
-    const stop = decideAfterEpoch(this.config, this.state, this.early, log);
-    this.history.push(log);
-    await this.hooks.onEpoch?.(log, this.state);
-    return stop;
   }
 
   dispose(): void {
