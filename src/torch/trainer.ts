@@ -18,19 +18,21 @@ import { join } from 'node:path';
 import type { Variable } from '@tensorflow/tfjs-core';
 import type { Engine } from '../backend/select.js';
 import type { Dataset, Split } from '../data/types.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
-import { mixSeed, permutation, Rng } from '../rng.js';
+import { RuntimeFailure } from '../errors.js';
+import { Rng } from '../rng.js';
 import type { LayersModel } from '../tf-types.js';
 import { VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
 import { betaPowerAfter } from '../train-registry/fused-adam.js';
-import { consecutiveRuns } from '../train/batches.js';
 import { laneBatches } from '../train/carry-state.js';
 import type { CarriedSnapshot } from '../train/carry-state.js';
 import { metricDefs } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { EarlyStopping } from '../train/early-stopping.js';
-import { classWeightVector, runEpochs } from '../train/loop.js';
+import { batchesPerEpoch, classWeightVector, epochBatches, runEpochs, withPlateau } from '../train/loop.js';
+import { evaluationBatches } from '../train/evaluate-split.js';
+import { scheduleRate } from '../train/step.js';
+import type { ScheduleContext } from '../train-registry/entry.js';
 import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
 import { metricsFromSums } from '../train/metrics.js';
 import { metricContext } from '../train/targets.js';
@@ -68,6 +70,7 @@ class TorchRun {
   private readonly proc: TorchProcess;
   private readonly lanes: Int32Array[] | undefined;
   private readonly batchesPerEpoch: number;
+  private readonly scheduleContext: ScheduleContext;
   private readonly early: EarlyStopping | undefined;
   private readonly trainableNames: string[];
   /** The last epoch's end, as Python reported it (its sums, samples and seconds), for finishEpoch. */
@@ -86,8 +89,8 @@ class TorchRun {
   ) {
     const split = dataset.train;
     this.lanes = config.carry_state ? laneBatches(split.size, config.batch_size) : undefined;
-    this.batchesPerEpoch = Math.min(this.lanes ? this.lanes.length : Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
-    if (config.schedule?.def.plateauStep) this.state.plateau = state.plateau ?? { scale: 1, best: null, wait: 0 };
+    this.batchesPerEpoch = batchesPerEpoch(split.size, config, this.lanes);
+    this.scheduleContext = { base: opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
     this.early = config.early_stopping ? new EarlyStopping(engine.tf, model, config.early_stopping) : undefined;
     this.trainableNames = model.trainableWeights.map((w) => w.originalName);
     this.dir = mkdtempSync(join(tmpdir(), 'strata-torch-'));
@@ -169,12 +172,7 @@ class TorchRun {
   private async trainEpoch(epoch: number): Promise<TorchEvent & { kind: string; batch: number; sums: number[]; samples: number; seconds: number }> {
     const { state, config, dataset, dir } = this;
     const split = dataset.train;
-    const batches = this.lanes
-      ? this.lanes.slice(0, this.batchesPerEpoch)
-      : (() => {
-          const order = permutation(split.size, mixSeed(this.seed, epoch + 1));
-          return Array.from({ length: this.batchesPerEpoch }, (_, b) => order.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size)));
-        })();
+    const batches = epochBatches(split.size, config, this.seed, epoch, this.lanes, this.batchesPerEpoch);
     const files = writeBatches(dir, 'epoch', batches);
     // Augmentation draws from strata's generator, as on the tfjs engine: the epoch's inputs from
     // its first unfinished batch on, augmented here in batch order, go over as one file.
@@ -186,10 +184,7 @@ class TorchRun {
     }
     // The rate of every step from here to the end of the epoch, from the registry's schedule.
     const lrs = new Float64Array(this.batchesPerEpoch - state.batch);
-    const base = this.opt.baseLearningRate;
-    const schedule = config.schedule;
-    const ctx = { base, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
-    for (let i = 0; i < lrs.length; i++) lrs[i] = schedule ? schedule.def.rate(schedule.settings, state.step + i, ctx, state.plateau) : base;
+    for (let i = 0; i < lrs.length; i++) lrs[i] = scheduleRate(config, this.scheduleContext, state.step + i, state.plateau);
     const lrsFile = join(dir, 'epoch-lrs.bin');
     writeFileSync(lrsFile, new Uint8Array(lrs.buffer));
     let statesFile: string | undefined;
@@ -282,9 +277,8 @@ class TorchRun {
     }
     await this.pull();
     const seconds = end.seconds + (performance.now() - t0) / 1000;
-    const schedule = config.schedule;
-    const lastStep = Math.max(0, state.step - 1);
-    log.lr = schedule ? schedule.def.rate(schedule.settings, lastStep, { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs }, state.plateau) : this.opt.baseLearningRate;
+    // The rate the epoch's last step used, as the tfjs engine logs it.
+    log.lr = scheduleRate(config, this.scheduleContext, Math.max(0, state.step - 1), state.plateau);
     log.seconds = Math.round(seconds * 1000) / 1000;
     log.samples_per_second = Math.round(end.samples / seconds);
     state.epoch = epoch + 1;
@@ -295,11 +289,7 @@ class TorchRun {
   /** A split's summed statistics, batched as the tfjs engine evaluates it. */
   private async evaluate(name: string, split: Split): Promise<number[]> {
     const { config, dir } = this;
-    if (config.carry_state && !split.continuous) {
-      throw new UsageError({ arg: 'train.carry_state', code: 'carry-state', message: "the model was trained with carry_state, which needs windows that follow each other, and this split's do not; evaluate on data whose stride equals its window length" });
-    }
-    const batches = config.carry_state ? laneBatches(split.size, config.batch_size) : consecutiveRuns(split.size, Math.max(config.batch_size, 256));
-    const files = writeBatches(dir, `eval-${name}`, batches);
+    const files = writeBatches(dir, `eval-${name}`, evaluationBatches(split, config));
     const e = await this.proc.request({ cmd: 'evaluate', split: name, ...files }, 'evaluated');
     return e.sums as number[];
   }
@@ -324,7 +314,7 @@ class TorchRun {
  * start and comes back after every epoch.
  */
 export async function trainOnTorch(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks, opt: StrataOptimizer, settings: TorchSettings): Promise<TrainResult> {
-  const run = new TorchRun(engine, model, dataset, config, seed, { ...start }, hooks, opt, settings);
+  const run = new TorchRun(engine, model, dataset, config, seed, withPlateau(config, start), hooks, opt, settings);
   try {
     await run.start();
     return await run.run();

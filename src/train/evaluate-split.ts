@@ -15,6 +15,18 @@ import { metricContext } from './targets.js';
 export type EvaluatedBatch = (indices: Int32Array, yTrue: Tensor, yPred: Tensor) => void;
 
 /**
+ * The batches a split is evaluated in, on either engine: with carried states, lanes of the
+ * training batch size, as in training (refused for a split whose windows do not follow each
+ * other); otherwise runs of consecutive examples.
+ */
+export function evaluationBatches(split: Split, config: TrainConfig): Int32Array[] {
+  if (config.carry_state && !split.continuous) {
+    throw new UsageError({ arg: 'train.carry_state', code: 'carry-state', message: "the model was trained with carry_state, which needs windows that follow each other, and this split's do not; evaluate on data whose stride equals its window length" });
+  }
+  return config.carry_state ? laneBatches(split.size, config.batch_size) : consecutiveRuns(split.size, Math.max(config.batch_size, 256));
+}
+
+/**
  * Evaluate a split. With `acc` the sums go there (and stay, for its owner to read, such
  * as a confusion matrix); otherwise an accumulator is made and freed here. `onBatch`
  * sees every batch's predictions, for a caller that wants them one by one.
@@ -31,12 +43,8 @@ export async function evaluateSplit(
   const { tf } = engine;
   const lossFn = config.loss.def.make(tf, { labelSmoothing: 0 });
   const accumulator = acc ?? new MetricAccumulator(tf, metricDefs(config.metrics), metricContext(model, config));
-  // Carried states: the split in lanes of the training batch size, as in training; otherwise runs of consecutive examples.
-  if (config.carry_state && !split.continuous) {
-    throw new UsageError({ arg: 'train.carry_state', code: 'carry-state', message: "the model was trained with carry_state, which needs windows that follow each other, and this split's do not; evaluate on data whose stride equals its window length" });
-  }
+  const batches = evaluationBatches(split, config);
   const carried = config.carry_state ? new CarriedStates(tf, model) : undefined;
-  const batches = carried ? laneBatches(split.size, config.batch_size) : consecutiveRuns(split.size, Math.max(config.batch_size, 256));
   try {
     for (const indices of batches) {
       const [x, y] = toTensors(engine, dataset, split.batch(indices));

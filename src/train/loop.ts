@@ -113,6 +113,23 @@ export function classWeightVector(dataset: Dataset, ctx: MetricContext, weights:
 /** How an epoch's batches ended. */
 type EpochEnd = { kind: 'done'; acc: MetricAccumulator; samples: number; seconds: number } | { kind: 'interrupted' } | { kind: 'non_finite'; batch: number };
 
+/** Batches in an epoch: the split's (or its lanes', with carried states), at most steps_per_epoch. */
+export function batchesPerEpoch(size: number, config: TrainConfig, lanes: readonly Int32Array[] | undefined): number {
+  return Math.min(lanes ? lanes.length : Math.ceil(size / config.batch_size), config.steps_per_epoch ?? Infinity);
+}
+
+/** An epoch's batches in order, on either engine: the lanes of carried states, else the seed's permutation for the epoch cut into batches. */
+export function epochBatches(size: number, config: TrainConfig, seed: number, epoch: number, lanes: readonly Int32Array[] | undefined, count: number): Int32Array[] {
+  if (lanes) return lanes.slice(0, count);
+  const order = permutation(size, mixSeed(seed, epoch + 1));
+  return Array.from({ length: count }, (_, b) => order.subarray(b * config.batch_size, Math.min(size, (b + 1) * config.batch_size)));
+}
+
+/** The state a run starts from, with reduce-on-plateau's state when its schedule has one. */
+export function withPlateau(config: TrainConfig, start: TrainState): TrainState {
+  return config.schedule?.def.plateauStep ? { ...start, plateau: start.plateau ?? { scale: 1, best: null, wait: 0 } } : { ...start };
+}
+
 /** What `runEpochs` drives: one engine's epochs (this file's TrainingRun, or the torch engine's). */
 export interface EpochDriver {
   state: TrainState;
@@ -197,11 +214,10 @@ class TrainingRun {
     // With carried states the batches are the same every epoch: lanes of consecutive windows (carry-state.ts).
     this.lanes = config.carry_state ? laneBatches(split.size, config.batch_size) : undefined;
     this.carried = this.lanes ? new CarriedStates(tf, model) : undefined;
-    this.batchesPerEpoch = Math.min(this.lanes ? this.lanes.length : Math.ceil(split.size / config.batch_size), config.steps_per_epoch ?? Infinity);
+    this.batchesPerEpoch = batchesPerEpoch(split.size, config, this.lanes);
     const schedule = { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
     this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms);
-    const plateau = config.schedule?.def.plateauStep ? { plateau: start.plateau ?? { scale: 1, best: null, wait: 0 } } : {};
-    this.state = { ...start, ...plateau };
+    this.state = withPlateau(config, start);
     this.early = config.early_stopping ? new EarlyStopping(tf, model, config.early_stopping) : undefined;
     this.rng = new Rng(this.state.rng);
     this.restoreRandom = installGlobalRng(this.rng);
@@ -225,7 +241,7 @@ class TrainingRun {
     const { tf, state, config, dataset } = this;
     const split = dataset.train;
     const t0 = performance.now();
-    const order = this.lanes ? undefined : permutation(split.size, mixSeed(this.seed, epoch + 1));
+    const batches = epochBatches(split.size, config, this.seed, epoch, this.lanes, this.batchesPerEpoch);
     // Each epoch starts from zero states; an interrupted one from those it stopped with.
     if (this.carried && state.batch > 0 && state.carried) this.carried.restore(state.carried);
     else this.carried?.reset();
@@ -243,7 +259,7 @@ class TrainingRun {
     let firstBad = -1;
     let interrupted = false;
     for (let b = state.batch; b < this.batchesPerEpoch; b++) {
-      const indices = this.lanes ? this.lanes[b]! : order!.subarray(b * config.batch_size, Math.min(split.size, (b + 1) * config.batch_size));
+      const indices = batches[b]!;
       const batch = split.batch(indices);
       dataset.augment?.(batch, () => this.rng.next());
       const [x, y] = toTensors(this.engine, dataset, batch);

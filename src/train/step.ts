@@ -24,6 +24,12 @@ export interface StepState {
   plateau?: PlateauState;
 }
 
+/** The learning rate at optimizer step `step`: the config's schedule, else the optimizer's rate (both engines). */
+export function scheduleRate(config: TrainConfig, c: ScheduleContext, step: number, plateau?: PlateauState): number {
+  const s = config.schedule;
+  return s ? s.def.rate(s.settings, step, c, plateau) : c.base;
+}
+
 export class GradientStep {
   private currentLr = Number.NaN;
   private readonly lossFn: LossFn;
@@ -50,8 +56,7 @@ export class GradientStep {
 
   /** The rate of the schedule at a step. */
   rateAt(step: number, plateau?: PlateauState): number {
-    const s = this.config.schedule;
-    return s ? s.def.rate(s.settings, step, this.schedule, plateau) : this.schedule.base;
+    return scheduleRate(this.config, this.schedule, step, plateau);
   }
 
   /** Train on one batch; returns its loss, left on the device. */
