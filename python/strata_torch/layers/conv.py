@@ -160,17 +160,20 @@ class UpSampling2D(TLayer):
         return top[:, :, :, w0] + (top[:, :, :, w1] - top[:, :, :, w0]) * fw.view(1, 1, 1, -1)
 
 
+def _sides(p):
+    """Keras's padding or cropping of an image: n, [h, w] or [[top, bottom], [left, right]], as (top, bottom, left, right)."""
+    if isinstance(p, list) and isinstance(p[0], list):
+        (t, b), (l, r) = p
+        return t, b, l, r
+    ph, pw = _pair(p)
+    return ph, ph, pw, pw
+
+
 class ZeroPadding2D(TLayer):
     cf_ok = True
 
     def call(self, xs, training, cf):
-        p = self.cfg.get('padding', 1)
-        if isinstance(p, list) and isinstance(p[0], list):
-            (t, b), (l, r) = p
-        else:
-            ph, pw = _pair(p)
-            t = b = ph
-            l = r = pw
+        t, b, l, r = _sides(self.cfg.get('padding', 1))
         x = xs[0]
         if cf:
             return F.pad(x, (l, r, t, b))
@@ -181,13 +184,7 @@ class Cropping2D(TLayer):
     cf_ok = True
 
     def call(self, xs, training, cf):
-        p = self.cfg.get('cropping', 0)
-        if isinstance(p, list) and isinstance(p[0], list):
-            (t, b), (l, r) = p
-        else:
-            ph, pw = _pair(p)
-            t = b = ph
-            l = r = pw
+        t, b, l, r = _sides(self.cfg.get('cropping', 0))
         x = xs[0]
         hd, wd = (2, 3) if cf else (1, 2)
         x = x.narrow(hd, t, x.shape[hd] - t - b)
