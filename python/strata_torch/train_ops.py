@@ -32,7 +32,7 @@ def _sparse_ce(y, p, smooth):
     if smooth > 0:
         return _cross_entropy(torch.nn.functional.one_hot(ids, k).to(p.dtype), p, smooth)
     # The same value as the one-hot form without building it.
-    return -torch.log(p.clamp(EPS, 1 - EPS).gather(-1, ids.unsqueeze(-1)).squeeze(-1))
+    return -torch.log(p.gather(-1, ids.unsqueeze(-1)).squeeze(-1).clamp(EPS, 1 - EPS))
 
 
 def _binary_ce(y, p, smooth):
@@ -248,7 +248,7 @@ def set_optimizer_slots(opt, names, p, values, steps):
     st = opt.state[p]
     for n, v in zip(names, values):
         key = n if isinstance(opt, _Slots) else _TORCH_SLOT[n]
-        st[key] = v.clone()
+        st[key] = torch.empty_like(p).copy_(v)  # in the weight's stored order (see TLayer.add_weight)
     if isinstance(opt, (torch.optim.Adam, torch.optim.AdamW)):
         st["step"] = torch.tensor(float(steps))
 

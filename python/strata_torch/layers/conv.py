@@ -24,7 +24,7 @@ class Conv2D(TLayer):
     def build(self, shapes):
         c = self.cfg
         kh, kw = _pair(c['kernel_size'])
-        self.kernel = self.add_weight('kernel', [kh, kw, shapes[0][-1], c['filters']], reg=c.get('kernel_regularizer'))
+        self.kernel = self.add_weight('kernel', [kh, kw, shapes[0][-1], c['filters']], reg=c.get('kernel_regularizer'), layout=(3, 0, 1, 2))
         self.bias = self.add_weight('bias', [c['filters']], reg=c.get('bias_regularizer')) if c.get('use_bias', True) else None
 
     def _padded(self, x, k, s, d):

@@ -22,7 +22,7 @@ class Dense(TLayer):
     def build(self, shapes):
         c = self.cfg
         d = shapes[0][-1]
-        self.kernel = self.add_weight('kernel', [d, c['units']], reg=c.get('kernel_regularizer'))
+        self.kernel = self.add_weight('kernel', [d, c['units']], reg=c.get('kernel_regularizer'), layout=(1, 0))
         self.bias = self.add_weight('bias', [c['units']], reg=c.get('bias_regularizer')) if c.get('use_bias', True) else None
 
     def call(self, xs, training, cf):
