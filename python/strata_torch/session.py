@@ -103,6 +103,49 @@ class ThreadChoice:
         return {"threads": self.chosen, "step_seconds": median}
 
 
+class StatSums:
+    """A split's summed statistics in the registry's layout: loss·n and n, then each metric's (and the
+    confusion matrix's). Batches are kept and their metric statistics computed several at a time, on
+    the batches joined: a batch's few small tensor operations cost more than a small model's training
+    step (the bench mlp with accuracy: about 60 µs of a 930 µs step, measured), and the sums are the same."""
+
+    ELEMENTS = 1 << 20  # outputs kept before their statistics are computed (4 MB of float32)
+
+    def __init__(self, session, confusion=False):
+        self.session = session
+        self.confusion = confusion
+        self.loss = 0.0
+        self.n = 0
+        self.metric = None
+        self.kept = []
+        self.kept_elements = 0
+
+    def add(self, loss_mean, n, y, p):
+        self.loss += loss_mean * n
+        self.n += n
+        if not (self.session.metrics or self.confusion):
+            return
+        self.kept.append((y, p))
+        self.kept_elements += p.numel()
+        if self.kept_elements >= self.ELEMENTS:
+            self._flush()
+
+    def _flush(self):
+        if not self.kept:
+            return
+        ys, ps = zip(*self.kept)
+        self.kept, self.kept_elements = [], 0
+        s = self.session._metric_stats(torch.cat(ys), torch.cat(ps), self.confusion)
+        if s is not None:
+            self.metric = s if self.metric is None else self.metric + s
+
+    def tolist(self):
+        self._flush()
+        if self.n == 0:
+            return []
+        return [self.loss, float(self.n)] + ([] if self.metric is None else self.metric.tolist())
+
+
 class Session:
     def __init__(self, emit, commands):
         self.emit = emit
@@ -146,7 +189,6 @@ class Session:
         self.smoothing = c["label_smoothing"]
         self.metrics = c["metrics"]
         self.ctx = c["context"]
-        self.confusion = False
         cw = c.get("class_weights")
         self.class_weights = torch.tensor(cw, dtype=torch.float32, device=self.device) if cw else None
         self.clip_norm = c.get("clip_norm")
@@ -200,13 +242,11 @@ class Session:
             xb = xb.long()
         return xb, y.index_select(0, idx)
 
-    def _stats(self, loss_mean, n, y, p):
-        parts = [torch.tensor([loss_mean * n, float(n)], dtype=torch.float64)]
-        for m in self.metrics:
-            parts.append(METRICS[m](y, p, self.ctx).reshape(-1).double().cpu())
-        if self.confusion:
+    def _metric_stats(self, y, p, confusion):
+        parts = [METRICS[m](y, p, self.ctx).reshape(-1).double().cpu() for m in self.metrics]
+        if confusion:
             parts.append(confusion_stats(y, p, self.ctx).cpu())
-        return torch.cat(parts)
+        return torch.cat(parts) if parts else None
 
     def _example_weights(self, y, per_example):
         cw = self.class_weights
@@ -258,11 +298,10 @@ class Session:
                 self.model.set_states(snapshot_states(json.load(f)))
         elif getattr(model, "carry_state", False):
             model.reset_states()
-        sums = None
+        sums = StatSums(self)
         samples = 0
         pending = []
         last = time.perf_counter()
-        t0 = last
         norms = []
         # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
@@ -296,9 +335,7 @@ class Session:
             samples += n
             if not math.isfinite(value):
                 return {"event": "epoch_end", "kind": "non_finite", "batch": b, "steps": self.steps}
-            with torch.no_grad():
-                s = self._stats(value, n, y, out.detach())
-            sums = s if sums is None else sums + s
+            sums.add(value, n, y, out.detach())
             pending.append([b + 1, samples, value])
             now = time.perf_counter()
             if self.threads is not None:
@@ -311,18 +348,17 @@ class Session:
                 pending, norms, last = [], [], now
                 stop = self._stop_requested()
             if stop:
-                return self._epoch_end("interrupted", b + 1, sums, samples, t0, pending, norms)
-        return self._epoch_end("done", len(offsets) - 1, sums, samples, t0, pending, norms)
+                return self._epoch_end("interrupted", b + 1, sums, samples, pending, norms)
+        return self._epoch_end("done", len(offsets) - 1, sums, samples, pending, norms)
 
-    def _epoch_end(self, kind, batch, sums, samples, t0, pending, norms):
+    def _epoch_end(self, kind, batch, sums, samples, pending, norms):
         return {
             "event": "epoch_end",
             "kind": kind,
             "batch": batch,
             "steps": self.steps,
-            "sums": [] if sums is None else sums.tolist(),
+            "sums": sums.tolist(),
             "samples": samples,
-            "seconds": time.perf_counter() - t0,
             "batches": pending,
             "grad_norms": norms,
         }
@@ -335,20 +371,17 @@ class Session:
         model.eval()
         if getattr(model, "carry_state", False):
             model.reset_states()
-        self.confusion = bool(c.get("confusion"))
-        sums = None
+        sums = StatSums(self, confusion=bool(c.get("confusion")))
         with torch.no_grad():
             for b in range(len(offsets) - 1):
                 idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
                 x, y = self._batch(c["split"], idx)
                 out = model(x, training=False)
                 value = self.loss_fn(y, out, 0.0).mean().item()
-                s = self._stats(value, idx.numel(), y, out)
-                sums = s if sums is None else sums + s
-        self.confusion = False
+                sums.add(value, idx.numel(), y, out)
         if getattr(model, "carry_state", False):
             model.reset_states()
-        return {"event": "evaluated", "sums": [] if sums is None else sums.tolist()}
+        return {"event": "evaluated", "sums": sums.tolist()}
 
     # ------------------------------------------------------------ save
 
