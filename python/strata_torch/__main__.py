@@ -10,6 +10,7 @@ Commands: init, epoch, evaluate, save, quit (session.py says what each does).
 An exception ends the process with an `error` event (its message, and the
 traceback for --verbose); Node turns it into exit 1.
 """
+import ctypes
 import json
 import os
 import queue
@@ -19,7 +20,25 @@ import threading
 import traceback
 
 
+def keep_freed_memory():
+    """Have glibc keep freed memory for the next allocation instead of giving it back to the system.
+    By default every block over 128 KB is mapped afresh when allocated and unmapped when freed, so
+    each training step pays page faults for its activations: the bench cnn ran 1.6x faster with this
+    (measured at 2 threads). The threshold moves on its own after a large block is freed, which made
+    the speed of a run depend on what the process had freed before. Where the C library is not glibc,
+    nothing changes."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest
+    mallopt(m_trim_threshold, 1 << 30)
+
+
 def main():
+    keep_freed_memory()
     # Ctrl-C reaches the whole process group: strata (Node) answers it by sending `stop`,
     # and this process finishes its batch and hands over its weights.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
