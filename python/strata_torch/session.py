@@ -60,7 +60,13 @@ class ThreadChoice:
     (real steps, nothing wasted): on a small model a second thread can cost more
     in synchronization than it gives, more so when another program is busy."""
 
-    WARM, TIMED = 2, 8
+    # After each change of the thread count, steps are not timed for at least WARM steps and
+    # WARM_SECONDS (the first steps on two threads run slow: with two steps only, one thread
+    # won for the bench cnn in one run of five, at 0.6 of its two-thread speed); then at least
+    # TIMED_MIN steps are timed, and up to TIMED or TIMED_SECONDS, so that models with slow
+    # steps (34 ms for gru_text) do not spend a short epoch choosing.
+    WARM, WARM_SECONDS = 2, 0.02
+    TIMED_MIN, TIMED, TIMED_SECONDS = 3, 8, 0.1
     MARGIN = 1.2
 
     def restart(self):
@@ -72,6 +78,7 @@ class ThreadChoice:
         self.times = {t: [] for t in self.plan}
         self.phase = 0
         self.seen = 0
+        self.warmed = 0.0
         self.chosen = None
         torch.set_num_threads(self.plan[0])
 
@@ -81,16 +88,18 @@ class ThreadChoice:
             return None
         t = self.plan[self.phase]
         self.seen += 1
-        if self.seen > self.WARM:
-            self.times[t].append(seconds)
+        if self.seen <= self.WARM or self.warmed < self.WARM_SECONDS:
+            self.warmed += seconds
+            return None
+        self.times[t].append(seconds)
         one = self.times[1]
-        if self.phase > 0 and self.seen > self.WARM and seconds > 2 * sorted(one)[len(one) // 2]:
-            # Clearly slower already (a busy machine): no need to time the rest.
-            self.times[t] = [seconds] * self.TIMED
-        elif len(self.times[t]) < self.TIMED:
+        if self.phase > 0 and seconds > 2 * sorted(one)[len(one) // 2]:
+            pass  # clearly slower already (a busy machine): no need to time the rest
+        elif len(self.times[t]) < self.TIMED_MIN or (len(self.times[t]) < self.TIMED and sum(self.times[t]) < self.TIMED_SECONDS):
             return None
         self.phase += 1
         self.seen = 0
+        self.warmed = 0.0
         if self.phase < len(self.plan):
             torch.set_num_threads(self.plan[self.phase])
             return None
@@ -305,7 +314,7 @@ class Session:
         norms = []
         # Augmented inputs (Node draws them, from the seed): the epoch's rows in batch order.
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
-        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 50 * (ThreadChoice.WARM + ThreadChoice.TIMED):
+        if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 500:
             self.threads.restart()
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()
