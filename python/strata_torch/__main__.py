@@ -89,6 +89,9 @@ def main():
         emit({"event": "error", "usage": "--engine torch", "message": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - every failure becomes one event
+        if getattr(e, "plain", False):
+            emit({"event": "error", "plain": True, "message": str(e), "traceback": traceback.format_exc()})
+            sys.exit(1)
         if hasattr(e, "place"):
             emit({"event": "error", "usage": e.place, "message": str(e), "traceback": traceback.format_exc()})
             sys.exit(1)

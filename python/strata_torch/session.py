@@ -17,6 +17,7 @@ import time
 import numpy as np
 import torch
 
+from .distributed import World
 from .graph import build_model
 from .train_ops import LOSSES, METRICS, clip_gradients, confusion_stats, make_optimizer, optimizer_slots, set_optimizer_slots
 
@@ -130,9 +131,10 @@ class StatSums:
         self.kept_elements = 0
 
     def add(self, loss_mean, n, y, p):
+        """A batch of n examples (the global batch's, with several workers) and its mean loss; y and p: this worker's examples (None: none)."""
         self.loss += loss_mean * n
         self.n += n
-        if not (self.session.metrics or self.confusion):
+        if y is None or not (self.session.metrics or self.confusion):
             return
         self.kept.append((y, p))
         self.kept_elements += p.numel()
@@ -149,10 +151,12 @@ class StatSums:
             self.metric = s if self.metric is None else self.metric + s
 
     def tolist(self):
+        """The sums; with several workers, the metrics' summed over all (the loss and count are the global batches' already)."""
         self._flush()
+        metric = self.session.world.sum_lists([] if self.metric is None else self.metric.tolist())
         if self.n == 0:
             return []
-        return [self.loss, float(self.n)] + ([] if self.metric is None else self.metric.tolist())
+        return [self.loss, float(self.n)] + metric
 
 
 class Session:
@@ -173,10 +177,15 @@ class Session:
         elif device.startswith("cuda") and not torch.cuda.is_available():
             raise UsageProblem(f"--device {device}", f"PyTorch {torch.__version__} sees no CUDA device; train with --device cpu")
         self.device = torch.device(device)
+        self.world = World.from_env()
+        self.world.join(self.device, c.get("join_timeout", 300), c.get("fingerprint", {}), UsageProblem)
         cores = os.cpu_count() or 1
         self.threads = None
         if c.get("threads"):
             torch.set_num_threads(c["threads"])
+        elif self.world.parallel:
+            # The machine's cores shared among its workers.
+            torch.set_num_threads(max(1, cores // self.world.local_size))
         elif cores > 1 and device == "cpu":
             self.threads = ThreadChoice(cores)
         else:
@@ -189,6 +198,8 @@ class Session:
         self.model = build_model(topology, carry_state=c["carry_state"]).to(self.device)
         self.weight_names = [w["name"] for w in c["weights"]]
         self._load_weights(c["weights"], c["weights_file"])
+        # What training runs through: the model, or DistributedDataParallel over it.
+        self.net = self.world.wrap(self.model)
         self.trainable = [self.model.tensor_of(n) for n in c["trainable"]]
         self.splits = {}
         for name, s in c["data"].items():
@@ -297,7 +308,8 @@ class Session:
         flat, offsets = self._read_batches(c)
         # Dropout's masks from the seed, the epoch and the batch it starts at: a run resumed at an
         # epoch's end draws what the uninterrupted run would have.
-        torch.manual_seed((self.seed * 1_000_003 + c["epoch"] * 7_919 + c["first_batch"]) % (2**63))
+        # Each worker draws its own (for its own examples).
+        torch.manual_seed((self.seed * 1_000_003 + c["epoch"] * 7_919 + c["first_batch"] + self.world.rank * 104_729) % (2**63))
         lrs = np.fromfile(c["lrs_file"], dtype=np.float64).tolist()
         first = c["first_batch"]
         model, opt = self.model, self.opt
@@ -316,21 +328,35 @@ class Session:
         x_epoch = read_array(c["x_file"]).to(self.device) if c.get("x_file") else None
         if self.threads is not None and c["epoch"] > 0 and len(offsets) - 1 - first >= 500:
             self.threads.restart()
+        world = self.world
         for b in range(first, len(offsets) - 1):
             t_step = time.perf_counter()
-            idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
+            n = offsets[b + 1] - offsets[b]
+            # This worker's shard of the batch (all of it with one worker); an empty one runs
+            # one example with weight zero, since every worker takes part in every exchange.
+            start, end = world.shard(n)
+            weight = 1.0 if end > start else 0.0
+            if end == start:
+                start, end = 0, 1
+            idx = flat[offsets[b] + start : offsets[b] + end].to(self.device)
             x, y = self._batch("train", idx)
             if x_epoch is not None:
-                x = x_epoch[offsets[b] - offsets[first] : offsets[b + 1] - offsets[first]]
+                x = x_epoch[offsets[b] - offsets[first] + start : offsets[b] - offsets[first] + end]
                 x = x.long() if x.dtype == torch.int32 else x
             lr = lrs[b - first]
             for g in opt.param_groups:
                 g["lr"] = lr
             opt.zero_grad(set_to_none=True)
-            out = model(x, training=True)
+            out = self.net(x, training=True)
             per = self._example_weights(y, self.loss_fn(y, out, self.smoothing))
-            loss = per.mean()
-            for extra in model.extra_losses():
+            if world.parallel:
+                # The shard's part of the global batch's mean; the workers' average of W times it is the mean's gradient.
+                data = per.sum() * (weight / (n * (per.numel() // (end - start))))
+                loss = data * world.size
+            else:
+                loss = per.mean()
+            extras = model.extra_losses()
+            for extra in extras:
                 loss = loss + extra
             loss.backward()
             if self.grad_norms_every and self.steps % self.grad_norms_every == 0:
@@ -339,23 +365,30 @@ class Session:
                 clip_gradients(self.trainable, self.clip_norm, self.clip_value)
             opt.step()
             self.steps += 1
-            value = loss.item()
-            n = idx.numel()
+            stop = False
+            if world.parallel:
+                # The batch's loss, and whether any worker was asked to stop, summed over the workers:
+                # every worker stops (or finds a non-finite loss) at the same batch.
+                data_sum, stops = world.sum([data.item(), 1.0 if self._stop_requested() else 0.0])
+                value = data_sum + sum(float(e) for e in extras)
+                stop = stops > 0
+            else:
+                value = loss.item()
             samples += n
             if not math.isfinite(value):
                 return {"event": "epoch_end", "kind": "non_finite", "batch": b, "steps": self.steps}
-            sums.add(value, n, y, out.detach())
+            sums.add(value, n, *((y, out.detach()) if weight > 0 else (None, None)))
             pending.append([b + 1, samples, value])
             now = time.perf_counter()
             if self.threads is not None:
                 chosen = self.threads.tick(now - t_step)
                 if chosen is not None:
                     self.emit({"event": "threads", **chosen})
-            stop = False
             if now - last > REPORT_EVERY:
                 self.emit({"event": "progress", "batches": pending, "grad_norms": norms})
                 pending, norms, last = [], [], now
-                stop = self._stop_requested()
+                if not world.parallel:
+                    stop = self._stop_requested()
             if stop:
                 return self._epoch_end("interrupted", b + 1, sums, samples, pending, norms)
         return self._epoch_end("done", len(offsets) - 1, sums, samples, pending, norms)
@@ -381,13 +414,24 @@ class Session:
         if getattr(model, "carry_state", False):
             model.reset_states()
         sums = StatSums(self, confusion=bool(c.get("confusion")))
+        world = self.world
         with torch.no_grad():
             for b in range(len(offsets) - 1):
-                idx = flat[offsets[b] : offsets[b + 1]].to(self.device)
+                n = offsets[b + 1] - offsets[b]
+                start, end = world.shard(n)
+                if end == start:
+                    (value,) = world.sum([0.0])  # this worker's part of the batch: none
+                    sums.add(value, n, None, None)
+                    continue
+                idx = flat[offsets[b] + start : offsets[b] + end].to(self.device)
                 x, y = self._batch(c["split"], idx)
                 out = model(x, training=False)
-                value = self.loss_fn(y, out, 0.0).mean().item()
-                sums.add(value, idx.numel(), y, out)
+                per = self.loss_fn(y, out, 0.0)
+                if world.parallel:
+                    (value,) = world.sum([per.sum().item() / (n * (per.numel() // (end - start)))])
+                else:
+                    value = per.mean().item()
+                sums.add(value, n, y, out)
         if getattr(model, "carry_state", False):
             model.reset_states()
         return {"event": "evaluated", "sums": sums.tolist()}

@@ -9,7 +9,8 @@ import type { Diagnostic, Place } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 import { TORCH_LAYER_TYPES } from './support.js';
 
-function at(spec: Spec, path: SpecPath): Place {
+/** Where `path` is in the spec's file (the file alone when the spec has no source). */
+export function at(spec: Spec, path: SpecPath): Place {
   return spec.source ? placeOf(spec.source, path) : { file: spec.file };
 }
 

@@ -23,12 +23,17 @@ export class TorchProcess {
   private waiting: ((e: TorchEvent | undefined) => void) | undefined;
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private stderr = '';
+  private errored = false;
+  /** Who this process is in messages, such as 'worker 1 of 2' (nothing when it is the only one). */
+  private readonly label: string;
 
   constructor(
     python: string,
     private readonly verbose = false,
+    options: { env?: Record<string, string>; label?: string } = {},
   ) {
-    const env = { ...process.env, PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' };
+    this.label = options.label ? ` (${options.label})` : '';
+    const env = { ...process.env, ...options.env, PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' };
     this.child = spawn(python, ['-m', 'strata_torch'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env });
     const events = this.child.stdio[3] as Readable;
     createInterface({ input: events }).on('line', (line) => {
@@ -89,12 +94,17 @@ export class TorchProcess {
       this.wake();
     }));
     if (!e) throw this.failure();
+    if (e.event === 'error') this.errored = true;
     if (e.event === 'error' && typeof e.usage === 'string') {
       // The user's to fix: a device that is not there, a torch that does not import.
       throw new UsageError({ arg: e.usage, code: 'torch-usage', message: String(e.message) });
     }
+    if (e.event === 'error' && e.plain === true) {
+      // A sentence for the user as it is (the workers could not meet).
+      throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-failure', message: `${String(e.message)}${this.verbose ? `\n${String(e.traceback)}` : ''}` });
+    }
     if (e.event === 'error') {
-      throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-error', message: `PyTorch failed: ${String(e.message)}${this.verbose ? `\n${String(e.traceback)}` : ' (--verbose shows the Python traceback)'}` });
+      throw new RuntimeFailure({ arg: 'torch engine', code: 'torch-error', message: `PyTorch failed${this.label}: ${String(e.message)}${this.verbose ? `\n${String(e.traceback)}` : ' (--verbose shows the Python traceback)'}` });
     }
     return e;
   }
@@ -112,7 +122,12 @@ export class TorchProcess {
   private failure(): RuntimeFailure {
     const how = this.exited?.signal ? `was killed by ${this.exited.signal}` : `exited with code ${this.exited?.code ?? 'unknown'}`;
     const tail = this.stderr.trim().split('\n').slice(-5).join('\n');
-    return new RuntimeFailure({ arg: 'torch engine', code: 'torch-exited', message: `the PyTorch process ${how}${tail ? `:\n${tail}` : ''}` });
+    return new RuntimeFailure({ arg: 'torch engine', code: 'torch-exited', message: `the PyTorch process${this.label} ${how}${tail ? `:\n${tail}` : ''}` });
+  }
+
+  /** Why the process ended without saying why itself (killed, or exited before an error event), or undefined while it runs or when it said. */
+  died(): RuntimeFailure | undefined {
+    return this.exited && !this.errored && this.queue.every((e) => e.event !== 'error') ? this.failure() : undefined;
   }
 
   /** Ask it to quit, and kill it if it has not within `ms`. */

@@ -37,7 +37,10 @@ import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loo
 import { metricsFromSums } from '../train/metrics.js';
 import { metricContext } from '../train/targets.js';
 import { floats, readFloats, sizeOf, writeAugmented, writeBatches, writeFloats, writeSplit } from './handover.js';
-import { TorchProcess } from './process.js';
+import { TorchWorkers } from './workers.js';
+import type { Distribution } from './workers.js';
+import { VERSION } from '../version.js';
+import { createHash } from 'node:crypto';
 import type { TorchEvent } from './process.js';
 
 export interface TorchSettings {
@@ -47,8 +50,10 @@ export interface TorchSettings {
   device: string;
   /** Show Python's traceback with its error (train --verbose). */
   verbose?: boolean;
-  /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps). */
+  /** Threads for PyTorch's CPU kernels (default: the faster of 1 and every core, timed on the first steps; with several workers, the cores shared among them). */
   threads?: number;
+  /** Data-parallel workers on this machine and others (train --workers, --nodes); one process when absent. */
+  distribution?: Distribution;
   /** Once PyTorch has started: its version and the device it trains on. */
   onReady?: (info: { torch: string; device: string }) => void;
   /** A line for the user (such as an optimizer state that could not be carried over). */
@@ -67,7 +72,7 @@ export interface OptimizerBytes {
 class TorchRun {
   readonly history: EpochLog[] = [];
   private readonly dir: string;
-  private readonly proc: TorchProcess;
+  private proc!: TorchWorkers;
   private readonly lanes: Int32Array[] | undefined;
   private readonly batchesPerEpoch: number;
   private readonly scheduleContext: ScheduleContext;
@@ -94,14 +99,15 @@ class TorchRun {
     this.early = config.early_stopping ? new EarlyStopping(engine.tf, model, config.early_stopping) : undefined;
     this.trainableNames = model.trainableWeights.map((w) => w.originalName);
     this.dir = mkdtempSync(join(tmpdir(), 'strata-torch-'));
-    this.proc = new TorchProcess(settings.python, settings.verbose);
   }
 
   /** Hand the model, its weights, the data and the optimizer's state to Python. */
   async start(): Promise<void> {
     const { model, dataset, config, dir } = this;
+    this.proc = await TorchWorkers.start(this.settings.python, this.settings.verbose === true, this.settings.distribution);
     const topology = join(dir, 'topology.json');
-    writeFileSync(topology, JSON.stringify(model.toJSON(null, false)));
+    const topologyText = JSON.stringify(model.toJSON(null, false));
+    writeFileSync(topology, topologyText);
     const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape }));
     const weightsFile = join(dir, 'weights.bin');
     writeFloats(weightsFile, model.weights.map((w) => floats(w.read())));
@@ -132,6 +138,9 @@ class TorchRun {
         ...(optimizerState ? { optimizer_state: optimizerState } : {}),
         step: this.state.step,
         carry_state: config.carry_state,
+        // What every worker must share (checked when they meet, with several).
+        fingerprint: { strata: VERSION, model: createHash('sha256').update(topologyText).digest('hex').slice(0, 16), training: createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16), data: dataset.fingerprint, seed: this.seed },
+        ...(this.settings.distribution ? { join_timeout: this.settings.distribution.joinTimeout } : {}),
         ...(this.hooks.gradientNorms ? { grad_norms_every: this.hooks.gradientNorms.every } : {}),
       },
       'ready',
@@ -238,7 +247,7 @@ class TorchRun {
     const weightsFile = join(dir, 'weights-out.bin');
     const optimizerFile = join(dir, 'optimizer-out.bin');
     const statesFile = join(dir, 'states-out.json');
-    const saved = await this.proc.request({ cmd: 'save', weights_file: weightsFile, optimizer_file: optimizerFile, ...(withStates && this.lanes ? { states_file: statesFile } : {}) }, 'saved');
+    const saved = await this.proc.requestFirst({ cmd: 'save', weights_file: weightsFile, optimizer_file: optimizerFile, ...(withStates && this.lanes ? { states_file: statesFile } : {}) }, 'saved');
     const all = readFloats(weightsFile);
     let off = 0;
     const values = model.weights.map((w) => {
@@ -299,7 +308,7 @@ class TorchRun {
 
   async close(): Promise<void> {
     try {
-      await this.proc.close();
+      await this.proc?.close();
     } finally {
       this.early?.dispose();
       rmSync(this.dir, { recursive: true, force: true });
@@ -307,7 +316,7 @@ class TorchRun {
   }
 
   kill(): void {
-    this.proc.kill();
+    this.proc?.kill();
   }
 }
 

@@ -12,8 +12,12 @@ import { withBackend, withJson, withOverrides } from '../options.js';
 import type { CommonOptions } from '../options.js';
 import { Progress, progressMode } from '../progress.js';
 import { ENGINES } from '../../train-registry/section.js';
+import { JOIN_TIMEOUT } from '../../torch/settings.js';
+import type { DistributionOptions } from '../../torch/settings.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
-export interface TrainOptions extends CommonOptions {
+export interface TrainOptions extends CommonOptions, DistributionOptions {
   engine?: string;
   device?: string;
   verbose?: boolean;
@@ -48,14 +52,17 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
   // ends the process at once, past the exit hook that removes the lock (run/lock.ts).
   process.on('SIGINT', quitAtOnce);
   process.on('SIGTERM', quitAtOnce);
+  // A node other than 0 trains alongside node 0, which keeps the run: its own run directory is a
+  // scratch one, removed at the end (a resumed run continues into it, the checkpoint left alone).
+  const scratch = opts.nodeRank !== undefined && opts.nodeRank !== '0' ? mkdtempSync(join(tmpdir(), 'strata-node-')) : undefined;
+  const where = scratch ? (opts.resume !== undefined ? { fork: join(scratch, 'run') } : { out: join(scratch, 'run') }) : { ...(opts.out !== undefined ? { out: opts.out } : {}), ...(opts.fork !== undefined ? { fork: opts.fork } : {}) };
   try {
     const p = prepareRun({
       ...(file !== undefined ? { spec: file } : {}),
       set: opts.set,
       ...(seed !== undefined ? { seed } : {}),
-      ...(opts.out !== undefined ? { out: opts.out } : {}),
+      ...where,
       ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-      ...(opts.fork !== undefined ? { fork: opts.fork } : {}),
       say: (line, important) => progress.say(line, important),
     });
     // The run's lock is held from prepareRun until here, on every way out: the end, an error,
@@ -71,6 +78,7 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
   } finally {
     process.off('SIGINT', quitAtOnce);
     process.off('SIGTERM', quitAtOnce);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -84,8 +92,14 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   if (opts.device !== undefined && engineName !== 'torch') {
     throw new UsageError({ arg: `--device ${opts.device}`, code: 'device-without-torch', message: '--device chooses the torch engine\'s device; add --engine torch (the tfjs engine runs on the CPU)' });
   }
-  const { torchSettings } = await import('../../torch/settings.js');
-  const torch = engineName === 'torch' ? torchSettings(p.spec, opts.device, opts.verbose === true) : undefined;
+  const { distributionOf, torchSettings } = await import('../../torch/settings.js');
+  const distribution = distributionOf(p.spec, opts);
+  if (distribution && engineName !== 'torch') {
+    const flag = opts.workers !== undefined ? `--workers ${opts.workers}` : opts.nodes !== undefined ? `--nodes ${opts.nodes}` : '--node-rank';
+    throw new UsageError({ arg: flag, code: 'workers-without-torch', message: 'data-parallel training runs on the torch engine: add --engine torch (docs/distributed.md)' });
+  }
+  const torch = engineName === 'torch' ? { ...torchSettings(p.spec, opts.device, opts.verbose === true), ...(distribution ? { distribution } : {}) } : undefined;
+  const helper = distribution !== undefined && distribution.nodeRank > 0;
   const { loadEngine } = await import('../../backend/select.js');
   // On the torch engine TensorFlow.js only builds the model and writes checkpoints: its cpu backend,
   // since the wasm backend's threads would compete with PyTorch's for the cores (measured: mlp 34k
@@ -95,9 +109,12 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   const { dataset, config } = await loadTrainingInputs(p);
   progress = await Progress.create(mode, config.epochs);
   const start = p.resume?.meta.state;
-  const where = torch ? `on the torch engine (${torch.python}${torch.device === 'auto' ? '' : `, ${torch.device}`})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
+  const world = distribution ? distribution.workers * distribution.nodes : 1;
+  const workersText = distribution && world > 1 ? `, ${distribution.workers} worker${distribution.workers === 1 ? '' : 's'}${distribution.nodes > 1 ? ` on node ${distribution.nodeRank} of ${distribution.nodes} (${world} in all)` : ''}` : '';
+  const where = torch ? `on the torch engine (${torch.python}${torch.device === 'auto' ? '' : `, ${torch.device}`}${workersText})` : `on the ${engine.backend} backend${engine.threads > 1 ? ` (${engine.threads} threads)` : ''}`;
+  if (helper) progress.say(`strata: node ${distribution!.nodeRank} trains with node 0 at ${distribution!.master!.host}:${distribution!.master!.port}, which keeps the run directory and its checkpoints`);
   progress.say(
-    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) ${where}; run: ${rel(p.runDir)}` +
+    `Training ${p.spec.name} on ${dataset.name} (${dataset.train.size.toLocaleString('en-US')} examples${dataset.validation ? `, ${dataset.validation.size.toLocaleString('en-US')} for validation` : ''}) ${where}; run: ${helper ? 'kept by node 0' : rel(p.runDir)}` +
       (start ? `\nResuming from ${rel(p.resume!.dir)} (${positionText(start.epoch, start.batch)})` : ''),
   );
 
@@ -140,6 +157,13 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
     ...(result.restoredEpoch ? { restored_epoch: result.restoredEpoch } : {}),
   };
   result.model.dispose();
+  if (helper) {
+    // Node 0 keeps the run, reports it, and says how it ended; this node's part is done.
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ node: distribution!.nodeRank, stopped: result.stopped, epochs: result.state.epoch })}\n`);
+    else progress.say(`strata: node ${distribution!.nodeRank} done (${result.stopped}); node 0 keeps the run`, true);
+    if (result.stopped === 'interrupted') throw new Interrupted();
+    return;
+  }
   if (mode === 'json') process.stdout.write(`${JSON.stringify(summary)}\n`);
   switch (result.stopped) {
     case 'interrupted':
@@ -175,6 +199,11 @@ export function trainCommand(program: Command): void {
     .option('--fork <dir>', 'with --resume: continue into a new run directory and leave the old one as it is')
     .option('--engine <name>', `what trains the model: ${ENGINES.join(' or ')} (default: the spec's train.engine, else tfjs; docs/engines.md)`)
     .option('--device <name>', 'the torch engine\'s device: cpu, cuda or cuda:N (default: cuda when PyTorch sees one)')
+    .option('--workers <n>', 'with --engine torch: data-parallel worker processes on this machine, each taking its share of every batch (docs/distributed.md)')
+    .option('--nodes <n>', 'with --workers: machines training together; start the same command on each, with its --node-rank')
+    .option('--node-rank <r>', "this machine's rank among --nodes, 0 to N-1 (node 0 keeps the run directory)")
+    .option('--master <host:port>', "node 0's address and a free port, where the workers meet (the same on every node)")
+    .option('--join-timeout <seconds>', `how long the workers wait for each other to join (default ${JOIN_TIMEOUT})`)
     .option('--seed <n>', 'the seed of every random choice (default: the spec\'s seed, else a random one, recorded in the run)')
     .option('--quiet', 'print nothing while training')
     .option('--verbose', 'with a failure in the torch engine, show the Python traceback');
