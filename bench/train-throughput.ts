@@ -9,7 +9,7 @@
  * `--engine torch` measures the torch engine instead: the same specs and synthetic
  * data through trainOnTorch (the Python process, the hand-over, the per-epoch
  * weight return), at its default thread count (every core) unless --threads.
- * Run: npm run bench [-- --json] [-- --engine tfjs|torch] [-- --backend wasm|cpu] [-- --models mlp,cnn] [-- --passes N] [-- --threads N]
+ * Run: npm run bench [-- --json] [-- --engine tfjs|torch [-- --workers N]] [-- --backend wasm|cpu] [-- --models mlp,cnn] [-- --passes N] [-- --threads N]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
 import { makeOptimizer } from '../src/train-registry/optimizers.js';
-import { torchSettings } from '../src/torch/settings.js';
+import { JOIN_TIMEOUT, torchSettings } from '../src/torch/settings.js';
 import { trainOnTorch } from '../src/torch/trainer.js';
 import type { TorchSettings } from '../src/torch/trainer.js';
 import { Rng } from '../src/rng.js';
@@ -174,9 +174,12 @@ async function main(): Promise<void> {
   // The torch engine's TensorFlow.js runs on its cpu backend, as `strata train --engine torch` has it.
   const engine = await loadEngine(option('--backend') ?? (onTorch ? 'cpu' : undefined));
   const { tf } = engine;
-  const torch = onTorch ? { ...torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), 'cpu') } : undefined;
+  // --workers N: data-parallel workers on this machine (docs/distributed.md), each with its share of the cores.
+  const workers = Number(option('--workers') ?? 1);
+  const distribution = workers > 1 ? { distribution: { workers, nodes: 1, nodeRank: 0, joinTimeout: JOIN_TIMEOUT } } : {};
+  const torch = onTorch ? { ...torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), 'cpu'), ...distribution } : undefined;
   const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
-  say(`strata training throughput ${torch ? `on the torch engine (${torch.python}, cpu)` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
+  say(`strata training throughput ${torch ? `on the torch engine (${torch.python}, cpu${workers > 1 ? `, ${workers} workers` : ''})` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
   const tensorsBefore = tf.memory().numTensors;
   let peakRss = process.memoryUsage().rss;
   const results: Record<string, number> = {};
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
   }
   const doc = {
     backend: torch ? 'torch' : engine.backend,
+    ...(workers > 1 ? { workers } : {}),
     batch_size: 64,
     samples_per_second: results,
     ...(Object.keys(skipped).length ? { skipped } : {}),
