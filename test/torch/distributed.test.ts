@@ -96,7 +96,7 @@ function childrenOf(pid: number): { pid: number; env: string[] }[] {
     });
 }
 
-test('a worker killed mid-epoch: strata exits 1 within 30 s naming it, no worker is left, and --resume finishes the run', { skip }, async () => {
+test('a worker killed mid-epoch: strata exits 1 within 30 s naming it, no worker is left, and --resume (on one worker) finishes the run', { skip }, async () => {
   const out = join(tmp(), 'run');
   const args = ['train', 'configs/mnist-mlp.yaml', '--out', out, '--engine', 'torch', '--backend', 'cpu', '--workers', '2', '--set', 'data.limit=20000', '--set', 'train.epochs=3'];
   const child = spawnWatched(process.execPath, [BIN, ...args], { cwd: ROOT });
@@ -118,7 +118,8 @@ test('a worker killed mid-epoch: strata exits 1 within 30 s naming it, no worker
   assert.ok(!hasStackTrace(child.stderr));
   for (const w of workers) assert.ok(!existsSync(`/proc/${w.pid}`) || readFileSync(`/proc/${w.pid}/stat`, 'utf8').includes(') Z '), `worker ${w.pid} is gone`);
   assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0001')), "epoch 1's checkpoint is kept");
-  const r = await strata(['train', '--resume', out, '--engine', 'torch', '--backend', 'cpu', '--workers', '2']);
+  // Resumed with another worker count (one): a checkpoint does not know how many wrote it.
+  const r = await strata(['train', '--resume', out, '--engine', 'torch', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(out, 'checkpoints', 'epoch-0003')), 'the resumed run finished');
 });
