@@ -33,6 +33,8 @@ const RANKS = [
   ['run', 'eval', 'convert'],
   // The HTML report.
   ['report'],
+  // Hyperparameter search: samplers now; above run/ because it will run each trial as a run.
+  ['search'],
   // Generated documentation.
   ['docs'],
   // Entry points: the command line, the generated files, the library (Node and browser).
