@@ -36,6 +36,17 @@ interface Expected {
  * LSTM 4·(units·(in + units) + units), layer norm 2·features.
  */
 const EXPECTED: Record<string, Expected> = {
+  // docs/search.md: the MLP a search varies (its search: section does not change the model).
+  'mnist-mlp-search': {
+    rows: [
+      ['input_1', [null, 28, 28, 1], 0],
+      ['flatten_1', [null, 784], 0], // 28·28·1
+      ['dense_1', [null, 256], 784 * 256 + 256], // 200,960
+      ['dropout_1', [null, 256], 0],
+      ['dense_2', [null, 10], 256 * 10 + 10], // 2,570
+    ],
+    outputs: [[null, 10]],
+  },
   // README.md: Keras's "simple MNIST convnet" (the same as configs/mnist-cnn.yaml).
   'mnist-cnn': {
     rows: [

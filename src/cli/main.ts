@@ -6,6 +6,7 @@ import { generateCommand } from './commands/generate.js';
 import { predictCommand } from './commands/predict.js';
 import { convertCommand } from './commands/convert.js';
 import { reportCommand } from './commands/report.js';
+import { searchCommand } from './commands/search.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   validateCommand(program);
   summaryCommand(program);
   trainCommand(program);
+  searchCommand(program);
   evaluateCommand(program);
   generateCommand(program);
   predictCommand(program);

@@ -10,7 +10,7 @@ import type { LayerDef, LayerRegistry } from '../layers/registry.js';
 import type { TrainRegistry } from '../train-registry/entry.js';
 import { trainRegistry } from '../train-registry/catalog.js';
 import { trainSchema } from '../train-registry/section.js';
-import { dataSchema, SPEC_VERSION } from './sections.js';
+import { dataSchema, searchSchema, SPEC_VERSION } from './sections.js';
 
 export const SCHEMA_ID = 'https://strata.dev/schema/strata.schema.json';
 
@@ -97,6 +97,7 @@ export function buildSchema(registry: LayerRegistry, training: TrainRegistry = t
         additionalProperties: false,
       },
       train: train.section,
+      search: searchSchema,
     },
     additionalProperties: false,
     $defs: defs,

@@ -1,7 +1,7 @@
 /**
- * The schema of the spec's `data:` section (the `train:` section's comes from
- * the training registry, the layers' from the layer registry); every key
- * listed here is one strata reads.
+ * The schemas of the spec's `data:` and `search:` sections (the `train:`
+ * section's comes from the training registry, the layers' from the layer
+ * registry); every key listed here is one strata reads.
  */
 import type { JsonSchema } from '../document/json-schema.js';
 import { preprocessingProperties } from '../data/descriptor.js';
@@ -38,6 +38,56 @@ export const dataSchema: JsonSchema = {
       additionalProperties: false,
     },
     ...preprocessingProperties,
+  },
+  additionalProperties: false,
+};
+
+const numberSpaces = ['uniform', 'loguniform', 'int'];
+
+/** One parameter's space in a `search:` section (src/search/ reads it). */
+const searchSpace: JsonSchema = {
+  type: 'object',
+  description: 'Where a parameter is drawn from: `space` and its bounds or values; `when` makes it conditional.',
+  required: ['space'],
+  properties: {
+    space: { enum: ['uniform', 'loguniform', 'int', 'choice', 'grid'], description: 'uniform and loguniform: a number between low and high (loguniform: evenly in the logarithm); int: a whole number from low to high; choice: one of values; grid: one of values, every one tried by algorithm grid.' },
+    low: { type: 'number', description: 'uniform, loguniform, int: the lowest value.' },
+    high: { type: 'number', description: 'uniform, loguniform, int: the highest value.' },
+    step: { type: 'number', exclusiveMinimum: 0, description: 'int: the step between values (default 1).' },
+    values: { type: 'array', minItems: 1, description: 'choice and grid: the values, any of what the key takes (numbers, names, whole layer lists).' },
+    when: { type: 'object', minProperties: 1, maxProperties: 1, description: 'Draw this parameter only when another (listed before it) has one of these values: `{train.optimizer.type: sgd}` or `{model.layers[1].type: [dense, conv2d]}`.' },
+  },
+  allOf: [
+    { if: { properties: { space: { enum: numberSpaces } } }, then: { properties: { low: { type: 'number' }, high: { type: 'number' } }, required: ['low', 'high'] } },
+    { if: { properties: { space: { enum: ['choice', 'grid'] } } }, then: { properties: { values: { type: 'array' } }, required: ['values'] } },
+  ],
+  additionalProperties: false,
+};
+
+export const searchSchema: JsonSchema = {
+  type: 'object',
+  description: 'A search over this spec: `strata search` trains a trial for each draw of the parameters and keeps the best (docs/search.md). `strata train` refuses a spec with this section.',
+  required: ['parameters', 'objective'],
+  properties: {
+    parameters: {
+      type: 'object',
+      minProperties: 1,
+      description: 'Key paths into this spec, as `--set` writes them (`train.optimizer.learning_rate`, `model.layers[2].units`), each with its space.',
+      additionalProperties: searchSpace,
+    },
+    objective: {
+      type: 'object',
+      required: ['metric', 'goal'],
+      description: "What a trial is judged by: a metric of its epochs' log (its best epoch counts).",
+      properties: {
+        metric: { type: 'string', minLength: 1, description: 'A metric the runs log, such as val_accuracy or val_loss.' },
+        goal: { enum: ['maximize', 'minimize'], description: 'Whether higher or lower is better.' },
+      },
+      additionalProperties: false,
+    },
+    trials: { type: 'integer', minimum: 1, default: 10, description: 'How many trials to train (algorithm grid: at most every combination once).' },
+    algorithm: { enum: ['random', 'grid', 'tpe'], default: 'tpe', description: 'How the next trial is chosen: random draws; grid, every combination of choice and grid values; tpe, the Tree-structured Parzen Estimator (as Optuna), random for the first 10.' },
+    seed: { type: 'integer', minimum: 0, description: "Seeds the draws (default: the spec's seed, else 0). Every trial trains with the spec's seed." },
   },
   additionalProperties: false,
 };

@@ -84,6 +84,10 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
 
 async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
   let progress = initial;
+  if (p.spec.raw.search !== undefined && !p.resume) {
+    const { placeOf } = await import('../../document/source.js');
+    throw new UsageError({ ...(p.spec.source ? placeOf(p.spec.source, ['search']) : { file: p.spec.file }), code: 'search-in-train', message: `this spec has a search: section, which strata train does not run: search with strata search ${p.spec.file} (docs/search.md), or train one of its trials' specs` });
+  }
   // The engine first: a spec the torch engine cannot run, or a missing PyTorch, is refused before any data is read.
   const engineName = opts.engine ?? String(p.spec.train?.engine ?? 'tfjs');
   if (!(ENGINES as readonly string[]).includes(engineName)) {

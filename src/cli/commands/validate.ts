@@ -19,6 +19,12 @@ export function validateCommand(program: Command): void {
     const { readSpecFile } = await import('../../spec/read.js');
     try {
       const spec = readSpecFile(file, { overrides: opts.set });
+      if (spec.raw.search !== undefined) {
+        // The search section's paths, bounds and conditions, each value tried in the spec it changes.
+        const { readSearch } = await import('../../search/section.js');
+        const { readFileSync } = await import('node:fs');
+        readSearch(spec, readFileSync(file, 'utf8'), opts.set ?? []);
+      }
       // A spec without a data section (such as a converted model) has no dataset to check against; train asks for one.
       if (opts.data !== false && spec.data) {
         const { loadSpecDataset } = await import('../../run/dataset.js');

@@ -1,0 +1,92 @@
+/**
+ * `strata search <spec>`: train a trial for each draw of the spec's `search:`
+ * parameters (src/search/), each an ordinary run under the search's
+ * directory, and keep the best trial's spec as a plain spec.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { Interrupted, UsageError } from '../../errors.js';
+import { printJson, withBackend, withJson, withOverrides } from '../options.js';
+import type { CommonOptions } from '../options.js';
+
+interface SearchOptions extends CommonOptions {
+  out?: string;
+  engine?: string;
+  quiet?: boolean;
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+const short = (v: unknown) => {
+  const text = typeof v === 'number' ? String(Number(v.toPrecision(3))) : JSON.stringify(v);
+  return text.length > 24 ? `${text.slice(0, 21)}...` : text;
+};
+
+export function searchCommand(program: Command): void {
+  const cmd = program
+    .command('search')
+    .description("train a trial for each draw of the spec's search: parameters, and keep the best trial's spec (docs/search.md)")
+    .argument('<spec>', 'a spec with a search: section')
+    .option('--out <dir>', 'the search directory (default: runs/<name>-search-<timestamp>)')
+    .option('--engine <name>', 'what trains each trial: tfjs or torch (as strata train --engine)')
+    .option('--quiet', 'print nothing while searching');
+  withBackend(withOverrides(withJson(cmd))).action(async (file: string, opts: SearchOptions) => {
+    const { readSpecFile } = await import('../../spec/read.js');
+    const { readSearch } = await import('../../search/section.js');
+    const { runSearch } = await import('../../search/run.js');
+    const { defaultRunDir } = await import('../../run/run-dir.js');
+    const sets = opts.set ?? [];
+    const spec = readSpecFile(file, { overrides: sets });
+    const plan = readSearch(spec, readFileSync(file, 'utf8'), sets);
+    const dir = opts.out ?? defaultRunDir(`${spec.name}-search`);
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      throw new UsageError({ arg: `--out ${dir}`, code: 'run-exists', message: `'${dir}' already exists and is not empty; choose another directory` });
+    }
+    const say = (line: string) => {
+      if (!opts.quiet && !opts.json) process.stderr.write(`${line}\n`);
+    };
+    const { metric, goal } = plan.objective;
+    say(`Searching ${spec.name}: ${plan.trials} trials (${plan.algorithm}), ${goal} ${metric}; search: ${rel(dir)}`);
+    let stop = false;
+    const onSigint = () => {
+      stop = true;
+    };
+    process.on('SIGINT', onSigint);
+    const trainArgs = [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.backend ? ['--backend', opts.backend] : [])];
+    let result;
+    try {
+      result = await runSearch({
+        spec,
+        text: readFileSync(file, 'utf8'),
+        sets,
+        plan,
+        dir,
+        trainArgs,
+        interrupted: () => stop,
+        onStart: (i, params) => say(`trial ${i}/${plan.trials}  ${Object.entries(params).map(([k, v]) => `${k}=${short(v)}`).join('  ')}`),
+        onTrial: (t, best) => say(`trial ${t.trial}/${plan.trials}  ${t.status}${t.value !== undefined ? `  ${metric} ${t.value.toFixed(4)}` : ''}${t.message ? `  (${t.message})` : ''}  ${t.seconds.toFixed(1)} s${best === t ? '  (best)' : ''}`),
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const { trials, best } = result;
+    if (opts.json) {
+      printJson({ search: dir, trials, ...(best ? { best: { trial: best.trial, params: best.params, value: best.value, spec: join(dir, 'best.yaml'), run: best.run } } : {}) });
+    } else if (!opts.quiet) {
+      const sorted = [...trials].sort((a, b) => (a.value === undefined ? 1 : b.value === undefined ? -1 : goal === 'maximize' ? b.value - a.value : a.value - b.value));
+      const keys = plan.parameters.map((p) => p.path);
+      const head = ['trial', 'status', metric, ...keys];
+      const rows = sorted.map((t) => [String(t.trial), t.status, t.value === undefined ? '-' : t.value.toFixed(4), ...keys.map((k) => (k in t.params ? short(t.params[k]) : '-'))]);
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+      process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
+      const invalid = trials.filter((t) => t.status === 'invalid').length;
+      process.stdout.write(
+        best
+          ? `Best: trial ${best.trial}, ${metric} ${best.value!.toFixed(4)}. Its spec: ${rel(join(dir, 'best.yaml'))} (train it with: strata train ${rel(join(dir, 'best.yaml'))}); its run: ${rel(best.run!)}${invalid ? `\n${invalid} trial${invalid === 1 ? '' : 's'} made a spec strata refuses and did not train.` : ''}\n`
+          : `No trial finished with a value of ${metric}.\n`,
+      );
+    }
+    if (result.interrupted) throw new Interrupted();
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * `strata search`'s trials: the sampler chooses each trial's parameters from
+ * the ones before it, the trial's spec is the searched spec with them set (as
+ * `--set` would) and its search section dropped, and the trial trains as an
+ * ordinary run, `strata train` in a child process, into its own run
+ * directory under the search's, so every trial can be evaluated, reported and
+ * resumed like any run. A combination that makes a spec strata refuses is
+ * counted and reported, never trained.
+ *
+ *     DIR/search.jsonl        one line per trial: parameters, status, objective, epochs, time
+ *     DIR/trials/NNN.yaml     each trial's spec; DIR/trials/NNN/ its run directory
+ *     DIR/best.yaml           the best trial's spec, ready for strata train
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { StrataError, UsageError } from '../errors.js';
+import { placeOf } from '../document/source.js';
+import { parseSpec } from '../spec/read.js';
+import type { Spec } from '../spec/types.js';
+import { gridSampler } from './grid.js';
+import { randomSampler } from './random.js';
+import { setting } from './section.js';
+import type { SearchPlan } from './section.js';
+import type { Assignment, Observation, Sampler } from './space.js';
+import { tpeSampler } from './tpe.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
+
+export interface TrialRecord {
+  trial: number;
+  params: Assignment;
+  /** done: trained; invalid: its spec was refused (never trained); failed: training exited with an error; interrupted: Ctrl-C. */
+  status: 'done' | 'invalid' | 'failed' | 'interrupted';
+  /** The objective: its metric at the trial's best epoch. */
+  value?: number;
+  epochs?: number;
+  seconds: number;
+  /** The trial's run directory. */
+  run?: string;
+  message?: string;
+}
+
+export interface SearchOptions {
+  spec: Spec;
+  text: string;
+  sets: readonly string[];
+  plan: SearchPlan;
+  dir: string;
+  /** Passed on to every trial's strata train (--engine, --backend, ...). */
+  trainArgs: readonly string[];
+  onTrial?: (t: TrialRecord, best: TrialRecord | undefined) => void;
+  onStart?: (trial: number, params: Assignment) => void;
+  interrupted?: () => boolean;
+}
+
+export interface SearchResult {
+  trials: TrialRecord[];
+  best?: TrialRecord;
+  interrupted: boolean;
+}
+
+function sampler(plan: SearchPlan): Sampler {
+  if (plan.algorithm === 'grid') return gridSampler(plan.parameters);
+  if (plan.algorithm === 'random') return randomSampler(plan.parameters, plan.seed);
+  return tpeSampler(plan.parameters, plan.seed);
+}
+
+const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
+
+/** One trial's `strata train`: its epoch logs (the --json lines), exit code and the end of its stderr. */
+function trainTrial(specFile: string, run: string, args: readonly string[]): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'train', specFile, '--out', run, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const epochs: Record<string, number>[] = [];
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        try {
+          const doc = JSON.parse(line) as Record<string, number>;
+          if (typeof doc.epoch === 'number' && typeof doc.loss === 'number') epochs.push(doc);
+        } catch {
+          // not an epoch line
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    // Ctrl-C reaches the trial too (the terminal signals the whole process group): it saves its checkpoint and exits 130.
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, epochs, stderr }));
+  });
+}
+
+export async function runSearch(o: SearchOptions): Promise<SearchResult> {
+  const { spec, plan, dir } = o;
+  const trialsDir = join(dir, 'trials');
+  mkdirSync(trialsDir, { recursive: true });
+  const log = join(dir, 'search.jsonl');
+  const s = sampler(plan);
+  const history: Observation[] = [];
+  const trials: TrialRecord[] = [];
+  let best: TrialRecord | undefined;
+  const sign = plan.objective.goal === 'maximize' ? -1 : 1;
+  for (let i = 1; i <= plan.trials; i++) {
+    const params = s.next(history);
+    if (params === undefined) break;
+    o.onStart?.(i, params);
+    const name = String(i).padStart(3, '0');
+    const t0 = Date.now();
+    let record: TrialRecord;
+    let trialSpec: Spec | undefined;
+    try {
+      trialSpec = parseSpec(spec.file, o.text, { overrides: [...o.sets, ...Object.entries(params).map(([k, v]) => setting(k, v))] });
+    } catch (e) {
+      if (!(e instanceof StrataError)) throw e;
+      record = { trial: i, params, status: 'invalid', seconds: 0, message: e.diagnostics.map((d) => d.message).join('; ') };
+    }
+    if (trialSpec) {
+      const file = join(trialsDir, `${name}.yaml`);
+      const { search: _search, ...rest } = trialSpec.raw;
+      writeFileSync(file, stringify(rest, { lineWidth: 0 }));
+      const run = join(trialsDir, name);
+      const r = await trainTrial(file, run, o.trainArgs);
+      const seconds = (Date.now() - t0) / 1000;
+      const metric = plan.objective.metric;
+      if (r.code === 0 && r.epochs.length > 0 && !(metric in r.epochs[0]!)) {
+        const logged = Object.keys(r.epochs[0]!).filter((k) => !['epoch', 'lr', 'seconds', 'samples_per_second'].includes(k));
+        throw new UsageError({
+          ...(spec.source ? placeOf(spec.source, ['search', 'objective', 'metric']) : { file: spec.file }),
+          code: 'search-unknown-metric',
+          message: `the trials log ${logged.join(', ')}; ${metric} is not one of them${metric.startsWith('val_') ? '' : ' (validation metrics need data.validation)'}`,
+        });
+      }
+      const values = r.epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
+      const value = values.length ? values.reduce((a, b) => (better(plan.objective.goal, b, a) ? b : a)) : undefined;
+      const status = r.code === 0 ? 'done' : r.code === 130 ? 'interrupted' : 'failed';
+      const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
+      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: r.epochs.length, seconds, run, ...(message ? { message } : {}) };
+    }
+    record = record!;
+    trials.push(record);
+    appendFileSync(log, `${JSON.stringify(record)}\n`);
+    history.push({ params, value: record.status === 'done' && record.value !== undefined ? sign * record.value : Number.NaN });
+    if (record.status === 'done' && record.value !== undefined && (!best || better(plan.objective.goal, record.value, best.value!))) {
+      best = record;
+      copyFileSync(join(trialsDir, `${name}.yaml`), join(dir, 'best.yaml'));
+    }
+    o.onTrial?.(record, best);
+    if (record.status === 'interrupted' || o.interrupted?.()) return { trials, ...(best ? { best } : {}), interrupted: true };
+  }
+  return { trials, ...(best ? { best } : {}), interrupted: false };
+}

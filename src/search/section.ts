@@ -1,0 +1,118 @@
+/**
+ * A spec's `search:` section read into a plan for `strata search`, and
+ * checked like the rest of the spec, each mistake at its line: a key path
+ * that is not one, bounds that make no sense, a condition on a parameter that
+ * is not listed before it, and every value a parameter can take (its bounds,
+ * each of its values) tried in the spec it would change, so that a path that
+ * points nowhere, or a value the key's schema or the model's shapes refuse,
+ * is said before any trial trains. The section's shape is checked with the
+ * rest of the spec (src/spec/sections.ts, searchSchema).
+ */
+import { placeOf } from '../document/source.js';
+import type { SpecPath } from '../document/source.js';
+import { StrataError, UsageError } from '../errors.js';
+import type { Diagnostic, Place } from '../errors.js';
+import { parseOverride } from '../spec/overrides.js';
+import { parseSpec } from '../spec/read.js';
+import type { Spec } from '../spec/types.js';
+import { gridSampler } from './grid.js';
+import { checkParameters } from './space.js';
+import type { Parameter, Space } from './space.js';
+
+export type Goal = 'maximize' | 'minimize';
+
+export interface SearchPlan {
+  parameters: Parameter[];
+  objective: { metric: string; goal: Goal };
+  trials: number;
+  algorithm: 'random' | 'grid' | 'tpe';
+  seed: number;
+}
+
+interface RawSpace {
+  space: Space['kind'];
+  low?: number;
+  high?: number;
+  step?: number;
+  values?: unknown[];
+  when?: Record<string, unknown>;
+}
+
+/** `path=value` as `--set` takes it (JSON is YAML, so any value reads back as itself). */
+export function setting(path: string, value: unknown): string {
+  return `${path}=${JSON.stringify(value)}`;
+}
+
+/** The values worth trying at check time: a numeric space's bounds, a list's every value. */
+function extremes(space: Space): unknown[] {
+  switch (space.kind) {
+    case 'choice':
+    case 'grid':
+      return space.values;
+    case 'int': {
+      const step = space.step ?? 1;
+      return [space.low, space.low + Math.floor((space.high - space.low) / step) * step];
+    }
+    default:
+      return [space.low, space.high];
+  }
+}
+
+/**
+ * The plan of `spec`'s search section (`text`: the spec file's text; `sets`: the user's
+ * --set overrides, which every trial gets too). Throws a UsageError with every mistake found.
+ */
+export function readSearch(spec: Spec, text: string, sets: readonly string[]): SearchPlan {
+  const raw = spec.raw.search as { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number } | undefined;
+  const at = (path: SpecPath) => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
+  if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
+  const problems: Diagnostic[] = [];
+  const parameters: Parameter[] = [];
+  for (const [path, s] of Object.entries(raw.parameters)) {
+    const here = ['search', 'parameters', path];
+    if ('code' in parseOverride(setting(path, 0))) {
+      problems.push({ ...at(here), code: 'search-bad-path', message: `'${path}' is not a key path; write keys separated by dots, with list indices in brackets, as --set does: model.layers[2].units` });
+      continue;
+    }
+    const space: Space = s.space === 'choice' || s.space === 'grid' ? { kind: s.space, values: s.values! } : s.space === 'int' ? { kind: 'int', low: s.low!, high: s.high!, ...(s.step !== undefined ? { step: s.step } : {}) } : { kind: s.space, low: s.low!, high: s.high! };
+    const when = s.when ? Object.entries(s.when)[0]! : undefined;
+    parameters.push({ path, space, ...(when ? { when: { path: when[0], is: Array.isArray(when[1]) ? when[1] : [when[1]] } } : {}) });
+  }
+  try {
+    checkParameters(parameters);
+  } catch (e) {
+    const m = /^search parameter "([^"]*)": (.*)$/s.exec((e as Error).message);
+    const key = m && m[1]! in raw.parameters ? m[1]! : undefined;
+    problems.push({ ...at(key ? ['search', 'parameters', key] : ['search', 'parameters']), code: 'search-bad-space', message: m ? m[2]! : (e as Error).message });
+  }
+  const algorithm = raw.algorithm ?? 'tpe';
+  if (algorithm === 'grid' && problems.length === 0) {
+    try {
+      gridSampler(parameters);
+    } catch (e) {
+      problems.push({ ...at(['search', 'algorithm']), code: 'search-grid-continuous', message: (e as Error).message });
+    }
+  }
+  if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
+  if (problems.length > 0) throw new UsageError(problems);
+  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0 };
+}
+
+/** Every value each parameter can take at its ends, in the spec it changes (a conditional one with its condition met). */
+function tryValues(spec: Spec, text: string, sets: readonly string[], parameters: readonly Parameter[], at: (p: SpecPath) => Place): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const p of parameters) {
+    const condition = p.when ? [setting(p.when.path, p.when.is[0])] : [];
+    for (const value of extremes(p.space)) {
+      try {
+        parseSpec(spec.file, text, { overrides: [...sets, ...condition, setting(p.path, value)] });
+      } catch (e) {
+        if (!(e instanceof StrataError)) throw e;
+        const first = e.diagnostics[0]!;
+        problems.push({ ...at(['search', 'parameters', p.path]), code: 'search-bad-value', message: `${p.path} = ${JSON.stringify(value)} makes a spec strata refuses: ${first.message}` });
+        break;
+      }
+    }
+  }
+  return problems;
+}

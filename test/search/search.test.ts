@@ -1,0 +1,143 @@
+/**
+ * `strata search` end to end through the real executable, on a small slice of
+ * MNIST: trials train as ordinary runs under the search directory, search.jsonl
+ * and best.yaml are written, a grid tries each combination once, and the
+ * mistakes a user can make are refused (the search section's own, at their
+ * lines, are test/fixtures/invalid/search-*.yaml).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { hasStackTrace, strata } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SPEC = `version: 1
+name: tiny-search
+seed: 5
+data:
+  dataset: mnist
+  validation: 0.2
+  limit: 300
+model:
+  layers:
+    - type: input
+      shape: [28, 28, 1]
+    - type: flatten
+    - type: dense
+      units: 16
+      activation: relu
+    - type: dense
+      units: 10
+      activation: softmax
+train:
+  epochs: 2
+  batch_size: 50
+  optimizer: {type: adam, learning_rate: 0.001}
+  loss: categorical_crossentropy
+  metrics: [accuracy]
+search:
+`;
+
+function writeSpec(dir: string, search: string): string {
+  const file = join(dir, 'search.yaml');
+  writeFileSync(file, SPEC + search);
+  return file;
+}
+
+interface Trial {
+  trial: number;
+  params: Record<string, unknown>;
+  status: string;
+  value?: number;
+  epochs?: number;
+  run?: string;
+}
+
+const trials = (dir: string) =>
+  readFileSync(join(dir, 'search.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Trial);
+
+test('a random search trains its trials as runs, logs them in search.jsonl and keeps the best spec, which strata train takes', async () => {
+  const dir = tempDir('strata-search-');
+  const file = writeSpec(
+    dir,
+    `  parameters:
+    train.optimizer.learning_rate: {space: loguniform, low: 0.0003, high: 0.03}
+    model.layers[2].units: {space: int, low: 8, high: 32, step: 8}
+  objective: {metric: val_accuracy, goal: maximize}
+  trials: 3
+  algorithm: random
+`,
+  );
+  const out = join(dir, 'out');
+  const r = await strata(['search', file, '--out', out, '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const ts = trials(out);
+  assert.deepEqual(ts.map((t) => t.trial), [1, 2, 3]);
+  for (const t of ts) {
+    assert.equal(t.status, 'done');
+    assert.equal(t.epochs, 2);
+    assert.ok(typeof t.value === 'number' && t.value >= 0 && t.value <= 1);
+    const lr = t.params['train.optimizer.learning_rate'] as number;
+    assert.ok(lr >= 0.0003 && lr <= 0.03);
+    assert.ok([8, 16, 24, 32].includes(t.params['model.layers[2].units'] as number));
+    // An ordinary run, with the trial's values in its spec.
+    const spec = parse(readFileSync(join(t.run!, 'spec.yaml'), 'utf8')) as { model: { layers: { units?: number }[] }; search?: unknown };
+    assert.equal(spec.model.layers[2]!.units, t.params['model.layers[2].units']);
+    assert.equal(spec.search, undefined);
+    assert.ok(existsSync(join(t.run!, 'checkpoints', 'epoch-0002')));
+  }
+  const best = ts.reduce((a, b) => (b.value! > a.value! ? b : a));
+  assert.match(r.stdout, new RegExp(`Best: trial ${best.trial}, val_accuracy ${best.value!.toFixed(4)}`));
+  const bestSpec = parse(readFileSync(join(out, 'best.yaml'), 'utf8')) as { model: { layers: { units?: number }[] } };
+  assert.equal(bestSpec.model.layers[2]!.units, best.params['model.layers[2].units']);
+  const again = await strata(['train', join(out, 'best.yaml'), '--out', join(dir, 'again'), '--backend', 'cpu', '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  const last = again.stdout.trim().split('\n').filter((l) => l.includes('"epoch"')).pop()!;
+  assert.ok(Math.abs((JSON.parse(last) as { val_accuracy: number }).val_accuracy - best.value!) < 1e-9, 'the best spec trains to the best trial again (same seed)');
+});
+
+test('a grid search tries every combination once, and stops there', async () => {
+  const dir = tempDir('strata-search-');
+  const file = writeSpec(
+    dir,
+    `  parameters:
+    model.layers[2].units: {space: grid, values: [8, 16]}
+    model.layers[2].activation: {space: choice, values: [relu, tanh]}
+  objective: {metric: val_loss, goal: minimize}
+  trials: 10
+  algorithm: grid
+`,
+  );
+  const r = await strata(['search', file, '--out', join(dir, 'out'), '--backend', 'cpu', '--json', '--set', 'train.epochs=1']);
+  assert.equal(r.code, 0, r.stderr);
+  const ts = trials(join(dir, 'out'));
+  assert.equal(ts.length, 4);
+  assert.equal(new Set(ts.map((t) => JSON.stringify(t.params))).size, 4);
+  const doc = JSON.parse(r.stdout) as { best: { trial: number; value: number } };
+  assert.equal(doc.best.value, Math.min(...ts.map((t) => t.value!)), 'minimize: the lowest val_loss is the best');
+});
+
+test('strata train refuses a spec with a search section; an objective the runs do not log is named with what they log', async () => {
+  const dir = tempDir('strata-search-');
+  const file = writeSpec(
+    dir,
+    `  parameters:
+    model.layers[2].units: {space: choice, values: [8, 16]}
+  objective: {metric: val_acc, goal: maximize}
+  trials: 2
+`,
+  );
+  let r = await strata(['train', file, '--out', join(dir, 'run'), '--backend', 'cpu']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /search\.yaml:\d+:\d+: error: this spec has a search: section, which strata train does not run: search with strata search/);
+  assert.ok(!existsSync(join(dir, 'run')), 'no run directory is left');
+  r = await strata(['search', file, '--out', join(dir, 'out'), '--backend', 'cpu', '--set', 'train.epochs=1']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /search\.yaml:\d+:\d+: error: the trials log loss, accuracy, val_loss, val_accuracy; val_acc is not one of them/);
+  assert.ok(!hasStackTrace(r.stderr));
+});
