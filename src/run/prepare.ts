@@ -94,7 +94,7 @@ function unstartedRun(target: string): boolean {
 }
 
 /** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
-function absoluteData(spec: Spec): void {
+export function absoluteData(spec: Spec): void {
   const d = spec.data?.dataset;
   if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(spec.file), d))) return;
   const abs = resolve(dirname(spec.file), d);

@@ -12,18 +12,21 @@
  *     DIR/best.yaml           the best trial's spec, ready for strata train
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { StrataError, UsageError } from '../errors.js';
 import { placeOf } from '../document/source.js';
 import { parseSpec } from '../spec/read.js';
+import { METRICS_FILE, readMetrics } from '../run/metrics-log.js';
+import { absoluteData } from '../run/prepare.js';
 import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
 import { setting } from './section.js';
 import type { SearchPlan } from './section.js';
+import { canonicalJson } from './space.js';
 import type { Assignment, Observation, Sampler } from './space.js';
 import { tpeSampler } from './tpe.js';
 
@@ -52,8 +55,10 @@ export interface SearchOptions {
   /** Passed on to every trial's strata train (--engine, --backend, ...). */
   trainArgs: readonly string[];
   onTrial?: (t: TrialRecord, best: TrialRecord | undefined) => void;
-  onStart?: (trial: number, params: Assignment) => void;
+  onStart?: (trial: number, params: Assignment, resumed: boolean) => void;
   interrupted?: () => boolean;
+  /** The trials of an earlier, interrupted run of this search (search.jsonl's lines, the last per trial counting). */
+  earlier?: readonly TrialRecord[];
 }
 
 export interface SearchResult {
@@ -71,9 +76,10 @@ function sampler(plan: SearchPlan): Sampler {
 const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
 
 /** One trial's `strata train`: its epoch logs (the --json lines), exit code and the end of its stderr. */
-function trainTrial(specFile: string, run: string, args: readonly string[]): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string }> {
+function trainTrial(trainArgs: readonly string[]): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'train', specFile, '--out', run, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // STRATA_STOP_WITH_PARENT: if this search is killed, the trial stops after its batch and saves.
+    const child = spawn(process.execPath, [BIN, 'train', ...trainArgs, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_STOP_WITH_PARENT: '1' } });
     const epochs: Record<string, number>[] = [];
     let out = '';
     let stderr = '';
@@ -100,8 +106,26 @@ function trainTrial(specFile: string, run: string, args: readonly string[]): Pro
   });
 }
 
+/** search.jsonl's trials, the last line of each trial counting (a trial interrupted and then finished has two). */
+export function readTrials(file: string): TrialRecord[] {
+  const byTrial = new Map<number, TrialRecord>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const t = JSON.parse(line) as TrialRecord;
+      byTrial.set(t.trial, t);
+    } catch {
+      // a line cut short by a kill: that trial did not finish
+    }
+  }
+  return [...byTrial.values()].sort((a, b) => a.trial - b.trial);
+}
+
+const FINISHED = new Set(['done', 'invalid', 'failed']);
+
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const { spec, plan, dir } = o;
+  const earlier = new Map((o.earlier ?? []).map((t) => [t.trial, t]));
   const trialsDir = join(dir, 'trials');
   mkdirSync(trialsDir, { recursive: true });
   const log = join(dir, 'search.jsonl');
@@ -113,8 +137,21 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   for (let i = 1; i <= plan.trials; i++) {
     const params = s.next(history);
     if (params === undefined) break;
-    o.onStart?.(i, params);
     const name = String(i).padStart(3, '0');
+    const before = earlier.get(i);
+    if (before && canonicalJson(before.params) !== canonicalJson(params)) {
+      throw new UsageError({ arg: `--resume ${dir}`, code: 'search-diverged', message: `trial ${i} of this search had other parameters than the search draws now (the search: section, its seed or --set changed); start a new search, or resume with the spec it started with` });
+    }
+    if (before && FINISHED.has(before.status)) {
+      // Finished before the interruption: counted again, not trained again.
+      trials.push(before);
+      history.push({ params, value: before.status === 'done' && before.value !== undefined ? sign * before.value : Number.NaN });
+      if (before.status === 'done' && before.value !== undefined && (!best || better(plan.objective.goal, before.value, best.value!))) best = before;
+      continue;
+    }
+    // A trial that had started (interrupted, or its line never written) continues from its run's last checkpoint.
+    const started = existsSync(join(trialsDir, name, 'checkpoints', 'latest'));
+    o.onStart?.(i, params, started);
     const t0 = Date.now();
     let record: TrialRecord;
     let trialSpec: Spec | undefined;
@@ -126,25 +163,29 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     }
     if (trialSpec) {
       const file = join(trialsDir, `${name}.yaml`);
+      absoluteData(trialSpec);
       const { search: _search, ...rest } = trialSpec.raw;
       writeFileSync(file, stringify(rest, { lineWidth: 0 }));
       const run = join(trialsDir, name);
-      const r = await trainTrial(file, run, o.trainArgs);
+      if (!started) rmSync(run, { recursive: true, force: true });
+      const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs]);
       const seconds = (Date.now() - t0) / 1000;
       const metric = plan.objective.metric;
-      if (r.code === 0 && r.epochs.length > 0 && !(metric in r.epochs[0]!)) {
-        const logged = Object.keys(r.epochs[0]!).filter((k) => !['epoch', 'lr', 'seconds', 'samples_per_second'].includes(k));
+      // Every epoch of the trial's run, the ones before a resumption included.
+      const epochs = existsSync(join(run, METRICS_FILE)) ? (readMetrics(join(run, METRICS_FILE)) as unknown as Record<string, number>[]) : r.epochs;
+      if (r.code === 0 && epochs.length > 0 && !(metric in epochs[0]!)) {
+        const logged = Object.keys(epochs[0]!).filter((k) => !['epoch', 'lr', 'seconds', 'samples_per_second'].includes(k));
         throw new UsageError({
           ...(spec.source ? placeOf(spec.source, ['search', 'objective', 'metric']) : { file: spec.file }),
           code: 'search-unknown-metric',
           message: `the trials log ${logged.join(', ')}; ${metric} is not one of them${metric.startsWith('val_') ? '' : ' (validation metrics need data.validation)'}`,
         });
       }
-      const values = r.epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
+      const values = epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
       const value = values.length ? values.reduce((a, b) => (better(plan.objective.goal, b, a) ? b : a)) : undefined;
       const status = r.code === 0 ? 'done' : r.code === 130 ? 'interrupted' : 'failed';
       const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
-      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: r.epochs.length, seconds, run, ...(message ? { message } : {}) };
+      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: epochs.length, seconds, run, ...(message ? { message } : {}) };
     }
     record = record!;
     trials.push(record);
@@ -158,4 +199,16 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     if (record.status === 'interrupted' || o.interrupted?.()) return { trials, ...(best ? { best } : {}), interrupted: true };
   }
   return { trials, ...(best ? { best } : {}), interrupted: false };
+}
+
+/**
+ * The spec's text as the search directory keeps it (search.yaml, for --resume): a dataset
+ * given as a path relative to the spec made absolute, so it is found from there; the rest as written.
+ */
+export function keptSpecText(file: string, text: string): string {
+  const doc = parseDocument(text);
+  const d = doc.getIn(['data', 'dataset']);
+  if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(file), d))) return text;
+  doc.setIn(['data', 'dataset'], resolve(dirname(file), d));
+  return doc.toString({ lineWidth: 0 });
 }

@@ -6,11 +6,12 @@
  * lines, are test/fixtures/invalid/search-*.yaml).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { hasStackTrace, strata } from '../helpers/cli.js';
+import { spawnWatched } from '../helpers/child.js';
+import { BIN, hasStackTrace, strata } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SPEC = `version: 1
@@ -140,4 +141,55 @@ test('strata train refuses a spec with a search section; an objective the runs d
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /search\.yaml:\d+:\d+: error: the trials log loss, accuracy, val_loss, val_accuracy; val_acc is not one of them/);
   assert.ok(!hasStackTrace(r.stderr));
+});
+
+/** Whether a process whose command line holds `text` is running (Linux /proc). */
+function running(text: string): boolean {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .some((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    });
+}
+
+test('a search killed with SIGKILL mid-trial resumes: finished trials kept, the started one continued from its checkpoint, the same trials as without the kill', async () => {
+  const dir = tempDir('strata-search-');
+  const file = writeSpec(
+    dir,
+    `  parameters:
+    train.optimizer.learning_rate: {space: loguniform, low: 0.0003, high: 0.03}
+    model.layers[2].units: {space: choice, values: [8, 16, 32]}
+  objective: {metric: val_accuracy, goal: maximize}
+  trials: 3
+  algorithm: random
+`,
+  );
+  const sets = ['--set', 'data.limit=3000', '--set', 'train.batch_size=32', '--backend', 'cpu'];
+  const whole = await strata(['search', file, '--out', join(dir, 'whole'), ...sets, '--quiet']);
+  assert.equal(whole.code, 0, whole.stderr);
+  const out = join(dir, 'killed');
+  const child = spawnWatched(process.execPath, [BIN, 'search', file, '--out', out, ...sets, '--quiet']);
+  const second = join(out, 'trials', '002');
+  for (const t0 = Date.now(); !existsSync(join(second, 'metrics.jsonl')); ) {
+    assert.ok(Date.now() - t0 < 120_000, 'trial 2 finishes an epoch');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  await child.waitForExit(10_000);
+  // The orphaned trial sees its search gone, stops after its batch and saves.
+  for (const t0 = Date.now(); running(second); ) {
+    assert.ok(Date.now() - t0 < 30_000, 'the orphaned trial stops');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(trials(out).length, 1, 'one trial had finished');
+  const r = await strata(['search', '--resume', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /trial 2\/3 \(continued\)/);
+  const strip = (ts: Trial[]) => ts.map((t) => ({ trial: t.trial, params: t.params, status: t.status, value: t.value, epochs: t.epochs }));
+  const last = (d: string) => [...new Map(trials(d).map((t) => [t.trial, t])).values()];
+  assert.deepEqual(strip(last(out)), strip(last(join(dir, 'whole'))));
 });

@@ -3,7 +3,7 @@
  * parameters (src/search/), each an ordinary run under the search's
  * directory, and keep the best trial's spec as a plain spec.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Interrupted, UsageError } from '../../errors.js';
@@ -12,6 +12,7 @@ import type { CommonOptions } from '../options.js';
 
 interface SearchOptions extends CommonOptions {
   out?: string;
+  resume?: string;
   engine?: string;
   quiet?: boolean;
 }
@@ -26,44 +27,71 @@ export function searchCommand(program: Command): void {
   const cmd = program
     .command('search')
     .description("train a trial for each draw of the spec's search: parameters, and keep the best trial's spec (docs/search.md)")
-    .argument('<spec>', 'a spec with a search: section')
+    .argument('[spec]', 'a spec with a search: section (on --resume: a changed one to continue with)')
     .option('--out <dir>', 'the search directory (default: runs/<name>-search-<timestamp>)')
+    .option('--resume <dir>', 'continue an interrupted search: finished trials are kept, a started one continues from its checkpoint')
     .option('--engine <name>', 'what trains each trial: tfjs or torch (as strata train --engine)')
     .option('--quiet', 'print nothing while searching');
-  withBackend(withOverrides(withJson(cmd))).action(async (file: string, opts: SearchOptions) => {
+  withBackend(withOverrides(withJson(cmd))).action(async (given: string | undefined, opts: SearchOptions) => {
     const { readSpecFile } = await import('../../spec/read.js');
     const { readSearch } = await import('../../search/section.js');
-    const { runSearch } = await import('../../search/run.js');
+    const { keptSpecText, readTrials, runSearch } = await import('../../search/run.js');
     const { defaultRunDir } = await import('../../run/run-dir.js');
-    const sets = opts.set ?? [];
-    const spec = readSpecFile(file, { overrides: sets });
-    const plan = readSearch(spec, readFileSync(file, 'utf8'), sets);
-    const dir = opts.out ?? defaultRunDir(`${spec.name}-search`);
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new UsageError({ arg: `--out ${dir}`, code: 'run-exists', message: `'${dir}' already exists and is not empty; choose another directory` });
-    }
     const say = (line: string) => {
       if (!opts.quiet && !opts.json) process.stderr.write(`${line}\n`);
     };
+    // A search directory keeps the spec it searches (search.yaml) and the options its trials train with (search.json).
+    const resumed = opts.resume;
+    let saved: { sets: string[]; trainArgs: string[] } | undefined;
+    if (resumed !== undefined) {
+      if (opts.out !== undefined) throw new UsageError({ arg: `--out ${opts.out}`, code: 'search-resume-out', message: '--resume continues the search in its own directory; drop --out' });
+      if (!existsSync(join(resumed, 'search.json'))) throw new UsageError({ arg: `--resume ${resumed}`, code: 'search-not-found', message: `'${resumed}' is not a search directory (it has no search.json); give the directory strata search wrote` });
+      saved = JSON.parse(readFileSync(join(resumed, 'search.json'), 'utf8')) as { sets: string[]; trainArgs: string[] };
+    } else if (given === undefined) {
+      throw new UsageError({ arg: 'search', code: 'search-no-spec', message: 'give the spec to search (strata search SPEC), or --resume DIR to continue a search' });
+    }
+    const file = given ?? join(resumed!, 'search.yaml');
+    const sets = opts.set?.length ? opts.set : (saved?.sets ?? []);
+    const text = readFileSync(file, 'utf8');
+    const spec = readSpecFile(file, { overrides: sets });
+    const plan = readSearch(spec, text, sets);
+    const dir = resumed ?? opts.out ?? defaultRunDir(`${spec.name}-search`);
+    if (resumed === undefined && existsSync(dir) && readdirSync(dir).length > 0) {
+      throw new UsageError({ arg: `--out ${dir}`, code: 'run-exists', message: `'${dir}' already exists and is not empty; choose another directory, or continue that search with --resume ${dir}` });
+    }
+    if (resumed !== undefined && given !== undefined) {
+      // As train --resume with a changed spec: say what changed.
+      const before = readSearch(readSpecFile(join(dir, 'search.yaml'), { overrides: saved!.sets }), readFileSync(join(dir, 'search.yaml'), 'utf8'), saved!.sets);
+      for (const key of ['trials', 'algorithm', 'seed', 'objective', 'parameters'] as const) {
+        const a = JSON.stringify(before[key]);
+        const b = JSON.stringify(plan[key]);
+        if (a !== b) say(`search.${key} changed: ${a.length > 60 ? `${a.slice(0, 57)}...` : a} → ${b.length > 60 ? `${b.slice(0, 57)}...` : b}`);
+      }
+    }
+    const trainArgs = opts.engine || opts.backend || !saved ? [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.backend ? ['--backend', opts.backend] : [])] : saved.trainArgs;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'search.yaml'), keptSpecText(file, text));
+    writeFileSync(join(dir, 'search.json'), `${JSON.stringify({ sets, trainArgs })}\n`);
+    const earlier = resumed !== undefined && existsSync(join(dir, 'search.jsonl')) ? readTrials(join(dir, 'search.jsonl')) : [];
     const { metric, goal } = plan.objective;
-    say(`Searching ${spec.name}: ${plan.trials} trials (${plan.algorithm}), ${goal} ${metric}; search: ${rel(dir)}`);
+    say(`${resumed !== undefined ? 'Resuming the search of' : 'Searching'} ${spec.name}: ${plan.trials} trials (${plan.algorithm}), ${goal} ${metric}; search: ${rel(dir)}`);
     let stop = false;
     const onSigint = () => {
       stop = true;
     };
     process.on('SIGINT', onSigint);
-    const trainArgs = [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.backend ? ['--backend', opts.backend] : [])];
     let result;
     try {
       result = await runSearch({
         spec,
-        text: readFileSync(file, 'utf8'),
+        text,
+        earlier,
         sets,
         plan,
         dir,
         trainArgs,
         interrupted: () => stop,
-        onStart: (i, params) => say(`trial ${i}/${plan.trials}  ${Object.entries(params).map(([k, v]) => `${k}=${short(v)}`).join('  ')}`),
+        onStart: (i, params, again) => say(`trial ${i}/${plan.trials}${again ? ' (continued)' : ''}  ${Object.entries(params).map(([k, v]) => `${k}=${short(v)}`).join('  ')}`),
         onTrial: (t, best) => say(`trial ${t.trial}/${plan.trials}  ${t.status}${t.value !== undefined ? `  ${metric} ${t.value.toFixed(4)}` : ''}${t.message ? `  (${t.message})` : ''}  ${t.seconds.toFixed(1)} s${best === t ? '  (best)' : ''}`),
       });
     } finally {

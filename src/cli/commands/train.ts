@@ -130,6 +130,11 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   };
   process.off('SIGINT', quitAtOnce);
   process.on('SIGINT', onSigint);
+  // A trial of strata search: when the search is gone (killed), stop after this batch and save, as on Ctrl-C.
+  const parent = process.env.STRATA_STOP_WITH_PARENT === '1' ? process.ppid : undefined;
+  const orphaned = parent === undefined ? undefined : setInterval(() => {
+    if (process.ppid !== parent) stopRequested = true;
+  }, 250);
   const { runSession } = await import('../../run/session.js');
   let result: Awaited<ReturnType<typeof runSession>>;
   try {
@@ -147,6 +152,7 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
       ...(torch ? { torch: { ...torch, onNote: (line: string) => progress.say(line, true), onReady: (r: { torch: string; device: string }) => progress.say(`PyTorch ${r.torch} on ${r.device}`) } } : {}),
     });
   } finally {
+    if (orphaned) clearInterval(orphaned);
     process.off('SIGINT', onSigint);
     progress.stop();
   }
