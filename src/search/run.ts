@@ -29,17 +29,20 @@ import type { SearchPlan } from './section.js';
 import { canonicalJson } from './space.js';
 import type { Assignment, Observation, Sampler } from './space.js';
 import { tpeSampler } from './tpe.js';
+import { shouldStop } from './scheduler.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
 
 export interface TrialRecord {
   trial: number;
   params: Assignment;
-  /** done: trained; invalid: its spec was refused (never trained); failed: training exited with an error; interrupted: Ctrl-C. */
-  status: 'done' | 'invalid' | 'failed' | 'interrupted';
+  /** done: trained; stopped: stopped early by the scheduler; invalid: its spec was refused (never trained); failed: training exited with an error; interrupted: Ctrl-C. */
+  status: 'done' | 'stopped' | 'invalid' | 'failed' | 'interrupted';
   /** The objective: its metric at the trial's best epoch. */
   value?: number;
   epochs?: number;
+  /** The objective's metric at each epoch (NaN where not finite). */
+  curve?: number[];
   seconds: number;
   /** The trial's run directory. */
   run?: string;
@@ -76,11 +79,12 @@ function sampler(plan: SearchPlan): Sampler {
 const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
 
 /** One trial's `strata train`: its epoch logs (the --json lines), exit code and the end of its stderr. */
-function trainTrial(trainArgs: readonly string[]): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string }> {
+function trainTrial(trainArgs: readonly string[], onEpoch: (log: Record<string, number>) => boolean): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string; stopped: boolean }> {
   return new Promise((resolve, reject) => {
     // STRATA_STOP_WITH_PARENT: if this search is killed, the trial stops after its batch and saves.
     const child = spawn(process.execPath, [BIN, 'train', ...trainArgs, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_STOP_WITH_PARENT: '1' } });
     const epochs: Record<string, number>[] = [];
+    let stopped = false;
     let out = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -91,7 +95,14 @@ function trainTrial(trainArgs: readonly string[]): Promise<{ code: number | null
         out = out.slice(nl + 1);
         try {
           const doc = JSON.parse(line) as Record<string, number>;
-          if (typeof doc.epoch === 'number' && typeof doc.loss === 'number') epochs.push(doc);
+          if (typeof doc.epoch === 'number' && typeof doc.loss === 'number') {
+            epochs.push(doc);
+            // Stopped by the scheduler: as Ctrl-C, it saves after its batch and exits 130.
+            if (!stopped && onEpoch(doc)) {
+              stopped = true;
+              child.kill('SIGINT');
+            }
+          }
         } catch {
           // not an epoch line
         }
@@ -102,7 +113,7 @@ function trainTrial(trainArgs: readonly string[]): Promise<{ code: number | null
     });
     // Ctrl-C reaches the trial too (the terminal signals the whole process group): it saves its checkpoint and exits 130.
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, epochs, stderr }));
+    child.on('close', (code) => resolve({ code, epochs, stderr, stopped }));
   });
 }
 
@@ -121,7 +132,8 @@ export function readTrials(file: string): TrialRecord[] {
   return [...byTrial.values()].sort((a, b) => a.trial - b.trial);
 }
 
-const FINISHED = new Set(['done', 'invalid', 'failed']);
+const FINISHED = new Set(['done', 'stopped', 'invalid', 'failed']);
+const counts = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && t.value !== undefined;
 
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const { spec, plan, dir } = o;
@@ -134,6 +146,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const trials: TrialRecord[] = [];
   let best: TrialRecord | undefined;
   const sign = plan.objective.goal === 'maximize' ? -1 : 1;
+  const asLoss = (curve: readonly number[]) => curve.map((v) => (Number.isFinite(v) ? sign * v : Infinity));
+  /** The curves of the trials so far, as the scheduler reads them. */
+  const curves: number[][] = [];
+  let spent = 0;
   for (let i = 1; i <= plan.trials; i++) {
     const params = s.next(history);
     if (params === undefined) break;
@@ -145,10 +161,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     if (before && FINISHED.has(before.status)) {
       // Finished before the interruption: counted again, not trained again.
       trials.push(before);
-      history.push({ params, value: before.status === 'done' && before.value !== undefined ? sign * before.value : Number.NaN });
-      if (before.status === 'done' && before.value !== undefined && (!best || better(plan.objective.goal, before.value, best.value!))) best = before;
+      history.push({ params, value: counts(before) ? sign * before.value! : Number.NaN });
+      if (before.curve) curves.push(asLoss(before.curve));
+      spent += before.seconds;
+      if (counts(before) && (!best || better(plan.objective.goal, before.value!, best.value!))) best = before;
       continue;
     }
+    if (plan.timeBudget !== undefined && spent >= plan.timeBudget && !earlier.has(i)) break;
     // A trial that had started (interrupted, or its line never written) continues from its run's last checkpoint.
     const started = existsSync(join(trialsDir, name, 'checkpoints', 'latest'));
     o.onStart?.(i, params, started);
@@ -168,9 +187,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       writeFileSync(file, stringify(rest, { lineWidth: 0 }));
       const run = join(trialsDir, name);
       if (!started) rmSync(run, { recursive: true, force: true });
-      const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs]);
-      const seconds = (Date.now() - t0) / 1000;
       const metric = plan.objective.metric;
+      // The trial's curve: the epochs before a resumption, then each as it ends.
+      const curve = started && existsSync(join(run, METRICS_FILE)) ? readMetrics(join(run, METRICS_FILE)).map((e) => e[metric] ?? Number.NaN) : [];
+      const earlierCurves = [...curves];
+      const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs], (log) => {
+        curve.push(log[metric] ?? Number.NaN);
+        return shouldStop(plan.scheduler, asLoss(curve), earlierCurves);
+      });
+      const seconds = (Date.now() - t0) / 1000;
       // Every epoch of the trial's run, the ones before a resumption included.
       const epochs = existsSync(join(run, METRICS_FILE)) ? (readMetrics(join(run, METRICS_FILE)) as unknown as Record<string, number>[]) : r.epochs;
       if (r.code === 0 && epochs.length > 0 && !(metric in epochs[0]!)) {
@@ -183,15 +208,18 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       }
       const values = epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
       const value = values.length ? values.reduce((a, b) => (better(plan.objective.goal, b, a) ? b : a)) : undefined;
-      const status = r.code === 0 ? 'done' : r.code === 130 ? 'interrupted' : 'failed';
+      const status = r.code === 0 ? 'done' : r.code === 130 ? (r.stopped && !o.interrupted?.() ? 'stopped' : 'interrupted') : 'failed';
       const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
-      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: epochs.length, seconds, run, ...(message ? { message } : {}) };
+      const finalCurve = epochs.map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
+      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: epochs.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
+      spent += seconds;
     }
     record = record!;
     trials.push(record);
     appendFileSync(log, `${JSON.stringify(record)}\n`);
-    history.push({ params, value: record.status === 'done' && record.value !== undefined ? sign * record.value : Number.NaN });
-    if (record.status === 'done' && record.value !== undefined && (!best || better(plan.objective.goal, record.value, best.value!))) {
+    history.push({ params, value: counts(record) ? sign * record.value! : Number.NaN });
+    if (record.curve) curves.push(asLoss(record.curve));
+    if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
       best = record;
       copyFileSync(join(trialsDir, `${name}.yaml`), join(dir, 'best.yaml'));
     }

@@ -18,6 +18,7 @@ import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { checkParameters } from './space.js';
 import type { Parameter, Space } from './space.js';
+import type { SchedulerOptions } from './scheduler.js';
 
 export type Goal = 'maximize' | 'minimize';
 
@@ -27,6 +28,9 @@ export interface SearchPlan {
   trials: number;
   algorithm: 'random' | 'grid' | 'tpe';
   seed: number;
+  scheduler: SchedulerOptions;
+  /** Seconds of training after which no new trial starts. */
+  timeBudget?: number;
 }
 
 interface RawSpace {
@@ -63,7 +67,9 @@ function extremes(space: Space): unknown[] {
  * --set overrides, which every trial gets too). Throws a UsageError with every mistake found.
  */
 export function readSearch(spec: Spec, text: string, sets: readonly string[]): SearchPlan {
-  const raw = spec.raw.search as { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number } | undefined;
+  const raw = spec.raw.search as
+    | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number }
+    | undefined;
   const at = (path: SpecPath) => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
   if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
   const problems: Diagnostic[] = [];
@@ -95,7 +101,8 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
   }
   if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
   if (problems.length > 0) throw new UsageError(problems);
-  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0 };
+  const scheduler: SchedulerOptions = { kind: raw.scheduler ?? 'none', grace: raw.grace_epochs ?? 1, reduction: raw.reduction ?? 3, minTrials: raw.min_trials ?? 3 };
+  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
 }
 
 /** Every value each parameter can take at its ends, in the spec it changes (a conditional one with its condition met). */

@@ -88,6 +88,11 @@ export const searchSchema: JsonSchema = {
     trials: { type: 'integer', minimum: 1, default: 10, description: 'How many trials to train (algorithm grid: at most every combination once).' },
     algorithm: { enum: ['random', 'grid', 'tpe'], default: 'tpe', description: 'How the next trial is chosen: random draws; grid, every combination of choice and grid values; tpe, the Tree-structured Parzen Estimator (as Optuna), random for the first 10.' },
     seed: { type: 'integer', minimum: 0, description: "Seeds the draws (default: the spec's seed, else 0). Every trial trains with the spec's seed." },
+    scheduler: { enum: ['none', 'median', 'asha'], default: 'none', description: "Stops bad trials early by their objective per epoch: median, when a trial's best is worse than the median of the earlier trials' at the same epoch; asha, asynchronous successive halving (rungs at grace_epochs·reduction^k epochs, the best 1/reduction going on)." },
+    grace_epochs: { type: 'integer', minimum: 1, default: 1, description: 'Epochs every trial trains before the scheduler may stop it (asha: its first rung).' },
+    reduction: { type: 'integer', minimum: 2, default: 3, description: 'asha: the fraction 1/reduction of trials that go on at each rung.' },
+    min_trials: { type: 'integer', minimum: 1, default: 3, description: 'median: trials that run to the end before the scheduler stops any.' },
+    time_budget: { type: 'number', exclusiveMinimum: 0, description: 'Seconds of training after which no new trial starts (the running one finishes).' },
   },
   additionalProperties: false,
 };

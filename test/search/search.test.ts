@@ -193,3 +193,29 @@ test('a search killed with SIGKILL mid-trial resumes: finished trials kept, the 
   const last = (d: string) => [...new Map(trials(d).map((t) => [t.trial, t])).values()];
   assert.deepEqual(strip(last(out)), strip(last(join(dir, 'whole'))));
 });
+
+test('asha stops the trials that fall behind at its rungs: fewer epochs than the same search without it, each stopped trial logged as stopped', async () => {
+  const dir = tempDir('strata-search-');
+  const search = (scheduler: string) => `  parameters:
+    train.optimizer.learning_rate: {space: loguniform, low: 0.00001, high: 0.03}
+  objective: {metric: val_accuracy, goal: maximize}
+  trials: 6
+  algorithm: random
+  scheduler: ${scheduler}
+  reduction: 2
+`;
+  const epochs = (d: string) => trials(d).reduce((s, t) => s + t.epochs!, 0);
+  const file = writeSpec(dir, search('asha'));
+  let r = await strata(['search', file, '--out', join(dir, 'asha'), '--backend', 'cpu', '--set', 'train.epochs=4']);
+  assert.equal(r.code, 0, r.stderr);
+  writeFileSync(file, SPEC + search('none'));
+  r = await strata(['search', file, '--out', join(dir, 'none'), '--backend', 'cpu', '--set', 'train.epochs=4']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(epochs(join(dir, 'none')), 24);
+  const stopped = trials(join(dir, 'asha')).filter((t) => t.status === 'stopped');
+  assert.ok(stopped.length > 0, 'some trials stopped');
+  for (const t of stopped) assert.ok([1, 2].includes(t.epochs!), `stopped at a rung (1 or 2 epochs), not after ${t.epochs}`);
+  assert.ok(epochs(join(dir, 'asha')) < 24, `asha trained ${epochs(join(dir, 'asha'))} epochs`);
+  // The same draws either way (the scheduler does not change what is sampled), and the same curve while a trial runs.
+  assert.deepEqual(trials(join(dir, 'asha')).map((t) => t.params), trials(join(dir, 'none')).map((t) => t.params));
+});
