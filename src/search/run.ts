@@ -203,7 +203,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
         throw new UsageError({
           ...(spec.source ? placeOf(spec.source, ['search', 'objective', 'metric']) : { file: spec.file }),
           code: 'search-unknown-metric',
-          message: `the trials log ${logged.join(', ')}; ${metric} is not one of them${metric.startsWith('val_') ? '' : ' (validation metrics need data.validation)'}`,
+          message: `the trials log ${logged.join(', ')}; ${metric} is not one of them${metric.startsWith('val_') && !logged.some((k) => k.startsWith('val_')) ? ' (validation metrics need a validation split: data.validation)' : ''}`,
         });
       }
       const values = epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
