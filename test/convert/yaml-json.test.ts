@@ -64,7 +64,7 @@ test('keys come out in the order the schema lists them, unknown-to-schema order 
   assert.match(yaml.text, /optimizer: \{type: adam, learning_rate: 0\.01\}/);
   assert.match(yaml.text, /shape: \[5, 4\]/);
   // And every key of the schema's top level is one the ordering knows.
-  assert.deepEqual(Object.keys(specSchema().properties as object), ['version', 'name', 'description', 'seed', 'data', 'model', 'train']);
+  assert.deepEqual(Object.keys(specSchema().properties as object), ['version', 'name', 'description', 'seed', 'data', 'model', 'train', 'search']);
 });
 
 test('an invalid spec is reported at its place, not converted', async () => {
