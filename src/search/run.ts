@@ -12,6 +12,7 @@
  *     DIR/best.yaml           the best trial's spec, ready for strata train
  */
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,10 +80,10 @@ function sampler(plan: SearchPlan): Sampler {
 const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
 
 /** One trial's `strata train`: its epoch logs (the --json lines), exit code and the end of its stderr. */
-function trainTrial(trainArgs: readonly string[], onEpoch: (log: Record<string, number>) => boolean): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string; stopped: boolean }> {
+function trainTrial(trainArgs: readonly string[], env: Record<string, string>, onEpoch: (log: Record<string, number>) => boolean): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string; stopped: boolean }> {
   return new Promise((resolve, reject) => {
     // STRATA_STOP_WITH_PARENT: if this search is killed, the trial stops after its batch and saves.
-    const child = spawn(process.execPath, [BIN, 'train', ...trainArgs, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_STOP_WITH_PARENT: '1' } });
+    const child = spawn(process.execPath, [BIN, 'train', ...trainArgs, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, STRATA_STOP_WITH_PARENT: '1' } });
     const epochs: Record<string, number>[] = [];
     let stopped = false;
     let out = '';
@@ -142,32 +143,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   mkdirSync(trialsDir, { recursive: true });
   const log = join(dir, 'search.jsonl');
   const s = sampler(plan);
-  const history: Observation[] = [];
   const trials: TrialRecord[] = [];
   let best: TrialRecord | undefined;
   const sign = plan.objective.goal === 'maximize' ? -1 : 1;
   const asLoss = (curve: readonly number[]) => curve.map((v) => (Number.isFinite(v) ? sign * v : Infinity));
-  /** The curves of the trials so far, as the scheduler reads them. */
-  const curves: number[][] = [];
-  let spent = 0;
-  for (let i = 1; i <= plan.trials; i++) {
-    const params = s.next(history);
-    if (params === undefined) break;
-    const name = String(i).padStart(3, '0');
-    const before = earlier.get(i);
-    if (before && canonicalJson(before.params) !== canonicalJson(params)) {
-      throw new UsageError({ arg: `--resume ${dir}`, code: 'search-diverged', message: `trial ${i} of this search had other parameters than the search draws now (the search: section, its seed or --set changed); start a new search, or resume with the spec it started with` });
-    }
-    if (before && FINISHED.has(before.status)) {
-      // Finished before the interruption: counted again, not trained again.
-      trials.push(before);
-      history.push({ params, value: counts(before) ? sign * before.value! : Number.NaN });
-      if (before.curve) curves.push(asLoss(before.curve));
-      spent += before.seconds;
-      if (counts(before) && (!best || better(plan.objective.goal, before.value!, best.value!))) best = before;
-      continue;
-    }
-    if (plan.timeBudget !== undefined && spent >= plan.timeBudget && !earlier.has(i)) break;
+  // Trial i is drawn once trials 1 to i - parallel have ended, from those alone, whatever the
+  // order the running ones end in: the same draws in every run, and in a resumed one.
+  const lag = Math.max(1, plan.parallel);
+  // Trials side by side share the cores (unless STRATA_THREADS says otherwise).
+  const threads: Record<string, string> = lag > 1 && !process.env.STRATA_THREADS ? { STRATA_THREADS: String(Math.max(1, Math.floor(cpus().length / lag))) } : {};
+  /** Trial i: its spec (or `invalid`), then strata train on it (or --resume on its run), to its record. */
+  const trial = async (i: number, name: string, params: Assignment, earlierCurves: number[][]): Promise<TrialRecord> => {
     // A trial that had started (interrupted, or its line never written) continues from its run's last checkpoint.
     const started = existsSync(join(trialsDir, name, 'checkpoints', 'latest'));
     o.onStart?.(i, params, started);
@@ -190,8 +176,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const metric = plan.objective.metric;
       // The trial's curve: the epochs before a resumption, then each as it ends.
       const curve = started && existsSync(join(run, METRICS_FILE)) ? readMetrics(join(run, METRICS_FILE)).map((e) => e[metric] ?? Number.NaN) : [];
-      const earlierCurves = [...curves];
-      const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs], (log) => {
+      const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs], threads, (log) => {
         curve.push(log[metric] ?? Number.NaN);
         return shouldStop(plan.scheduler, asLoss(curve), earlierCurves);
       });
@@ -212,20 +197,50 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
       const finalCurve = epochs.map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
       record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: epochs.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
-      spent += seconds;
     }
-    record = record!;
-    trials.push(record);
-    appendFileSync(log, `${JSON.stringify(record)}\n`);
-    history.push({ params, value: counts(record) ? sign * record.value! : Number.NaN });
-    if (record.curve) curves.push(asLoss(record.curve));
-    if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
-      best = record;
-      copyFileSync(join(trialsDir, `${name}.yaml`), join(dir, 'best.yaml'));
+    return record!;
+  };
+  const records = new Map<number, TrialRecord>();
+  const running = new Map<number, Promise<void>>();
+  let stopped = false;
+  for (let i = 1; i <= plan.trials && !stopped; i++) {
+    await running.get(i - lag);
+    if (stopped) break;
+    const seen = [...Array(Math.max(0, i - lag)).keys()].map((k) => records.get(k + 1)).filter((t): t is TrialRecord => t !== undefined);
+    const history: Observation[] = seen.map((t) => ({ params: t.params, value: counts(t) ? sign * t.value! : Number.NaN }));
+    const params = s.next(history);
+    if (params === undefined) break;
+    const name = String(i).padStart(3, '0');
+    const before = earlier.get(i);
+    if (before && canonicalJson(before.params) !== canonicalJson(params)) {
+      throw new UsageError({ arg: `--resume ${dir}`, code: 'search-diverged', message: `trial ${i} of this search had other parameters than the search draws now (the search: section, its seed, parallel or --set changed); start a new search, or resume with the spec it started with` });
     }
-    o.onTrial?.(record, best);
-    if (record.status === 'interrupted' || o.interrupted?.()) return { trials, ...(best ? { best } : {}), interrupted: true };
+    const finish = (record: TrialRecord, fresh: boolean) => {
+      records.set(record.trial, record);
+      trials.push(record);
+      if (fresh) appendFileSync(log, `${JSON.stringify(record)}\n`);
+      if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
+        best = record;
+        if (existsSync(join(trialsDir, `${String(record.trial).padStart(3, '0')}.yaml`))) copyFileSync(join(trialsDir, `${String(record.trial).padStart(3, '0')}.yaml`), join(dir, 'best.yaml'));
+      }
+      if (fresh) o.onTrial?.(record, best);
+      if (record.status === 'interrupted' || o.interrupted?.()) stopped = true;
+    };
+    if (before && FINISHED.has(before.status)) {
+      // Finished before the interruption: counted again, not trained again.
+      finish(before, false);
+      continue;
+    }
+    const spent = [...records.values()].reduce((sum, t) => sum + t.seconds, 0);
+    if (plan.timeBudget !== undefined && spent >= plan.timeBudget && !earlier.has(i)) break;
+    const earlierCurves = seen.filter((t) => t.curve).map((t) => asLoss(t.curve!));
+    const done = trial(i, name, params, earlierCurves).then((record) => finish(record, true));
+    done.catch(() => undefined); // handled where it is awaited; not an unhandled rejection meanwhile
+    running.set(i, done);
   }
+  await Promise.all(running.values());
+  trials.sort((a, b) => a.trial - b.trial);
+  if (stopped) return { trials, ...(best ? { best } : {}), interrupted: true };
   return { trials, ...(best ? { best } : {}), interrupted: false };
 }
 

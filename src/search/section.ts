@@ -29,6 +29,8 @@ export interface SearchPlan {
   algorithm: 'random' | 'grid' | 'tpe';
   seed: number;
   scheduler: SchedulerOptions;
+  /** Trials trained at a time. */
+  parallel: number;
   /** Seconds of training after which no new trial starts. */
   timeBudget?: number;
 }
@@ -68,7 +70,7 @@ function extremes(space: Space): unknown[] {
  */
 export function readSearch(spec: Spec, text: string, sets: readonly string[]): SearchPlan {
   const raw = spec.raw.search as
-    | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number }
+    | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number; parallel?: number }
     | undefined;
   const at = (path: SpecPath) => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
   if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
@@ -102,7 +104,7 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
   if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
   if (problems.length > 0) throw new UsageError(problems);
   const scheduler: SchedulerOptions = { kind: raw.scheduler ?? 'none', grace: raw.grace_epochs ?? 1, reduction: raw.reduction ?? 3, minTrials: raw.min_trials ?? 3 };
-  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
+  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, parallel: raw.parallel ?? 1, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
 }
 
 /** Every value each parameter can take at its ends, in the spec it changes (a conditional one with its condition met). */

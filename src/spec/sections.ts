@@ -92,6 +92,7 @@ export const searchSchema: JsonSchema = {
     grace_epochs: { type: 'integer', minimum: 1, default: 1, description: 'Epochs every trial trains before the scheduler may stop it (asha: its first rung).' },
     reduction: { type: 'integer', minimum: 2, default: 3, description: 'asha: the fraction 1/reduction of trials that go on at each rung.' },
     min_trials: { type: 'integer', minimum: 1, default: 3, description: 'median: trials that run to the end before the scheduler stops any.' },
+    parallel: { type: 'integer', minimum: 1, default: 1, description: 'Trials trained at a time, each in its own process (the cores shared among them). Trial n is drawn from the trials up to n - parallel, so the draws do not depend on which ends first.' },
     time_budget: { type: 'number', exclusiveMinimum: 0, description: 'Seconds of training after which no new trial starts (the running one finishes).' },
   },
   additionalProperties: false,

@@ -12,6 +12,7 @@ import type { CommonOptions } from '../options.js';
 
 interface SearchOptions extends CommonOptions {
   out?: string;
+  parallel?: string;
   resume?: string;
   engine?: string;
   quiet?: boolean;
@@ -30,6 +31,7 @@ export function searchCommand(program: Command): void {
     .argument('[spec]', 'a spec with a search: section (on --resume: a changed one to continue with)')
     .option('--out <dir>', 'the search directory (default: runs/<name>-search-<timestamp>)')
     .option('--resume <dir>', 'continue an interrupted search: finished trials are kept, a started one continues from its checkpoint')
+    .option('--parallel <k>', "trials trained at a time (default: the section's parallel, else 1)")
     .option('--engine <name>', 'what trains each trial: tfjs or torch (as strata train --engine)')
     .option('--quiet', 'print nothing while searching');
   withBackend(withOverrides(withJson(cmd))).action(async (given: string | undefined, opts: SearchOptions) => {
@@ -42,11 +44,11 @@ export function searchCommand(program: Command): void {
     };
     // A search directory keeps the spec it searches (search.yaml) and the options its trials train with (search.json).
     const resumed = opts.resume;
-    let saved: { sets: string[]; trainArgs: string[] } | undefined;
+    let saved: { sets: string[]; trainArgs: string[]; parallel?: number } | undefined;
     if (resumed !== undefined) {
       if (opts.out !== undefined) throw new UsageError({ arg: `--out ${opts.out}`, code: 'search-resume-out', message: '--resume continues the search in its own directory; drop --out' });
       if (!existsSync(join(resumed, 'search.json'))) throw new UsageError({ arg: `--resume ${resumed}`, code: 'search-not-found', message: `'${resumed}' is not a search directory (it has no search.json); give the directory strata search wrote` });
-      saved = JSON.parse(readFileSync(join(resumed, 'search.json'), 'utf8')) as { sets: string[]; trainArgs: string[] };
+      saved = JSON.parse(readFileSync(join(resumed, 'search.json'), 'utf8')) as { sets: string[]; trainArgs: string[]; parallel?: number };
     } else if (given === undefined) {
       throw new UsageError({ arg: 'search', code: 'search-no-spec', message: 'give the spec to search (strata search SPEC), or --resume DIR to continue a search' });
     }
@@ -55,6 +57,12 @@ export function searchCommand(program: Command): void {
     const text = readFileSync(file, 'utf8');
     const spec = readSpecFile(file, { overrides: sets });
     const plan = readSearch(spec, text, sets);
+    if (opts.parallel !== undefined) {
+      if (!/^[1-9]\d*$/.test(opts.parallel)) throw new UsageError({ arg: `--parallel ${opts.parallel}`, code: 'bad-parallel', message: 'the number of trials at a time is a whole number ≥ 1, such as --parallel 2' });
+      plan.parallel = Number(opts.parallel);
+    } else if (saved?.parallel !== undefined) {
+      plan.parallel = saved.parallel;
+    }
     const dir = resumed ?? opts.out ?? defaultRunDir(`${spec.name}-search`);
     if (resumed === undefined && existsSync(dir) && readdirSync(dir).length > 0) {
       throw new UsageError({ arg: `--out ${dir}`, code: 'run-exists', message: `'${dir}' already exists and is not empty; choose another directory, or continue that search with --resume ${dir}` });
@@ -71,10 +79,10 @@ export function searchCommand(program: Command): void {
     const trainArgs = opts.engine || opts.backend || !saved ? [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.backend ? ['--backend', opts.backend] : [])] : saved.trainArgs;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'search.yaml'), keptSpecText(file, text));
-    writeFileSync(join(dir, 'search.json'), `${JSON.stringify({ sets, trainArgs })}\n`);
+    writeFileSync(join(dir, 'search.json'), `${JSON.stringify({ sets, trainArgs, parallel: plan.parallel })}\n`);
     const earlier = resumed !== undefined && existsSync(join(dir, 'search.jsonl')) ? readTrials(join(dir, 'search.jsonl')) : [];
     const { metric, goal } = plan.objective;
-    say(`${resumed !== undefined ? 'Resuming the search of' : 'Searching'} ${spec.name}: ${plan.trials} trials (${plan.algorithm}), ${goal} ${metric}; search: ${rel(dir)}`);
+    say(`${resumed !== undefined ? 'Resuming the search of' : 'Searching'} ${spec.name}: ${plan.trials} trials (${plan.algorithm}${plan.parallel > 1 ? `, ${plan.parallel} at a time` : ''}), ${goal} ${metric}; search: ${rel(dir)}`);
     let stop = false;
     const onSigint = () => {
       stop = true;
