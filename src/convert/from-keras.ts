@@ -258,7 +258,7 @@ export function kerasToSpec(topology: Topology, file: string, registry: LayerReg
     version: typeof extra.version === 'number' ? extra.version : SPEC_VERSION,
     ...(modelName !== undefined && new RegExp(NAME_PATTERN).test(modelName) ? { name: modelName } : {}),
   };
-  for (const key of ['description', 'seed', 'data']) if (extra[key] !== undefined) spec[key] = extra[key];
+  for (const key of ['description', 'seed', 'data', 'search']) if (extra[key] !== undefined) spec[key] = extra[key];
   spec.model = model;
   if (extra.train !== undefined) spec.train = extra.train;
   return { spec, lossy };

@@ -20,7 +20,7 @@ import type { Spec } from '../spec/types.js';
 function specExtras(spec: Spec): Record<string, unknown> {
   const raw = spec.raw;
   const out: Record<string, unknown> = { version: spec.version, name: spec.name };
-  for (const key of ['description', 'seed', 'data', 'train']) if (raw[key] !== undefined) out[key] = raw[key];
+  for (const key of ['description', 'seed', 'data', 'train', 'search']) if (raw[key] !== undefined) out[key] = raw[key];
   return out;
 }
 

@@ -241,3 +241,11 @@ test('parallel: 2 trials at a time, drawn as one at a time draws them (random ig
   const byTrial = (d: string) => trials(d).sort((a, b) => a.trial - b.trial);
   assert.deepEqual(byTrial(join(dir, 'two')).map((t) => [t.params, t.value]), byTrial(join(dir, 'one')).map((t) => [t.params, t.value]), 'the same trials, trained alike');
 });
+
+test('the shipped configs/mnist-mlp-search.yaml searches (on a slice: 2 trials of 1 epoch)', async () => {
+  const dir = tempDir('strata-search-');
+  const r = await strata(['search', 'configs/mnist-mlp-search.yaml', '--out', join(dir, 'out'), '--backend', 'cpu', '--set', 'data.limit=300', '--set', 'train.epochs=1', '--set', 'search.trials=2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(trials(join(dir, 'out')).filter((t) => t.status === 'done').length, 2);
+  assert.ok(existsSync(join(dir, 'out', 'best.yaml')));
+});
