@@ -25,7 +25,7 @@ import { absoluteData } from '../run/prepare.js';
 import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
-import { setting } from './section.js';
+import { objectiveSettings, setting } from './section.js';
 import type { SearchPlan } from './section.js';
 import { canonicalJson } from './space.js';
 import type { Assignment, Observation, Sampler } from './space.js';
@@ -161,7 +161,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     let record: TrialRecord;
     let trialSpec: Spec | undefined;
     try {
-      trialSpec = parseSpec(spec.file, o.text, { overrides: [...o.sets, ...Object.entries(params).map(([k, v]) => setting(k, v))] });
+      trialSpec = parseSpec(spec.file, o.text, { overrides: [...o.sets, ...objectiveSettings(spec, plan.objective), ...Object.entries(params).map(([k, v]) => setting(k, v))] });
     } catch (e) {
       if (!(e instanceof StrataError)) throw e;
       record = { trial: i, params, status: 'invalid', seconds: 0, message: e.diagnostics.map((d) => d.message).join('; ') };

@@ -102,6 +102,16 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
     }
   }
   if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
+  const objective = objectiveSettings(spec, raw.objective);
+  if (problems.length === 0 && objective.length > 0) {
+    // The objective must be a metric the trials log: their checkpoints are judged by it.
+    try {
+      parseSpec(spec.file, text, { overrides: [...sets, ...objective] });
+    } catch (e) {
+      if (!(e instanceof StrataError)) throw e;
+      problems.push({ ...at(['search', 'objective', 'metric']), code: 'search-unknown-metric', message: `the objective ${raw.objective.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });
+    }
+  }
   if (problems.length > 0) throw new UsageError(problems);
   const scheduler: SchedulerOptions = { kind: raw.scheduler ?? 'none', grace: raw.grace_epochs ?? 1, reduction: raw.reduction ?? 3, minTrials: raw.min_trials ?? 3 };
   return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, parallel: raw.parallel ?? 1, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
@@ -124,4 +134,15 @@ function tryValues(spec: Spec, text: string, sets: readonly string[], parameters
     }
   }
   return problems;
+}
+
+/**
+ * The --set overrides that make each trial keep its best checkpoint by the search's objective
+ * (train.checkpoint.monitor and mode), unless the spec chooses its own monitor: the best trial's
+ * run then evaluates the epoch the search counted. None when the spec sets a monitor.
+ */
+export function objectiveSettings(spec: Spec, objective: { metric: string; goal: Goal }): string[] {
+  const checkpoint = (spec.raw.train as { checkpoint?: { monitor?: unknown } } | undefined)?.checkpoint;
+  if (checkpoint?.monitor !== undefined) return [];
+  return [setting('train.checkpoint.monitor', objective.metric), setting('train.checkpoint.mode', objective.goal === 'maximize' ? 'max' : 'min')];
 }

@@ -93,6 +93,11 @@ test('a random search trains its trials as runs, logs them in search.jsonl and k
     assert.ok(existsSync(join(t.run!, 'checkpoints', 'epoch-0002')));
   }
   const best = ts.reduce((a, b) => (b.value! > a.value! ? b : a));
+  // Each trial keeps its best checkpoint by the objective, so evaluating its run evaluates the epoch the search counted.
+  const pointer = JSON.parse(readFileSync(join(best.run!, 'checkpoints', 'best'), 'utf8')) as { checkpoint: string };
+  const bestMeta = JSON.parse(readFileSync(join(best.run!, 'checkpoints', pointer.checkpoint, 'meta.json'), 'utf8')) as { state: { epoch: number } };
+  const logged = readFileSync(join(best.run!, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { val_accuracy: number });
+  assert.equal(logged[bestMeta.state.epoch - 1]!.val_accuracy, best.value);
   assert.match(r.stdout, new RegExp(`Best: trial ${best.trial}, val_accuracy ${best.value!.toFixed(4)}`));
   const bestSpec = parse(readFileSync(join(out, 'best.yaml'), 'utf8')) as { model: { layers: { units?: number }[] } };
   assert.equal(bestSpec.model.layers[2]!.units, best.params['model.layers[2].units']);
@@ -123,7 +128,7 @@ test('a grid search tries every combination once, and stops there', async () => 
   assert.equal(doc.best.value, Math.min(...ts.map((t) => t.value!)), 'minimize: the lowest val_loss is the best');
 });
 
-test('strata train refuses a spec with a search section; an objective the runs do not log is named with what they log', async () => {
+test('strata train refuses a spec with a search section; an objective the runs do not log is refused at its line before any trial, naming what they log', async () => {
   const dir = tempDir('strata-search-');
   const file = writeSpec(
     dir,
@@ -139,8 +144,9 @@ test('strata train refuses a spec with a search section; an objective the runs d
   assert.ok(!existsSync(join(dir, 'run')), 'no run directory is left');
   r = await strata(['search', file, '--out', join(dir, 'out'), '--backend', 'cpu', '--set', 'train.epochs=1']);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /search\.yaml:\d+:\d+: error: the trials log loss, accuracy, val_loss, val_accuracy; val_acc is not one of them/);
+  assert.match(r.stderr, /search\.yaml:\d+:\d+: error: the objective val_acc is not a metric the trials log: .*it logs loss, val_loss, accuracy, val_accuracy/);
   assert.ok(!hasStackTrace(r.stderr));
+  assert.ok(!existsSync(join(dir, 'out')), 'refused before any trial');
 });
 
 /** Whether a process whose command line holds `text` is running (Linux /proc). */
