@@ -12,7 +12,7 @@ import type { BuildContext, LayerParams, LayerRegistry } from '../layers/registr
 import type { ResolvedLayer, Spec } from '../spec/types.js';
 import { UsageError } from '../errors.js';
 import { grouped, limitOf, LIMITS } from '../document/limits.js';
-import { placeOf } from '../document/source.js';
+import { placeIn } from '../spec/place.js';
 
 /** A 31-bit seed for one weight of one layer, derived from the spec's seed (FNV-1a). */
 export function weightSeed(seed: number | undefined, layer: string, slot: string): number | undefined {
@@ -96,7 +96,7 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
     } catch (e) {
       // Weights JavaScript cannot allocate, in a layer type whose weights the spec checks do not count ahead.
       if (!(e instanceof RangeError) || !/invalid typed array length|array buffer allocation failed/i.test(e.message)) throw e;
-      const place = spec.source ? placeOf(spec.source, node.path) : { file: spec.file };
+      const place = placeIn(spec, node.path);
       throw new UsageError({ ...place, code: 'too-large', message: `layer '${node.name}' (${node.type}) cannot be built: its weights are more than memory can hold (${e.message}); make it smaller` });
     }
     // A frozen block freezes exactly the layers its expansion created.
@@ -113,7 +113,7 @@ export function buildModel(spec: Spec, engine: Engine, registry: LayerRegistry =
   } catch (e) {
     // TensorFlow.js walks the graph recursively; only a model past the default layer limit gets here.
     if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
-    const place = spec.source ? placeOf(spec.source, ['model', 'layers']) : { file: spec.file };
+    const place = placeIn(spec, ['model', 'layers']);
     throw new UsageError({
       ...place,
       code: 'too-many-layers',

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
-import { placeOf } from '../document/source.js';
+import { placeIn } from '../spec/place.js';
 import { StrataError, UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import { checkModelAgainstData } from '../spec/check-data.js';
@@ -22,7 +22,7 @@ export interface SpecDataOptions {
 
 /** Where the spec names its dataset: `data.dataset`'s value (or the `--set` that gave it). */
 function datasetPlace(spec: Spec): Place {
-  return spec.source ? placeOf(spec.source, ['data', 'dataset']) : { file: spec.file };
+  return placeIn(spec, ['data', 'dataset']);
 }
 
 /**

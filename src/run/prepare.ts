@@ -13,7 +13,7 @@ import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
 import { LATEST, listCheckpoints, setPointer } from '../checkpoint/store.js';
 import type { Dataset } from '../data/types.js';
-import { placeOf } from '../document/source.js';
+import { placeIn } from '../spec/place.js';
 import { osFailure, UsageError } from '../errors.js';
 import { parseSpec, readSpecFile } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
@@ -133,7 +133,7 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
     const spec = readSpecFile(o.spec, { overrides });
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const runDir = o.out ?? defaultRunDir(spec.name);
-    createRunDir(runDir, '--out', o.out === undefined ? (spec.source ? placeOf(spec.source, ['name']) : { file: spec.file }) : undefined);
+    createRunDir(runDir, '--out', o.out === undefined ? placeIn(spec, ['name']) : undefined);
     return underLock(runDir, `--out ${runDir}`, say, (lock) => {
       const specText = resolvedText(spec, seed);
       writeRunSpec(runDir, specText);

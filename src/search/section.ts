@@ -8,7 +8,7 @@
  * is said before any trial trains. The section's shape is checked with the
  * rest of the spec (src/spec/sections.ts, searchSchema).
  */
-import { placeOf } from '../document/source.js';
+import { placeIn } from '../spec/place.js';
 import type { SpecPath } from '../document/source.js';
 import { StrataError, UsageError } from '../errors.js';
 import type { Diagnostic, Place } from '../errors.js';
@@ -72,7 +72,7 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
   const raw = spec.raw.search as
     | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number; parallel?: number }
     | undefined;
-  const at = (path: SpecPath) => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
+  const at = (path: SpecPath) => placeIn(spec, path);
   if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
   const problems: Diagnostic[] = [];
   const parameters: Parameter[] = [];
@@ -102,11 +102,11 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
     }
   }
   if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
-  const objective = objectiveSettings(spec, raw.objective);
-  if (problems.length === 0 && objective.length > 0) {
-    // The objective must be a metric the trials log: their checkpoints are judged by it.
+  if (problems.length === 0) {
+    // The objective must be a metric the trials log: checked as a checkpoint monitor is, which is
+    // what it becomes in each trial unless the spec sets its own (objectiveSettings).
     try {
-      parseSpec(spec.file, text, { overrides: [...sets, ...objective] });
+      parseSpec(spec.file, text, { overrides: [...sets, setting('train.checkpoint.monitor', raw.objective.metric)] });
     } catch (e) {
       if (!(e instanceof StrataError)) throw e;
       problems.push({ ...at(['search', 'objective', 'metric']), code: 'search-unknown-metric', message: `the objective ${raw.objective.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });

@@ -4,9 +4,9 @@
  */
 import type { Diagnostic, Place } from '../errors.js';
 import { layerRegistry } from '../layers/catalog.js';
-import { placeOf } from '../document/source.js';
 import type { SpecPath } from '../document/source.js';
 import type { ResolvedLayer, Spec } from './types.js';
+import { placeIn } from './place.js';
 import type { Dataset } from '../data/types.js';
 import { trainRegistry, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import { MONITORING_SECTIONS } from '../train-registry/monitor.js';
@@ -18,7 +18,7 @@ const shapeText = (s: readonly (number | null)[]) => `[${s.map((d) => (d === nul
 
 export function checkModelAgainstData(spec: Spec, dataset: Dataset): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const at = (path: SpecPath): Place => (spec.source ? placeOf(spec.source, path) : { file: spec.file });
+  const at = (path: SpecPath): Place => placeIn(spec, path);
   const byName = new Map(spec.model.layers.map((l) => [l.name, l]));
   const label = (l: ResolvedLayer) => `layers[${l.index}] (${l.type})`;
   const inputs = spec.model.inputs.map((n) => byName.get(n)!);

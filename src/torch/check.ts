@@ -3,16 +3,11 @@
  * (support.ts), each refusal at the layer's line, naming the type and the
  * engine; and the keys of the spec it cannot honour, at theirs.
  */
-import { placeOf } from '../document/source.js';
 import type { SpecPath } from '../document/source.js';
-import type { Diagnostic, Place } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import { placeIn } from '../spec/place.js';
 import type { Spec } from '../spec/types.js';
 import { TORCH_LAYER_TYPES } from './support.js';
-
-/** Where `path` is in the spec's file (the file alone when the spec has no source). */
-export function at(spec: Spec, path: SpecPath): Place {
-  return spec.source ? placeOf(spec.source, path) : { file: spec.file };
-}
 
 /** Layer types inside a layer's parameters (a wrapper's `layer`, a block's `layers`). */
 function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path: SpecPath }[]): void {
@@ -36,7 +31,7 @@ export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORC
     if (seen.has(key)) return;
     seen.add(key);
     out.push({
-      ...at(spec, [...path, 'type']),
+      ...placeIn(spec, [...path, 'type']),
       code: 'torch-unsupported-layer',
       message: `layer type ${type} is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or use a type the torch engine runs: ${names}`,
     });

@@ -2,7 +2,8 @@
 import { UsageError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 import { trainConfig } from '../train/config.js';
-import { at, checkTorchSpec } from './check.js';
+import { checkTorchSpec } from './check.js';
+import { placeIn } from '../spec/place.js';
 import { requireTorchPython } from './python.js';
 import type { TorchSettings } from './trainer.js';
 import type { Distribution } from './workers.js';
@@ -71,13 +72,13 @@ export function distributionOf(spec: Spec, o: DistributionOptions): Distribution
       const lower = config.batch_size - (config.batch_size % world);
       const higher = lower + world;
       throw new UsageError({
-        ...at(spec, given ? ['train', 'batch_size'] : ['train']),
+        ...placeIn(spec, given ? ['train', 'batch_size'] : ['train']),
         code: 'batch-not-divisible',
         message: `train.batch_size ${config.batch_size} is the global batch, split among ${world} workers; choose a size that ${world} divides, such as ${lower > 0 ? `${lower} or ` : ''}${higher}`,
       });
     }
     if (config.carry_state) {
-      throw new UsageError({ ...at(spec, ['train', 'carry_state']), code: 'carry-state-workers', message: `train.carry_state deals the data into lanes that one process carries from batch to batch; it cannot be split among ${world} workers: train it with one (drop --workers and --nodes)` });
+      throw new UsageError({ ...placeIn(spec, ['train', 'carry_state']), code: 'carry-state-workers', message: `train.carry_state deals the data into lanes that one process carries from batch to batch; it cannot be split among ${world} workers: train it with one (drop --workers and --nodes)` });
     }
   }
   return { workers, nodes, nodeRank, ...(master ? { master } : {}), joinTimeout };

@@ -55,13 +55,13 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
   // A node other than 0 trains alongside node 0, which keeps the run: its own run directory is a
   // scratch one, removed at the end (a resumed run continues into it, the checkpoint left alone).
   const scratch = opts.nodeRank !== undefined && opts.nodeRank !== '0' ? mkdtempSync(join(tmpdir(), 'strata-node-')) : undefined;
-  const where = scratch ? (opts.resume !== undefined ? { fork: join(scratch, 'run') } : { out: join(scratch, 'run') }) : { ...(opts.out !== undefined ? { out: opts.out } : {}), ...(opts.fork !== undefined ? { fork: opts.fork } : {}) };
+  const runDir = scratch ? (opts.resume !== undefined ? { fork: join(scratch, 'run') } : { out: join(scratch, 'run') }) : { ...(opts.out !== undefined ? { out: opts.out } : {}), ...(opts.fork !== undefined ? { fork: opts.fork } : {}) };
   try {
     const p = prepareRun({
       ...(file !== undefined ? { spec: file } : {}),
       set: opts.set,
       ...(seed !== undefined ? { seed } : {}),
-      ...where,
+      ...runDir,
       ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
       say: (line, important) => progress.say(line, important),
     });
@@ -85,8 +85,8 @@ export async function trainCommandAction(file: string | undefined, opts: TrainOp
 async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnType<typeof progressMode>, initial: Progress): Promise<void> {
   let progress = initial;
   if (p.spec.raw.search !== undefined && !p.resume) {
-    const { placeOf } = await import('../../document/source.js');
-    throw new UsageError({ ...(p.spec.source ? placeOf(p.spec.source, ['search']) : { file: p.spec.file }), code: 'search-in-train', message: `this spec has a search: section, which strata train does not run: search with strata search ${p.spec.file} (docs/search.md), or train one of its trials' specs` });
+    const { placeIn } = await import('../../spec/place.js');
+    throw new UsageError({ ...placeIn(p.spec, ['search']), code: 'search-in-train', message: `this spec has a search: section, which strata train does not run: search with strata search ${p.spec.file} (docs/search.md), or train one of its trials' specs` });
   }
   // The engine first: a spec the torch engine cannot run, or a missing PyTorch, is refused before any data is read.
   const engineName = opts.engine ?? String(p.spec.train?.engine ?? 'tfjs');
