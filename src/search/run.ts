@@ -12,13 +12,13 @@
  *     DIR/best.yaml           the best trial's spec, ready for strata train
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { StrataError, UsageError } from '../errors.js';
-import { placeOf } from '../document/source.js';
 import { parseSpec } from '../spec/read.js';
 import { METRICS_FILE, readMetrics } from '../run/metrics-log.js';
 import { absoluteData } from '../run/prepare.js';
@@ -79,34 +79,27 @@ function sampler(plan: SearchPlan): Sampler {
 
 const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
 
-/** One trial's `strata train`: its epoch logs (the --json lines), exit code and the end of its stderr. */
-function trainTrial(trainArgs: readonly string[], env: Record<string, string>, onEpoch: (log: Record<string, number>) => boolean): Promise<{ code: number | null; epochs: Record<string, number>[]; stderr: string; stopped: boolean }> {
+/**
+ * One trial's `strata train`: `onEpoch` sees each epoch's log as it ends (its --json lines) and
+ * may stop the trial; the exit code, whether it was stopped, and the end of its stderr.
+ */
+function trainTrial(trainArgs: readonly string[], env: Record<string, string>, onEpoch: (log: Record<string, number>) => boolean): Promise<{ code: number | null; stderr: string; stopped: boolean }> {
   return new Promise((resolve, reject) => {
     // STRATA_STOP_WITH_PARENT: if this search is killed, the trial stops after its batch and saves.
     const child = spawn(process.execPath, [BIN, 'train', ...trainArgs, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, STRATA_STOP_WITH_PARENT: '1' } });
-    const epochs: Record<string, number>[] = [];
     let stopped = false;
-    let out = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      let nl;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        try {
-          const doc = JSON.parse(line) as Record<string, number>;
-          if (typeof doc.epoch === 'number' && typeof doc.loss === 'number') {
-            epochs.push(doc);
-            // Stopped by the scheduler: as Ctrl-C, it saves after its batch and exits 130.
-            if (!stopped && onEpoch(doc)) {
-              stopped = true;
-              child.kill('SIGINT');
-            }
-          }
-        } catch {
-          // not an epoch line
-        }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let doc: Record<string, number>;
+      try {
+        doc = JSON.parse(line) as Record<string, number>;
+      } catch {
+        return; // not an epoch line
+      }
+      // Stopped by the scheduler: as Ctrl-C, it saves after its batch and exits 130.
+      if (typeof doc.epoch === 'number' && typeof doc.loss === 'number' && !stopped && onEpoch(doc)) {
+        stopped = true;
+        child.kill('SIGINT');
       }
     });
     child.stderr.on('data', (chunk: Buffer) => {
@@ -114,7 +107,7 @@ function trainTrial(trainArgs: readonly string[], env: Record<string, string>, o
     });
     // Ctrl-C reaches the trial too (the terminal signals the whole process group): it saves its checkpoint and exits 130.
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, epochs, stderr, stopped }));
+    child.on('close', (code) => resolve({ code, stderr, stopped }));
   });
 }
 
@@ -133,6 +126,9 @@ export function readTrials(file: string): TrialRecord[] {
   return [...byTrial.values()].sort((a, b) => a.trial - b.trial);
 }
 
+/** A trial's files are named by its number: trials/007.yaml, trials/007/. */
+const trialName = (i: number) => String(i).padStart(3, '0');
+
 const FINISHED = new Set(['done', 'stopped', 'invalid', 'failed']);
 const counts = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && t.value !== undefined;
 
@@ -143,7 +139,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   mkdirSync(trialsDir, { recursive: true });
   const log = join(dir, 'search.jsonl');
   const s = sampler(plan);
-  const trials: TrialRecord[] = [];
   let best: TrialRecord | undefined;
   const sign = plan.objective.goal === 'maximize' ? -1 : 1;
   const asLoss = (curve: readonly number[]) => curve.map((v) => (Number.isFinite(v) ? sign * v : Infinity));
@@ -175,34 +170,37 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       if (!started) rmSync(run, { recursive: true, force: true });
       const metric = plan.objective.metric;
       // The trial's curve: the epochs before a resumption, then each as it ends.
-      const curve = started && existsSync(join(run, METRICS_FILE)) ? readMetrics(join(run, METRICS_FILE)).map((e) => e[metric] ?? Number.NaN) : [];
+      const curve = started ? readMetrics(join(run, METRICS_FILE)).map((e) => e[metric] ?? Number.NaN) : [];
       const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs], threads, (log) => {
         curve.push(log[metric] ?? Number.NaN);
         return shouldStop(plan.scheduler, asLoss(curve), earlierCurves);
       });
       const seconds = (Date.now() - t0) / 1000;
       // Every epoch of the trial's run, the ones before a resumption included.
-      const epochs = existsSync(join(run, METRICS_FILE)) ? (readMetrics(join(run, METRICS_FILE)) as unknown as Record<string, number>[]) : r.epochs;
-      if (r.code === 0 && epochs.length > 0 && !(metric in epochs[0]!)) {
-        const logged = Object.keys(epochs[0]!).filter((k) => !['epoch', 'lr', 'seconds', 'samples_per_second'].includes(k));
-        throw new UsageError({
-          ...(spec.source ? placeOf(spec.source, ['search', 'objective', 'metric']) : { file: spec.file }),
-          code: 'search-unknown-metric',
-          message: `the trials log ${logged.join(', ')}; ${metric} is not one of them${metric.startsWith('val_') && !logged.some((k) => k.startsWith('val_')) ? ' (validation metrics need a validation split: data.validation)' : ''}`,
-        });
-      }
-      const values = epochs.map((e) => e[metric]!).filter((v) => Number.isFinite(v));
+      const finalCurve = readMetrics(join(run, METRICS_FILE)).map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
+      const values = finalCurve.filter((v) => Number.isFinite(v));
       const value = values.length ? values.reduce((a, b) => (better(plan.objective.goal, b, a) ? b : a)) : undefined;
       const status = r.code === 0 ? 'done' : r.code === 130 ? (r.stopped && !o.interrupted?.() ? 'stopped' : 'interrupted') : 'failed';
       const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
-      const finalCurve = epochs.map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
-      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: epochs.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
+      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: finalCurve.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
     }
     return record!;
   };
   const records = new Map<number, TrialRecord>();
   const running = new Map<number, Promise<void>>();
   let stopped = false;
+  /** A trial's end: logged (when it ran now), counted, the best kept. */
+  const finish = (record: TrialRecord, fresh: boolean) => {
+    records.set(record.trial, record);
+    if (fresh) appendFileSync(log, `${JSON.stringify(record)}\n`);
+    if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
+      best = record;
+      const yaml = join(trialsDir, `${trialName(record.trial)}.yaml`);
+      if (existsSync(yaml)) copyFileSync(yaml, join(dir, 'best.yaml'));
+    }
+    if (fresh) o.onTrial?.(record, best);
+    if (record.status === 'interrupted' || o.interrupted?.()) stopped = true;
+  };
   for (let i = 1; i <= plan.trials && !stopped; i++) {
     await running.get(i - lag);
     if (stopped) break;
@@ -210,22 +208,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const history: Observation[] = seen.map((t) => ({ params: t.params, value: counts(t) ? sign * t.value! : Number.NaN }));
     const params = s.next(history);
     if (params === undefined) break;
-    const name = String(i).padStart(3, '0');
+    const name = trialName(i);
     const before = earlier.get(i);
     if (before && canonicalJson(before.params) !== canonicalJson(params)) {
       throw new UsageError({ arg: `--resume ${dir}`, code: 'search-diverged', message: `trial ${i} of this search had other parameters than the search draws now (the search: section, its seed, parallel or --set changed); start a new search, or resume with the spec it started with` });
     }
-    const finish = (record: TrialRecord, fresh: boolean) => {
-      records.set(record.trial, record);
-      trials.push(record);
-      if (fresh) appendFileSync(log, `${JSON.stringify(record)}\n`);
-      if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
-        best = record;
-        if (existsSync(join(trialsDir, `${String(record.trial).padStart(3, '0')}.yaml`))) copyFileSync(join(trialsDir, `${String(record.trial).padStart(3, '0')}.yaml`), join(dir, 'best.yaml'));
-      }
-      if (fresh) o.onTrial?.(record, best);
-      if (record.status === 'interrupted' || o.interrupted?.()) stopped = true;
-    };
     if (before && FINISHED.has(before.status)) {
       // Finished before the interruption: counted again, not trained again.
       finish(before, false);
@@ -239,9 +226,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     running.set(i, done);
   }
   await Promise.all(running.values());
-  trials.sort((a, b) => a.trial - b.trial);
-  if (stopped) return { trials, ...(best ? { best } : {}), interrupted: true };
-  return { trials, ...(best ? { best } : {}), interrupted: false };
+  const trials = [...records.values()].sort((a, b) => a.trial - b.trial);
+  return { trials, ...(best ? { best } : {}), interrupted: stopped };
 }
 
 /**
