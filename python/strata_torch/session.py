@@ -48,6 +48,13 @@ def write_arrays(path, tensors):
             f.write(np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32, copy=False)).tobytes())
 
 
+def part_of_mean(per, n, rows):
+    """This worker's share of a global batch's mean loss: the sum of its `rows` examples' losses
+    (`per`, one or more values each) over the n examples of the batch; summed over the workers,
+    the batch's mean."""
+    return per.sum() / (n * (per.numel() // rows))
+
+
 class UsageProblem(Exception):
     """A problem of the user's (exit 2 in strata), at a place such as an option."""
 
@@ -351,7 +358,7 @@ class Session:
             per = self._example_weights(y, self.loss_fn(y, out, self.smoothing))
             if world.parallel:
                 # The shard's part of the global batch's mean; the workers' average of W times it is the mean's gradient.
-                data = per.sum() * (weight / (n * (per.numel() // (end - start))))
+                data = part_of_mean(per, n, end - start) * weight
                 loss = data * world.size
             else:
                 loss = per.mean()
@@ -428,7 +435,7 @@ class Session:
                 out = model(x, training=False)
                 per = self.loss_fn(y, out, 0.0)
                 if world.parallel:
-                    (value,) = world.sum([per.sum().item() / (n * (per.numel() // (end - start)))])
+                    (value,) = world.sum([part_of_mean(per, n, end - start).item()])
                 else:
                     value = per.mean().item()
                 sums.add(value, n, y, out)
