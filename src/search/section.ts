@@ -9,14 +9,13 @@
  * rest of the spec (src/spec/sections.ts, searchSchema).
  */
 import { placeIn } from '../spec/place.js';
-import type { SpecPath } from '../document/source.js';
 import { StrataError, UsageError } from '../errors.js';
-import type { Diagnostic, Place } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
 import { parseOverride } from '../spec/overrides.js';
 import { parseSpec } from '../spec/read.js';
 import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
-import { checkParameters } from './space.js';
+import { checkParameters, ParameterProblem } from './space.js';
 import type { Parameter, Space } from './space.js';
 import type { SchedulerOptions } from './scheduler.js';
 
@@ -72,14 +71,13 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
   const raw = spec.raw.search as
     | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number; parallel?: number }
     | undefined;
-  const at = (path: SpecPath) => placeIn(spec, path);
   if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
   const problems: Diagnostic[] = [];
   const parameters: Parameter[] = [];
   for (const [path, s] of Object.entries(raw.parameters)) {
     const here = ['search', 'parameters', path];
     if ('code' in parseOverride(setting(path, 0))) {
-      problems.push({ ...at(here), code: 'search-bad-path', message: `'${path}' is not a key path; write keys separated by dots, with list indices in brackets, as --set does: model.layers[2].units` });
+      problems.push({ ...placeIn(spec, here), code: 'search-bad-path', message: `'${path}' is not a key path; write keys separated by dots, with list indices in brackets, as --set does: model.layers[2].units` });
       continue;
     }
     const space: Space = s.space === 'choice' || s.space === 'grid' ? { kind: s.space, values: s.values! } : s.space === 'int' ? { kind: 'int', low: s.low!, high: s.high!, ...(s.step !== undefined ? { step: s.step } : {}) } : { kind: s.space, low: s.low!, high: s.high! };
@@ -89,19 +87,18 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
   try {
     checkParameters(parameters);
   } catch (e) {
-    const m = /^search parameter "([^"]*)": (.*)$/s.exec((e as Error).message);
-    const key = m && m[1]! in raw.parameters ? m[1]! : undefined;
-    problems.push({ ...at(key ? ['search', 'parameters', key] : ['search', 'parameters']), code: 'search-bad-space', message: m ? m[2]! : (e as Error).message });
+    if (!(e instanceof ParameterProblem)) throw e;
+    problems.push({ ...placeIn(spec, ['search', 'parameters', e.path]), code: 'search-bad-space', message: e.reason });
   }
   const algorithm = raw.algorithm ?? 'tpe';
   if (algorithm === 'grid' && problems.length === 0) {
     try {
       gridSampler(parameters);
     } catch (e) {
-      problems.push({ ...at(['search', 'algorithm']), code: 'search-grid-continuous', message: (e as Error).message });
+      problems.push({ ...placeIn(spec, ['search', 'algorithm']), code: 'search-grid-continuous', message: (e as Error).message });
     }
   }
-  if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters, at));
+  if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters));
   if (problems.length === 0) {
     // The objective must be a metric the trials log: checked as a checkpoint monitor is, which is
     // what it becomes in each trial unless the spec sets its own (objectiveSettings).
@@ -109,7 +106,7 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
       parseSpec(spec.file, text, { overrides: [...sets, setting('train.checkpoint.monitor', raw.objective.metric)] });
     } catch (e) {
       if (!(e instanceof StrataError)) throw e;
-      problems.push({ ...at(['search', 'objective', 'metric']), code: 'search-unknown-metric', message: `the objective ${raw.objective.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });
+      problems.push({ ...placeIn(spec, ['search', 'objective', 'metric']), code: 'search-unknown-metric', message: `the objective ${raw.objective.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });
     }
   }
   if (problems.length > 0) throw new UsageError(problems);
@@ -118,7 +115,7 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
 }
 
 /** Every value each parameter can take at its ends, in the spec it changes (a conditional one with its condition met). */
-function tryValues(spec: Spec, text: string, sets: readonly string[], parameters: readonly Parameter[], at: (p: SpecPath) => Place): Diagnostic[] {
+function tryValues(spec: Spec, text: string, sets: readonly string[], parameters: readonly Parameter[]): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const p of parameters) {
     const condition = p.when ? [setting(p.when.path, p.when.is[0])] : [];
@@ -128,7 +125,7 @@ function tryValues(spec: Spec, text: string, sets: readonly string[], parameters
       } catch (e) {
         if (!(e instanceof StrataError)) throw e;
         const first = e.diagnostics[0]!;
-        problems.push({ ...at(['search', 'parameters', p.path]), code: 'search-bad-value', message: `${p.path} = ${JSON.stringify(value)} makes a spec strata refuses: ${first.message}` });
+        problems.push({ ...placeIn(spec, ['search', 'parameters', p.path]), code: 'search-bad-value', message: `${p.path} = ${JSON.stringify(value)} makes a spec strata refuses: ${first.message}` });
         break;
       }
     }

@@ -77,8 +77,18 @@ export function assignInOrder(params: readonly Parameter[], draw: (param: Parame
   return assignment;
 }
 
+/** A mistake in one parameter's space or condition: `path` names it, `reason` says what is wrong. */
+export class ParameterProblem extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`search parameter "${path}": ${reason}`);
+  }
+}
+
 function fail(path: string, message: string): never {
-  throw new Error(`search parameter "${path}": ${message}`);
+  throw new ParameterProblem(path, message);
 }
 
 function checkSpace(path: string, space: Space): void {
