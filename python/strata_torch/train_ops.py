@@ -149,13 +149,6 @@ class _Slots(torch.optim.Optimizer):
 
     slots = ()
 
-    def slot_values(self, p):
-        st = self.state[p]
-        return [st.get(name, torch.zeros_like(p)) for name in self.slots]
-
-    def set_slots(self, p, values):
-        self.state[p].update({name: v.clone() for name, v in zip(self.slots, values)})
-
 
 class RMSprop(_Slots):
     """TensorFlow.js's RMSProp: ms ← ρ·ms + (1−ρ)·g²; mom ← μ·mom + lr·g/√(ms+ε); w ← w − mom."""
