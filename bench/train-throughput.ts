@@ -25,7 +25,7 @@ import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
 import { makeOptimizer } from '../src/train-registry/optimizers.js';
-import { JOIN_TIMEOUT, torchSettings } from '../src/torch/settings.js';
+import { distributionOf, torchSettings } from '../src/torch/settings.js';
 import { trainOnTorch } from '../src/torch/trainer.js';
 import type { TorchSettings } from '../src/torch/trainer.js';
 import { Rng } from '../src/rng.js';
@@ -174,10 +174,12 @@ async function main(): Promise<void> {
   // The torch engine's TensorFlow.js runs on its cpu backend, as `strata train --engine torch` has it.
   const engine = await loadEngine(option('--backend') ?? (onTorch ? 'cpu' : undefined));
   const { tf } = engine;
-  // --workers N: data-parallel workers on this machine (docs/distributed.md), each with its share of the cores.
-  const workers = Number(option('--workers') ?? 1);
-  const distribution = workers > 1 ? { distribution: { workers, nodes: 1, nodeRank: 0, joinTimeout: JOIN_TIMEOUT } } : {};
-  const torch = onTorch ? { ...torchSettings(parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n'), 'cpu'), ...distribution } : undefined;
+  const anySpec = parseSpec('bench.yaml', 'version: 1\nname: bench\nmodel:\n  layers:\n    - {type: input, shape: [1]}\n');
+  // --workers N: data-parallel workers on this machine (docs/distributed.md), each with its share of the cores;
+  // read as train reads it (the reference specs' batch of 64 is split among them).
+  const distribution = distributionOf(anySpec, { workers: option('--workers') });
+  const workers = distribution?.workers ?? 1;
+  const torch = onTorch ? { ...torchSettings(anySpec, 'cpu'), ...(distribution ? { distribution } : {}) } : undefined;
   const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
   say(`strata training throughput ${torch ? `on the torch engine (${torch.python}, cpu${workers > 1 ? `, ${workers} workers` : ''})` : `on the ${engine.backend} backend`} (batch 64, Adam 1e-3, 1 warm-up pass + ${passes} timed)`);
   const tensorsBefore = tf.memory().numTensors;
