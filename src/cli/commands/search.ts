@@ -54,8 +54,9 @@ export function searchCommand(program: Command): void {
     }
     const file = given ?? join(resumed!, 'search.yaml');
     const sets = opts.set?.length ? opts.set : (saved?.sets ?? []);
-    const text = readFileSync(file, 'utf8');
+    // Read once (a missing or unreadable file is the user's to fix: exit 2, as for train); its text is the trials' base.
     const spec = readSpecFile(file, { overrides: sets });
+    const text = spec.source!.text;
     const plan = readSearch(spec, text, sets);
     if (opts.parallel !== undefined) {
       if (!/^[1-9]\d*$/.test(opts.parallel)) throw new UsageError({ arg: `--parallel ${opts.parallel}`, code: 'bad-parallel', message: 'the number of trials at a time is a whole number ≥ 1, such as --parallel 2' });
@@ -69,7 +70,8 @@ export function searchCommand(program: Command): void {
     }
     if (resumed !== undefined && given !== undefined) {
       // As train --resume with a changed spec: say what changed.
-      const before = readSearch(readSpecFile(join(dir, 'search.yaml'), { overrides: saved!.sets }), readFileSync(join(dir, 'search.yaml'), 'utf8'), saved!.sets);
+      const kept = readSpecFile(join(dir, 'search.yaml'), { overrides: saved!.sets });
+      const before = readSearch(kept, kept.source!.text, saved!.sets);
       for (const key of ['trials', 'algorithm', 'seed', 'objective', 'parameters'] as const) {
         const a = JSON.stringify(before[key]);
         const b = JSON.stringify(plan[key]);

@@ -22,8 +22,7 @@ export function validateCommand(program: Command): void {
       if (spec.raw.search !== undefined) {
         // The search section's paths, bounds and conditions, each value tried in the spec it changes.
         const { readSearch } = await import('../../search/section.js');
-        const { readFileSync } = await import('node:fs');
-        readSearch(spec, readFileSync(file, 'utf8'), opts.set ?? []);
+        readSearch(spec, spec.source!.text, opts.set ?? []);
       }
       // A spec without a data section (such as a converted model) has no dataset to check against; train asks for one.
       if (opts.data !== false && spec.data) {
