@@ -93,11 +93,16 @@ function unstartedRun(target: string): boolean {
   return existsSync(join(target, RUN_SPEC)) && !existsSync(join(target, 'meta.json')) && listCheckpoints(join(target, CHECKPOINTS)).length === 0;
 }
 
+/** `dataset` (a spec's data.dataset) as an absolute path when it is a file or folder relative to the spec `file`; undefined otherwise (a bundled name, already absolute, not there). */
+export function absoluteDataPath(file: string, dataset: unknown): string | undefined {
+  if (typeof dataset !== 'string' || isAbsolute(dataset) || !existsSync(resolve(dirname(file), dataset))) return undefined;
+  return resolve(dirname(file), dataset);
+}
+
 /** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
 export function absoluteData(spec: Spec): void {
-  const d = spec.data?.dataset;
-  if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(spec.file), d))) return;
-  const abs = resolve(dirname(spec.file), d);
+  const abs = absoluteDataPath(spec.file, spec.data?.dataset);
+  if (abs === undefined) return;
   spec.data!.dataset = abs;
   const rawData = spec.raw.data as Record<string, unknown> | undefined;
   if (rawData) rawData.dataset = abs;

@@ -15,13 +15,13 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { StrataError, UsageError } from '../errors.js';
 import { parseSpec } from '../spec/read.js';
 import { METRICS_FILE, readMetrics } from '../run/metrics-log.js';
-import { absoluteData } from '../run/prepare.js';
+import { absoluteData, absoluteDataPath } from '../run/prepare.js';
 import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
@@ -236,8 +236,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
  */
 export function keptSpecText(file: string, text: string): string {
   const doc = parseDocument(text);
-  const d = doc.getIn(['data', 'dataset']);
-  if (typeof d !== 'string' || isAbsolute(d) || !existsSync(resolve(dirname(file), d))) return text;
-  doc.setIn(['data', 'dataset'], resolve(dirname(file), d));
+  const abs = absoluteDataPath(file, doc.getIn(['data', 'dataset']));
+  if (abs === undefined) return text;
+  doc.setIn(['data', 'dataset'], abs);
   return doc.toString({ lineWidth: 0 });
 }
