@@ -114,3 +114,9 @@ export async function modelFromFiles(engine: Pick<Engine, 'tf' | 'tfl'>, files: 
     return bad(`TensorFlow.js cannot make a model of it: ${message.split('\n')[0]}`);
   }
 }
+
+/** The number of weights (every element of every weight, as strata summary's total) that a model.json's manifest describes. */
+export function weightCount(modelJson: string): number {
+  const json = JSON.parse(modelJson) as ModelJson;
+  return json.weightsManifest.flatMap((g) => g.weights).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+}

@@ -26,6 +26,10 @@ import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
 import { objectiveSettings, setting } from './section.js';
+import { lossVector, PARAMS } from './objectives.js';
+import type { Goal } from './objectives.js';
+import { LATEST, readPointer } from '../checkpoint/store.js';
+import { MODEL_JSON, weightCount } from '../checkpoint/model-files.js';
 import type { SearchPlan } from './section.js';
 import { canonicalJson } from './space.js';
 import type { Assignment, Observation, Sampler } from './space.js';
@@ -39,10 +43,12 @@ export interface TrialRecord {
   params: Assignment;
   /** done: trained; stopped: stopped early by the scheduler; invalid: its spec was refused (never trained); failed: training exited with an error; interrupted: Ctrl-C. */
   status: 'done' | 'stopped' | 'invalid' | 'failed' | 'interrupted';
-  /** The objective: its metric at the trial's best epoch. */
+  /** The primary objective: its metric at the trial's best epoch. */
   value?: number;
+  /** Every objective at that epoch (params: the model's parameter count). */
+  values?: Record<string, number>;
   epochs?: number;
-  /** The objective's metric at each epoch (NaN where not finite). */
+  /** The primary objective's metric at each epoch (NaN where not finite). */
   curve?: number[];
   seconds: number;
   /** The trial's run directory. */
@@ -77,7 +83,7 @@ function sampler(plan: SearchPlan): Sampler {
   return tpeSampler(plan.parameters, plan.seed);
 }
 
-const better = (goal: SearchPlan['objective']['goal'], a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
+const better = (goal: Goal, a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
 
 /**
  * One trial's `strata train`: `onEpoch` sees each epoch's log as it ends (its --json lines) and
@@ -126,6 +132,18 @@ export function readTrials(file: string): TrialRecord[] {
   return [...byTrial.values()].sort((a, b) => a.trial - b.trial);
 }
 
+/** The parameter count of a trial's model, from its last checkpoint's weights manifest (NaN if it has none). */
+function parameterCount(run: string): number {
+  const dir = join(run, 'checkpoints');
+  const latest = readPointer(dir, LATEST);
+  if (!latest) return Number.NaN;
+  try {
+    return weightCount(readFileSync(join(dir, latest.checkpoint, MODEL_JSON), 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A trial's files are named by its number: trials/007.yaml, trials/007/. */
 const trialName = (i: number) => String(i).padStart(3, '0');
 
@@ -140,7 +158,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const log = join(dir, 'search.jsonl');
   const s = sampler(plan);
   let best: TrialRecord | undefined;
-  const sign = plan.objective.goal === 'maximize' ? -1 : 1;
+  const sign = plan.primary.goal === 'maximize' ? -1 : 1;
   const asLoss = (curve: readonly number[]) => curve.map((v) => (Number.isFinite(v) ? sign * v : Infinity));
   // Trial i is drawn once trials 1 to i - parallel have ended, from those alone, whatever the
   // order the running ones end in: the same draws in every run, and in a resumed one.
@@ -156,7 +174,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     let record: TrialRecord;
     let trialSpec: Spec | undefined;
     try {
-      trialSpec = parseSpec(spec.file, o.text, { overrides: [...o.sets, ...objectiveSettings(spec, plan.objective), ...Object.entries(params).map(([k, v]) => setting(k, v))] });
+      trialSpec = parseSpec(spec.file, o.text, { overrides: [...o.sets, ...objectiveSettings(spec, plan.primary), ...Object.entries(params).map(([k, v]) => setting(k, v))] });
     } catch (e) {
       if (!(e instanceof StrataError)) throw e;
       record = { trial: i, params, status: 'invalid', seconds: 0, message: e.diagnostics.map((d) => d.message).join('; ') };
@@ -168,7 +186,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       writeFileSync(file, stringify(rest, { lineWidth: 0 }));
       const run = join(trialsDir, name);
       if (!started) rmSync(run, { recursive: true, force: true });
-      const metric = plan.objective.metric;
+      const metric = plan.primary.metric;
       // The trial's curve: the epochs before a resumption, then each as it ends.
       const curve = started ? readMetrics(join(run, METRICS_FILE)).map((e) => e[metric] ?? Number.NaN) : [];
       const r = await trainTrial(started ? ['--resume', run, ...o.trainArgs] : [file, '--out', run, ...o.trainArgs], threads, (log) => {
@@ -177,12 +195,18 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       });
       const seconds = (Date.now() - t0) / 1000;
       // Every epoch of the trial's run, the ones before a resumption included.
-      const finalCurve = readMetrics(join(run, METRICS_FILE)).map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
-      const values = finalCurve.filter((v) => Number.isFinite(v));
-      const value = values.length ? values.reduce((a, b) => (better(plan.objective.goal, b, a) ? b : a)) : undefined;
+      const epochs = readMetrics(join(run, METRICS_FILE));
+      const finalCurve = epochs.map((e) => (Number.isFinite(e[metric]) ? e[metric]! : Number.NaN));
+      let bestEpoch = -1;
+      finalCurve.forEach((v, e) => {
+        if (Number.isFinite(v) && (bestEpoch < 0 || better(plan.primary.goal, v, finalCurve[bestEpoch]!))) bestEpoch = e;
+      });
+      const value = bestEpoch >= 0 ? finalCurve[bestEpoch] : undefined;
+      const values: Record<string, number> = {};
+      if (bestEpoch >= 0) for (const { metric: m } of plan.objectives) values[m] = m === PARAMS ? parameterCount(run) : (epochs[bestEpoch]![m] ?? Number.NaN);
       const status = r.code === 0 ? 'done' : r.code === 130 ? (r.stopped && !o.interrupted?.() ? 'stopped' : 'interrupted') : 'failed';
       const message = status === 'failed' ? r.stderr.trim().split('\n').slice(-3).join(' ') : undefined;
-      record = { trial: i, params, status, ...(value !== undefined ? { value } : {}), epochs: finalCurve.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
+      record = { trial: i, params, status, ...(value !== undefined ? { value, values } : {}), epochs: finalCurve.length, curve: finalCurve, seconds, run, ...(message ? { message } : {}) };
     }
     return record!;
   };
@@ -193,7 +217,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const finish = (record: TrialRecord, fresh: boolean) => {
     records.set(record.trial, record);
     if (fresh) appendFileSync(log, `${JSON.stringify(record)}\n`);
-    if (counts(record) && (!best || better(plan.objective.goal, record.value!, best.value!))) {
+    if (counts(record) && (!best || better(plan.primary.goal, record.value!, best.value!))) {
       best = record;
       const yaml = join(trialsDir, `${trialName(record.trial)}.yaml`);
       if (existsSync(yaml)) copyFileSync(yaml, join(dir, 'best.yaml'));
@@ -205,7 +229,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     await running.get(i - lag);
     if (stopped) break;
     const seen = [...Array(Math.max(0, i - lag)).keys()].map((k) => records.get(k + 1)).filter((t): t is TrialRecord => t !== undefined);
-    const history: Observation[] = seen.map((t) => ({ params: t.params, value: counts(t) ? sign * t.value! : Number.NaN }));
+    const history: Observation[] = seen.map((t) => ({ params: t.params, value: counts(t) ? sign * t.value! : Number.NaN, ...(plan.objectives.length > 1 ? { losses: counts(t) ? lossVector(t, plan.objectives) : plan.objectives.map(() => Infinity) } : {}) }));
     const params = s.next(history);
     if (params === undefined) break;
     const name = trialName(i);

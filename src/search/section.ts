@@ -18,12 +18,15 @@ import { gridSampler } from './grid.js';
 import { checkParameters, ParameterProblem } from './space.js';
 import type { Parameter, Space } from './space.js';
 import type { SchedulerOptions } from './scheduler.js';
-
-export type Goal = 'maximize' | 'minimize';
+import { PARAMS, primaryObjective } from './objectives.js';
+import type { Objective } from './objectives.js';
 
 export interface SearchPlan {
   parameters: Parameter[];
-  objective: { metric: string; goal: Goal };
+  /** What a trial is judged by: one objective, or several for a Pareto front. */
+  objectives: Objective[];
+  /** The first objective that is a logged metric: a trial's best epoch, the scheduler's curve, the best trial. */
+  primary: Objective;
   trials: number;
   algorithm: 'random' | 'grid' | 'tpe';
   seed: number;
@@ -69,7 +72,7 @@ function extremes(space: Space): unknown[] {
  */
 export function readSearch(spec: Spec, text: string, sets: readonly string[]): SearchPlan {
   const raw = spec.raw.search as
-    | { parameters: Record<string, RawSpace>; objective: { metric: string; goal: Goal }; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number; parallel?: number }
+    | { parameters: Record<string, RawSpace>; objective: Objective | Objective[]; trials?: number; algorithm?: SearchPlan['algorithm']; seed?: number; scheduler?: SchedulerOptions['kind']; grace_epochs?: number; reduction?: number; min_trials?: number; time_budget?: number; parallel?: number }
     | undefined;
   if (!raw) throw new UsageError({ file: spec.file, code: 'no-search', message: 'this spec has no search: section; add one (docs/search.md), or train the spec with strata train' });
   const problems: Diagnostic[] = [];
@@ -98,20 +101,30 @@ export function readSearch(spec: Spec, text: string, sets: readonly string[]): S
       problems.push({ ...placeIn(spec, ['search', 'algorithm']), code: 'search-grid-continuous', message: (e as Error).message });
     }
   }
+  const listed = Array.isArray(raw.objective);
+  const objectives = listed ? (raw.objective as Objective[]) : [raw.objective as Objective];
+  const objectivePlace = (i: number) => placeIn(spec, listed ? ['search', 'objective', i, 'metric'] : ['search', 'objective', 'metric']);
+  objectives.forEach((o, i) => {
+    if (objectives.findIndex((p) => p.metric === o.metric) < i) problems.push({ ...objectivePlace(i), code: 'search-duplicate-objective', message: `${o.metric} is already an objective of this search; list each metric once` });
+  });
+  if (!primaryObjective(objectives)) problems.push({ ...placeIn(spec, ['search', 'objective']), code: 'search-no-metric', message: `${PARAMS} (the parameter count) is known before training, so a search needs a metric the trials log as well; add one, such as {metric: val_accuracy, goal: maximize}` });
   if (problems.length === 0) problems.push(...tryValues(spec, text, sets, parameters));
   if (problems.length === 0) {
-    // The objective must be a metric the trials log: checked as a checkpoint monitor is, which is
-    // what it becomes in each trial unless the spec sets its own (objectiveSettings).
-    try {
-      parseSpec(spec.file, text, { overrides: [...sets, setting('train.checkpoint.monitor', raw.objective.metric)] });
-    } catch (e) {
-      if (!(e instanceof StrataError)) throw e;
-      problems.push({ ...placeIn(spec, ['search', 'objective', 'metric']), code: 'search-unknown-metric', message: `the objective ${raw.objective.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });
-    }
+    // Each objective must be a metric the trials log (or params): checked as a checkpoint monitor
+    // is, which the primary one becomes in each trial unless the spec sets its own (objectiveSettings).
+    objectives.forEach((o, i) => {
+      if (o.metric === PARAMS) return;
+      try {
+        parseSpec(spec.file, text, { overrides: [...sets, setting('train.checkpoint.monitor', o.metric)] });
+      } catch (e) {
+        if (!(e instanceof StrataError)) throw e;
+        problems.push({ ...objectivePlace(i), code: 'search-unknown-metric', message: `the objective ${o.metric} is not a metric the trials log: ${e.diagnostics[0]!.message}` });
+      }
+    });
   }
   if (problems.length > 0) throw new UsageError(problems);
   const scheduler: SchedulerOptions = { kind: raw.scheduler ?? 'none', grace: raw.grace_epochs ?? 1, reduction: raw.reduction ?? 3, minTrials: raw.min_trials ?? 3 };
-  return { parameters, objective: raw.objective, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, parallel: raw.parallel ?? 1, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
+  return { parameters, objectives, primary: primaryObjective(objectives)!, trials: raw.trials ?? 10, algorithm, seed: raw.seed ?? spec.seed ?? 0, scheduler, parallel: raw.parallel ?? 1, ...(raw.time_budget !== undefined ? { timeBudget: raw.time_budget } : {}) };
 }
 
 /** Every value each parameter can take at its ends, in the spec it changes (a conditional one with its condition met). */
@@ -138,7 +151,7 @@ function tryValues(spec: Spec, text: string, sets: readonly string[], parameters
  * (train.checkpoint.monitor and mode), unless the spec chooses its own monitor: the best trial's
  * run then evaluates the epoch the search counted. None when the spec sets a monitor.
  */
-export function objectiveSettings(spec: Spec, objective: { metric: string; goal: Goal }): string[] {
+export function objectiveSettings(spec: Spec, objective: Objective): string[] {
   const checkpoint = (spec.raw.train as { checkpoint?: { monitor?: unknown } } | undefined)?.checkpoint;
   if (checkpoint?.monitor !== undefined) return [];
   return [setting('train.checkpoint.monitor', objective.metric), setting('train.checkpoint.mode', objective.goal === 'maximize' ? 'max' : 'min')];

@@ -28,6 +28,8 @@ export type Assignment = Record<string, unknown>;
 export interface Observation {
   params: Assignment;
   value: number;
+  /** Several objectives: the trial's vector of losses (lower is better in each; not finite is the worst). TPE then ranks trials by Pareto dominance. */
+  losses?: readonly number[];
 }
 
 export interface Sampler {

@@ -12,6 +12,7 @@
 import { mixSeed, Rng } from '../rng.js';
 import { fitCategorical, fitNumeric, numericLogDensity, observationWeights, sampleCategorical, sampleNumeric } from './parzen.js';
 import { randomAssignment } from './random.js';
+import { bestByRank } from './pareto.js';
 import { assignInOrder, checkParameters, jsonEqual, numericLine } from './space.js';
 import type { Observation, Parameter, Sampler } from './space.js';
 
@@ -31,8 +32,8 @@ const score = (o: Observation) => (Number.isFinite(o.value) ? o.value : Infinity
 function splitHistory(history: readonly Observation[], gamma: number): { good: Observation[]; bad: Observation[] } {
   const n = history.length;
   const nGood = Math.min(n, Math.max(1, Math.ceil(gamma * n)));
-  const ranked = history.map((o, i) => i).sort((a, b) => score(history[a]!) - score(history[b]!) || a - b);
-  const isGood = new Set(ranked.slice(0, nGood));
+  // Several objectives (as Optuna's MOTPE): the best by non-domination rank, the last rank cut by crowding distance.
+  const isGood = new Set(history.every((o) => o.losses && o.losses.length > 1) ? bestByRank(history.map((o) => o.losses!), nGood) : history.map((o, i) => i).sort((a, b) => score(history[a]!) - score(history[b]!) || a - b).slice(0, nGood));
   return { good: history.filter((_, i) => isGood.has(i)), bad: history.filter((_, i) => !isGood.has(i)) };
 }
 

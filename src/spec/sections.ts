@@ -64,6 +64,16 @@ const searchSpace: JsonSchema = {
   additionalProperties: false,
 };
 
+const searchObjective: JsonSchema = {
+  type: 'object',
+  required: ['metric', 'goal'],
+  properties: {
+    metric: { type: 'string', minLength: 1, description: "A metric the runs log, such as val_accuracy or val_loss, or params: the trial model's parameter count." },
+    goal: { enum: ['maximize', 'minimize'], description: 'Whether higher or lower is better.' },
+  },
+  additionalProperties: false,
+};
+
 export const searchSchema: JsonSchema = {
   type: 'object',
   description: 'A search over this spec: `strata search` trains a trial for each draw of the parameters and keeps the best (docs/search.md). `strata train` refuses a spec with this section.',
@@ -76,14 +86,11 @@ export const searchSchema: JsonSchema = {
       additionalProperties: searchSpace,
     },
     objective: {
-      type: 'object',
-      required: ['metric', 'goal'],
-      description: "What a trial is judged by: a metric of its epochs' log (its best epoch counts).",
-      properties: {
-        metric: { type: 'string', minLength: 1, description: 'A metric the runs log, such as val_accuracy or val_loss.' },
-        goal: { enum: ['maximize', 'minimize'], description: 'Whether higher or lower is better.' },
-      },
-      additionalProperties: false,
+      type: ['object', 'array'],
+      description: "What a trial is judged by: a metric and a goal, or a list of them for a Pareto front (`[{metric: val_accuracy, goal: maximize}, {metric: params, goal: minimize}]`). A trial counts at its best epoch by the first logged metric; the others are read at that epoch.",
+      if: { type: 'object' },
+      then: searchObjective,
+      else: { items: searchObjective, minItems: 1 },
     },
     trials: { type: 'integer', minimum: 1, default: 10, description: 'How many trials to train (algorithm grid: at most every combination once).' },
     algorithm: { enum: ['random', 'grid', 'tpe'], default: 'tpe', description: 'How the next trial is chosen: random draws; grid, every combination of choice and grid values; tpe, the Tree-structured Parzen Estimator (as Optuna), random for the first 10.' },

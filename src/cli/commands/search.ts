@@ -72,7 +72,7 @@ export function searchCommand(program: Command): void {
       // As train --resume with a changed spec: say what changed.
       const kept = readSpecFile(join(dir, 'search.yaml'), { overrides: saved!.sets });
       const before = readSearch(kept, kept.source!.text, saved!.sets);
-      for (const key of ['trials', 'algorithm', 'seed', 'objective', 'parameters'] as const) {
+      for (const key of ['trials', 'algorithm', 'seed', 'objectives', 'parameters'] as const) {
         const a = JSON.stringify(before[key]);
         const b = JSON.stringify(plan[key]);
         if (a !== b) say(`search.${key} changed: ${a.length > 60 ? `${a.slice(0, 57)}...` : a} → ${b.length > 60 ? `${b.slice(0, 57)}...` : b}`);
@@ -83,8 +83,12 @@ export function searchCommand(program: Command): void {
     writeFileSync(join(dir, 'search.yaml'), keptSpecText(file, text));
     writeFileSync(join(dir, 'search.json'), `${JSON.stringify({ sets, trainArgs, parallel: plan.parallel })}\n`);
     const earlier = resumed !== undefined && existsSync(join(dir, 'search.jsonl')) ? readTrials(join(dir, 'search.jsonl')) : [];
-    const { metric, goal } = plan.objective;
-    say(`${resumed !== undefined ? 'Resuming the search of' : 'Searching'} ${spec.name}: ${plan.trials} trials (${plan.algorithm}${plan.parallel > 1 ? `, ${plan.parallel} at a time` : ''}), ${goal} ${metric}; search: ${rel(dir)}`);
+    const { metric, goal } = plan.primary;
+    const several = plan.objectives.length > 1;
+    const { frontOf, PARAMS } = await import('../../search/objectives.js');
+    const shown = (m: string, v: number | undefined) => (v === undefined || v === null ? '-' : m === PARAMS ? String(v) : v.toFixed(4));
+    const aims = plan.objectives.map((o) => `${o.goal} ${o.metric}`).join(', ');
+    say(`${resumed !== undefined ? 'Resuming the search of' : 'Searching'} ${spec.name}: ${plan.trials} trials (${plan.algorithm}${plan.parallel > 1 ? `, ${plan.parallel} at a time` : ''}), ${aims}${several ? ' (a Pareto front)' : ''}; search: ${rel(dir)}`);
     let stop = false;
     const onSigint = () => {
       stop = true;
@@ -102,26 +106,34 @@ export function searchCommand(program: Command): void {
         trainArgs,
         interrupted: () => stop,
         onStart: (i, params, again) => say(`trial ${i}/${plan.trials}${again ? ' (continued)' : ''}  ${Object.entries(params).map(([k, v]) => `${k}=${short(v)}`).join('  ')}`),
-        onTrial: (t, best) => say(`trial ${t.trial}/${plan.trials}  ${t.status}${t.value !== undefined ? `  ${metric} ${t.value.toFixed(4)}` : ''}${t.message ? `  (${t.message})` : ''}  ${t.seconds.toFixed(1)} s${best === t ? '  (best)' : ''}`),
+        onTrial: (t, best) => say(`trial ${t.trial}/${plan.trials}  ${t.status}${t.value !== undefined ? `  ${plan.objectives.map((o) => `${o.metric} ${shown(o.metric, t.values?.[o.metric])}`).join('  ')}` : ''}${t.message ? `  (${t.message})` : ''}  ${t.seconds.toFixed(1)} s${best === t ? '  (best)' : ''}`),
       });
     } finally {
       process.off('SIGINT', onSigint);
     }
     const { trials, best } = result;
+    const front = several ? frontOf(trials.filter((t) => t.status === 'done' || t.status === 'stopped'), plan.objectives) : [];
     if (opts.json) {
-      printJson({ search: dir, trials, ...(best ? { best: { trial: best.trial, params: best.params, value: best.value, spec: join(dir, 'best.yaml'), run: best.run } } : {}) });
+      printJson({
+        search: dir,
+        trials,
+        ...(best ? { best: { trial: best.trial, params: best.params, value: best.value, values: best.values, spec: join(dir, 'best.yaml'), run: best.run } } : {}),
+        ...(several ? { front: front.map((t) => ({ trial: t.trial, params: t.params, values: t.values, spec: join(dir, 'trials', `${String(t.trial).padStart(3, '0')}.yaml`), run: t.run })) } : {}),
+      });
     } else if (!opts.quiet) {
+      const onFront = new Set(front);
       const sorted = [...trials].sort((a, b) => (a.value === undefined ? 1 : b.value === undefined ? -1 : goal === 'maximize' ? b.value - a.value : a.value - b.value));
       const keys = plan.parameters.map((p) => p.path);
-      const head = ['trial', 'status', metric, ...keys];
-      const rows = sorted.map((t) => [String(t.trial), t.status, t.value === undefined ? '-' : t.value.toFixed(4), ...keys.map((k) => (k in t.params ? short(t.params[k]) : '-'))]);
+      const head = ['trial', 'status', ...plan.objectives.map((o) => o.metric), ...(several ? ['front'] : []), ...keys];
+      const rows = sorted.map((t) => [String(t.trial), t.status, ...plan.objectives.map((o) => shown(o.metric, t.values?.[o.metric])), ...(several ? [onFront.has(t) ? '*' : ''] : []), ...keys.map((k) => (k in t.params ? short(t.params[k]) : '-'))]);
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
       process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
       const invalid = trials.filter((t) => t.status === 'invalid').length;
+      const frontLine = several && front.length ? `The Pareto front of ${plan.objectives.map((o) => o.metric).join(' and ')}: trial${front.length === 1 ? '' : 's'} ${front.map((t) => t.trial).join(', ')} (their specs: ${rel(join(dir, 'trials'))}/NNN.yaml).\n` : '';
       process.stdout.write(
         best
-          ? `Best: trial ${best.trial}, ${metric} ${best.value!.toFixed(4)}. Its spec: ${rel(join(dir, 'best.yaml'))} (train it with: strata train ${rel(join(dir, 'best.yaml'))}); its run: ${rel(best.run!)}${invalid ? `\n${invalid} trial${invalid === 1 ? '' : 's'} made a spec strata refuses and did not train.` : ''}\n`
+          ? `Best${several ? ` by ${metric}` : ''}: trial ${best.trial}, ${metric} ${best.value!.toFixed(4)}. Its spec: ${rel(join(dir, 'best.yaml'))} (train it with: strata train ${rel(join(dir, 'best.yaml'))}); its run: ${rel(best.run!)}${invalid ? `\n${invalid} trial${invalid === 1 ? '' : 's'} made a spec strata refuses and did not train.` : ''}\n${frontLine}`
           : `No trial finished with a value of ${metric}.\n`,
       );
     }
