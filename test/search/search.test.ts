@@ -128,6 +128,44 @@ test('a grid search tries every combination once, and stops there', async () => 
   assert.equal(doc.best.value, Math.min(...ts.map((t) => t.value!)), 'minimize: the lowest val_loss is the best');
 });
 
+test('several objectives: each trial judged at its best epoch by the first, params its parameter count, and the Pareto front of the trials', async () => {
+  const dir = tempDir('strata-search-');
+  const file = writeSpec(
+    dir,
+    `  parameters:
+    model.layers[2].units: {space: grid, values: [4, 8, 32]}
+    train.optimizer.learning_rate: {space: grid, values: [0.0003, 0.003]}
+  objective:
+    - {metric: val_accuracy, goal: maximize}
+    - {metric: params, goal: minimize}
+  trials: 6
+  algorithm: grid
+`,
+  );
+  const out = join(dir, 'out');
+  const r = await strata(['search', file, '--out', out, '--backend', 'cpu', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { trials: (Trial & { values: Record<string, number> })[]; front: { trial: number; values: Record<string, number>; spec: string }[] };
+  assert.equal(doc.trials.length, 6);
+  for (const t of doc.trials) {
+    // 784·u + u weights and biases, then 10·u + 10.
+    const units = t.params['model.layers[2].units'] as number;
+    assert.equal(t.values.params, 784 * units + units + 10 * units + 10);
+    const logged = readFileSync(join(t.run!, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { val_accuracy: number });
+    assert.equal(t.values.val_accuracy, Math.max(...logged.map((e) => e.val_accuracy)));
+    assert.equal(t.value, t.values.val_accuracy);
+  }
+  // The front by hand: no other trial at least as accurate with at most as many parameters, and better in one.
+  const expected = doc.trials
+    .filter((t) => !doc.trials.some((o) => o !== t && o.values.val_accuracy >= t.values.val_accuracy && o.values.params <= t.values.params && (o.values.val_accuracy > t.values.val_accuracy || o.values.params < t.values.params)))
+    .map((t) => t.trial);
+  assert.deepEqual(doc.front.map((f) => f.trial), expected);
+  for (const f of doc.front) assert.ok(existsSync(f.spec), f.spec);
+  // The smallest model is on the front whatever its accuracy, unless one as small is more accurate.
+  const smallest = doc.trials.filter((t) => t.values.params === Math.min(...doc.trials.map((o) => o.values.params)));
+  assert.ok(smallest.some((t) => expected.includes(t.trial)));
+});
+
 test('strata train refuses a spec with a search section; an objective the runs do not log is refused at its line before any trial, naming what they log', async () => {
   const dir = tempDir('strata-search-');
   const file = writeSpec(
