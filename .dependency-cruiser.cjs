@@ -31,8 +31,8 @@ const RANKS = [
   ['checkpoint'],
   // What works on checkpoints and run directories.
   ['run', 'eval', 'convert'],
-  // The HTML report.
-  ['report'],
+  // The HTML report; compression (a smaller model, measured by the evaluation).
+  ['report', 'compress'],
   // Hyperparameter search: samplers now; above run/ because it will run each trial as a run.
   ['search'],
   // Generated documentation.

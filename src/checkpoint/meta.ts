@@ -48,6 +48,13 @@ export interface CheckpointMeta {
    * written before strata saved them have none: a resume recomputes them from the step count).
    */
   optimizer: { type: string; weights: io.WeightsManifestEntry[]; beta_powers?: [number, number] };
+  /**
+   * Set on a model `strata compress` wrote: how its weights are stored (`quantize`: uint8, uint16
+   * or float16), which were, and the checkpoint it was made from (relative to this one's folder).
+   * Such a checkpoint keeps no optimizer state (its optimizer.bin is empty): it is for evaluate,
+   * predict, report and any TensorFlow.js program, not for resuming.
+   */
+  compression?: { quantize: string; weights: string[]; source: string };
   /** sha256 of every other file of the checkpoint. */
   files: Record<string, string>;
 }

@@ -1,5 +1,6 @@
 /** The command line: one file per command, added here. */
 import { Command } from 'commander';
+import { compressCommand } from './commands/compress.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   datasetsCommand(program);
   convertCommand(program);
   reportCommand(program);
+  compressCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -149,6 +149,14 @@ export function prepareRun(o: PrepareOptions): PreparedRun {
   if (unstartedRun(o.resume)) return restartUnstarted(o.resume, o, overrides, say);
 
   const checkpoint = openCheckpoint(o.resume, '--resume', 'latest', (line) => say(line, true));
+  if (checkpoint.meta.compression) {
+    const source = join(checkpoint.dir, checkpoint.meta.compression.source);
+    throw new UsageError({
+      arg: `--resume ${o.resume}`,
+      code: 'compressed-checkpoint',
+      message: `${rel(checkpoint.dir)} is a compressed model (strata compress: its weights stored as ${checkpoint.meta.compression.quantize}, no optimizer state), which training does not continue from; resume the checkpoint it was made from, ${rel(source)}`,
+    });
+  }
   const before = parse(checkpoint.specText) as Record<string, unknown>;
   const specFile = o.spec ?? join(checkpoint.runDir ?? checkpoint.dir, RUN_SPEC);
   const spec = o.spec ? readSpecFile(o.spec, { overrides }) : parseSpec(existsSync(specFile) ? specFile : join(checkpoint.dir, RUN_SPEC), checkpoint.specText, { overrides, saved: true });
