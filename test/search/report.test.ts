@@ -49,6 +49,7 @@ search:
     train.optimizer.learning_rate: {space: loguniform, low: 0.0001, high: 0.03}
     model.layers[2].units: {space: int, low: 8, high: 32, step: 8}
     model.layers[2].activation: {space: choice, values: [relu, tanh]}
+    model.layers[1]: {space: choice, values: [{type: flatten}, {type: flatten, name: flat_input}, {type: flatten, name: flatten_the_images}]}
   objective: ${objective}
   trials: 10
   algorithm: tpe
@@ -58,7 +59,9 @@ search:
 const TWO = '[{metric: val_accuracy, goal: maximize}, {metric: params, goal: minimize}]';
 const ONE = '{metric: val_accuracy, goal: maximize}';
 
-const P = (lr: number, units: number, activation: string) => ({ 'train.optimizer.learning_rate': lr, 'model.layers[2].units': units, 'model.layers[2].activation': activation });
+/** The flatten layers the search chooses from: mappings, written as short JSON (cut alike, kept apart). */
+const FLATTEN = [{ type: 'flatten' }, { type: 'flatten', name: 'flat_input' }, { type: 'flatten', name: 'flatten_the_images' }];
+const P = (lr: number, units: number, activation: string) => ({ 'train.optimizer.learning_rate': lr, 'model.layers[2].units': units, 'model.layers[2].activation': activation, 'model.layers[1]': FLATTEN[units % 3] });
 const counted = (trial: number, status: 'done' | 'stopped', lr: number, units: number, activation: string, curve: number[], params: number) => {
   const value = Math.max(...curve);
   return { trial, params: P(lr, units, activation), status, value, values: { val_accuracy: value, params }, epochs: curve.length, curve, seconds: 2 + trial / 10, run: `trials/${String(trial).padStart(3, '0')}` };
@@ -134,13 +137,13 @@ test('the table: every trial best first, objectives formatted, the front marked,
   assert.deepEqual(rows.map((r) => Number(r[1])), ORDER);
   assert.deepEqual(rows.filter((r) => r[3]).map((r) => Number(r[1])).sort(), [...FRONT].sort());
   const cells = (trial: number) => [...rows.find((r) => Number(r[1]) === trial)![4]!.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]!);
-  // trial, status, val_accuracy, params, front, epochs, seconds, the three parameters
-  assert.deepEqual(cells(7), ['7', 'done', '0.8300', '19,090', '●', '3', '2.7', '0.002', '24', 'relu']);
-  assert.deepEqual(cells(3), ['3', 'stopped', '0.6000', '6,370', '', '1', '2.3', '0.0003', '8', 'relu']);
-  assert.deepEqual(cells(4), ['4', 'invalid', '–', '–', '', '–', '0.0', '0.02', '24', 'tanh']);
+  // trial, status, val_accuracy, params, front, epochs, seconds, the four parameters (a mapping as short JSON)
+  assert.deepEqual(cells(7), ['7', 'done', '0.8300', '19,090', '●', '3', '2.7', '0.002', '24', 'relu', '{&quot;type&quot;:&quot;flatten&quot;}']);
+  assert.deepEqual(cells(3), ['3', 'stopped', '0.6000', '6,370', '', '1', '2.3', '0.0003', '8', 'relu', '{&quot;type&quot;:&quot;flatten&quot;,&quot;name…']);
+  assert.deepEqual(cells(4), ['4', 'invalid', '–', '–', '', '–', '0.0', '0.02', '24', 'tanh', '{&quot;type&quot;:&quot;flatten&quot;}']);
   assert.equal(cells(5)[1], 'failed');
   // The messages of the invalid and the failed trial, each on a row under its trial's.
-  const messages = [...html.matchAll(/<tr data-trial="(\d+)"(?:(?!<tr).)*<\/tr><tr class="message" data-message-of="(\d+)"><td><\/td><td class="l msg" colspan="9">([^<]*)<\/td><\/tr>/g)];
+  const messages = [...html.matchAll(/<tr data-trial="(\d+)"(?:(?!<tr).)*<\/tr><tr class="message" data-message-of="(\d+)"><td><\/td><td class="l msg" colspan="10">([^<]*)<\/td><\/tr>/g)];
   assert.deepEqual(messages.map((m) => [Number(m[1]), Number(m[2]), m[3]]), [[4, 4, 'a spec strata refuses: made up for this test'], [5, 5, 'out of memory']]);
   assert.match(html, /<th>Trial<\/th><th>Status<\/th><th>val_accuracy<\/th><th>params<\/th><th>Front<\/th><th>Epochs<\/th><th>Seconds<\/th><th>train\.optimizer\.learning_rate<\/th>/);
 });
@@ -152,12 +155,17 @@ test('a chart per parameter against the objective: a log x for loguniform, a col
   assert.equal(got['parameter-1'], 6);
   assert.equal(got['parameter-2'], 6);
   assert.equal(got['parameter-3'], 6);
-  for (const id of ['parameter-1', 'parameter-2', 'parameter-3']) assert.equal(seriesItems(figureOf(html, id)), 6, id);
+  assert.equal(got['parameter-4'], 6);
+  for (const id of ['parameter-1', 'parameter-2', 'parameter-3', 'parameter-4']) assert.equal(seriesItems(figureOf(html, id)), 6, id);
   assert.match(figureOf(html, 'parameter-1'), /val_accuracy against train\.optimizer\.learning_rate/);
   assert.match(figureOf(html, 'parameter-1'), /train\.optimizer\.learning_rate \(log scale\)/);
   assert.doesNotMatch(figureOf(html, 'parameter-2'), /log scale/);
   const [x] = tickLabels(figureOf(html, 'parameter-3'));
   assert.deepEqual(x, ['relu', 'tanh']);
+  // Mappings as JSON, a column each (those that share their first characters too), tilted to fit.
+  const [layers] = tickLabels(figureOf(html, 'parameter-4'));
+  assert.equal(layers!.length, 3);
+  assert.ok(layers!.every((l) => l.startsWith('{"type":"flatten"')), layers!.join(' '));
   assert.equal(shortValue({ type: 'dense', units: 64, activation: 'relu' }), '{"type":"dense","units"…');
   assert.equal(shortValue('gelu'), 'gelu');
   assert.equal(shortValue(0.000123456), '0.0001235');
@@ -188,7 +196,7 @@ test('a search of one objective: no front, in the table or as a section', async 
   const html = readFileSync(oneFile, 'utf8');
   assert.doesNotMatch(html, /data-section="front"|data-chart="pareto"|<th>Front<\/th>|class="front"/);
   assert.match(html, /data-best="2">Best: trial 2, val_accuracy 0\.8500;/);
-  assert.deepEqual(Object.keys(charts(html)), ['parameter-1', 'parameter-2', 'parameter-3', 'curves']);
+  assert.deepEqual(Object.keys(charts(html)), ['parameter-1', 'parameter-2', 'parameter-3', 'parameter-4', 'curves']);
   const r = await renderSearchReport(one, oneFile);
   assert.equal(r.front, undefined);
   assert.equal(r.trials.length, 8);
@@ -228,7 +236,7 @@ test('the search report renders in headless Chromium: every chart has a plot are
     for (const f of [twoFile, oneFile]) {
       await page.goto(`file://${f}`);
       const drawn = await drawnCharts(page);
-      assert.equal(drawn.length, f === twoFile ? 5 : 4);
+      assert.equal(drawn.length, f === twoFile ? 6 : 5);
       for (const c of drawn) {
         assert.ok(c.w > 0 && c.h > 0, `${c.chart} has a size`);
         assert.ok(c.w >= 0.85 * c.card, `${c.chart} is ${c.w} pixels wide in a card of ${c.card}`);
