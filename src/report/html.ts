@@ -16,7 +16,8 @@ import { scatterChart } from './charts/scatter.js';
 import { weightMap } from './charts/weights.js';
 import { count, esc, fmt } from './text.js';
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
+/** The page's style, shared by the run report and the search report (src/search/report.ts). */
+export const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}
 .meta{color:#666}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:16px;align-items:start}
 figure.chart{margin:0;border:1px solid #eee;padding:8px;border-radius:6px;min-width:0}figure.chart.wide{grid-column:1/-1}
@@ -165,19 +166,28 @@ async function attentionMaps(d: ReportData): Promise<string> {
   return `<h2>Attention maps</h2><p class="note">The attention weights (after the softmax, as in prediction) of each attention layer on example ${a.example + 1} of the ${esc(d.split ?? '')} split: one map per head, a row per query position, a column per key position; each row sums to 1. Darker is more weight, scaled to each map's largest.${cap}</p>${sample}<div class="charts">${await figures(charts)}</div>`;
 }
 
+/** The run report's page. */
 export async function renderReport(d: ReportData): Promise<string> {
   const last = d.epochs[d.epochs.length - 1];
   const headline = last ? Object.entries(last).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(' · ') : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>${esc(d.name)}: strata report</title><style>${CSS}</style></head><body>
-<h1>${esc(d.name)}</h1>
+  return page(`${d.name}: strata report`, `<h1>${esc(d.name)}</h1>
 <p class="meta">${esc(d.task)} on ${esc(d.dataset)} · ${count(d.epochs.length, 'epoch')} · checkpoint ${esc(describeCheckpoint(d.checkpoint))} · written ${esc(d.created)}</p>
 ${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}
 <h2>Learning curves</h2>${await learningCurves(d)}
 <h2>Model (${d.totalParams.toLocaleString('en-US')} parameters)</h2>${await modelSection(d)}
-${await classification(d)}${await regression(d)}${await forecast(d)}${samples(d)}${await internals(d)}${await attentionMaps(d)}
+${await classification(d)}${await regression(d)}${await forecast(d)}${samples(d)}${await internals(d)}${await attentionMaps(d)}`);
+}
+
+/**
+ * A whole page around `body`: the shared style (plus `css`), under a Content-Security-Policy
+ * that allows no scripts and no network, only inline styles and data: images.
+ */
+export function page(title: string, body: string, css = ''): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${esc(title)}</title><style>${CSS}${css}</style></head><body>
+${body}
 </body></html>
 `;
 }

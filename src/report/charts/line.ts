@@ -20,6 +20,8 @@ export interface LineOptions {
   yLabel?: string;
   wide?: boolean;
   note?: string;
+  /** A legend naming each series (default: true); off for many series, where the page names them otherwise. */
+  legend?: boolean;
 }
 
 /** The ratio of the largest to the smallest value from which a y axis of positive values is logarithmic. */
@@ -49,7 +51,7 @@ export function logTicks(lo: number, hi: number): number[] {
 }
 
 /** Log-axis labels: 1000, 1, 0.01 as they are, smaller values as 1e-5. */
-const SMALL_AS_EXPONENT = "datum.value >= 0.001 ? format(datum.value, '~g') : format(datum.value, '.0e')";
+export const SMALL_AS_EXPONENT = "datum.value >= 0.001 ? format(datum.value, '~g') : format(datum.value, '.0e')";
 
 /** As many legend columns as entries of the longest name fit across `width` (a symbol and padding take 40 pixels each). */
 function legendColumns(names: string[], width: number): number {
@@ -68,7 +70,7 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
     type: 'nominal',
     title: null,
     scale: { domain: names, range: names.map((_, k) => PALETTE[k % PALETTE.length]!) },
-    legend: { orient: 'bottom', direction: 'horizontal', columns: legendColumns(names, size.width), symbolType: 'stroke' },
+    legend: o.legend === false ? null : { orient: 'bottom', direction: 'horizontal', columns: legendColumns(names, size.width), symbolType: 'stroke' },
   } as const;
   const distinct = new Set(rows.map((r) => r.x));
   const base = { width: size.width, height: size.height, autosize: FIT, data: { values: rows } };
@@ -86,6 +88,11 @@ export function lineChart(id: string, title: string, xs: number[], series: Serie
   const layers: object[] = [{ name: 'series', mark: { type: 'line', strokeWidth: distinct.size > 100 ? 1.2 : 2 }, encoding: { x, y, color } }];
   // Short curves get a point per value, so that each epoch can be told apart.
   if (distinct.size <= 30) layers.push({ name: 'points', mark: { type: 'point', filled: true, size: 28 }, encoding: { x, y, color } });
+  else {
+    // A series of one value (a search trial stopped after its first epoch) is a line of no length: its point shows it.
+    const lone = new Set(names.filter((n) => rows.filter((r) => r.series === n).length === 1));
+    if (lone.size) layers.push({ name: 'points', data: { values: rows.filter((r) => lone.has(r.series)) }, mark: { type: 'point', filled: true, size: 28 }, encoding: { x, y, color } });
+  }
   const spec = { ...base, layer: layers } as unknown as TopLevelSpec;
   return { id, title, series: drawn, spec: { vl: spec }, ...(o.wide ? { wide: true } : {}), ...(o.note ? { note: o.note } : {}) };
 }
