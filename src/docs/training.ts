@@ -3,6 +3,7 @@ import type { Param } from '../document/json-schema.js';
 import type { Entry, TrainRegistry } from '../train-registry/entry.js';
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import { checkpointKeys, earlyStoppingKeys, labelsSentence, trainKeys } from '../train-registry/section.js';
+import { pruningKeys } from '../train-registry/pruning.js';
 import { keyRow, KEY_TABLE_HEAD } from './tables.js';
 
 function keyTable(keys: Record<string, Param>): string[] {
@@ -35,6 +36,10 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     '`checkpoint`:',
     '',
     ...keyTable(checkpointKeys),
+    '',
+    '`pruning` ([compression.md](compression.md#pruning)): the keys of one schedule, `polynomial` or `constant`; each bound in steps or in epochs, both the same way:',
+    '',
+    ...keyTable(pruningKeys),
     '',
     `A monitored name is \`${LOSS_KEY}\` or a metric listed in \`metrics\`, as is (the training data) or with \`${VALIDATION_PREFIX}\` in front (the validation data). Each metric says below whether higher or lower is better; \`${LOSS_KEY}\` is lower.`,
     '',

@@ -53,6 +53,8 @@ export interface TrainConfig {
   steps_per_epoch?: number;
   /** Carry recurrent states from batch to batch over consecutive windows (carry-state.ts). */
   carry_state: boolean;
+  /** `train.pruning` as given (train-registry/pruning.ts turns it into a plan once the steps per epoch are known). */
+  pruning?: Record<string, unknown>;
 }
 
 /** Whether larger is better for a logged name such as `val_accuracy`: the mode given, else the metric's own direction. */
@@ -98,5 +100,6 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
     checkpoint: { ...(checkpoint as unknown as CheckpointSpec), monitor: (checkpoint.monitor as string | undefined) ?? monitor },
     ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch as number } : {}),
     carry_state: t.carry_state as boolean,
+    ...(t.pruning ? { pruning: t.pruning as Record<string, unknown> } : {}),
   };
 }
