@@ -132,7 +132,8 @@ export interface NamedLayer {
 }
 
 /** The checks of `train.pruning` a schema cannot make, each at its key. */
-export function checkPruning(train: Record<string, unknown>, at: (path: SpecPath) => Place, layers: readonly NamedLayer[] | undefined): Diagnostic[] {
+/** `defaultEpochs`: train.epochs when the spec leaves it out. */
+export function checkPruning(train: Record<string, unknown>, at: (path: SpecPath) => Place, layers: readonly NamedLayer[] | undefined, defaultEpochs: number): Diagnostic[] {
   const p = train.pruning as Record<string, unknown> | undefined;
   if (!p || typeof p !== 'object') return [];
   const out: Diagnostic[] = [];
@@ -168,7 +169,7 @@ export function checkPruning(train: Record<string, unknown>, at: (path: SpecPath
       say(`end_${endUnit}`, 'pruning-end-before-begin', `train.pruning.end_${endUnit} (${end}) is ${end === begin ? 'at' : 'before'} the begin (${beginUnit} ${begin}); make it later`);
     }
   }
-  const epochs = typeof train.epochs === 'number' ? train.epochs : undefined;
+  const epochs = typeof train.epochs === 'number' ? train.epochs : defaultEpochs;
   if (epochs !== undefined && typeof p.end_epoch === 'number' && p.end_epoch > epochs) {
     say('end_epoch', 'pruning-end-after-training', `train.pruning.end_epoch (${p.end_epoch}) is after the last epoch (train.epochs is ${epochs}), so the sparsity would never reach its final value; make it at most ${epochs}`);
   }

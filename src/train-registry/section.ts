@@ -166,7 +166,7 @@ export function checkTrainSection(train: Record<string, unknown> | undefined, at
   if (typeof train.label_smoothing === 'number' && train.label_smoothing > 0 && loss && !loss.smoothing) {
     out.push({ ...at(['train', 'label_smoothing']), code: 'no-smoothing', message: `label_smoothing applies to cross-entropy losses, and ${loss.name} is not one; remove it` });
   }
-  out.push(...checkPruning(train, at, layers));
+  out.push(...checkPruning(train, at, layers, trainKeys(registry).epochs!.default as number));
   return out;
 }
 
