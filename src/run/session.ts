@@ -32,6 +32,7 @@ import type { TorchSettings } from '../torch/trainer.js';
 import { VERSION } from '../version.js';
 import { appendMetrics, INTERNALS_FILE, METRICS_FILE, readMetrics, truncateMetrics } from './metrics-log.js';
 import { CHECKPOINTS } from './run-dir.js';
+import { loadTeacher } from './teacher.js';
 
 /** How often (in steps) per-layer gradient norms are recorded in the run's internals.jsonl. */
 export const GRADIENT_NORM_EVERY = 50;
@@ -121,6 +122,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const opt: StrataOptimizer = makeOptimizer(engine.tf, config.optimizer);
   // train.pruning's masks: made here, so that every checkpoint holds them and a resume puts them back.
   const pruner = config.pruning ? new Pruner(engine.tf, model, config.pruning, { layers: spec.model.layers, at: (path) => placeIn(spec, path) }) : undefined;
+  // train.distill's teacher, checked against the student at train.distill.teacher's line before anything trains.
+  const teacher = config.distill ? await loadTeacher(engine, spec, model, config.distill.teacher) : undefined;
   const checkpointsDir = join(o.runDir, CHECKPOINTS);
   const metricsFile = join(o.runDir, METRICS_FILE);
   let start: TrainState = initialState(o.seed);
@@ -222,10 +225,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   };
   let result: TrainResult;
   try {
-    result = torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt, pruner ? { pruner } : {});
+    result = torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt, { ...(pruner ? { pruner } : {}), ...(teacher ? { teacher } : {}) });
     if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
   } finally {
     pruner?.dispose();
+    teacher?.dispose();
   }
   opt.optimizer.dispose();
   return { ...result, config, model, ...(latest ? { latest } : {}), ...(best ? { best: join(checkpointsDir, best) } : {}) };

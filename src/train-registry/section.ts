@@ -14,6 +14,7 @@ import { directionOf, LOSS_KEY, trainRegistry, VALIDATION_PREFIX } from './catal
 import type { Entry, TrainRegistry } from './entry.js';
 import { modeParam, MONITORING_SECTIONS, monitorParam } from './monitor.js';
 import { checkPruning, pruningSchema } from './pruning.js';
+import { checkDistill, distillSchema } from './distill.js';
 import type { NamedLayer } from './pruning.js';
 
 /** The metric watched when a section leaves `monitor` out. */
@@ -85,6 +86,7 @@ export function trainKeys(registry: TrainRegistry = trainRegistry): Record<strin
     early_stopping: { schema: object('Stop when the monitored metric has not improved for `patience` epochs.', earlyStoppingKeys) },
     checkpoint: { schema: object('Which checkpoints a run keeps.', checkpointKeys) },
     pruning: { schema: { $ref: '#/$defs/pruning', description: 'Magnitude pruning during training (docs/compression.md#pruning).' } },
+    distill: { schema: { $ref: '#/$defs/distill', description: 'Knowledge distillation from a teacher run (docs/compression.md#distillation).' } },
     steps_per_epoch: int('Stop each epoch after this many batches (for quick trials).', { min: 1 }),
     carry_state: bool(
       'Truncated backpropagation through time: deal the consecutive windows of text or series data (stride equal to sequence_length or window) into batch_size lanes, and start each batch of every lstm and gru layer from the state the previous batch ended in, in training and evaluation; states restart from zeros each epoch.',
@@ -128,6 +130,7 @@ export function trainSchema(registry: TrainRegistry = trainRegistry): { section:
       ...dispatch('optimizer', registry.optimizers, 'The optimizer and its settings.'),
       ...dispatch('schedule', registry.schedules, 'How the learning rate changes during training; every schedule but one_cycle takes a linear warmup.'),
       pruning: pruningSchema(),
+      distill: distillSchema(),
     },
   };
 }
@@ -167,6 +170,7 @@ export function checkTrainSection(train: Record<string, unknown> | undefined, at
     out.push({ ...at(['train', 'label_smoothing']), code: 'no-smoothing', message: `label_smoothing applies to cross-entropy losses, and ${loss.name} is not one; remove it` });
   }
   out.push(...checkPruning(train, at, layers, trainKeys(registry).epochs!.default as number));
+  out.push(...checkDistill(train, at, String(train.loss ?? trainKeys(registry).loss!.default)));
   return out;
 }
 

@@ -70,9 +70,11 @@ export interface TrainHooks {
   gradientNorms?: GradientNormHook;
 }
 
-/** What a caller may hand `train()` besides the hooks: the pruning masks it saves with its checkpoints (made here from the config when not given). */
+/** What a caller may hand `train()` besides the hooks: the pruning masks it saves with its checkpoints (made here from the config when not given), and train.distill's teacher. */
 export interface TrainParts {
   pruner?: Pruner;
+  /** train.distill's teacher (loaded by the caller, who disposes it). */
+  teacher?: LayersModel;
 }
 
 export type StopReason = 'completed' | 'early_stopping' | 'non_finite' | 'interrupted';
@@ -224,7 +226,7 @@ class TrainingRun {
     this.carried = this.lanes ? new CarriedStates(tf, model) : undefined;
     this.batchesPerEpoch = batchesPerEpoch(split.size, config, this.lanes);
     const schedule = { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
-    this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms);
+    this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms, parts.teacher);
     this.state = withPlateau(config, start);
     this.pruner = parts.pruner ?? (config.pruning ? new Pruner(tf, model, config.pruning) : undefined);
     this.pruner?.begin(this.batchesPerEpoch, this.state.step);
