@@ -30,7 +30,8 @@ export async function loadTeacher(engine: Engine, spec: Spec, student: LayersMod
     throw new UsageError({ ...at, code: 'distill-teacher', message });
   };
   const path = teacherPath(spec.file, teacher);
-  const shown = relative(process.cwd(), path) || '.';
+  // The path as resolved (a run's saved spec holds it absolute), shown from the working directory.
+  const shown = `'${relative(process.cwd(), path) || '.'}'`;
   if (!existsSync(path)) refuse(`the teacher ${shown} does not exist; give a strata run directory (or one of its checkpoints), relative to the spec file`);
   if (!existsSync(join(path, META_JSON)) && !existsSync(join(path, CHECKPOINTS))) {
     refuse(`the teacher ${shown} is not a strata run: it has no ${CHECKPOINTS}/ folder (nor ${META_JSON}, as a checkpoint has); train the teacher with strata train and give its run directory`);
