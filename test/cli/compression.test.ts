@@ -35,7 +35,9 @@ test('a pruned run logs each layer’s sparsity every epoch, and its report draw
   const report = await strata(['report', 'run', '--backend', 'cpu'], { cwd: dir });
   assert.equal(report.code, 0, report.stderr);
   const html = readFileSync(join(dir, 'run', 'report.html'), 'utf8');
-  assert.match(html, /Sparsity per pruned layer/);
+  // One chart with a line per pruned layer; no learning-curve chart of its own for a sparsity key.
+  assert.match(html, /<figure class="chart" data-chart="sparsity" data-series="2"><figcaption>Sparsity per pruned layer<\/figcaption>/);
+  assert.doesNotMatch(html, /data-chart="sparsity\//);
 });
 
 test('a distilled run finds its teacher beside the spec and keeps it absolute in its spec.yaml; a missing teacher is exit 2 at its line', async () => {
