@@ -47,6 +47,26 @@ const EXPECTED: Record<string, Expected> = {
     ],
     outputs: [[null, 10]],
   },
+  // docs/compression.md: the MLP pruned during training.
+  'mnist-mlp-pruned': {
+    rows: [
+      ['input_1', [null, 28, 28, 1], 0],
+      ['flatten_1', [null, 784], 0], // 28·28·1
+      ['dense_1', [null, 256], 784 * 256 + 256], // 200,960
+      ['dense_2', [null, 10], 256 * 10 + 10], // 2,570
+    ],
+    outputs: [[null, 10]],
+  },
+  // docs/compression.md: the small student distilled from a teacher run.
+  'mnist-mlp-student': {
+    rows: [
+      ['input_1', [null, 28, 28, 1], 0],
+      ['flatten_1', [null, 784], 0],
+      ['dense_1', [null, 32], 784 * 32 + 32], // 25,120
+      ['dense_2', [null, 10], 32 * 10 + 10], // 330
+    ],
+    outputs: [[null, 10]],
+  },
   // README.md: Keras's "simple MNIST convnet" (the same as configs/mnist-cnn.yaml).
   'mnist-cnn': {
     rows: [

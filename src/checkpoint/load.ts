@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
 import { sha256 } from './durable.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, MASKS_BIN, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
 import type { CheckpointMeta, DataInfo } from './meta.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
 import type { ModelFiles } from './model-files.js';
@@ -21,6 +21,8 @@ export interface LoadedCheckpoint {
   meta: CheckpointMeta;
   model: ModelFiles;
   optimizer: Uint8Array;
+  /** train.pruning's masks (meta.pruning says whose), when the checkpoint has them. */
+  masks?: Uint8Array;
   specText: string;
   data: DataInfo;
 }
@@ -54,7 +56,8 @@ export function readCheckpointDir(dir: string): LoadedCheckpoint {
     throw new DamagedCheckpoint(dir, META_JSON, `was written by a newer strata (checkpoint format ${meta.format_version}); upgrade strata to read it`);
   }
   const bytes = new Map<string, Buffer>();
-  for (const file of REQUIRED) {
+  // masks.bin is there when meta.json lists it (a pruned run's checkpoints), and checked the same way.
+  for (const file of [...REQUIRED, ...(meta.files[MASKS_BIN] ? [MASKS_BIN] : [])]) {
     const expected = meta.files[file];
     if (!expected) throw new DamagedCheckpoint(dir, META_JSON, `has no checksum for ${file}`);
     let data: Buffer;
@@ -76,6 +79,7 @@ export function readCheckpointDir(dir: string): LoadedCheckpoint {
     meta,
     model: { modelJson: text(MODEL_JSON), weights: bin(WEIGHTS_BIN), source: join(dir, MODEL_JSON) },
     optimizer: bin(OPTIMIZER_BIN),
+    ...(bytes.has(MASKS_BIN) ? { masks: bin(MASKS_BIN) } : {}),
     specText: text(SPEC_FILE),
     data: JSON.parse(text(DATA_JSON)) as DataInfo,
   };

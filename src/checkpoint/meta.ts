@@ -4,6 +4,8 @@ import type { TrainState } from '../train/loop.js';
 
 export const META_JSON = 'meta.json';
 export const OPTIMIZER_BIN = 'optimizer.bin';
+/** train.pruning's masks, one byte (0 or 1) per element of each pruned kernel, in the order of meta.json's `pruning.masks`. */
+export const MASKS_BIN = 'masks.bin';
 export const SPEC_FILE = 'spec.yaml';
 export const DATA_JSON = 'data.json';
 export const CHECKPOINT_FORMAT = 'strata-checkpoint';
@@ -55,6 +57,8 @@ export interface CheckpointMeta {
    * predict, report and any TensorFlow.js program, not for resuming.
    */
   compression?: { quantize: string; weights: string[]; source: string };
+  /** With train.pruning, once masks exist: the pruned kernels whose masks masks.bin holds, in its order. */
+  pruning?: { masks: { name: string; shape: number[] }[] };
   /** sha256 of every other file of the checkpoint. */
   files: Record<string, string>;
 }

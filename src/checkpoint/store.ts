@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { join, relative } from 'node:path';
 import { osFailure } from '../errors.js';
 import { flushDir, replaceFile, sha256, writeFlushed } from './durable.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, DATA_JSON, MASKS_BIN, META_JSON, OPTIMIZER_BIN, SPEC_FILE } from './meta.js';
 import type { CheckpointMeta, DataInfo } from './meta.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
 import type { ModelFiles } from './model-files.js';
@@ -21,6 +21,8 @@ export const BEST = 'best';
 export interface CheckpointContent {
   model: ModelFiles;
   optimizer: Uint8Array;
+  /** train.pruning's masks (meta.pruning says whose), when there are any. */
+  masks?: Uint8Array;
   specText: string;
   data: DataInfo;
   meta: Omit<CheckpointMeta, 'files' | 'format' | 'format_version'>;
@@ -77,6 +79,7 @@ export function writeCheckpoint(checkpointsDir: string, name: string, c: Checkpo
       [OPTIMIZER_BIN]: c.optimizer,
       [SPEC_FILE]: c.specText,
       [DATA_JSON]: JSON.stringify(c.data),
+      ...(c.masks ? { [MASKS_BIN]: c.masks } : {}),
     };
     const sums: Record<string, string> = {};
     for (const [file, data] of Object.entries(files)) {

@@ -5,6 +5,7 @@
  * sparkline at most SPARK_WIDTH characters.
  */
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { SPARSITY_PREFIX } from '../train-registry/pruning.js';
 import { renderTable } from './table.js';
 
 const TICKS = '▁▂▃▄▅▆▇█';
@@ -68,7 +69,7 @@ export interface SummaryOptions {
  */
 export function epochSummary(epochs: readonly Record<string, number>[], o: SummaryOptions = {}): string {
   if (epochs.length === 0) return '';
-  const keys = [...new Set(epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k));
+  const keys = [...new Set(epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k) && !k.startsWith(SPARSITY_PREFIX));
   const bestIndex = o.best ? epochs.findIndex((e) => e.epoch === o.best!.epoch) : -1;
   const rowsShown = shownRows(epochs.length, bestIndex >= 0 ? bestIndex : undefined);
   const GAP = '\0gap';

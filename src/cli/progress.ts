@@ -6,6 +6,7 @@
  */
 import type { EpochLog } from '../train/loop.js';
 import type { BatchProgress } from '../train/loop.js';
+import { SPARSITY_PREFIX } from '../train-registry/pruning.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json' | 'quiet';
 
@@ -68,7 +69,8 @@ export class EpochLines {
 export function epochLine(log: EpochLog, epochs: number, note = ''): string {
   const skip = new Set(['epoch', 'lr', 'seconds', 'samples_per_second']);
   const metrics = Object.entries(log)
-    .filter(([k]) => !skip.has(k))
+    // Each pruned layer's sparsity is in metrics.jsonl and the report's chart, not on the line.
+    .filter(([k]) => !skip.has(k) && !k.startsWith(SPARSITY_PREFIX))
     .map(([k, v]) => `${k} ${fmt(v)}`);
   return [`epoch ${log.epoch}/${epochs}`, ...metrics, `lr ${fmt(log.lr)}`, `${log.seconds.toFixed(1)} s`, `${Math.round(log.samples_per_second).toLocaleString('en-US')} samples/s`].join('  ') + (note ? `  ${note}` : '');
 }

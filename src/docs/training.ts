@@ -3,6 +3,8 @@ import type { Param } from '../document/json-schema.js';
 import type { Entry, TrainRegistry } from '../train-registry/entry.js';
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
 import { checkpointKeys, earlyStoppingKeys, labelsSentence, trainKeys } from '../train-registry/section.js';
+import { pruningKeys } from '../train-registry/pruning.js';
+import { distillKeys } from '../train-registry/distill.js';
 import { keyRow, KEY_TABLE_HEAD } from './tables.js';
 
 function keyTable(keys: Record<string, Param>): string[] {
@@ -35,6 +37,14 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     '`checkpoint`:',
     '',
     ...keyTable(checkpointKeys),
+    '',
+    '`pruning` ([compression.md](compression.md#pruning)): the keys of one schedule, `polynomial` or `constant`; each bound in steps or in epochs, both the same way:',
+    '',
+    ...keyTable(pruningKeys),
+    '',
+    '`distill` ([compression.md](compression.md#distillation)): loss = alpha · the loss on the labels + (1 − alpha) · T² · KL(softmax(teacher logits / T) ‖ softmax(student logits / T)), as Keras’s distillation example; the logits are the logarithms of the softmax outputs:',
+    '',
+    ...keyTable(distillKeys),
     '',
     `A monitored name is \`${LOSS_KEY}\` or a metric listed in \`metrics\`, as is (the training data) or with \`${VALIDATION_PREFIX}\` in front (the validation data). Each metric says below whether higher or lower is better; \`${LOSS_KEY}\` is lower.`,
     '',

@@ -4,6 +4,7 @@
  */
 import { describeCheckpoint } from '../checkpoint/store.js';
 import { LOSS_KEY, VALIDATION_PREFIX } from '../train-registry/catalog.js';
+import { SPARSITY_PREFIX } from '../train-registry/pruning.js';
 import type { ReportData } from './collect.js';
 import { drawnSteps } from './attention.js';
 import { barChart } from './charts/bars.js';
@@ -39,13 +40,20 @@ const SKIP = new Set(['epoch', 'lr', 'seconds', 'samples_per_second', 'batch']);
 async function learningCurves(d: ReportData): Promise<string> {
   if (d.epochs.length === 0) return '<p>No epochs are logged in metrics.jsonl yet.</p>';
   const xs = d.epochs.map((e) => e.epoch ?? 0);
-  const keys = [...new Set(d.epochs.flatMap((e) => Object.keys(e)))].filter((k) => !SKIP.has(k) && !k.startsWith(VALIDATION_PREFIX));
+  const all = [...new Set(d.epochs.flatMap((e) => Object.keys(e)))];
+  const keys = all.filter((k) => !SKIP.has(k) && !k.startsWith(VALIDATION_PREFIX) && !k.startsWith(SPARSITY_PREFIX));
   const charts = keys.map((k) => {
     const series = [{ name: `train ${k}`, values: d.epochs.map((e) => e[k]) }];
     if (d.epochs.some((e) => typeof e[`${VALIDATION_PREFIX}${k}`] === 'number')) series.push({ name: `validation ${k}`, values: d.epochs.map((e) => e[`${VALIDATION_PREFIX}${k}`]) });
     return lineChart(k, k === LOSS_KEY ? 'Loss' : k, xs, series, { xLabel: 'epoch', yLabel: k });
   });
   if (d.epochs.some((e) => typeof e.lr === 'number')) charts.push(lineChart('lr', 'Learning rate', xs, [{ name: 'learning rate', values: d.epochs.map((e) => e.lr) }], { xLabel: 'epoch', yLabel: 'learning rate' }));
+  // train.pruning: each pruned layer's sparsity (the fraction of its kernels' weights that are zero), one series per layer.
+  const pruned = all.filter((k) => k.startsWith(SPARSITY_PREFIX));
+  if (pruned.length > 0) {
+    const series = pruned.map((k) => ({ name: k.slice(SPARSITY_PREFIX.length), values: d.epochs.map((e) => e[k]) }));
+    charts.push(lineChart('sparsity', 'Sparsity per pruned layer', xs, series, { xLabel: 'epoch', yLabel: 'fraction of kernel weights at zero' }));
+  }
   return `<div class="charts">${await figures(charts)}</div>`;
 }
 
@@ -169,7 +177,7 @@ async function attentionMaps(d: ReportData): Promise<string> {
 /** The run report's page. */
 export async function renderReport(d: ReportData): Promise<string> {
   const last = d.epochs[d.epochs.length - 1];
-  const headline = last ? Object.entries(last).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(' · ') : '';
+  const headline = last ? Object.entries(last).filter(([k]) => !SKIP.has(k) && !k.startsWith(SPARSITY_PREFIX)).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(' · ') : '';
   return page(`${d.name}: strata report`, `<h1>${esc(d.name)}</h1>
 <p class="meta">${esc(d.task)} on ${esc(d.dataset)} · ${count(d.epochs.length, 'epoch')} · checkpoint ${esc(describeCheckpoint(d.checkpoint))} · written ${esc(d.created)}</p>
 ${headline ? `<p class="meta">Last epoch: ${headline}</p>` : ''}

@@ -25,6 +25,7 @@ import type { RunLock } from './lock.js';
 import { INTERNALS_FILE, METRICS_FILE } from './metrics-log.js';
 import { CHECKPOINTS, createRunDir, defaultRunDir, RUN_SPEC } from './run-dir.js';
 import { describeChange, diffSpecs } from './spec-diff.js';
+import { teacherPath } from './teacher.js';
 
 export interface PrepareOptions {
   /** The spec file: required for a new run; on resume, a changed spec to continue with. */
@@ -99,8 +100,13 @@ export function absoluteDataPath(file: string, dataset: unknown): string | undef
   return resolve(dirname(file), dataset);
 }
 
-/** A dataset given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
+/**
+ * A dataset given as a path relative to the spec is recorded absolute, so the run finds it from
+ * anywhere; so is train.distill's teacher (a run's spec.yaml is read from the run, not beside the spec).
+ */
 export function absoluteData(spec: Spec): void {
+  const distill = (spec.raw.train as Record<string, unknown> | undefined)?.distill as Record<string, unknown> | undefined;
+  if (typeof distill?.teacher === 'string' && !isAbsolute(distill.teacher)) distill.teacher = teacherPath(spec.file, distill.teacher);
   const abs = absoluteDataPath(spec.file, spec.data?.dataset);
   if (abs === undefined) return;
   spec.data!.dataset = abs;

@@ -22,6 +22,8 @@ import type { Spec } from '../spec/types.js';
 import { metricMode, trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { initialState, train } from '../train/loop.js';
+import { Pruner } from '../train/pruning.js';
+import { placeIn } from '../spec/place.js';
 import type { EpochLog, TrainHooks, TrainResult, TrainState } from '../train/loop.js';
 import { makeOptimizer } from '../train-registry/optimizers.js';
 import type { StrataOptimizer } from '../train-registry/optimizers.js';
@@ -30,6 +32,7 @@ import type { TorchSettings } from '../torch/trainer.js';
 import { VERSION } from '../version.js';
 import { appendMetrics, INTERNALS_FILE, METRICS_FILE, readMetrics, truncateMetrics } from './metrics-log.js';
 import { CHECKPOINTS } from './run-dir.js';
+import { loadTeacher } from './teacher.js';
 
 /** How often (in steps) per-layer gradient norms are recorded in the run's internals.jsonl. */
 export const GRADIENT_NORM_EVERY = 50;
@@ -117,6 +120,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const config = trainConfig(spec.train, dataset.validation !== undefined);
   const { model } = buildModel(spec, engine);
   const opt: StrataOptimizer = makeOptimizer(engine.tf, config.optimizer);
+  // train.pruning's masks: made here, so that every checkpoint holds them and a resume puts them back.
+  const pruner = config.pruning ? new Pruner(engine.tf, model, config.pruning, { layers: spec.model.layers, at: (path) => placeIn(spec, path) }) : undefined;
+  // train.distill's teacher, checked against the student at train.distill.teacher's line before anything trains.
+  const teacher = config.distill ? await loadTeacher(engine, spec, model, config.distill.teacher) : undefined;
   const checkpointsDir = join(o.runDir, CHECKPOINTS);
   const metricsFile = join(o.runDir, METRICS_FILE);
   let start: TrainState = initialState(o.seed);
@@ -124,6 +131,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   if (o.resume) {
     await restoreWeights(engine, model, o.resume);
     await restoreOptimizerState(engine, opt, o.resume.optimizer, o.resume.meta.optimizer.weights, validPowers(o.resume.meta.optimizer.beta_powers));
+    const savedMasks = o.resume.meta.pruning?.masks;
+    if (pruner && savedMasks && o.resume.masks) pruner.restore({ masks: savedMasks, data: o.resume.masks });
     start = o.resume.meta.state;
     latest = o.resume.dir;
     truncateMetrics(metricsFile, start.epoch);
@@ -150,9 +159,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     const name = checkpointName(state.epoch, state.batch);
     const files = await modelToFiles(engine, model);
     const optState = torchOptimizer ?? (await saveOptimizerState(engine, opt));
+    const masks = pruner?.snapshot();
     const dir = writeCheckpoint(checkpointsDir, name, {
       model: files,
       optimizer: optState.data,
+      ...(masks ? { masks: masks.data } : {}),
       specText: o.specText,
       data: info,
       meta: {
@@ -168,6 +179,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         engine: o.torch ? 'torch' : 'tfjs',
         created: new Date().toISOString(),
         optimizer: { type: config.optimizer.type, weights: optState.specs, ...(optState.betaPowers ? { beta_powers: optState.betaPowers } : {}) },
+        ...(masks ? { pruning: { masks: masks.masks } } : {}),
       },
     });
     setPointer(checkpointsDir, LATEST, name);
@@ -211,8 +223,14 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       o.onEpoch?.(log, name, improved);
     },
   };
-  const result = torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt);
-  if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
+  let result: TrainResult;
+  try {
+    result = torch ? await trainOnTorch(engine, model, dataset, config, o.seed, start, hooks, opt, torch) : await train(engine, model, dataset, config, o.seed, start, hooks, opt, { ...(pruner ? { pruner } : {}), ...(teacher ? { teacher } : {}) });
+    if (result.stopped === 'interrupted') await save(result.state, {}, 'interrupted');
+  } finally {
+    pruner?.dispose();
+    teacher?.dispose();
+  }
   opt.optimizer.dispose();
   return { ...result, config, model, ...(latest ? { latest } : {}), ...(best ? { best: join(checkpointsDir, best) } : {}) };
 }

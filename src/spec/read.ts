@@ -85,7 +85,7 @@ export function parseSpec(file: string, text: string, options: ReadOptions = {})
 
   const model = value.model as { layers: RawLayer[]; outputs?: string[] };
   const { graph, diagnostics: graphProblems } = resolveGraph({ model }, source, registry);
-  const trainProblems = options.saved ? [] : checkTrainSection(value.train as Record<string, unknown> | undefined, (path) => placeOf(source, path));
+  const trainProblems = options.saved ? [] : checkTrainSection(value.train as Record<string, unknown> | undefined, (path) => placeOf(source, path), undefined, graph?.layers);
   if (!graph || trainProblems.length > 0) throw new UsageError([...graphProblems, ...trainProblems].sort(byPlace));
 
   return {

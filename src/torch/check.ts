@@ -7,7 +7,7 @@ import type { SpecPath } from '../document/source.js';
 import type { Diagnostic } from '../errors.js';
 import { placeIn } from '../spec/place.js';
 import type { Spec } from '../spec/types.js';
-import { TORCH_LAYER_TYPES } from './support.js';
+import { TORCH_LAYER_TYPES, TORCH_TRAIN_KEYS } from './support.js';
 
 /** Layer types inside a layer's parameters (a wrapper's `layer`, a block's `layers`). */
 function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path: SpecPath }[]): void {
@@ -21,8 +21,8 @@ function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path:
   for (const [k, v] of Object.entries(o)) if (k !== 'type' && v && typeof v === 'object') nestedTypes(v, [...path, k], out);
 }
 
-/** The spec's refusals on the torch engine (`supported`: the types it runs, support.ts's list unless a test gives another). */
-export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORCH_LAYER_TYPES): Diagnostic[] {
+/** The spec's refusals on the torch engine (`supported`: the types it runs, support.ts's list unless a test gives another; `trainKeys`: the `train:` keys it honours). */
+export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORCH_LAYER_TYPES, trainKeys: ReadonlySet<string> = TORCH_TRAIN_KEYS): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const names = [...supported].sort().join(', ');
@@ -41,6 +41,14 @@ export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORC
     const nested: { type: string; path: SpecPath }[] = [];
     nestedTypes(layer.params, layer.path, nested);
     for (const n of nested) if (!supported.has(n.type)) refuse(n.type, n.path);
+  }
+  for (const key of Object.keys(spec.train ?? {})) {
+    if (trainKeys.has(key)) continue;
+    out.push({
+      ...placeIn(spec, ['train', key]),
+      code: 'torch-unsupported-train-key',
+      message: `train.${key} is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or remove train.${key}`,
+    });
   }
   return out;
 }

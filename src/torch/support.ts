@@ -63,3 +63,27 @@ export const TORCH_LAYER_TYPES: ReadonlySet<string> = new Set([
   'dense_block',
   'mixture_of_experts',
 ]);
+
+/**
+ * The `train:` keys the torch engine honours, in the same list as the layer types it
+ * runs: a spec setting any other `train:` key (train.pruning, train.distill) is refused
+ * at that key's line on the torch engine (check.ts), before anything starts.
+ */
+export const TORCH_TRAIN_KEYS: ReadonlySet<string> = new Set([
+  'engine',
+  'epochs',
+  'batch_size',
+  'optimizer',
+  'loss',
+  'metrics',
+  'top_k',
+  'schedule',
+  'clip_norm',
+  'clip_value',
+  'label_smoothing',
+  'class_weights',
+  'early_stopping',
+  'checkpoint',
+  'steps_per_epoch',
+  'carry_state',
+]);

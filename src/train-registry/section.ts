@@ -13,6 +13,9 @@ import { closest, didYouMean } from '../document/suggest.js';
 import { directionOf, LOSS_KEY, trainRegistry, VALIDATION_PREFIX } from './catalog.js';
 import type { Entry, TrainRegistry } from './entry.js';
 import { modeParam, MONITORING_SECTIONS, monitorParam } from './monitor.js';
+import { checkPruning, pruningSchema } from './pruning.js';
+import { checkDistill, distillSchema } from './distill.js';
+import type { NamedLayer } from './pruning.js';
 
 /** The metric watched when a section leaves `monitor` out. */
 export function defaultMonitor(hasValidation: boolean): string {
@@ -82,6 +85,8 @@ export function trainKeys(registry: TrainRegistry = trainRegistry): Record<strin
     },
     early_stopping: { schema: object('Stop when the monitored metric has not improved for `patience` epochs.', earlyStoppingKeys) },
     checkpoint: { schema: object('Which checkpoints a run keeps.', checkpointKeys) },
+    pruning: { schema: { $ref: '#/$defs/pruning', description: 'Magnitude pruning during training (docs/compression.md#pruning).' } },
+    distill: { schema: { $ref: '#/$defs/distill', description: 'Knowledge distillation from a teacher run (docs/compression.md#distillation).' } },
     steps_per_epoch: int('Stop each epoch after this many batches (for quick trials).', { min: 1 }),
     carry_state: bool(
       'Truncated backpropagation through time: deal the consecutive windows of text or series data (stride equal to sequence_length or window) into batch_size lanes, and start each batch of every lstm and gru layer from the state the previous batch ended in, in training and evaluation; states restart from zeros each epoch.',
@@ -124,16 +129,19 @@ export function trainSchema(registry: TrainRegistry = trainRegistry): { section:
     defs: {
       ...dispatch('optimizer', registry.optimizers, 'The optimizer and its settings.'),
       ...dispatch('schedule', registry.schedules, 'How the learning rate changes during training; every schedule but one_cycle takes a linear warmup.'),
+      pruning: pruningSchema(),
+      distill: distillSchema(),
     },
   };
 }
 
 /**
  * Checks of the `train:` section the schema cannot make: every monitored name is
- * the loss or a listed metric (as is or with val_), and label_smoothing has a loss
- * that uses it. `at` places a path of the spec.
+ * the loss or a listed metric (as is or with val_), label_smoothing has a loss
+ * that uses it, and `pruning`'s bounds and layers make sense (`layers`: the
+ * spec's layers, when its graph was read). `at` places a path of the spec.
  */
-export function checkTrainSection(train: Record<string, unknown> | undefined, at: (path: SpecPath) => Place, registry: TrainRegistry = trainRegistry): Diagnostic[] {
+export function checkTrainSection(train: Record<string, unknown> | undefined, at: (path: SpecPath) => Place, registry: TrainRegistry = trainRegistry, layers?: readonly NamedLayer[]): Diagnostic[] {
   if (!train) return [];
   const out: Diagnostic[] = [];
   const metrics = (train.metrics as string[] | undefined) ?? [];
@@ -161,6 +169,8 @@ export function checkTrainSection(train: Record<string, unknown> | undefined, at
   if (typeof train.label_smoothing === 'number' && train.label_smoothing > 0 && loss && !loss.smoothing) {
     out.push({ ...at(['train', 'label_smoothing']), code: 'no-smoothing', message: `label_smoothing applies to cross-entropy losses, and ${loss.name} is not one; remove it` });
   }
+  out.push(...checkPruning(train, at, layers, trainKeys(registry).epochs!.default as number));
+  out.push(...checkDistill(train, at, String(train.loss ?? trainKeys(registry).loss!.default)));
   return out;
 }
 

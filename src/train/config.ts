@@ -8,6 +8,7 @@ import { settingsOf, withDefaults } from '../train-registry/entry.js';
 import { directionOf, trainRegistry } from '../train-registry/catalog.js';
 import type { LossName, MetricName, OptimizerName, ScheduleName } from '../train-registry/catalog.js';
 import { checkpointKeys, defaultMonitor, earlyStoppingKeys, trainKeys } from '../train-registry/section.js';
+import { distillKeys } from '../train-registry/distill.js';
 import type { EngineName } from '../train-registry/section.js';
 
 export interface EarlyStoppingSpec {
@@ -53,6 +54,16 @@ export interface TrainConfig {
   steps_per_epoch?: number;
   /** Carry recurrent states from batch to batch over consecutive windows (carry-state.ts). */
   carry_state: boolean;
+  /** `train.pruning` as given (train-registry/pruning.ts turns it into a plan once the steps per epoch are known). */
+  pruning?: Record<string, unknown>;
+  /** `train.distill` with its defaults; `teacher` as written (relative to the spec file). */
+  distill?: DistillSpec;
+}
+
+export interface DistillSpec {
+  teacher: string;
+  temperature: number;
+  alpha: number;
 }
 
 /** Whether larger is better for a logged name such as `val_accuracy`: the mode given, else the metric's own direction. */
@@ -98,5 +109,7 @@ export function trainConfig(raw: Record<string, unknown> | undefined, hasValidat
     checkpoint: { ...(checkpoint as unknown as CheckpointSpec), monitor: (checkpoint.monitor as string | undefined) ?? monitor },
     ...(t.steps_per_epoch !== undefined ? { steps_per_epoch: t.steps_per_epoch as number } : {}),
     carry_state: t.carry_state as boolean,
+    ...(t.pruning ? { pruning: t.pruning as Record<string, unknown> } : {}),
+    ...(t.distill ? { distill: withDefaults(distillKeys, t.distill as Record<string, unknown>) as unknown as DistillSpec } : {}),
   };
 }

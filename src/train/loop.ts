@@ -32,6 +32,7 @@ import { MetricAccumulator } from './metrics.js';
 import { GradientStep } from './step.js';
 import type { GradientNormHook } from './step.js';
 import { metricContext } from './targets.js';
+import { Pruner } from './pruning.js';
 
 export type { BatchProgress };
 
@@ -67,6 +68,13 @@ export interface TrainHooks {
   interrupted?(): boolean;
   /** Every `every` steps, the L2 norm of each variable's gradient (computed on the device, read once). */
   gradientNorms?: GradientNormHook;
+}
+
+/** What a caller may hand `train()` besides the hooks: the pruning masks it saves with its checkpoints (made here from the config when not given), and train.distill's teacher. */
+export interface TrainParts {
+  pruner?: Pruner;
+  /** train.distill's teacher (loaded by the caller, who disposes it). */
+  teacher?: LayersModel;
 }
 
 export type StopReason = 'completed' | 'early_stopping' | 'non_finite' | 'interrupted';
@@ -194,6 +202,7 @@ class TrainingRun {
   private readonly rng: Rng;
   private readonly restoreRandom: () => void;
   private readonly losses: LossReader;
+  private readonly pruner: Pruner | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -205,6 +214,7 @@ class TrainingRun {
     private readonly hooks: TrainHooks,
     /** The caller's optimizer (left to it), or undefined to make one here and dispose it at the end. */
     private readonly callerOptimizer: StrataOptimizer | undefined,
+    private readonly parts: TrainParts,
   ) {
     const { tf } = engine;
     this.tf = tf;
@@ -216,8 +226,10 @@ class TrainingRun {
     this.carried = this.lanes ? new CarriedStates(tf, model) : undefined;
     this.batchesPerEpoch = batchesPerEpoch(split.size, config, this.lanes);
     const schedule = { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
-    this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms);
+    this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms, parts.teacher);
     this.state = withPlateau(config, start);
+    this.pruner = parts.pruner ?? (config.pruning ? new Pruner(tf, model, config.pruning) : undefined);
+    this.pruner?.begin(this.batchesPerEpoch, this.state.step);
     this.early = config.early_stopping ? new EarlyStopping(tf, model, config.early_stopping) : undefined;
     this.rng = new Rng(this.state.rng);
     this.restoreRandom = installGlobalRng(this.rng);
@@ -266,6 +278,7 @@ class TrainingRun {
       let loss;
       try {
         loss = this.step.run(x, y, indices.length, acc, state);
+        this.pruner?.afterStep(state.step);
       } catch (e) {
         acc.dispose();
         throw e;
@@ -315,6 +328,7 @@ class TrainingRun {
       for (const [k, v] of Object.entries(val)) log[`${VALIDATION_PREFIX}${k}`] = v;
     }
     const seconds = end.seconds + (performance.now() - t0) / 1000;
+    if (this.pruner) Object.assign(log, this.pruner.sparsity());
     log.lr = this.step.learningRate;
     log.seconds = Math.round(seconds * 1000) / 1000;
     log.samples_per_second = Math.round(end.samples / seconds);
@@ -333,6 +347,7 @@ class TrainingRun {
     this.restoreRandom();
     this.step.dispose();
     this.early?.dispose();
+    if (!this.parts.pruner) this.pruner?.dispose();
   }
 }
 
@@ -341,8 +356,8 @@ class TrainingRun {
  * from the config and disposed at the end (the live tensor count is the same before and
  * after); a passed-in optimizer is left to its owner (runSession saves its state).
  */
-export async function train(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks = {}, strataOptimizer?: StrataOptimizer): Promise<TrainResult> {
-  const run = new TrainingRun(engine, model, dataset, config, seed, start, hooks, strataOptimizer);
+export async function train(engine: Engine, model: LayersModel, dataset: Dataset, config: TrainConfig, seed: number, start: TrainState, hooks: TrainHooks = {}, strataOptimizer?: StrataOptimizer, parts: TrainParts = {}): Promise<TrainResult> {
+  const run = new TrainingRun(engine, model, dataset, config, seed, start, hooks, strataOptimizer, parts);
   try {
     return await run.run();
   } finally {

@@ -10,6 +10,7 @@ import type { StrataOptimizer } from '../train-registry/optimizers.js';
 import type { LayersModel, TfCore } from '../tf-types.js';
 import type { TrainConfig } from './config.js';
 import type { MetricAccumulator } from './metrics.js';
+import { distillationTerm } from './distill.js';
 
 /** Every `every` steps, the L2 norm of each variable's gradient (computed on the device, read once). */
 export interface GradientNormHook {
@@ -44,7 +45,10 @@ export class GradientStep {
     private readonly schedule: ScheduleContext,
     weightsByClass: number[] | undefined,
     private readonly gradientNorms?: GradientNormHook,
+    /** train.distill's teacher, whose outputs on each batch the student learns from. */
+    private readonly teacher?: LayersModel,
   ) {
+    if (config.distill && !teacher) throw new Error('train.distill needs its teacher model');
     this.lossFn = config.loss.def.make(tf, { labelSmoothing: config.label_smoothing });
     this.classWeights = weightsByClass ? tf.keep(tf.tensor1d(weightsByClass)) : undefined;
   }
@@ -68,6 +72,9 @@ export class GradientStep {
       this.currentLr = lr;
     }
     const varList = model.trainableWeights.map((w) => w.read() as Variable);
+    const distill = this.config.distill;
+    // The teacher's outputs, as in prediction (no dropout); constants of the student's gradient.
+    const taught = distill ? tf.tidy(() => this.teacher!.predict(x) as Tensor) : undefined;
     let pred: Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = model.apply(x, { training: true }) as Tensor;
@@ -75,6 +82,8 @@ export class GradientStep {
       const perExample = this.lossFn(y, out);
       const w = this.perExampleWeight(y);
       let loss = tf.mean(w ? tf.mul(perExample, tf.reshape(w, [...w.shape, ...new Array<number>(perExample.rank - w.rank).fill(1)])) : perExample) as Scalar;
+      // alpha · the loss on the labels + (1 - alpha) · T² · KL(teacher ‖ student) (distill.ts); the layers' own losses come on top, unweighted.
+      if (distill) loss = tf.add(tf.mul(loss, distill.alpha), tf.mul(distillationTerm(tf, taught!, out, distill.temperature), 1 - distill.alpha));
       for (const reg of model.calculateLosses()) loss = tf.add(loss, reg);
       return loss;
     }, varList);
@@ -95,6 +104,7 @@ export class GradientStep {
     if (clipped !== grads) tf.dispose(Object.values(clipped));
     acc.update(value, n, y, pred!);
     pred!.dispose();
+    taught?.dispose();
     state.step++;
     return value;
   }

@@ -266,3 +266,32 @@ test("an epoch's metrics line lost after its checkpoint was written comes back f
   assert.deepEqual(log.map((l) => l.epoch), [1, 2, 3]);
   assert.equal(JSON.stringify(log[1]), lines[1], 'the line is the one the epoch logged');
 });
+
+test('with train.pruning, an interruption mid-epoch saves the masks (masks.bin) and the resumed run ends with the same weights and zeros', async () => {
+  // Masks recomputed every 3 steps through epoch 2, so the cut (in epoch 2) falls between two pruning steps.
+  const pruned = () => ({ text: blobsSpec(8, 3, '  pruning: {type: polynomial, initial_sparsity: 0.3, final_sparsity: 0.7, begin_epoch: 0, end_epoch: 2, frequency: 3}\n'), dataset: blobs(256) });
+  const straightDir = tmp();
+  createRunDir(straightDir, '--out');
+  const straight = await session(straightDir, ['train.epochs=3'], undefined, undefined, pruned());
+  const dir = tmp();
+  createRunDir(dir, '--out');
+  const cut = await session(dir, ['train.epochs=3'], undefined, 21, pruned());
+  assert.equal(cut.r.stopped, 'interrupted');
+  const latest = readPointer(join(dir, 'checkpoints'), 'latest')!.checkpoint;
+  assert.equal(latest, 'epoch-0001-batch-00005');
+  const saved = resolveCheckpoint(join(dir, 'checkpoints', latest), '--resume').checkpoint;
+  assert.ok(saved.masks && saved.meta.pruning, 'the checkpoint holds the masks');
+  assert.deepEqual(saved.meta.pruning!.masks.map((m) => m.shape), [[8, 16], [16, 3]]);
+  assert.ok(existsSync(join(dir, 'checkpoints', latest, 'masks.bin')));
+  const resumed = await session(dir, ['train.epochs=3'], dir, undefined, pruned());
+  assert.deepEqual(resumed.weights, straight.weights, `max weight difference ${maxDiff(straight.weights, resumed.weights)}`);
+  // 0.7 of 128 and of 48 weights: 128 - round(38.4) and 48 - round(14.4).
+  const zeros = (w: number[]) => w.filter((v) => v === 0).length;
+  assert.deepEqual([zeros(resumed.weights[0]!), zeros(resumed.weights[2]!)], [90, 34]);
+  // metrics.jsonl has each pruned layer's sparsity every epoch, the same as the uninterrupted run's.
+  const logged = readMetrics(join(dir, 'metrics.jsonl'));
+  const straightLogged = readMetrics(join(straightDir, 'metrics.jsonl'));
+  const keys = Object.keys(logged[2]!).filter((k) => k.startsWith('sparsity/'));
+  assert.equal(keys.length, 2);
+  for (const k of keys) assert.deepEqual(logged.map((l) => l[k]), straightLogged.map((l) => l[k]));
+});

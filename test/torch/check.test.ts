@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { formatDiagnostic } from '../../src/errors.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { checkTorchSpec } from '../../src/torch/check.js';
-import { TORCH_LAYER_TYPES } from '../../src/torch/support.js';
+import { TORCH_LAYER_TYPES, TORCH_TRAIN_KEYS } from '../../src/torch/support.js';
+import { trainKeys } from '../../src/train-registry/section.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
 
 const SPEC = `version: 1
@@ -41,4 +42,16 @@ test('with support.ts\'s list the same spec passes, and the list names only regi
   assert.deepEqual(checkTorchSpec(parseSpec('refused.yaml', SPEC)), []);
   const unknown = [...TORCH_LAYER_TYPES].filter((t) => layerRegistry.get(t) === undefined);
   assert.deepEqual(unknown, []);
+});
+
+test('a train: key the torch engine does not honour (pruning) is refused at its line', () => {
+  const text = `${SPEC}train:\n  epochs: 2\n  pruning: {type: constant, target_sparsity: 0.5}\n`;
+  const lines = checkTorchSpec(parseSpec('refused.yaml', text)).map(formatDiagnostic);
+  assert.deepEqual(lines, ['refused.yaml:15:12: error: train.pruning is not supported by the torch engine; train this spec on the tfjs engine (--engine tfjs), or remove train.pruning']);
+});
+
+test("support.ts's train keys are keys of the train: section, and every key it leaves out is one the torch engine refuses", () => {
+  const keys = Object.keys(trainKeys());
+  assert.deepEqual([...TORCH_TRAIN_KEYS].filter((k) => !keys.includes(k)), []);
+  assert.deepEqual(keys.filter((k) => !TORCH_TRAIN_KEYS.has(k)).sort(), ['distill', 'pruning']);
 });
