@@ -24,6 +24,7 @@ import { loadModel } from '../../src/checkpoint/load-model.js';
 import { ONNX_LAYER_TYPES, unexportableLayers } from '../../src/convert/to-onnx.js';
 import { modelToOnnx } from '../../src/convert/onnx/export.js';
 import { layerRegistry } from '../../src/layers/catalog.js';
+import { ACTIVATIONS } from '../../src/layers/params.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import type { LayersModel } from '../../src/tf-types.js';
@@ -132,6 +133,45 @@ for (const { def, label } of [...layerRegistry].flatMap(examplesOf)) {
   });
 }
 
+const input = (shape: number[], name = 'x') => ({ type: 'input', name, shape });
+/** Settings the registry examples leave at their defaults, each of which the writers treat on their own. */
+const SETTINGS: [string, Record<string, unknown>[]][] = [
+  ['conv2d_transpose, valid, kernel smaller than the strides', [input([5, 5, 2]), { type: 'conv2d_transpose', filters: 3, kernel_size: 2, strides: 3 }]],
+  ['conv2d_transpose, same, kernel 4 and strides 2', [input([5, 5, 2]), { type: 'conv2d_transpose', filters: 3, kernel_size: 4, strides: 2, padding: 'same', activation: 'tanh' }]],
+  ['conv1d, causal and dilated', [input([9, 3]), { type: 'conv1d', filters: 4, kernel_size: 3, padding: 'causal', dilation_rate: 2, activation: 'gelu' }]],
+  ['conv2d, strided, same padding on an odd size', [input([7, 7, 2]), { type: 'conv2d', filters: 3, kernel_size: 3, strides: 2, padding: 'same', activation: 'selu' }]],
+  ['pooling with same padding', [input([7, 7, 2]), { type: 'max_pool2d', pool_size: 3, strides: 2, padding: 'same' }, { type: 'avg_pool2d', pool_size: 2, padding: 'same' }]],
+  ['lstm backwards, every step, hard_sigmoid gates', [input([6, 3]), { type: 'lstm', units: 4, return_sequences: true, go_backwards: true, recurrent_activation: 'hard_sigmoid' }]],
+  ['gru reset_after, backwards', [input([6, 3]), { type: 'gru', units: 4, reset_after: true, go_backwards: true }]],
+  ['bidirectional gru, every step, summed', [input([6, 3]), { type: 'bidirectional', merge_mode: 'sum', layer: { type: 'gru', units: 4, return_sequences: true } }]],
+  ['bidirectional lstm, averaged', [input([6, 3]), { type: 'bidirectional', merge_mode: 'ave', layer: { type: 'lstm', units: 4 } }]],
+  ['bidirectional simple_rnn, every step, multiplied', [input([6, 3]), { type: 'bidirectional', merge_mode: 'mul', layer: { type: 'simple_rnn', units: 4, return_sequences: true } }]],
+  [
+    'multi_head_attention, causal, across two sequences',
+    [input([5, 6], 'q'), input([7, 4], 'kv'), { type: 'multi_head_attention', inputs: ['q', 'kv'], heads: 2, key_dim: 3, value_dim: 2, output_dim: 5, causal: true }],
+  ],
+  ['transformer_decoder, pre-norm, with an encoder', [input([5, 8], 'q'), input([4, 8], 'enc'), { type: 'transformer_decoder', inputs: ['q', 'enc'], heads: 2, ff_units: 16, norm_first: true, activation: 'gelu' }]],
+  ['transformer_encoder, causal', [input([5, 8]), { type: 'transformer_encoder', heads: 4, ff_units: 8, causal: true }]],
+  ['mixture_of_experts on a sequence', [input([5, 6]), { type: 'mixture_of_experts', experts: 4, top_k: 2, units: 8, output_units: 3, activation: 'swish' }]],
+  ['upsampling2d, bilinear', [input([3, 4, 2]), { type: 'upsampling2d', size: 2, interpolation: 'bilinear' }]],
+  ['every activation', [input([6]), ...Object.keys(ACTIVATIONS).map((activation) => ({ type: 'dense', units: 6, activation }))]],
+];
+
+for (const [label, layers] of SETTINGS) {
+  test(`${label}: exports and runs as TensorFlow.js does`, async () => {
+    const spec = parseSpec(`${label}.yaml`, stringify({ version: 1, name: 'settings', seed: 3, model: { layers } }));
+    const { model } = buildModel(spec, engine);
+    try {
+      const result = modelToOnnx(model, label);
+      assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.problems));
+      const diff = await compare(model, result.bytes);
+      assert.ok(diff <= TOLERANCE, `onnxruntime differs from TensorFlow.js by ${diff}`);
+    } finally {
+      model.dispose();
+    }
+  });
+}
+
 test('layer types the exporter cannot write are all listed, with exit 2 and nothing written', async () => {
   const dir = tempDir('strata-onnx-');
   const spec = join(dir, 'spec.yaml');
@@ -144,8 +184,8 @@ test('layer types the exporter cannot write are all listed, with exit 2 and noth
       model: {
         layers: [
           { type: 'input', shape: [28, 28, 1] },
-          { type: 'conv2d_transpose', name: 'grow', filters: 2, kernel_size: 3 },
-          { type: 'residual', name: 'block', layers: [{ type: 'conv2d', filters: 2, kernel_size: 3, padding: 'same' }, { type: 'adaptive_avg_pool2d', output_size: 30 }] },
+          { type: 'adaptive_max_pool2d', name: 'shrink', output_size: 14 },
+          { type: 'residual', name: 'block', layers: [{ type: 'conv2d', filters: 2, kernel_size: 3, padding: 'same' }, { type: 'adaptive_avg_pool2d', output_size: 14 }] },
           { type: 'flatten' },
           { type: 'dense', units: 10, activation: 'softmax' },
         ],
@@ -156,7 +196,7 @@ test('layer types the exporter cannot write are all listed, with exit 2 and noth
   const out = join(dir, 'model.onnx');
   const fromSpec = await strata(['convert', spec, '--to', 'onnx', '-o', out]);
   assert.equal(fromSpec.code, 2, fromSpec.stderr);
-  assert.match(fromSpec.stderr, /layer 'grow' \(conv2d_transpose\)/);
+  assert.match(fromSpec.stderr, /layer 'shrink' \(adaptive_max_pool2d\)/);
   assert.match(fromSpec.stderr, /layer 'block' → layers\[1\] \(adaptive_avg_pool2d\)/);
   assert.equal(existsSync(out), false);
 
@@ -170,6 +210,22 @@ test('layer types the exporter cannot write are all listed, with exit 2 and noth
   assert.equal(doc.ok, false);
   assert.deepEqual(doc.errors.map((e) => e.code), ['not-exportable', 'not-exportable']);
   assert.equal(existsSync(out), false);
+});
+
+test('a setting the exporter cannot write (an embedding\'s mask_zero) lists the layer', () => {
+  const spec = parseSpec(
+    'mask.yaml',
+    stringify({ version: 1, name: 'mask', model: { layers: [{ type: 'input', shape: [6] }, { type: 'embedding', name: 'tokens', input_dim: 9, output_dim: 4, mask_zero: true }, { type: 'lstm', units: 3 }] } }),
+  );
+  assert.deepEqual(unexportableLayers(spec), []);
+  const { model } = buildModel(spec, engine);
+  try {
+    const result = modelToOnnx(model, 'mask');
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.ok ? [] : result.problems.map((p) => [p.layer, p.className]), [['tokens', 'Embedding']]);
+  } finally {
+    model.dispose();
+  }
 });
 
 test('a spec with exportable layers is refused for want of weights, and --to onnx needs -o', async () => {

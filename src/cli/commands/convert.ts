@@ -1,5 +1,5 @@
 /**
- * `strata convert <input> --to yaml|json|keras [-o FILE] [--lossy]`: between
+ * `strata convert <input> --to yaml|json|keras|onnx [-o FILE] [--lossy]`: between
  * strata specs (YAML, JSON) and Keras / TensorFlow.js model JSON, both ways.
  * The input's format is read from its content. What cannot be carried over
  * is listed, and the command refuses (exit 2) unless `--lossy` is given.

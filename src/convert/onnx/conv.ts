@@ -96,6 +96,30 @@ export const convWriters: Writer[] = [
       return activation(e.g, String(e.config.activation ?? 'linear'), y, e.name);
     },
   },
+  {
+    types: ['conv2d_transpose'],
+    classes: ['Conv2DTranspose'],
+    emit: (e) => {
+      channelsLast(e);
+      const w = need(e, 'kernel'); // [kh, kw, out, in]
+      const k = w.shape.slice(0, 2);
+      const s = tuple(e.config.strides ?? 1, 2);
+      const same = e.config.padding === 'same';
+      // TensorFlow's output is in·s ('same') or in·s + max(k − s, 0) ('valid'); explicit pads and output_padding give exactly that.
+      const total = k.map((kk, i) => Math.max(kk - s[i]!, 0));
+      const pads = same ? [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))] : [0, 0, 0, 0];
+      const outputPadding = k.map((kk, i) => Math.max(s[i]! - kk, 0));
+      const bias = e.values('bias');
+      const y = channelsFirst(e.g, e.inputs[0]!, 4, e.name, (x) =>
+        e.g.op('ConvTranspose', [x, put(e.g, permute(w, [3, 2, 0, 1]), `${e.name}/kernel`), ...(bias ? [e.g.weight(bias.data, [bias.data.length], `${e.name}/bias`)] : [])], e.name, [
+          ints('kernel_shape', k),
+          ints('strides', s),
+          ints('pads', pads),
+          ints('output_padding', outputPadding),
+        ]));
+      return activation(e.g, String(e.config.activation ?? 'linear'), y, e.name);
+    },
+  },
   { types: ['max_pool1d'], classes: ['MaxPooling1D'], emit: (e) => pool(e, 'MaxPool', 1) },
   { types: ['max_pool2d'], classes: ['MaxPooling2D'], emit: (e) => pool(e, 'MaxPool', 2) },
   { types: ['avg_pool1d'], classes: ['AveragePooling1D'], emit: (e) => pool(e, 'AveragePool', 1) },

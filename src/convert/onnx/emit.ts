@@ -27,6 +27,8 @@ export interface Emit {
   outShape: Dim[];
   /** A weight's values in TensorFlow.js layout, by the last part of its name (`kernel`, `bias`, ...); undefined when the layer has none. */
   values(suffix: string): Weight | undefined;
+  /** Write a layer a wrapper holds, on the given values and shapes, by its own class's writer. */
+  nested(layer: Layer, inputs: string[], shapes: Dim[][], outShape: Dim[]): string;
 }
 
 export interface Weight {

@@ -31,6 +31,27 @@ function weightsOf(layer: Layer): (suffix: string) => Weight | undefined {
   };
 }
 
+/** What a writer is given for `layer` applied to `inputs`. */
+function emitOf(g: OnnxGraph, layer: Layer, name: string, inputs: string[], shapes: Dim[][], outShape: Dim[]): Emit {
+  return {
+    g,
+    layer,
+    config: layer.getConfig() as Record<string, unknown>,
+    p: (layer as unknown as { p?: LayerParams }).p ?? {},
+    name,
+    inputs,
+    shapes,
+    outShape,
+    values: weightsOf(layer),
+    nested: (inner, xs, innerShapes, innerOut) => {
+      const className = inner.getClassName();
+      const writer = WRITER_OF.get(className);
+      if (!writer) throw new NotExportable(`the layer it holds is a ${className}, which has no ONNX writer`);
+      return writer.emit(emitOf(g, inner, `${name}/${inner.name}`, xs, innerShapes, innerOut));
+    },
+  };
+}
+
 const shapeOf = (t: SymbolicTensor): Dim[] => t.shape.map((d) => (d === null || d === undefined ? null : d));
 
 /** Write `model` as ONNX. */
@@ -50,20 +71,8 @@ export function modelToOnnx(model: LayersModel, doc: string): OnnxResult {
     for (const node of layer.inboundNodes) {
       const inputs = node.inputTensors.map((t) => values.get(t.id));
       if (inputs.some((v) => v === undefined)) continue; // after a layer that could not be written
-      const p = (layer as unknown as { p?: LayerParams }).p ?? {};
-      const emit: Emit = {
-        g,
-        layer,
-        config: layer.getConfig() as Record<string, unknown>,
-        p,
-        name: layer.name,
-        inputs: inputs as string[],
-        shapes: node.inputTensors.map(shapeOf),
-        outShape: shapeOf(node.outputTensors[0]!),
-        values: weightsOf(layer),
-      };
       try {
-        values.set(node.outputTensors[0]!.id, writer.emit(emit));
+        values.set(node.outputTensors[0]!.id, writer.emit(emitOf(g, layer, layer.name, inputs as string[], node.inputTensors.map(shapeOf), shapeOf(node.outputTensors[0]!))));
       } catch (e) {
         if (!(e instanceof NotExportable)) throw e;
         problems.push({ layer: layer.name, className, why: e.message });

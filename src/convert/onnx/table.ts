@@ -9,8 +9,9 @@ import { coreWriters } from './core.js';
 import type { Writer } from './emit.js';
 import { normalizationWriters } from './normalization.js';
 import { recurrentWriters } from './recurrent.js';
+import { wrapperWriters } from './wrappers.js';
 
-const WRITERS: readonly Writer[] = [...coreWriters, ...convWriters, ...normalizationWriters, ...recurrentWriters, ...attentionWriters];
+const WRITERS: readonly Writer[] = [...coreWriters, ...convWriters, ...normalizationWriters, ...recurrentWriters, ...attentionWriters, ...wrapperWriters];
 
 /** The writer of each TensorFlow.js class name. */
 export const WRITER_OF: ReadonlyMap<string, Writer> = new Map(WRITERS.flatMap((w) => w.classes.map((c) => [c, w] as const)));
