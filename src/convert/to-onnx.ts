@@ -6,10 +6,11 @@
  * listed (exit 2); a spec alone has no trained weights and is refused.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../backend/select.js';
 import { modelFilesAt } from '../checkpoint/load-model.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
+import { MODEL_DIR } from '../checkpoint/run-model.js';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { placeIn } from '../spec/place.js';
@@ -23,10 +24,18 @@ export { ONNX_LAYER_TYPES };
 
 const SPEC_FILE = 'spec.yaml';
 
-/** The spec saved with the model at `path` (a run and a checkpoint hold one; a run's model/ folder has its run's). */
-function savedSpec(path: string): string | undefined {
+/** The spec saved with the model at `path` (a run and a checkpoint hold one; a run's model/ folder has its run's), if it reads. */
+function savedSpec(path: string): Spec | undefined {
   const dir = statSync(path).isDirectory() ? path : dirname(path);
-  return [join(dir, SPEC_FILE), join(dir, '..', SPEC_FILE)].find((f) => existsSync(f));
+  const file = [join(dir, SPEC_FILE), ...(basename(dir) === MODEL_DIR ? [join(dir, '..', SPEC_FILE)] : [])].find((f) => existsSync(f));
+  if (!file) return undefined;
+  try {
+    return readSpecFile(file);
+  } catch (e) {
+    // A saved spec that no longer reads leaves the check to the model's own classes.
+    if (e instanceof UsageError) return undefined;
+    throw e;
+  }
 }
 
 interface Nested {
@@ -74,9 +83,9 @@ export async function toOnnx(path: string, loadEngine: () => Promise<Engine>): P
     }
   }
   const files = modelFilesAt(path);
-  const specFile = savedSpec(path);
-  if (specFile) {
-    const bad = unexportableLayers(readSpecFile(specFile));
+  const spec = savedSpec(path);
+  if (spec) {
+    const bad = unexportableLayers(spec);
     if (bad.length > 0) throw new UsageError(bad);
   }
   const engine = await loadEngine();

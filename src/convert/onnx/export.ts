@@ -54,8 +54,8 @@ function emitOf(g: OnnxGraph, layer: Layer, name: string, inputs: string[], shap
 
 const shapeOf = (t: SymbolicTensor): Dim[] => t.shape.map((d) => (d === null || d === undefined ? null : d));
 
-/** Write `model` as ONNX. */
-export function modelToOnnx(model: LayersModel, doc: string): OnnxResult {
+/** Write `model` as ONNX; `source` (where it was read from) goes into the model's description. */
+export function modelToOnnx(model: LayersModel, source: string): OnnxResult {
   const g = new OnnxGraph();
   const values = new Map<number, string>();
   for (const t of model.inputs) values.set(t.id, g.input(t.sourceLayer.name, t.dtype === 'int32' ? 'int32' : ('float32' as Dtype), shapeOf(t)));
@@ -81,5 +81,5 @@ export function modelToOnnx(model: LayersModel, doc: string): OnnxResult {
   }
   if (problems.length > 0) return { ok: false, problems };
   for (const t of model.outputs) g.output(values.get(t.id)!, t.sourceLayer.name, shapeOf(t));
-  return { ok: true, bytes: g.encode(model.name, `${model.name}, exported by strata from a TensorFlow.js layers model`) };
+  return { ok: true, bytes: g.encode(model.name, `${model.name}: exported by strata from the TensorFlow.js layers model ${source}`) };
 }
