@@ -25,7 +25,8 @@ import type { TfCore } from '../../tf-types.js';
 export function topKGate(tf: TfCore, logits: Tensor, k: number): { mask: Tensor; gates: Tensor } {
   const n = logits.shape[1]!;
   const choose = tf.customGrad(((l: Tensor) => ({
-    value: tf.sum(tf.oneHot(tf.topk(l, k).indices, n, 1, 0, 'float32'), 1),
+    // oneHot in int32, then cast: tfjs-backend-wasm 4.22 writes the int 1 into a float32 oneHot's bits (1.4e-45), which made every mask 0 on wasm.
+    value: tf.cast(tf.sum(tf.oneHot(tf.topk(l, k).indices, n), 1), 'float32'),
     gradFunc: (dy: Tensor) => tf.zerosLike(dy),
   })) as unknown as Parameters<TfCore['customGrad']>[0]);
   const mask = choose(logits);
