@@ -23,6 +23,8 @@ const KERAS: Record<string, number[]> = {
   'mnist-mlp': [0, 0, dense(784, 256), 0, dense(256, 128), dense(128, 10)],
   // The same model as mnist-mlp: its search: section does not change the spec's own model.
   'mnist-mlp-search': [0, 0, dense(784, 256), 0, dense(256, 128), dense(128, 10)],
+  // A small student of mnist-cnn (train.distill does not change its model).
+  'mnist-student': [0, 0, dense(784, 32), dense(32, 10)],
   'mnist-cnn': [0, conv(3, 1, 32), 0, conv(3, 32, 64), 0, 0, 0, dense(5 * 5 * 64, 10)],
   'mnist-resnet': [0, conv(3, 1, 32), conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, dense(32, 10)],
   'moby-dick-lstm': [0, 82 * 32, lstm(32, 384), 0, lstm(384, 384), 0, dense(384, 82)],

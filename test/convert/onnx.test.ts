@@ -79,12 +79,17 @@ async function compare(model: LayersModel, onnx: Uint8Array): Promise<number> {
   return worst;
 }
 
-/** The config as a spec to train: a search's model without its search: section (strata train refuses a search). */
+/**
+ * The config as a spec to train: a search's model without its search: section (strata train
+ * refuses a search), a student's without train.distill (its teacher is a run the user trains
+ * first; the model is the same without it).
+ */
 function trainable(file: string, dir: string): string {
   const text = readFileSync(file, 'utf8');
-  const value = parse(text) as Record<string, unknown>;
-  if (!('search' in value)) return file;
+  const value = parse(text) as Record<string, unknown> & { train?: Record<string, unknown> };
+  if (!('search' in value) && !(value.train && 'distill' in value.train)) return file;
   delete value.search;
+  delete value.train?.distill;
   const out = join(dir, basename(file));
   writeFileSync(out, stringify(value));
   return out;
