@@ -3,6 +3,9 @@
  * of experts, decomposed as src/layers/custom/math.ts, transformer.ts and
  * moe.ts compute them (inference: no dropout).
  */
+import { DotAttention, MultiHeadAttention } from '../../layers/custom/attention.js';
+import { TransformerDecoder, TransformerEncoder } from '../../layers/custom/transformer.js';
+import { MixtureOfExperts } from '../../layers/custom/moe.js';
 import { int } from './graph.js';
 import type { OnnxGraph } from './graph.js';
 import { activation, dense, layerNorm, need, NotExportable, put, transpose } from './emit.js';
@@ -65,7 +68,7 @@ function blockHeads(e: Emit): Heads {
 export const attentionWriters: Writer[] = [
   {
     types: ['multi_head_attention'],
-    classes: ['strata>MultiHeadAttention'],
+    classes: [MultiHeadAttention.className],
     emit: (e) => {
       const kv = e.inputs[1] ?? e.inputs[0]!;
       const h = { heads: Number(e.p.heads), keyDim: Number(e.p.key_dim), valueDim: Number(e.p.value_dim ?? e.p.key_dim) };
@@ -74,7 +77,7 @@ export const attentionWriters: Writer[] = [
   },
   {
     types: ['attention'],
-    classes: ['strata>Attention'],
+    classes: [DotAttention.className],
     emit: (e) => {
       const { g, name } = e;
       const q = e.inputs[0]!;
@@ -88,7 +91,7 @@ export const attentionWriters: Writer[] = [
   },
   {
     types: ['transformer_encoder'],
-    classes: ['strata>TransformerEncoder'],
+    classes: [TransformerEncoder.className],
     emit: (e) => {
       const h = blockHeads(e);
       const T = steps(e, 0);
@@ -98,7 +101,7 @@ export const attentionWriters: Writer[] = [
   },
   {
     types: ['transformer_decoder'],
-    classes: ['strata>TransformerDecoder'],
+    classes: [TransformerDecoder.className],
     emit: (e) => {
       const h = blockHeads(e);
       const T = steps(e, 0);
@@ -110,7 +113,7 @@ export const attentionWriters: Writer[] = [
   },
   {
     types: ['mixture_of_experts'],
-    classes: ['strata>MixtureOfExperts'],
+    classes: [MixtureOfExperts.className],
     emit: (e) => {
       const { g, name } = e;
       const x = e.inputs[0]!;

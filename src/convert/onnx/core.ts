@@ -1,4 +1,5 @@
 /** ONNX writers of the core, activation, merge and embedding layers. */
+import { PositionalEmbedding, PositionalEncoding } from '../../layers/custom/position.js';
 import { float, int } from './graph.js';
 import { activation, dense, need, NotExportable, put } from './emit.js';
 import type { Emit, Writer } from './emit.js';
@@ -75,12 +76,12 @@ export const coreWriters: Writer[] = [
   },
   {
     types: ['positional_embedding'],
-    classes: ['strata>PositionalEmbedding'],
+    classes: [PositionalEmbedding.className],
     emit: (e) => e.g.op('Add', [one(e), firstRows(e, put(e.g, need(e, 'embeddings'), `${e.name}/embeddings`), one(e))], e.name),
   },
   {
     types: ['positional_encoding'],
-    classes: ['strata>PositionalEncoding'],
+    classes: [PositionalEncoding.className],
     emit: (e) => {
       const [, steps, depth] = e.shapes[0]!;
       if (steps === null || depth === null) throw new NotExportable('the input needs a fixed number of steps and features');

@@ -1,4 +1,5 @@
 /** ONNX writers of batch, layer and group normalization, decomposed into element-wise ops. */
+import { GroupNormalization } from '../../layers/custom/group-norm.js';
 import { need, NotExportable, normalize } from './emit.js';
 import type { Emit, Weight, Writer } from './emit.js';
 
@@ -46,7 +47,7 @@ export const normalizationWriters: Writer[] = [
   },
   {
     types: ['group_norm'],
-    classes: ['strata>GroupNormalization'],
+    classes: [GroupNormalization.className],
     emit: (e) => {
       const shape = e.shapes[0]!;
       const rest = shape.slice(1);

@@ -4,6 +4,7 @@
  * z, r, h in both. Keras's `reset_after` GRU is ONNX's `linear_before_reset`.
  * ONNX runs time-major ([steps, batch, features]), so the input is transposed.
  */
+import { GRU_RESET_AFTER } from '../../layers/custom/recurrent-fast.js';
 import { floats, int, str, strs } from './graph.js';
 import { need, NotExportable, permute, recurrentActivation, transpose } from './emit.js';
 import type { Emit, Weight, Writer } from './emit.js';
@@ -61,6 +62,6 @@ function rnn(e: Emit, op: 'LSTM' | 'GRU' | 'RNN', gates: number, order: readonly
 
 export const recurrentWriters: Writer[] = [
   { types: ['lstm'], classes: ['LSTM'], emit: (e) => rnn(e, 'LSTM', 4, [0, 3, 1, 2]) },
-  { types: ['gru'], classes: ['GRU', 'strata>GRU'], emit: (e) => rnn(e, 'GRU', 3, [0, 1, 2]) },
+  { types: ['gru'], classes: ['GRU', GRU_RESET_AFTER.className], emit: (e) => rnn(e, 'GRU', 3, [0, 1, 2]) },
   { types: ['simple_rnn'], classes: ['SimpleRNN'], emit: (e) => rnn(e, 'RNN', 1, [0]) },
 ];
