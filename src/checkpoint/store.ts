@@ -23,6 +23,8 @@ export interface CheckpointContent {
   optimizer: Uint8Array;
   /** train.pruning's masks (meta.pruning says whose), when there are any. */
   masks?: Uint8Array;
+  /** Other files written (and checksummed) with it, by name: a compressed model's copy of its run's metrics.jsonl. */
+  extra?: Record<string, string | Uint8Array>;
   specText: string;
   data: DataInfo;
   meta: Omit<CheckpointMeta, 'files' | 'format' | 'format_version'>;
@@ -80,6 +82,7 @@ export function writeCheckpoint(checkpointsDir: string, name: string, c: Checkpo
       [SPEC_FILE]: c.specText,
       [DATA_JSON]: JSON.stringify(c.data),
       ...(c.masks ? { [MASKS_BIN]: c.masks } : {}),
+      ...c.extra,
     };
     const sums: Record<string, string> = {};
     for (const [file, data] of Object.entries(files)) {

@@ -9,7 +9,7 @@
  * Quantization is the one method so far (quantize.ts); pruning, distillation
  * and export to other formats will sit beside it.
  */
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Engine } from '../backend/select.js';
@@ -129,12 +129,24 @@ export async function compress(engine: Engine, target: string, checkpoint: Loade
   // The model as it was is evaluated first: data that cannot be loaded stops the command before it writes anything.
   const split = o.split ?? 'test';
   const before = o.evaluate === false ? undefined : await evaluate(engine, checkpoint, { split });
-  const { files: _, ...meta } = checkpoint.meta;
+  // No masks.bin goes along (the zeros are in the weights), so neither does meta.pruning.
+  const { files: _, pruning: _masks, ...meta } = checkpoint.meta;
+  // The run's log goes along, so that `strata report` on the compressed model shows how it was trained.
+  const log = checkpoint.runDir ? join(checkpoint.runDir, METRICS_FILE) : undefined;
+  let logText: string | undefined;
+  if (log && existsSync(log)) {
+    try {
+      logText = readFileSync(log, 'utf8');
+    } catch (e) {
+      throw osFailure(e, `cannot read ${rel(log)}`);
+    }
+  }
   writeCheckpoint(dirname(out), basename(out), {
     model,
     optimizer: new Uint8Array(0),
     specText: checkpoint.specText,
     data: checkpoint.data,
+    ...(logText !== undefined ? { extra: { [METRICS_FILE]: logText } } : {}),
     meta: {
       ...meta,
       created: new Date().toISOString(),
@@ -143,15 +155,6 @@ export async function compress(engine: Engine, target: string, checkpoint: Loade
       compression: { quantize: o.quantize, weights: q.quantized, source: relative(out, checkpoint.dir) },
     },
   });
-  // The run's log goes along, so that `strata report` on the compressed model shows how it was trained.
-  const log = checkpoint.runDir ? join(checkpoint.runDir, METRICS_FILE) : undefined;
-  if (log && existsSync(log)) {
-    try {
-      copyFileSync(log, join(out, METRICS_FILE));
-    } catch (e) {
-      throw osFailure(e, `cannot copy ${rel(log)} to ${rel(out)}`);
-    }
-  }
   const result: CompressResult = {
     checkpoint: checkpoint.dir,
     out,

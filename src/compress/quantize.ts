@@ -13,6 +13,7 @@
  * the nearest level, ties to even as numpy rounds. The largest error of a
  * weight is half its `scale`, (max − min)/255/2 for uint8 and /65535/2 for uint16.
  */
+import { roundHalfEven } from '../round.js';
 import type { io } from '@tensorflow/tfjs-core';
 import { toFloat16 } from './float16.js';
 
@@ -43,12 +44,6 @@ export function affineRange(minVal: number, maxVal: number, dtype: 'uint8' | 'ui
     return { scale, min, max: qmax * scale + min };
   }
   return { scale, min: minVal, max: maxVal };
-}
-
-/** numpy's rounding: to the nearest integer, halves to the even one. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** `values` as `dtype` levels, with the manifest's `quantization` field for them. */

@@ -5,6 +5,7 @@
  * against the exporter's table, and every layer of a type it cannot write is
  * listed (exit 2); a spec alone has no trained weights and is refused.
  */
+import { SPEC_FILE } from '../checkpoint/meta.js';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../backend/select.js';
@@ -22,7 +23,6 @@ import { readModelInput } from './input.js';
 
 export { ONNX_LAYER_TYPES };
 
-const SPEC_FILE = 'spec.yaml';
 
 /** The spec saved with the model at `path` (a run and a checkpoint hold one; a run's model/ folder has its run's), if it reads. */
 function savedSpec(path: string): Spec | undefined {

@@ -95,23 +95,34 @@ function unstartedRun(target: string): boolean {
 }
 
 /** `dataset` (a spec's data.dataset) as an absolute path when it is a file or folder relative to the spec `file`; undefined otherwise (a bundled name, already absolute, not there). */
-export function absoluteDataPath(file: string, dataset: unknown): string | undefined {
+function absoluteDataPath(file: string, dataset: unknown): string | undefined {
   if (typeof dataset !== 'string' || isAbsolute(dataset) || !existsSync(resolve(dirname(file), dataset))) return undefined;
   return resolve(dirname(file), dataset);
 }
 
 /**
- * A dataset given as a path relative to the spec is recorded absolute, so the run finds it from
- * anywhere; so is train.distill's teacher (a run's spec.yaml is read from the run, not beside the spec).
+ * The spec's values that name a file or folder relative to the spec file, each with the rule
+ * that makes it absolute (undefined: leave it as it is): data.dataset (a bundled dataset's
+ * name stays a name) and train.distill's teacher run. A run's spec.yaml and a search's kept
+ * spec are read from elsewhere, so both record them absolute (absoluteData, and
+ * search/run.ts's keptSpecText), from this one list.
  */
+export const SPEC_RELATIVE_PATHS: readonly { path: readonly string[]; absolute: (specFile: string, value: unknown) => string | undefined }[] = [
+  { path: ['data', 'dataset'], absolute: absoluteDataPath },
+  { path: ['train', 'distill', 'teacher'], absolute: (specFile, value) => (typeof value === 'string' && !isAbsolute(value) ? teacherPath(specFile, value) : undefined) },
+];
+
+/** A dataset or teacher given as a path relative to the spec is recorded absolute, so the run finds it from anywhere. */
 export function absoluteData(spec: Spec): void {
-  const distill = (spec.raw.train as Record<string, unknown> | undefined)?.distill as Record<string, unknown> | undefined;
-  if (typeof distill?.teacher === 'string' && !isAbsolute(distill.teacher)) distill.teacher = teacherPath(spec.file, distill.teacher);
-  const abs = absoluteDataPath(spec.file, spec.data?.dataset);
-  if (abs === undefined) return;
-  spec.data!.dataset = abs;
-  const rawData = spec.raw.data as Record<string, unknown> | undefined;
-  if (rawData) rawData.dataset = abs;
+  for (const { path, absolute } of SPEC_RELATIVE_PATHS) {
+    let parent = spec.raw as Record<string, unknown> | undefined;
+    for (const key of path.slice(0, -1)) parent = parent?.[key] as Record<string, unknown> | undefined;
+    const last = path[path.length - 1]!;
+    const abs = parent && typeof parent === 'object' ? absolute(spec.file, parent[last]) : undefined;
+    if (abs === undefined) continue;
+    parent![last] = abs;
+    if (last === 'dataset' && spec.data) spec.data.dataset = abs;
+  }
 }
 
 function resolvedText(spec: Spec, seed: number): string {

@@ -20,6 +20,7 @@ import { readSpecFile } from '../spec/read.js';
 import { frontOf, PARAMS } from './objectives.js';
 import type { Objective } from './objectives.js';
 import { readTrials } from './run.js';
+import { BEST_SPEC, isSearchDir, SEARCH_OPTIONS, SEARCH_SPEC, TRIALS_DIR, TRIALS_FILE, trialName, trialSpecFile } from './files.js';
 import type { TrialRecord } from './run.js';
 import { readSearch } from './section.js';
 import type { SearchPlan } from './section.js';
@@ -28,9 +29,6 @@ import type { Parameter } from './space.js';
 
 /** The search page's additions to the report's style: a wide table scrolls, the front's rows stand out. */
 const CSS_SEARCH = `.scroll{overflow-x:auto}table.trials td.msg{color:#a33;overflow-wrap:anywhere}table.trials tr.front td:first-child{font-weight:600}td.c{text-align:center}`;
-
-/** The file that makes a directory a search directory. */
-export const TRIALS_FILE = 'search.jsonl';
 
 export interface SearchReportResult {
   bytes: number;
@@ -41,8 +39,6 @@ export interface SearchReportResult {
 
 /** A trial that counted: trained (to the end or stopped by the scheduler) with a value of the primary objective. */
 const counted = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && typeof t.value === 'number' && Number.isFinite(t.value);
-
-const trialName = (i: number) => String(i).padStart(3, '0');
 
 /** A parameter's value, short: strings as they are, anything else as JSON, cut at 24 characters. */
 export function shortValue(v: unknown): string {
@@ -74,9 +70,9 @@ function link(file: string, target: string, text: string): string {
 /** The plan and the trials of search directory `dir` (a UsageError when it is not one). */
 function readDir(dir: string): { plan: SearchPlan; name: string; trials: TrialRecord[] } {
   const log = join(dir, TRIALS_FILE);
-  if (!existsSync(log)) throw new UsageError({ arg: dir, code: 'search-not-found', message: `'${dir}' is not a search directory (it has no ${TRIALS_FILE}); give the directory strata search wrote` });
+  if (!isSearchDir(dir)) throw new UsageError({ arg: dir, code: 'search-not-found', message: `'${dir}' is not a search directory (it has no ${TRIALS_FILE}); give the directory strata search wrote` });
   let sets: string[] = [];
-  const options = join(dir, 'search.json');
+  const options = join(dir, SEARCH_OPTIONS);
   if (existsSync(options)) {
     try {
       sets = (JSON.parse(readFileSync(options, 'utf8')) as { sets?: string[] }).sets ?? [];
@@ -84,9 +80,9 @@ function readDir(dir: string): { plan: SearchPlan; name: string; trials: TrialRe
       throw new UsageError({ file: options, code: 'search-bad-options', message: `cannot read the search's options: ${(e as Error).message}` });
     }
   }
-  const spec = readSpecFile(join(dir, 'search.yaml'), { overrides: sets });
+  const spec = readSpecFile(join(dir, SEARCH_SPEC), { overrides: sets });
   const plan = readSearch(spec, spec.source!.text, sets);
-  return { plan, name: spec.name, trials: readTrials(log) };
+  return { plan, name: spec.name, trials: existsSync(log) ? readTrials(log, plan.primary.metric) : [] };
 }
 
 /** Counted trials, the primary objective's best first; the rest after them by number. */
@@ -113,10 +109,10 @@ function heading(dir: string, file: string, name: string, plan: SearchPlan, tria
   let bestLine = `No trial finished with a value of ${esc(plan.primary.metric)}.`;
   if (best) {
     const name3 = trialName(best.trial);
-    const spec = join(dir, 'trials', `${name3}.yaml`);
-    const run = join(dir, 'trials', name3);
+    const spec = trialSpecFile(dir, best.trial);
+    const run = join(dir, TRIALS_DIR, name3);
     const others = plan.objectives.filter((o) => o.metric !== plan.primary.metric).map((o) => `${o.metric} ${shown(o.metric, best.values?.[o.metric])}`);
-    const where = [existsSync(spec) ? `its spec ${link(file, spec, `trials/${name3}.yaml`)}` : '', existsSync(run) ? `its run ${link(file, run, `trials/${name3}/`)}` : '', existsSync(join(dir, 'best.yaml')) ? `the same spec as ${link(file, join(dir, 'best.yaml'), 'best.yaml')}` : ''].filter(Boolean);
+    const where = [existsSync(spec) ? `its spec ${link(file, spec, `trials/${name3}.yaml`)}` : '', existsSync(run) ? `its run ${link(file, run, `trials/${name3}/`)}` : '', existsSync(join(dir, BEST_SPEC)) ? `the same spec as ${link(file, join(dir, BEST_SPEC), BEST_SPEC)}` : ''].filter(Boolean);
     bestLine = `Best${several ? ` by ${esc(plan.primary.metric)}` : ''}: trial ${best.trial}, ${esc(plan.primary.metric)} ${shown(plan.primary.metric, best.value)}${others.length ? ` (${esc(others.join(', '))})` : ''}${where.length ? `; ${where.join(', ')}` : ''}.`;
   }
   return `<h1>${esc(name)}: search</h1>${lines.map((l) => `<p class="meta">${l}</p>`).join('')}<p class="meta" data-best="${best?.trial ?? ''}">${bestLine}</p>`;
@@ -232,7 +228,3 @@ export async function writeSearchReport(dir: string, file: string): Promise<Sear
   return result;
 }
 
-/** Whether `dir` is a search directory (it has search.jsonl). */
-export function isSearchDir(dir: string): boolean {
-  return existsSync(join(dir, TRIALS_FILE));
-}

@@ -21,7 +21,7 @@ import { parseDocument, stringify } from 'yaml';
 import { StrataError, UsageError } from '../errors.js';
 import { parseSpec } from '../spec/read.js';
 import { METRICS_FILE, readMetrics } from '../run/metrics-log.js';
-import { absoluteData, absoluteDataPath } from '../run/prepare.js';
+import { absoluteData, SPEC_RELATIVE_PATHS } from '../run/prepare.js';
 import type { Spec } from '../spec/types.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
@@ -35,6 +35,7 @@ import { canonicalJson } from './space.js';
 import type { Assignment, Observation, Sampler } from './space.js';
 import { tpeSampler } from './tpe.js';
 import { shouldStop } from './scheduler.js';
+import { BEST_SPEC, TRIALS_DIR, TRIALS_FILE, trialName } from './files.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
 
@@ -118,12 +119,14 @@ function trainTrial(trainArgs: readonly string[], env: Record<string, string>, o
 }
 
 /** search.jsonl's trials, the last line of each trial counting (a trial interrupted and then finished has two). */
-export function readTrials(file: string): TrialRecord[] {
+export function readTrials(file: string, primary?: string): TrialRecord[] {
   const byTrial = new Map<number, TrialRecord>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
       const t = JSON.parse(line) as TrialRecord;
+      // A line strata wrote before several objectives has only the primary one's value.
+      if (t.values === undefined && t.value !== undefined && primary !== undefined) t.values = { [primary]: t.value };
       byTrial.set(t.trial, t);
     } catch {
       // a line cut short by a kill: that trial did not finish
@@ -144,8 +147,6 @@ function parameterCount(run: string): number {
   }
 }
 
-/** A trial's files are named by its number: trials/007.yaml, trials/007/. */
-const trialName = (i: number) => String(i).padStart(3, '0');
 
 const FINISHED = new Set(['done', 'stopped', 'invalid', 'failed']);
 const counts = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && t.value !== undefined;
@@ -153,9 +154,9 @@ const counts = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const { spec, plan, dir } = o;
   const earlier = new Map((o.earlier ?? []).map((t) => [t.trial, t]));
-  const trialsDir = join(dir, 'trials');
+  const trialsDir = join(dir, TRIALS_DIR);
   mkdirSync(trialsDir, { recursive: true });
-  const log = join(dir, 'search.jsonl');
+  const log = join(dir, TRIALS_FILE);
   const s = sampler(plan);
   let best: TrialRecord | undefined;
   const sign = plan.primary.goal === 'maximize' ? -1 : 1;
@@ -220,7 +221,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     if (counts(record) && (!best || better(plan.primary.goal, record.value!, best.value!))) {
       best = record;
       const yaml = join(trialsDir, `${trialName(record.trial)}.yaml`);
-      if (existsSync(yaml)) copyFileSync(yaml, join(dir, 'best.yaml'));
+      if (existsSync(yaml)) copyFileSync(yaml, join(dir, BEST_SPEC));
     }
     if (fresh) o.onTrial?.(record, best);
     if (record.status === 'interrupted' || o.interrupted?.()) stopped = true;
@@ -255,13 +256,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
 }
 
 /**
- * The spec's text as the search directory keeps it (search.yaml, for --resume): a dataset
- * given as a path relative to the spec made absolute, so it is found from there; the rest as written.
+ * The spec's text as the search directory keeps it (search.yaml, for --resume): a dataset or a
+ * teacher given as a path relative to the spec made absolute, so it is found from there; the rest as written.
  */
 export function keptSpecText(file: string, text: string): string {
   const doc = parseDocument(text);
-  const abs = absoluteDataPath(file, doc.getIn(['data', 'dataset']));
-  if (abs === undefined) return text;
-  doc.setIn(['data', 'dataset'], abs);
-  return doc.toString({ lineWidth: 0 });
+  let changed = false;
+  for (const { path, absolute } of SPEC_RELATIVE_PATHS) {
+    const abs = absolute(file, doc.getIn(path));
+    if (abs === undefined) continue;
+    doc.setIn(path, abs);
+    changed = true;
+  }
+  return changed ? doc.toString({ lineWidth: 0 }) : text;
 }

@@ -6,6 +6,7 @@
  * checks of the section that a schema cannot make. The masks themselves live in
  * train/pruning.ts.
  */
+import { roundHalfEven } from '../round.js';
 import type { Diagnostic, Place } from '../errors.js';
 import type { JsonSchema, Param } from '../document/json-schema.js';
 import { choice, int, num } from '../document/json-schema.js';
@@ -112,12 +113,6 @@ export function sparsityAt(plan: PruningPlan, t: number): number {
 export function prunesAt(plan: PruningPlan, t: number): boolean {
   if (t < plan.begin || (plan.end !== undefined && t > plan.end)) return false;
   return (t - plan.begin) % plan.frequency === 0 || t === plan.end;
-}
-
-/** Round half to even, as tf.math.round does. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** How many of `size` weights a mask of `sparsity` keeps: TF-MOT's max(1, round(size · (1 - sparsity))). */

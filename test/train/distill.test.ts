@@ -17,7 +17,7 @@ import { createRunDir } from '../../src/run/run-dir.js';
 import { runSession } from '../../src/run/session.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { trainConfig } from '../../src/train/config.js';
-import { distillationTerm } from '../../src/train/distill.js';
+import { distillationTerm, logitsOf } from '../../src/train/distill.js';
 import { initialState, train } from '../../src/train/loop.js';
 import { blobs, blobsSpec } from '../helpers/synthetic.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -25,6 +25,14 @@ import { tempDir } from '../helpers/tmp.js';
 let engine: Engine;
 before(async () => {
   engine = await loadEngine(process.env.STRATA_TEST_BACKEND ?? 'cpu');
+});
+
+test("a confident teacher's tiny probabilities keep their order in the logits (not all floored to one value)", async () => {
+  const { tf } = engine;
+  const logits = logitsOf(tf, tf.tensor2d([[1 - 1.001e-9, 1e-9, 1e-12]]));
+  const [, a, b] = (await logits.data()) as Float32Array;
+  logits.dispose();
+  assert.ok(Math.abs(a! - Math.log(1e-9)) < 1e-3 && Math.abs(b! - Math.log(1e-12)) < 1e-3, `${a}, ${b}`);
 });
 
 test('the distillation term is T² · mean KL(softmax(log t / T) ‖ softmax(log s / T)), by hand on a batch of two', async () => {

@@ -28,7 +28,8 @@ export function reportCommand(program: Command): void {
     .option('-o, --out <file>', 'the HTML file to write (default: DIR/report.html)');
   withBackend(withJson(cmd)).action(async (dir: string, opts: ReportOptions) => {
     const file = opts.out ?? join(dir, 'report.html');
-    if (existsSync(join(dir, 'search.jsonl'))) {
+    const { isSearchDir } = await import('../../search/files.js');
+    if (isSearchDir(dir)) {
       // A search's report reads its files only: no backend, no model.
       const { writeSearchReport } = await import('../../search/report.js');
       const { bytes, trials, front } = await writeSearchReport(dir, file);

@@ -38,6 +38,7 @@ export function searchCommand(program: Command): void {
     const { readSpecFile } = await import('../../spec/read.js');
     const { readSearch } = await import('../../search/section.js');
     const { keptSpecText, readTrials, runSearch } = await import('../../search/run.js');
+    const { BEST_SPEC, SEARCH_OPTIONS, SEARCH_SPEC, TRIALS_DIR, TRIALS_FILE, trialSpecFile } = await import('../../search/files.js');
     const { defaultRunDir } = await import('../../run/run-dir.js');
     const say = (line: string) => {
       if (!opts.quiet && !opts.json) process.stderr.write(`${line}\n`);
@@ -47,12 +48,12 @@ export function searchCommand(program: Command): void {
     let saved: { sets: string[]; trainArgs: string[]; parallel?: number } | undefined;
     if (resumed !== undefined) {
       if (opts.out !== undefined) throw new UsageError({ arg: `--out ${opts.out}`, code: 'search-resume-out', message: '--resume continues the search in its own directory; drop --out' });
-      if (!existsSync(join(resumed, 'search.json'))) throw new UsageError({ arg: `--resume ${resumed}`, code: 'search-not-found', message: `'${resumed}' is not a search directory (it has no search.json); give the directory strata search wrote` });
-      saved = JSON.parse(readFileSync(join(resumed, 'search.json'), 'utf8')) as { sets: string[]; trainArgs: string[]; parallel?: number };
+      if (!existsSync(join(resumed, SEARCH_OPTIONS))) throw new UsageError({ arg: `--resume ${resumed}`, code: 'search-not-found', message: `'${resumed}' is not a search directory (it has no ${SEARCH_OPTIONS}); give the directory strata search wrote` });
+      saved = JSON.parse(readFileSync(join(resumed, SEARCH_OPTIONS), 'utf8')) as { sets: string[]; trainArgs: string[]; parallel?: number };
     } else if (given === undefined) {
       throw new UsageError({ arg: 'search', code: 'search-no-spec', message: 'give the spec to search (strata search SPEC), or --resume DIR to continue a search' });
     }
-    const file = given ?? join(resumed!, 'search.yaml');
+    const file = given ?? join(resumed!, SEARCH_SPEC);
     const sets = opts.set?.length ? opts.set : (saved?.sets ?? []);
     // Read once (a missing or unreadable file is the user's to fix: exit 2, as for train); its text is the trials' base.
     const spec = readSpecFile(file, { overrides: sets });
@@ -70,7 +71,7 @@ export function searchCommand(program: Command): void {
     }
     if (resumed !== undefined && given !== undefined) {
       // As train --resume with a changed spec: say what changed.
-      const kept = readSpecFile(join(dir, 'search.yaml'), { overrides: saved!.sets });
+      const kept = readSpecFile(join(dir, SEARCH_SPEC), { overrides: saved!.sets });
       const before = readSearch(kept, kept.source!.text, saved!.sets);
       for (const key of ['trials', 'algorithm', 'seed', 'objectives', 'parameters'] as const) {
         const a = JSON.stringify(before[key]);
@@ -80,9 +81,9 @@ export function searchCommand(program: Command): void {
     }
     const trainArgs = opts.engine || opts.backend || !saved ? [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.backend ? ['--backend', opts.backend] : [])] : saved.trainArgs;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'search.yaml'), keptSpecText(file, text));
-    writeFileSync(join(dir, 'search.json'), `${JSON.stringify({ sets, trainArgs, parallel: plan.parallel })}\n`);
-    const earlier = resumed !== undefined && existsSync(join(dir, 'search.jsonl')) ? readTrials(join(dir, 'search.jsonl')) : [];
+    writeFileSync(join(dir, SEARCH_SPEC), keptSpecText(file, text));
+    writeFileSync(join(dir, SEARCH_OPTIONS), `${JSON.stringify({ sets, trainArgs, parallel: plan.parallel })}\n`);
+    const earlier = resumed !== undefined && existsSync(join(dir, TRIALS_FILE)) ? readTrials(join(dir, TRIALS_FILE), plan.primary.metric) : [];
     const { metric, goal } = plan.primary;
     const several = plan.objectives.length > 1;
     const { frontOf, PARAMS } = await import('../../search/objectives.js');
@@ -117,8 +118,8 @@ export function searchCommand(program: Command): void {
       printJson({
         search: dir,
         trials,
-        ...(best ? { best: { trial: best.trial, params: best.params, value: best.value, values: best.values, spec: join(dir, 'best.yaml'), run: best.run } } : {}),
-        ...(several ? { front: front.map((t) => ({ trial: t.trial, params: t.params, values: t.values, spec: join(dir, 'trials', `${String(t.trial).padStart(3, '0')}.yaml`), run: t.run })) } : {}),
+        ...(best ? { best: { trial: best.trial, params: best.params, value: best.value, values: best.values, spec: join(dir, BEST_SPEC), run: best.run } } : {}),
+        ...(several ? { front: front.map((t) => ({ trial: t.trial, params: t.params, values: t.values, spec: trialSpecFile(dir, t.trial), run: t.run })) } : {}),
       });
     } else if (!opts.quiet) {
       const onFront = new Set(front);
@@ -130,10 +131,10 @@ export function searchCommand(program: Command): void {
       const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
       process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
       const invalid = trials.filter((t) => t.status === 'invalid').length;
-      const frontLine = several && front.length ? `The Pareto front of ${plan.objectives.map((o) => o.metric).join(' and ')}: trial${front.length === 1 ? '' : 's'} ${front.map((t) => t.trial).join(', ')} (their specs: ${rel(join(dir, 'trials'))}/NNN.yaml).\n` : '';
+      const frontLine = several && front.length ? `The Pareto front of ${plan.objectives.map((o) => o.metric).join(' and ')}: trial${front.length === 1 ? '' : 's'} ${front.map((t) => t.trial).join(', ')} (their specs: ${rel(join(dir, TRIALS_DIR))}/NNN.yaml).\n` : '';
       process.stdout.write(
         best
-          ? `Best${several ? ` by ${metric}` : ''}: trial ${best.trial}, ${metric} ${best.value!.toFixed(4)}. Its spec: ${rel(join(dir, 'best.yaml'))} (train it with: strata train ${rel(join(dir, 'best.yaml'))}); its run: ${rel(best.run!)}${invalid ? `\n${invalid} trial${invalid === 1 ? '' : 's'} made a spec strata refuses and did not train.` : ''}\n${frontLine}`
+          ? `Best${several ? ` by ${metric}` : ''}: trial ${best.trial}, ${metric} ${best.value!.toFixed(4)}. Its spec: ${rel(join(dir, BEST_SPEC))} (train it with: strata train ${rel(join(dir, BEST_SPEC))}); its run: ${rel(best.run!)}${invalid ? `\n${invalid} trial${invalid === 1 ? '' : 's'} made a spec strata refuses and did not train.` : ''}\n${frontLine}`
           : `No trial finished with a value of ${metric}.\n`,
       );
     }
