@@ -123,7 +123,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // train.pruning's masks: made here, so that every checkpoint holds them and a resume puts them back.
   const pruner = config.pruning ? new Pruner(engine.tf, model, config.pruning, { layers: spec.model.layers, at: (path) => placeIn(spec, path) }) : undefined;
   // train.distill's teacher, checked against the student at train.distill.teacher's line before anything trains.
-  const teacher = config.distill ? await loadTeacher(engine, spec, model, config.distill.teacher) : undefined;
+  const teacher = config.distill ? await loadTeacher(engine, spec, model, config.distill.teacher, dataInfo(dataset)) : undefined;
   const checkpointsDir = join(o.runDir, CHECKPOINTS);
   const metricsFile = join(o.runDir, METRICS_FILE);
   let start: TrainState = initialState(o.seed);

@@ -1,13 +1,15 @@
 /**
  * train.distill's teacher: the run (or checkpoint) the spec names, relative to
  * the spec file, loaded into the training engine; refused at
- * `train.distill.teacher`'s line when it is not there, is not a strata run, or
- * its inputs and outputs differ in shape from the student's.
+ * `train.distill.teacher`'s line when it is not there, is not a strata run, its
+ * inputs and outputs differ in shape from the student's, or it was trained on
+ * other data (other classes, vocabulary or input scaling than the student's).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Engine } from '../backend/select.js';
 import { META_JSON } from '../checkpoint/meta.js';
+import type { DataInfo } from '../checkpoint/meta.js';
 import { modelFromFiles } from '../checkpoint/model-files.js';
 import { openCheckpoint } from '../checkpoint/pick.js';
 import { UsageError } from '../errors.js';
@@ -23,8 +25,17 @@ export function teacherPath(specFile: string, teacher: string): string {
 
 const shapes = (m: LayersModel, which: 'inputs' | 'outputs') => m[which].map((t) => `[${t.shape.map((d) => (d === null ? 'batch' : String(d))).join(', ')}]`).join(', ');
 
-/** Load the teacher of `spec` (whose train.distill.teacher is `teacher`) for `student`; the caller disposes it. */
-export async function loadTeacher(engine: Engine, spec: Spec, student: LayersModel, teacher: string): Promise<LayersModel> {
+/** A value of data.json, cut to 80 characters. */
+function short(v: unknown): string {
+  const t = JSON.stringify(v);
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+}
+
+/** What of two runs' data must agree for one to teach the other: the meaning of the outputs and of the inputs. */
+const TAUGHT_ALIKE = ['classes', 'vocabulary', 'inputScaling', 'targetScaling'] as const;
+
+/** Load the teacher of `spec` (whose train.distill.teacher is `teacher`) for `student`, trained on `data`; the caller disposes it. */
+export async function loadTeacher(engine: Engine, spec: Spec, student: LayersModel, teacher: string, data: DataInfo): Promise<LayersModel> {
   const at = placeIn(spec, ['train', 'distill', 'teacher']);
   const refuse = (message: string): never => {
     throw new UsageError({ ...at, code: 'distill-teacher', message });
@@ -37,8 +48,11 @@ export async function loadTeacher(engine: Engine, spec: Spec, student: LayersMod
     refuse(`the teacher ${shown} is not a strata run: it has no ${CHECKPOINTS}/ folder (nor ${META_JSON}, as a checkpoint has); train the teacher with strata train and give its run directory`);
   }
   let files;
+  let taughtOn: DataInfo;
   try {
-    files = openCheckpoint(path, 'train.distill.teacher', 'best', (line) => process.emitWarning(line)).model;
+    const opened = openCheckpoint(path, 'train.distill.teacher', 'best', (line) => process.emitWarning(line));
+    files = opened.model;
+    taughtOn = opened.data;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     return refuse(`the teacher ${shown} cannot be used: ${e.diagnostics.map((d) => d.message).join('; ')}`);
@@ -48,6 +62,14 @@ export async function loadTeacher(engine: Engine, spec: Spec, student: LayersMod
   if (ti !== si || to !== so) {
     model.dispose();
     refuse(`the teacher ${shown} takes ${ti} and gives ${to}, and this model takes ${si} and gives ${so}; distill from a teacher with the student's input and output shapes (one trained on the same data)`);
+  }
+  // Shapes first: a teacher of other shapes was certainly trained on other data, and they say more.
+  for (const key of TAUGHT_ALIKE) {
+    const [a, b] = [taughtOn[key], data[key]];
+    if (a !== undefined && b !== undefined && JSON.stringify(a) !== JSON.stringify(b)) {
+      model.dispose();
+      refuse(`the teacher ${shown} was trained on other data than this run (its ${key} ${short(a)}, this run's ${short(b)}); distill from a teacher trained on the same dataset`);
+    }
   }
   return model;
 }

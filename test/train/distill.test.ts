@@ -2,7 +2,7 @@
  * train.distill: the distillation term against a hand computation, the loss it
  * makes (alpha · the loss on the labels + (1 - alpha) · the term), alpha 1 the
  * same training as without a teacher bit for bit, and the teacher's checks at
- * train.distill.teacher's line (missing, not a run, other shapes).
+ * train.distill.teacher's line (missing, not a run, other shapes, other data).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -121,7 +121,7 @@ test('alpha 1 trains exactly as without a teacher; alpha 0.5 trains otherwise', 
   teacher.dispose();
 });
 
-test('the teacher is checked at train.distill.teacher: missing, not a strata run, other shapes; a good one trains', async () => {
+test('the teacher is checked at train.distill.teacher: missing, not a strata run, other shapes, other classes; a good one trains', async () => {
   const root = tempDir('strata-distill-');
   const teacherRun = join(root, 'teacher');
   createRunDir(teacherRun, '--out');
@@ -134,6 +134,11 @@ test('the teacher is checked at train.distill.teacher: missing, not a strata run
   const three = plainSpec(24).replace('epochs: 4', 'epochs: 1');
   const r3 = await runSession({ engine, spec: parseSpec(join(root, 't3.yaml'), three), specText: three, dataset: blobs(64), runDir: threeRun, seed: 1 });
   r3.model.dispose();
+  // The same shapes, other data: three classes of other names.
+  const otherRun = join(root, 'other');
+  createRunDir(otherRun, '--out');
+  const r5 = await runSession({ engine, spec: parseSpec(join(root, 't5.yaml'), three), specText: three, dataset: { ...blobs(64), classes: ['cat', 'dog', 'bird'] }, runDir: otherRun, seed: 1 });
+  r5.model.dispose();
   mkdirSync(join(root, 'empty'));
   const student = async (teacher: string) => {
     const text = blobsSpec(8, 3, `  distill:\n    teacher: ${teacher}\n`).replace('epochs: 4', 'epochs: 1');
@@ -154,6 +159,7 @@ test('the teacher is checked at train.distill.teacher: missing, not a strata run
   await refused('nowhere', /the teacher '.*nowhere' does not exist; give a strata run directory/);
   await refused('empty', /the teacher '.*empty' is not a strata run: it has no checkpoints\/ folder/);
   await refused('teacher', /takes \[batch, 8\] and gives \[batch, 4\], and this model takes \[batch, 8\] and gives \[batch, 3\]; distill from a teacher with the student's input and output shapes/);
+  await refused('other', /the teacher '.*other' was trained on other data than this run \(its classes \["cat","dog","bird"\], this run's \["c0","c1","c2"\]\); distill from a teacher trained on the same dataset/);
   const ok = await student('teacher3');
   assert.equal(ok.stopped, 'completed');
   ok.model.dispose();
