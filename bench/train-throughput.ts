@@ -5,7 +5,9 @@
  * warm-up pass, then timed passes; the figure is training samples per second.
  * On wasm, as the PyTorch peer does, each model is measured on one thread and on
  * every core (a child process each, since the thread count is fixed when the
- * backend starts) and the faster is reported; `--threads N` measures N only.
+ * backend starts) and the faster is reported, and so is the figure at the count
+ * `strata train` chooses for the model by itself (model/threads.ts, `default`);
+ * `--threads N` measures N only.
  * `--engine torch` measures the torch engine instead: the same specs and synthetic
  * data through trainOnTorch (the Python process, the hand-over, the per-epoch
  * weight return), at its default thread count (every core) unless --threads.
@@ -21,6 +23,7 @@ import { wantedThreads } from '../src/backend/wasm-threads.js';
 import type { Dataset, Split } from '../src/data/types.js';
 import { layerRegistry } from '../src/layers/catalog.js';
 import { buildModel } from '../src/model/build.js';
+import { preferredThreads } from '../src/train/threads.js';
 import { parseSpec } from '../src/spec/read.js';
 import { trainConfig } from '../src/train/config.js';
 import { initialState, train } from '../src/train/loop.js';
@@ -139,11 +142,15 @@ function bestOfThreads(args: string[], json: boolean): void {
       if (!(rate <= (best[name] ?? -1))) [best[name], threads[name]] = [rate, counts[i]!];
     });
   }
+  // The count strata train would choose for each model (STRATA_THREADS unset), and its figure.
+  const chosen = Object.fromEntries(Object.keys(best).map((name) => [name, wantedThreads({}, preferredThreads(parseSpec(`${name}.yaml`, readFileSync(join(SPECS, `${name}.yaml`), 'utf8'))))]));
+  const atChosen = Object.fromEntries(Object.keys(best).map((name) => [name, runs[counts.indexOf(chosen[name]!)]!.samples_per_second[name]!]));
   const doc = {
     backend: runs[0]!.backend,
     batch_size: 64,
     samples_per_second: best,
     threads,
+    default: { threads: chosen, samples_per_second: atChosen },
     by_threads: Object.fromEntries(runs.map((r, i) => [String(counts[i]), r.samples_per_second])),
     ...(runs[0]!.skipped ? { skipped: runs[0]!.skipped } : {}),
     tensors_before: Math.max(...runs.map((r) => r.tensors_before)),
@@ -156,7 +163,7 @@ function bestOfThreads(args: string[], json: boolean): void {
   }
   console.log(`best of ${counts.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(' and ')}:`);
   console.log(`${'model'.padEnd(12)} ${'samples/s'.padStart(9)} ${counts.map((t) => `${t} thr`.padStart(9)).join(' ')}`);
-  for (const name of Object.keys(best)) console.log(`${name.padEnd(12)} ${String(best[name]).padStart(9)} ${runs.map((r) => String(r.samples_per_second[name]).padStart(9)).join(' ')}`);
+  for (const name of Object.keys(best)) console.log(`${name.padEnd(12)} ${String(best[name]).padStart(9)} ${runs.map((r) => String(r.samples_per_second[name]).padStart(9)).join(' ')}   strata train's choice: ${chosen[name]} thread${chosen[name] === 1 ? '' : 's'}`);
   console.log(`tensors before ${doc.tensors_before}, after ${doc.tensors_after} (most of any run); peak RSS ${doc.peak_rss_mb} MB`);
 }
 

@@ -96,19 +96,19 @@ async function tryBackend(tf: TfCore, name: BackendName, threads: number): Promi
 
 let engine: Promise<Engine> | undefined;
 
-/** Load TensorFlow.js once, on the requested backend or the best one that works. */
-export function loadEngine(requested?: string): Promise<Engine> {
-  engine ??= load(requested);
+/** Load TensorFlow.js once, on the requested backend or the best one that works (`threads`: the wasm pool the caller prefers, which STRATA_THREADS overrides). */
+export function loadEngine(requested?: string, o: { threads?: number } = {}): Promise<Engine> {
+  engine ??= load(requested, o.threads);
   return engine;
 }
 
-async function load(requested?: string): Promise<Engine> {
+async function load(requested?: string, preferredThreads?: number): Promise<Engine> {
   if (requested !== undefined && !(BACKENDS as readonly string[]).includes(requested)) {
     throw new UsageError({ arg: `--backend ${requested}`, code: 'bad-backend', message: `unknown backend '${requested}'; choose one of ${BACKENDS.join(', ')}` });
   }
   let threads: number;
   try {
-    threads = wantedThreads();
+    threads = wantedThreads(process.env, preferredThreads);
   } catch (e) {
     throw new UsageError({ arg: `STRATA_THREADS=${process.env.STRATA_THREADS}`, code: 'bad-threads', message: (e as Error).message });
   }

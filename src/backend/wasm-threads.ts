@@ -27,15 +27,19 @@ import { dirname, join } from 'node:path';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import type { WorkerOptions } from 'node:worker_threads';
 
-/** How many threads the wasm backend uses: STRATA_THREADS if set (1 means the single-threaded build), else every core (at most 8, the build's limit). */
-export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * How many threads the wasm backend uses: STRATA_THREADS if set (1 means the single-threaded
+ * build), else `preferred` (what the model is faster on, when the caller knows: train/threads.ts),
+ * else every core; at most 8, the build's limit.
+ */
+export function wantedThreads(env: NodeJS.ProcessEnv = process.env, preferred?: number): number {
   const raw = env.STRATA_THREADS;
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new Error(`STRATA_THREADS is '${raw}'; give a whole number of threads, 1 or more (1 uses the single-threaded build)`);
     return Math.min(n, 8);
   }
-  return Math.max(1, Math.min(os.availableParallelism(), 8));
+  return Math.max(1, Math.min(preferred ?? os.availableParallelism(), 8));
 }
 
 /** The installed tfjs-backend-wasm's worker script (as text) and its threaded factory's file. */

@@ -17,6 +17,9 @@ test('STRATA_THREADS: a whole number from 1, capped at the build’s 8; by defau
   assert.equal(wantedThreads({ STRATA_THREADS: '1' }), 1);
   assert.equal(wantedThreads({ STRATA_THREADS: '64' }), 8);
   assert.equal(wantedThreads({}), Math.min(availableParallelism(), 8));
+  // A model's preferred count (model/threads.ts) unless STRATA_THREADS says otherwise.
+  assert.equal(wantedThreads({}, 1), 1);
+  assert.equal(wantedThreads({ STRATA_THREADS: '2' }, 1), 2);
   for (const bad of ['0', '-2', '1.5', 'two']) assert.throws(() => wantedThreads({ STRATA_THREADS: bad }), /STRATA_THREADS is '.*'; give a whole number/);
 });
 
@@ -52,4 +55,16 @@ test('the threaded build reports the threads it runs on', async () => {
   });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /on the wasm backend \(2 threads\)/);
+});
+
+test('strata train chooses the threads by the model: one for a small dense one, every core for a convolutional one', async () => {
+  const run = (config: string) => strata(['train', config, '--backend', 'wasm', '--out', join(tempDir('strata-threads-'), 'run'), '--set', 'train.epochs=1', '--set', 'data.limit=32']);
+  const mlp = await run('configs/spam-mlp.yaml');
+  assert.equal(mlp.code, 0, mlp.stderr);
+  assert.match(mlp.stderr + mlp.stdout, /on the wasm backend;/);
+  if (availableParallelism() > 1) {
+    const cnn = await run('configs/mnist-cnn.yaml');
+    assert.equal(cnn.code, 0, cnn.stderr);
+    assert.match(cnn.stderr + cnn.stdout, new RegExp(`on the wasm backend \\(${Math.min(availableParallelism(), 8)} threads\\)`));
+  }
 });

@@ -108,7 +108,9 @@ async function trainPrepared(p: PreparedRun, opts: TrainOptions, mode: ReturnTyp
   // On the torch engine TensorFlow.js only builds the model and writes checkpoints: its cpu backend,
   // since the wasm backend's threads would compete with PyTorch's for the cores (measured: mlp 34k
   // samples/s against 49k on one PyTorch thread).
-  const engine = await loadEngine(opts.backend ?? (torch ? 'cpu' : undefined));
+  // The wasm pool's threads: what the model trains fastest on (model/threads.ts) unless STRATA_THREADS says.
+  const { preferredThreads } = await import('../../train/threads.js');
+  const engine = await loadEngine(opts.backend ?? (torch ? 'cpu' : undefined), torch ? {} : { threads: preferredThreads(p.spec) });
   const { loadTrainingInputs } = await import('../../run/prepare.js');
   const { dataset, config } = await loadTrainingInputs(p);
   progress = await Progress.create(mode, config.epochs);
