@@ -56,3 +56,11 @@ export function choice<T extends string>(description: string, values: readonly T
 export function str(description: string, o: Common = {}): Param {
   return { schema: { type: 'string', minLength: 1, description }, required: o.required };
 }
+
+/** A mapping of `keys`: each key's schema, the required ones listed, no other key allowed. */
+export function keyedObject(description: string, keys: Record<string, Param>, extra: JsonSchema = {}): JsonSchema {
+  const required = Object.entries(keys)
+    .filter(([, p]) => p.required)
+    .map(([k]) => k);
+  return { type: 'object', description, properties: Object.fromEntries(Object.entries(keys).map(([k, p]) => [k, p.schema])), ...(required.length ? { required } : {}), additionalProperties: false, ...extra };
+}

@@ -6,7 +6,7 @@
  */
 import type { Diagnostic, Place } from '../errors.js';
 import type { JsonSchema, Param } from '../document/json-schema.js';
-import { num, str } from '../document/json-schema.js';
+import { keyedObject, num, str } from '../document/json-schema.js';
 import type { SpecPath } from '../document/source.js';
 
 /** The losses distillation works with: those of a softmax output over classes. */
@@ -20,13 +20,7 @@ export const distillKeys: Record<string, Param> = {
 };
 
 export function distillSchema(): JsonSchema {
-  return {
-    type: 'object',
-    description: 'Knowledge distillation from a trained teacher run (docs/compression.md#distillation).',
-    properties: Object.fromEntries(Object.entries(distillKeys).map(([k, p]) => [k, p.schema])),
-    required: ['teacher'],
-    additionalProperties: false,
-  };
+  return keyedObject('Knowledge distillation from a trained teacher run (docs/compression.md#distillation).', distillKeys);
 }
 
 /** The checks of `train.distill` a schema cannot make: the loss is one over a softmax output. The teacher is checked when training starts (run/teacher.ts). */

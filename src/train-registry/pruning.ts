@@ -9,7 +9,7 @@
 import { roundHalfEven } from '../round.js';
 import type { Diagnostic, Place } from '../errors.js';
 import type { JsonSchema, Param } from '../document/json-schema.js';
-import { choice, int, num } from '../document/json-schema.js';
+import { choice, int, keyedObject, num } from '../document/json-schema.js';
 import type { SpecPath } from '../document/source.js';
 import { didYouMean } from '../document/suggest.js';
 
@@ -52,13 +52,10 @@ export const pruningKeys: Record<string, Param> = {
 
 /** The section's schema: its keys, nothing else. */
 export function pruningSchema(): JsonSchema {
-  return {
-    type: 'object',
-    description: 'Magnitude pruning during training (TF-MOT prune_low_magnitude): after every optimizer step the pruned kernels are multiplied by their masks, which are recomputed by magnitude at the pruning steps (docs/compression.md).',
-    properties: Object.fromEntries(Object.entries(pruningKeys).map(([k, p]) => [k, p.schema])),
-    required: ['type'],
-    additionalProperties: false,
-  };
+  return keyedObject(
+    'Magnitude pruning during training (TF-MOT prune_low_magnitude): after every optimizer step the pruned kernels are multiplied by their masks, which are recomputed by magnitude at the pruning steps (docs/compression.md).',
+    pruningKeys,
+  );
 }
 
 /** `train.pruning` resolved against a run's steps per epoch: every bound in steps. */

@@ -6,7 +6,7 @@
  * is rendered from the same data.
  */
 import type { Diagnostic, Place } from '../errors.js';
-import { bool, int, num } from '../document/json-schema.js';
+import { bool, int, keyedObject, num } from '../document/json-schema.js';
 import type { JsonSchema, Param } from '../document/json-schema.js';
 import type { SpecPath } from '../document/source.js';
 import { closest, didYouMean } from '../document/suggest.js';
@@ -42,10 +42,6 @@ export const checkpointKeys: Record<string, Param> = {
   monitor: monitorParam('that decides the best checkpoint'),
   mode: modeParam,
 };
-
-function object(description: string, keys: Record<string, Param>, extra: JsonSchema = {}): JsonSchema {
-  return { type: 'object', description, properties: Object.fromEntries(Object.entries(keys).map(([k, p]) => [k, p.schema])), additionalProperties: false, ...extra };
-}
 
 /** The `train:` keys, in the order the docs list them. Optimizer, loss, metric and schedule values come from the registry. */
 export function trainKeys(registry: TrainRegistry = trainRegistry): Record<string, Param> {
@@ -83,8 +79,8 @@ export function trainKeys(registry: TrainRegistry = trainRegistry): Record<strin
         description: 'Weight of each class in the loss, by class index or name, such as {"0": 1, "1": 5}; unlisted classes weigh 1.',
       },
     },
-    early_stopping: { schema: object('Stop when the monitored metric has not improved for `patience` epochs.', earlyStoppingKeys) },
-    checkpoint: { schema: object('Which checkpoints a run keeps.', checkpointKeys) },
+    early_stopping: { schema: keyedObject('Stop when the monitored metric has not improved for `patience` epochs.', earlyStoppingKeys) },
+    checkpoint: { schema: keyedObject('Which checkpoints a run keeps.', checkpointKeys) },
     pruning: { schema: { $ref: '#/$defs/pruning', description: 'Magnitude pruning during training (docs/compression.md#pruning).' } },
     distill: { schema: { $ref: '#/$defs/distill', description: 'Knowledge distillation from a teacher run (docs/compression.md#distillation).' } },
     steps_per_epoch: int('Stop each epoch after this many batches (for quick trials).', { min: 1 }),
@@ -125,7 +121,7 @@ function dispatch(kind: string, defs: Iterable<Entry>, description: string): Rec
 /** The `train` section's schema and the `$defs` it refers to. */
 export function trainSchema(registry: TrainRegistry = trainRegistry): { section: JsonSchema; defs: Record<string, JsonSchema> } {
   return {
-    section: object('How the model is trained.', trainKeys(registry)),
+    section: keyedObject('How the model is trained.', trainKeys(registry)),
     defs: {
       ...dispatch('optimizer', registry.optimizers, 'The optimizer and its settings.'),
       ...dispatch('schedule', registry.schedules, 'How the learning rate changes during training; every schedule but one_cycle takes a linear warmup.'),
