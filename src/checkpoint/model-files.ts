@@ -19,7 +19,7 @@ export interface ModelFiles {
   source?: string;
 }
 
-interface ModelJson {
+export interface ModelJson {
   modelTopology: object;
   format?: string;
   generatedBy?: string;
@@ -115,8 +115,13 @@ export async function modelFromFiles(engine: Pick<Engine, 'tf' | 'tfl'>, files: 
   }
 }
 
+/** A model.json read: the document, and the weight entries of its manifest in order (every group's). */
+export function manifestWeights(modelJson: string): { json: ModelJson; specs: ModelJson['weightsManifest'][number]['weights'] } {
+  const json = JSON.parse(modelJson) as ModelJson;
+  return { json, specs: json.weightsManifest.flatMap((g) => g.weights) };
+}
+
 /** The number of weights (every element of every weight, as strata summary's total) that a model.json's manifest describes. */
 export function weightCount(modelJson: string): number {
-  const json = JSON.parse(modelJson) as ModelJson;
-  return json.weightsManifest.flatMap((g) => g.weights).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  return manifestWeights(modelJson).specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -16,7 +16,7 @@ import type { Engine } from '../backend/select.js';
 import { readCheckpointDir } from '../checkpoint/load.js';
 import type { LoadedCheckpoint } from '../checkpoint/load.js';
 import { META_JSON } from '../checkpoint/meta.js';
-import { modelFromFiles, WEIGHTS_BIN } from '../checkpoint/model-files.js';
+import { manifestWeights, modelFromFiles, WEIGHTS_BIN } from '../checkpoint/model-files.js';
 import type { ModelFiles } from '../checkpoint/model-files.js';
 import { writeCheckpoint } from '../checkpoint/store.js';
 import { osFailure, UsageError } from '../errors.js';
@@ -84,12 +84,6 @@ function checkOut(out: string): void {
   if (!empty) throw new UsageError({ arg: `--out ${out}`, code: 'out-exists', message: `'${out}' already exists and is not an empty folder; remove it or give another --out DIR` });
 }
 
-/** The weight entries of a model.json (strata writes one group, one weights file). */
-function weightSpecs(files: ModelFiles): { json: Record<string, unknown>; specs: WeightEntry[] } {
-  const json = JSON.parse(files.modelJson) as Record<string, unknown> & { weightsManifest: { weights: WeightEntry[] }[] };
-  return { json, specs: json.weightsManifest.flatMap((g) => g.weights) };
-}
-
 /** Which weights `--only` chooses; a pattern that picks no float32 weight is a UsageError listing them. */
 function chooser(specs: readonly WeightEntry[], only: string | undefined): (name: string) => boolean {
   const candidates = specs.filter(quantizable).map((w) => w.name);
@@ -111,7 +105,7 @@ function chooser(specs: readonly WeightEntry[], only: string | undefined): (name
 export async function compress(engine: Engine, target: string, checkpoint: LoadedCheckpoint, o: CompressOptions): Promise<CompressResult> {
   const out = o.out ?? defaultOut(target, checkpoint, o.quantize);
   checkOut(out);
-  const { json, specs } = weightSpecs(checkpoint.model);
+  const { json, specs } = manifestWeights(checkpoint.model.modelJson);
   const choose = chooser(specs, o.only);
   const notFinite = (name: string): never => {
     throw new UsageError({ arg: `compress ${rel(target)}`, code: 'not-finite', message: `the weight '${name}' holds values that are not finite (NaN or infinity), which ${o.quantize} levels cannot hold; leave it out with --only, or use --quantize float16` });
