@@ -27,6 +27,7 @@ import { layerRegistry } from '../../src/layers/catalog.js';
 import { ACTIVATIONS } from '../../src/layers/params.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
+import type { Spec } from '../../src/spec/types.js';
 import type { LayersModel } from '../../src/tf-types.js';
 import { ROOT, strata } from '../helpers/cli.js';
 import { exampleSpec, examplesOf } from '../helpers/examples.js';
@@ -79,6 +80,19 @@ async function compare(model: LayersModel, onnx: Uint8Array): Promise<number> {
   return worst;
 }
 
+/** `spec`'s model, built with fresh weights, exported to ONNX, and onnxruntime's outputs within TOLERANCE of TensorFlow.js's. */
+async function exportsAsBuilt(spec: Spec, label: string): Promise<void> {
+  const { model } = buildModel(spec, engine);
+  try {
+    const result = modelToOnnx(model, label);
+    assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.problems));
+    const diff = await compare(model, result.bytes);
+    assert.ok(diff <= TOLERANCE, `onnxruntime differs from TensorFlow.js by ${diff}`);
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
  * The config as a spec to train: a search's model without its search: section (strata train
  * refuses a search), a student's without train.distill (its teacher is a run the user trains
@@ -126,15 +140,7 @@ for (const { def, label } of [...layerRegistry].flatMap(examplesOf)) {
       return;
     }
     assert.deepEqual(unexportableLayers(spec), []);
-    const { model } = buildModel(spec, engine);
-    try {
-      const result = modelToOnnx(model, label);
-      assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.problems));
-      const diff = await compare(model, result.bytes);
-      assert.ok(diff <= TOLERANCE, `onnxruntime differs from TensorFlow.js by ${diff}`);
-    } finally {
-      model.dispose();
-    }
+    await exportsAsBuilt(spec, label);
   });
 }
 
@@ -164,16 +170,7 @@ const SETTINGS: [string, Record<string, unknown>[]][] = [
 
 for (const [label, layers] of SETTINGS) {
   test(`${label}: exports and runs as TensorFlow.js does`, async () => {
-    const spec = parseSpec(`${label}.yaml`, stringify({ version: 1, name: 'settings', seed: 3, model: { layers } }));
-    const { model } = buildModel(spec, engine);
-    try {
-      const result = modelToOnnx(model, label);
-      assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.problems));
-      const diff = await compare(model, result.bytes);
-      assert.ok(diff <= TOLERANCE, `onnxruntime differs from TensorFlow.js by ${diff}`);
-    } finally {
-      model.dispose();
-    }
+    await exportsAsBuilt(parseSpec(`${label}.yaml`, stringify({ version: 1, name: 'settings', seed: 3, model: { layers } })), label);
   });
 }
 

@@ -19,33 +19,9 @@ import { strata } from '../helpers/cli.js';
 import { figureOf, seriesItems, tickLabels } from '../helpers/report-html.js';
 import { drawnCharts } from '../helpers/report-page.js';
 import { tempDir } from '../helpers/tmp.js';
+import { TINY_SEARCH_SPEC } from '../helpers/tiny-search.js';
 
-const SPEC = (objective: string) => `version: 1
-name: tiny-search
-seed: 5
-data:
-  dataset: mnist
-  validation: 0.2
-  limit: 300
-model:
-  layers:
-    - type: input
-      shape: [28, 28, 1]
-    - type: flatten
-    - type: dense
-      units: 16
-      activation: relu
-    - type: dense
-      units: 10
-      activation: softmax
-train:
-  epochs: 3
-  batch_size: 50
-  optimizer: {type: adam, learning_rate: 0.001}
-  loss: categorical_crossentropy
-  metrics: [accuracy]
-search:
-  parameters:
+const SPEC = (objective: string) => `${TINY_SEARCH_SPEC.replace('epochs: 2', 'epochs: 3')}  parameters:
     train.optimizer.learning_rate: {space: loguniform, low: 0.0001, high: 0.03}
     model.layers[2].units: {space: int, low: 8, high: 32, step: 8}
     model.layers[2].activation: {space: choice, values: [relu, tanh]}

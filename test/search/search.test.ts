@@ -13,33 +13,9 @@ import { parse } from 'yaml';
 import { spawnWatched } from '../helpers/child.js';
 import { BIN, hasStackTrace, strata } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { TINY_SEARCH_SPEC } from '../helpers/tiny-search.js';
 
-const SPEC = `version: 1
-name: tiny-search
-seed: 5
-data:
-  dataset: mnist
-  validation: 0.2
-  limit: 300
-model:
-  layers:
-    - type: input
-      shape: [28, 28, 1]
-    - type: flatten
-    - type: dense
-      units: 16
-      activation: relu
-    - type: dense
-      units: 10
-      activation: softmax
-train:
-  epochs: 2
-  batch_size: 50
-  optimizer: {type: adam, learning_rate: 0.001}
-  loss: categorical_crossentropy
-  metrics: [accuracy]
-search:
-`;
+const SPEC = TINY_SEARCH_SPEC;
 
 function writeSpec(dir: string, search: string): string {
   const file = join(dir, 'search.yaml');
