@@ -19,7 +19,7 @@ import { count, esc } from '../report/text.js';
 import { readSpecFile } from '../spec/read.js';
 import { frontOf, PARAMS } from './objectives.js';
 import type { Objective } from './objectives.js';
-import { readTrials } from './run.js';
+import { counted, readTrials } from './run.js';
 import { BEST_SPEC, isSearchDir, SEARCH_OPTIONS, SEARCH_SPEC, TRIALS_DIR, TRIALS_FILE, trialName, trialSpecFile } from './files.js';
 import type { TrialRecord } from './run.js';
 import { readSearch } from './section.js';
@@ -37,8 +37,6 @@ export interface SearchReportResult {
   front?: TrialRecord[];
 }
 
-/** A trial that counted: trained (to the end or stopped by the scheduler) with a value of the primary objective. */
-const counted = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && typeof t.value === 'number' && Number.isFinite(t.value);
 
 /** A parameter's value, short: strings as they are, anything else as JSON, cut at 24 characters. */
 export function shortValue(v: unknown): string {
@@ -126,7 +124,7 @@ function table(plan: SearchPlan, sorted: TrialRecord[], onFront: Set<number>): s
     const cells = [
       `<td>${t.trial}</td>`,
       `<td class="l">${esc(t.status)}</td>`,
-      ...plan.objectives.map((o) => `<td>${shown(o.metric, t.values?.[o.metric] ?? (o.metric === plan.primary.metric ? t.value : undefined))}</td>`),
+      ...plan.objectives.map((o) => `<td>${shown(o.metric, t.values?.[o.metric])}</td>`),
       ...(several ? [`<td class="c">${onFront.has(t.trial) ? '●' : ''}</td>`] : []),
       `<td>${t.epochs ?? '–'}</td>`,
       `<td>${t.seconds.toFixed(1)}</td>`,

@@ -149,7 +149,8 @@ function parameterCount(run: string): number {
 
 
 const FINISHED = new Set(['done', 'stopped', 'invalid', 'failed']);
-const counts = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && t.value !== undefined;
+/** A trial that counted: trained (to the end, or stopped by the scheduler) with a finite value of the primary objective. */
+export const counted = (t: TrialRecord) => (t.status === 'done' || t.status === 'stopped') && typeof t.value === 'number' && Number.isFinite(t.value);
 
 export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const { spec, plan, dir } = o;
@@ -218,7 +219,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const finish = (record: TrialRecord, fresh: boolean) => {
     records.set(record.trial, record);
     if (fresh) appendFileSync(log, `${JSON.stringify(record)}\n`);
-    if (counts(record) && (!best || better(plan.primary.goal, record.value!, best.value!))) {
+    if (counted(record) && (!best || better(plan.primary.goal, record.value!, best.value!))) {
       best = record;
       const yaml = join(trialsDir, `${trialName(record.trial)}.yaml`);
       if (existsSync(yaml)) copyFileSync(yaml, join(dir, BEST_SPEC));
@@ -230,7 +231,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     await running.get(i - lag);
     if (stopped) break;
     const seen = [...Array(Math.max(0, i - lag)).keys()].map((k) => records.get(k + 1)).filter((t): t is TrialRecord => t !== undefined);
-    const history: Observation[] = seen.map((t) => ({ params: t.params, value: counts(t) ? sign * t.value! : Number.NaN, ...(plan.objectives.length > 1 ? { losses: counts(t) ? lossVector(t, plan.objectives) : plan.objectives.map(() => Infinity) } : {}) }));
+    const history: Observation[] = seen.map((t) => ({ params: t.params, value: counted(t) ? sign * t.value! : Number.NaN, ...(plan.objectives.length > 1 ? { losses: counted(t) ? lossVector(t, plan.objectives) : plan.objectives.map(() => Infinity) } : {}) }));
     const params = s.next(history);
     if (params === undefined) break;
     const name = trialName(i);

@@ -37,7 +37,7 @@ export function searchCommand(program: Command): void {
   withBackend(withOverrides(withJson(cmd))).action(async (given: string | undefined, opts: SearchOptions) => {
     const { readSpecFile } = await import('../../spec/read.js');
     const { readSearch } = await import('../../search/section.js');
-    const { keptSpecText, readTrials, runSearch } = await import('../../search/run.js');
+    const { counted, keptSpecText, readTrials, runSearch } = await import('../../search/run.js');
     const { BEST_SPEC, SEARCH_OPTIONS, SEARCH_SPEC, TRIALS_DIR, TRIALS_FILE, trialSpecFile } = await import('../../search/files.js');
     const { defaultRunDir } = await import('../../run/run-dir.js');
     const say = (line: string) => {
@@ -113,7 +113,7 @@ export function searchCommand(program: Command): void {
       process.off('SIGINT', onSigint);
     }
     const { trials, best } = result;
-    const front = several ? frontOf(trials.filter((t) => t.status === 'done' || t.status === 'stopped'), plan.objectives) : [];
+    const front = several ? frontOf(trials.filter(counted), plan.objectives) : [];
     if (opts.json) {
       printJson({
         search: dir,
