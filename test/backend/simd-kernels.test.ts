@@ -1,6 +1,6 @@
 /**
- * strata's SIMD module (src/backend/simd/kernels.wat) on memories of its own, both
- * builds (shared and plain memory): each function against a plain JavaScript
+ * strata's SIMD module (src/backend/simd/kernels.wat) on memories of its own, all four
+ * builds (shared and plain memory, fused multiply-adds or not): each function against a plain JavaScript
  * reference, at lengths and shapes that leave remainders after the 4-wide and
  * 4 × 4 / 4 × 8 blocks. And: the wasm backend finds and uses it.
  */
@@ -17,14 +17,19 @@ import { maxRelDiff } from '../helpers/layers.js';
 
 declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory };
 
-/** Both builds, each on a fresh 16 MiB memory. */
+/** The four builds (shared or plain memory, fused multiply-adds or not), each on a fresh 16 MiB memory. */
 function builds(): { name: string; memory: WasmMemory; k: SimdKernels }[] {
-  return [false, true].map((shared) => {
-    const memory = new WebAssembly.Memory(shared ? { initial: 256, maximum: 65536, shared: true } : { initial: 256 });
-    const k = loadSimdKernels(memory);
-    assert.ok(k, `the ${shared ? 'shared' : 'plain'}-memory module loads (npm run build compiles it)`);
-    return { name: shared ? 'shared' : 'plain', memory, k };
-  });
+  return [false, true].flatMap((shared) =>
+    [false, true].map((fused) => {
+      const memory = new WebAssembly.Memory(shared ? { initial: 256, maximum: 65536, shared: true } : { initial: 256 });
+      const name = `${shared ? 'shared' : 'plain'}${fused ? ' fused' : ''}`;
+      const k = loadSimdKernels(memory, fused);
+      assert.ok(k, `the ${name}-memory module loads (npm run build compiles it)`);
+      // Node 20 has relaxed SIMD behind a flag that kernels.ts sets; later engines have it on.
+      assert.equal(k.fused, fused, `the ${name} module is the one asked for`);
+      return { name, memory, k };
+    }),
+  );
 }
 
 /** Float32 arrays laid out one after another in `memory`, with their byte offsets. */
@@ -177,4 +182,17 @@ test('the wasm backend loads the module on its own heap (STRATA_SIMD=0 turns it 
   assert.ok(loadSimdKernels(memory), 'the module instantiates on it');
   // strata's Add is the SIMD one only where the module loaded.
   assert.ok('builtIn' in tf.getKernel('Add', 'wasm')!.kernelFunc);
+});
+
+test('the fused module is the default where relaxed SIMD compiles; STRATA_FMA=0 keeps the unfused one', () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  assert.equal(loadSimdKernels(memory)?.fused, true, 'Node 20 and later compile relaxed SIMD (with the flag kernels.ts sets)');
+  const saved = process.env.STRATA_FMA;
+  process.env.STRATA_FMA = '0';
+  try {
+    assert.equal(loadSimdKernels(memory)?.fused, false);
+  } finally {
+    if (saved === undefined) delete process.env.STRATA_FMA;
+    else process.env.STRATA_FMA = saved;
+  }
 });

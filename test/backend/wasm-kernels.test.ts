@@ -187,7 +187,7 @@ test('BatchMatMul with transposed operands and batches matches the cpu backend, 
   }
 });
 
-test('a right operand multiplied a second time (on XNNPACK, after strata\'s product took the first) gives the same product', async () => {
+test('a right operand multiplied a second time gives the same product (on XNNPACK where the unfused product took the first)', async () => {
   const { MAX_DIRECT_ROWS } = await import('../../src/backend/wasm-kernels/batch-matmul.js');
   await tf.setBackend('wasm');
   const a = tf.tensor(values(64 * 40, 901), [64, 40]);

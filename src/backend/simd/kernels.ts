@@ -2,11 +2,13 @@
  * strata's SIMD kernels (kernels.wat), instantiated on the wasm backend's own
  * memory so that they work on tensors in place: every pointer is a byte offset
  * into the backend's heap (a heap view's `byteOffset`). `npm run build` compiles
- * the text into two modules (scripts/compile-wasm.ts), since a module that imports
+ * the text into modules (scripts/compile-wasm.ts): with and without relaxed SIMD, and
+ * importing a shared or a plain memory, since a module that imports
  * a shared memory cannot take a plain one and the backend's threaded build uses a
  * shared one. Where neither loads, callers keep their JavaScript versions.
  */
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 /** A WebAssembly.Memory, as far as this module needs one. */
 export interface WasmMemory {
@@ -17,9 +19,12 @@ export interface WasmMemory {
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
 };
 
 export interface SimdKernels {
+  /** Whether this is a module of fused multiply-adds (relaxed SIMD), not a function of kernels.wat. */
+  readonly fused: boolean;
   /** One Adam step over n weights (kernels.wat has the formula). */
   adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, b1: number, b2: number, c1: number, c2: number, k1: number, k2: number, eps: number): void;
   /** c [m, n] = a [m, k] · b [k, n], row-major float32, m a multiple of 4 and n of 8. */
@@ -41,12 +46,44 @@ export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
-/** The compiled modules: file name (beside this one in dist/) and the memory import each declares. */
+/**
+ * The compiled modules: file name (beside this one in dist/), the memory import each
+ * declares, and whether its products use relaxed SIMD's fused multiply-add (`fused`)
+ * or a multiply and an add, for engines without relaxed SIMD.
+ */
 export const SIMD_MODULES = [
-  { file: 'kernels.wasm', memory: '(memory 1)', shared: false },
+  { file: 'kernels-fma.wasm', memory: '(memory 1)', shared: false, fused: true },
   // 65,536 pages (4 GiB) is the most a wasm32 memory can have, so any shared memory matches it.
-  { file: 'kernels-shared.wasm', memory: '(memory 1 65536 shared)', shared: true },
+  { file: 'kernels-shared-fma.wasm', memory: '(memory 1 65536 shared)', shared: true, fused: true },
+  { file: 'kernels.wasm', memory: '(memory 1)', shared: false, fused: false },
+  { file: 'kernels-shared.wasm', memory: '(memory 1 65536 shared)', shared: true, fused: false },
 ] as const;
+
+/** `(f32x4.relaxed_madd a b c)` (a·b + c, fused where the machine can) as a multiply and an add: kernels.wat for engines without relaxed SIMD. */
+export function unfused(wat: string): string {
+  return wat.replace(/\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g, '(f32x4.add $3 (f32x4.mul $1 $2))');
+}
+
+/**
+ * A module of one relaxed_madd (wasm bytes), to ask the engine whether it takes relaxed SIMD:
+ * (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd).
+ */
+const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+
+/**
+ * Whether this engine compiles relaxed SIMD. Node 22 and browsers since 2023 do by
+ * default; Node 20's V8 has it behind --experimental-wasm-relaxed-simd, which is
+ * switched on here (a wasm feature flag, read when a module is compiled).
+ */
+function relaxedSimd(): boolean {
+  if (WebAssembly.validate(RELAXED_PROBE)) return true;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(RELAXED_PROBE);
+}
 
 /** The wasm backend's Emscripten module, as far as its memory goes. */
 export interface EmscriptenModule {
@@ -61,15 +98,22 @@ export function backendMemory(module: EmscriptenModule | undefined): WasmMemory 
   return module?.wasmMemory ?? module?.asm?.memory;
 }
 
-/** The kernels on `memory`, or undefined when the module is missing or will not instantiate there. */
-export function loadSimdKernels(memory: WasmMemory): SimdKernels | undefined {
+/**
+ * The kernels on `memory`, or undefined when the module is missing or will not instantiate
+ * there: the fused ones where this engine has relaxed SIMD, unless `wantFused` is false (the
+ * environment variable STRATA_FMA=0), else the unfused ones.
+ */
+export function loadSimdKernels(memory: WasmMemory, wantFused = process.env.STRATA_FMA !== '0'): SimdKernels | undefined {
   const shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
-  const spec = SIMD_MODULES.find((m) => m.shared === shared)!;
-  try {
-    const bytes = readFileSync(new URL(spec.file, import.meta.url));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return instance.exports as unknown as SimdKernels;
-  } catch {
-    return undefined;
+  const fused = wantFused && relaxedSimd();
+  for (const spec of SIMD_MODULES.filter((m) => m.shared === shared && (fused || !m.fused))) {
+    try {
+      const bytes = readFileSync(new URL(spec.file, import.meta.url));
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      return { ...(instance.exports as unknown as Omit<SimdKernels, 'fused'>), fused: spec.fused };
+    } catch {
+      // the next module, if any
+    }
   }
+  return undefined;
 }

@@ -155,7 +155,10 @@
   ;; as a weight matrix is at every training step. For each 8-column panel of B
   ;; (K × 32 bytes, kept in L1 across the rows of A), each 4 rows of A: eight
   ;; accumulators of 4 floats, and per k two loads of B, four broadcast loads of A and
-  ;; eight multiply-adds; K is taken in blocks of 512 rows of B.
+  ;; eight multiply-adds; K is taken in blocks of 512 rows of B. The multiply-adds are
+  ;; relaxed SIMD's relaxed_madd, one fused instruction where the machine has FMA; the
+  ;; build also writes each module with them as a multiply and an add (the modules of
+  ;; SIMD_MODULES without `fused`), for engines without relaxed SIMD.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
     (local $i i32) (local $j i32) (local $k i32) (local $k0 i32) (local $kb i32) (local $pa i32) (local $pb i32) (local $pc i32)
     (local $rowA i32) (local $rowB i32) (local $ra1 i32) (local $ra2 i32) (local $ra3 i32) (local $rb1 i32) (local $rb2 i32) (local $rb3 i32)
@@ -207,17 +210,17 @@
             (local.set $b0 (v128.load (local.get $pb)))
             (local.set $b1 (v128.load offset=16 (local.get $pb)))
             (local.set $x (v128.load32_splat (local.get $pa)))
-            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
-            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $c00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c00)))
+            (local.set $c01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c01)))
             (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra1))))
-            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
-            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $c10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c10)))
+            (local.set $c11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c11)))
             (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra2))))
-            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
-            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $c20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c20)))
+            (local.set $c21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c21)))
             (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra3))))
-            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
-            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+            (local.set $c30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c30)))
+            (local.set $c31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c31)))
             (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
             (local.set $pb (i32.add (local.get $pb) (local.get $rowB)))
             (local.set $k (i32.sub (local.get $k) (i32.const 1)))

@@ -351,7 +351,7 @@ export function registerWasmKernels(tf: TfCore): void {
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (matMul !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
-    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd?.gemm);
+    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd?.gemm, simd?.fused);
     (fast as { strata?: boolean }).strata = true;
     register('BatchMatMul', fast);
   }
