@@ -5,21 +5,10 @@
  */
 import type { SpecPath } from '../document/source.js';
 import type { Diagnostic } from '../errors.js';
+import { innerLayers } from '../spec/inner-layers.js';
 import { placeIn } from '../spec/place.js';
 import type { Spec } from '../spec/types.js';
 import { TORCH_LAYER_TYPES, TORCH_TRAIN_KEYS } from './support.js';
-
-/** Layer types inside a layer's parameters (a wrapper's `layer`, a block's `layers`). */
-function nestedTypes(params: unknown, path: SpecPath, out: { type: string; path: SpecPath }[]): void {
-  if (Array.isArray(params)) {
-    params.forEach((p, i) => nestedTypes(p, [...path, i], out));
-    return;
-  }
-  if (!params || typeof params !== 'object') return;
-  const o = params as Record<string, unknown>;
-  if (typeof o.type === 'string' && path.length > 0) out.push({ type: o.type, path });
-  for (const [k, v] of Object.entries(o)) if (k !== 'type' && v && typeof v === 'object') nestedTypes(v, [...path, k], out);
-}
 
 /** The spec's refusals on the torch engine (`supported`: the types it runs, support.ts's list unless a test gives another; `trainKeys`: the `train:` keys it honours). */
 export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORCH_LAYER_TYPES, trainKeys: ReadonlySet<string> = TORCH_TRAIN_KEYS): Diagnostic[] {
@@ -38,9 +27,7 @@ export function checkTorchSpec(spec: Spec, supported: ReadonlySet<string> = TORC
   };
   for (const layer of spec.model.layers) {
     if (!supported.has(layer.type)) refuse(layer.type, layer.path);
-    const nested: { type: string; path: SpecPath }[] = [];
-    nestedTypes(layer.params, layer.path, nested);
-    for (const n of nested) if (!supported.has(n.type)) refuse(n.type, n.path);
+    for (const n of innerLayers(layer.params, layer.path)) if (!supported.has(n.type)) refuse(n.type, n.path);
   }
   for (const key of Object.keys(spec.train ?? {})) {
     if (trainKeys.has(key)) continue;

@@ -1,8 +1,7 @@
 /**
- * The wasm thread count strata train chooses by itself (train/threads.ts): one
- * for the bundled models of small dense layers, every core (undefined) for the
- * ones with convolutions, recurrent layers or attention, and for dense products
- * past the measured limit (mnist-mlp at its batch of 128, not at 64).
+ * The wasm thread count strata train chooses by itself (train/threads.ts): every
+ * core (undefined) for the bundled models with convolutions, nested ones
+ * too, one thread for the others (dense, recurrent, attention).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,11 +16,23 @@ const spec = (name: string) => {
   return parseSpec(file, readFileSync(file, 'utf8'));
 };
 
-test('one thread for small dense-only models, every core for the others', () => {
-  for (const name of ['spam-mlp', 'births-mlp', 'mnist-student']) assert.equal(preferredThreads(spec(name)), 1, name);
-  // mnist-mlp: (784·256 + 256·128 + 128·10) multiply-adds an example, 30 million a step of 128, 15 million of 64.
-  assert.equal(preferredThreads(spec('mnist-mlp')), undefined);
-  const file = join(ROOT, 'configs', 'mnist-mlp.yaml');
-  assert.equal(preferredThreads(parseSpec(file, readFileSync(file, 'utf8'), { overrides: ['train.batch_size=64'] })), 1);
-  for (const name of ['mnist-cnn', 'mnist-resnet', 'mnist-densenet', 'births-gru', 'moby-dick-lstm', 'spam-transformer', 'mnist-moe']) assert.equal(preferredThreads(spec(name)), undefined, name);
+test('every core for the bundled models with convolutions, one thread for the others', () => {
+  for (const name of ['spam-mlp', 'births-mlp', 'mnist-student', 'mnist-mlp', 'births-gru', 'moby-dick-lstm', 'spam-transformer', 'mnist-moe']) assert.equal(preferredThreads(spec(name)), 1, name);
+  for (const name of ['mnist-cnn', 'mnist-resnet', 'mnist-densenet', 'mnist-resnet-blocks']) assert.equal(preferredThreads(spec(name)), undefined, name);
+});
+
+test('a convolution inside a block counts as one at the top', () => {
+  const text = (inner: string) => `version: 1
+name: t
+model:
+  layers:
+    - {type: input, shape: [8, 8, 4]}
+    - type: residual
+      layers:
+        - {type: ${inner}}
+    - {type: flatten}
+    - {type: dense, units: 2, activation: softmax}
+`;
+  assert.equal(preferredThreads(parseSpec('t.yaml', text('conv2d, filters: 4, kernel_size: 3, padding: same'))), undefined);
+  assert.equal(preferredThreads(parseSpec('t.yaml', text('batch_norm'))), 1);
 });
