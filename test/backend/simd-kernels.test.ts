@@ -158,6 +158,24 @@ test('relu and step: max(x, 0) and x > 0 ? 1 : alpha, NaN kept, every length', (
   }
 });
 
+test('tanh: within 4e-7 of Math.tanh from 0 to ±20, x itself near 0, ±1 far out, NaN kept, every length', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const n of [1, 3, 4, 9, 100, 4001]) {
+      const { at, views } = place(memory, [n, n], n);
+      const [x, y] = views as [Float32Array, Float32Array];
+      // A sweep over [-20, 20] with the small, the clamped and the awkward values among it.
+      const special = [0, -0, 1e-6, -3e-4, 4e-4, 0.5, 7.9, -7.95, 9, 1e30, -Infinity, Number.NaN];
+      x.forEach((_, i) => (x[i] = i < special.length && n > 20 ? special[i]! : -20 + (40 * i) / n));
+      k.tanh(at[0]!, at[1]!, n);
+      for (let i = 0; i < n; i++) {
+        const want = Math.tanh(x[i]!);
+        if (Number.isNaN(want)) assert.ok(Number.isNaN(y[i]!), `${name} tanh(NaN) n=${n}`);
+        else assert.ok(Math.abs(y[i]! - want) <= 4e-7, `${name} tanh(${x[i]}) = ${y[i]}, not ${want} (n=${n})`);
+      }
+    }
+  }
+});
+
 test('add, sub, mul, div: out[i] = a[i] op b[i mod p] for one shape, scalars and repeated rows', () => {
   const ops = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
   for (const { name, memory, k } of builds()) {

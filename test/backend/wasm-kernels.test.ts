@@ -241,6 +241,32 @@ test('Relu and Step give exactly what the cpu backend gives, zeros, NaN and Step
   }
 });
 
+test('Concat places every input as the cpu backend does (every axis, int32 and bool, an empty input)', async () => {
+  assert.ok('builtIn' in tf.getKernel('Concat', 'wasm')!.kernelFunc, "strata's Concat is registered");
+  const cases: [number[][], number][] = [
+    [[[4, 64], [4, 64], [4, 64], [4, 64]], 1],
+    [[[6, 3], [6, 5], [6, 1]], 1],
+    [[[2, 5], [3, 5]], 0],
+    [[[2, 3, 4], [2, 1, 4], [2, 2, 4]], 1],
+    [[[2, 3, 4], [2, 3, 2]], -1],
+    [[[3, 2, 2], [3, 0, 2], [3, 1, 2]], 1],
+    [[[5], [7]], 0],
+  ];
+  for (const [shapes, axis] of cases) {
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      const outputs = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const xs = shapes.map((shape, i) => tf.tensor(Array.from({ length: size(shape) }, (_, j) => (dtype === 'bool' ? Number((i + j) % 3 === 0) : dtype === 'int32' ? 100 * i + j : (100 * i + j) / 7)), shape, dtype));
+          const y = tf.concat(xs, axis);
+          return { shape: y.shape, data: Array.from(y.dataSync()) };
+        });
+      };
+      assert.deepEqual(await outputs('wasm'), await outputs('cpu'), `${dtype} ${JSON.stringify(shapes)} along ${axis}`);
+    }
+  }
+});
+
 test('Slice, SplitV and Unpack copy exactly what the cpu backend copies (ranks 1–4, every axis, int32)', async () => {
   const outputs = async (backend: string, shape: number[], dtype: 'float32' | 'int32', op: (x: import('@tensorflow/tfjs-core').Tensor) => import('@tensorflow/tfjs-core').Tensor[]) => {
     await tf.setBackend(backend);

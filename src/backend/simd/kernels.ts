@@ -40,8 +40,12 @@ export interface SimdKernels {
   maxpoolgrad2x2(x: number, y: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** dst[i] = max(x[i], 0), float32, NaN kept. */
   relu(x: number, dst: number, n: number): void;
+  /** dst[i] = tanh(x[i]), float32, within 4e-7 (a rational approximation), NaN kept. */
+  tanh(x: number, dst: number, n: number): void;
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
+  /** `rows` runs of `bytes` bytes from src to dst, src advancing by srcStride bytes and dst by dstStride after each. */
+  copyrows(src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number): void;
   /** dst [cols, rows] = the transpose of src [rows, cols], 32-bit elements. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }

@@ -240,6 +240,20 @@
       (local.set $k0 (i32.add (local.get $k0) (local.get $kb)))
       (br_if $kBlock (i32.lt_u (local.get $k0) (local.get $K)))))
 
+  ;; Copy `rows` runs of `bytes` bytes from src to dst, src advancing by srcStride and dst by
+  ;; dstStride bytes after each: a box of a row-major array (Slice, SplitV, Unpack) or one
+  ;; input's place in a concatenation (Concat), with memory.copy for each run. The backend's
+  ;; own kernels and the JavaScript loop before this spent 40–55 µs on the [64, 256]
+  ;; split and concatenation an LSTM step makes, most of it in a call per run.
+  (func (export "copyrows") (param $src i32) (param $dst i32) (param $rows i32) (param $bytes i32) (param $srcStride i32) (param $dstStride i32)
+    (block $done (loop $row
+      (br_if $done (i32.eqz (local.get $rows)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+      (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
+
   ;; Element-wise float32 arithmetic, out[i] = a[i] op b[i mod p] for i < n, where p divides
   ;; n: p = n for operands of one shape, p = 1 for a scalar b, and in between for a b that
   ;; repeats along the leading axes (a bias). The backend's own kernels run these on
@@ -523,6 +537,44 @@
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
       (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.max (f32.load (i32.add (local.get $x) (local.get $i))) (f32.const 0)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
+
+  ;; tanh of four floats: Eigen's rational approximation (odd polynomial of degree 13 over
+  ;; an even one of degree 6, x clamped to ±7.905, where tanh is 1 to float32), x itself where
+  ;; |x| < 0.0004; NaN stays NaN. Within 4e-7 of tanh (3.4e-7 the most seen, near ±6.85; test/backend/simd-kernels.test.ts).
+  (func $tanh4 (param $v v128) (result v128)
+    (local $x v128) (local $x2 v128) (local $p v128) (local $q v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $v) (v128.const f32x4 7.90531110763549805 7.90531110763549805 7.90531110763549805 7.90531110763549805)) (v128.const f32x4 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805)))
+    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (v128.const f32x4 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (v128.const f32x4 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03)))
+    (local.set $p (f32x4.mul (local.get $x) (local.get $p)))
+    (local.set $q (v128.const f32x4 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (v128.const f32x4 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (v128.const f32x4 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (v128.const f32x4 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03)))
+    (v128.bitselect (local.get $v) (f32x4.div (local.get $p) (local.get $q)) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.0004 0.0004 0.0004 0.0004))))
+
+  ;; dst[i] = tanh(x[i]) (float32). The backend's Tanh calls tanhf once an element (about 24 ns
+  ;; each, 51–91 µs for an LSTM step's [64, 64] gate); this takes four at a time.
+  (func (export "tanh") (param $x i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $end i32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (call $tanh4 (v128.load (i32.add (local.get $x) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $dst) (local.get $i)) (f32x4.extract_lane 0 (call $tanh4 (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $i)))))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $next))))
 

@@ -19,6 +19,7 @@ import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
+import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 import { backendMemory, loadSimdKernels } from '../simd/kernels.js';
@@ -45,7 +46,7 @@ interface ConvAttrs {
   inputShape?: Shape4;
 }
 
-/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu and Step). */
+/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh and Concat). */
 export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
 
 /** The kernels registerWasmKernels has registered in this process, by name. */
@@ -200,6 +201,8 @@ export function registerWasmKernels(tf: TfCore): void {
     // Relu and Step (Relu's gradient is dy · step(x)): the mlp's three per layer and step.
     unary('Relu', (x, out, n) => simd.relu(x, out, n));
     unary('Step', (x, out, n, attrs) => simd.step(x, out, n, (attrs['alpha'] as number | undefined) ?? 0));
+    // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
+    unary('Tanh', (x, out, n) => simd.tanh(x, out, n));
   }
 
   // Gathers from a view of the heap (gather.ts).
@@ -212,9 +215,40 @@ export function registerWasmKernels(tf: TfCore): void {
     return compute(args.backend as WasmBackend, info.outputShape, x.dtype, [x, indices], (out, xv, iv) => gatherInto(info, xv as Float32Array, iv!, out));
   });
 
-  // Slices from a view of the heap (slice.ts); strings keep the backend's own kernels.
+  // Slices from a view of the heap (slice.ts), by memory.copy runs with the SIMD module;
+  // strings keep the backend's own kernels.
   const box = (backend: WasmBackend, x: TensorInfo, begin: number[], size: number[], outShape: number[]): TensorInfo =>
-    compute(backend, outShape, x.dtype, [x], (out, xv) => sliceInto(xv as Float32Array, x.shape, begin, size, out));
+    compute(backend, outShape, x.dtype, [x], (out, xv) => {
+      const bytes = out.BYTES_PER_ELEMENT;
+      const [src, dst] = [(xv as Float32Array).byteOffset, out.byteOffset];
+      const runs: CopyRuns | undefined = simd && ((from, to, rows, run, stride) => simd.copyrows(src + from * bytes, dst + to * bytes, rows, run * bytes, stride * bytes, run * bytes));
+      sliceInto(xv as Float32Array, x.shape, begin, size, out, runs);
+    });
+  // Concatenation: each input's rows to their place in the output's, a memory.copy a row.
+  if (simd) {
+    replace('Concat', (args, own) => {
+      const inputs = Object.values(args.inputs) as TensorInfo[];
+      const dtype = inputs[0]?.dtype;
+      if (dtype === undefined || dtype === 'string' || dtype === 'complex64' || inputs.some((t) => t.dtype !== dtype)) return own(args);
+      const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0]!.shape)[0]!;
+      const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+      const wasm = args.backend as WasmBackend;
+      const out = wasm.makeOutput(outShape, dtype);
+      const total = tf.util.sizeFromShape(outShape);
+      if (total === 0) return out;
+      const view = wasm.typedArrayFromHeap(out);
+      const bytes = view.BYTES_PER_ELEMENT;
+      const rows = tf.util.sizeFromShape(outShape.slice(0, axis));
+      const rowBytes = (total / rows) * bytes;
+      let offset = 0;
+      for (const t of inputs) {
+        const run = tf.util.sizeFromShape(t.shape.slice(axis)) * bytes;
+        if (run > 0) simd.copyrows(addressOf(wasm, t), view.byteOffset + offset, rows, run, run, rowBytes);
+        offset += run;
+      }
+      return out;
+    });
+  }
   replace('Slice', (args, own) => {
     const x = args.inputs['x'] as TensorInfo;
     if (x.dtype === 'string') return own(args);

@@ -9,8 +9,15 @@
 
 type Numbers = Float32Array | Int32Array | Uint8Array;
 
-/** Copy x[begin … begin + size) (x of `shape`, row-major) into `out`, row-major. */
-export function sliceInto(x: Numbers, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Numbers): void {
+/**
+ * Runs of elements to copy: `rows` runs of `run` elements from element `from` of the
+ * input (the next run `stride` elements further) to element `to` of the output, one
+ * after another. strata's SIMD module does it with a memory.copy a run (register.ts).
+ */
+export type CopyRuns = (from: number, to: number, rows: number, run: number, stride: number) => void;
+
+/** Copy x[begin … begin + size) (x of `shape`, row-major) into `out`, row-major; with `copy`, by runs. */
+export function sliceInto(x: Numbers, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Numbers, copy?: CopyRuns): void {
   const rank = shape.length;
   if (rank === 0) {
     out[0] = x[0]!;
@@ -23,16 +30,24 @@ export function sliceInto(x: Numbers, shape: readonly number[], begin: readonly 
   let d = rank - 1;
   while (d > 0 && begin[d] === 0 && size[d] === shape[d]) d--;
   const run = size[d]! * strides[d]!;
-  const outer = size.slice(0, d).reduce((p, n) => p * n, 1);
-  const index = new Array<number>(d).fill(0);
   let from = begin.reduce((p, b, i) => p + b * strides[i]!, 0);
   let to = 0;
+  // With `copy`, axis d − 1 goes to it whole, as rows of the run; the odometer walks the axes before it.
+  const last = copy && d > 0 ? d - 1 : d;
+  const outer = size.slice(0, last).reduce((p, n) => p * n, 1);
+  const index = new Array<number>(last).fill(0);
   for (let k = 0; k < outer; k++) {
-    if (run < 16) for (let j = 0; j < run; j++) out[to + j] = x[from + j]!;
-    else out.set(x.subarray(from, from + run), to);
-    to += run;
+    if (copy) {
+      const rows = last < d ? size[last]! : 1;
+      copy(from, to, rows, run, last < d ? strides[last]! : 0);
+      to += rows * run;
+    } else {
+      if (run < 16) for (let j = 0; j < run; j++) out[to + j] = x[from + j]!;
+      else out.set(x.subarray(from, from + run), to);
+      to += run;
+    }
     // Next index over the outer axes, odometer-wise.
-    for (let a = d - 1; a >= 0; a--) {
+    for (let a = last - 1; a >= 0; a--) {
       from += strides[a]!;
       if (++index[a]! < size[a]!) break;
       from -= size[a]! * strides[a]!;
