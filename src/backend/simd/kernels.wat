@@ -254,6 +254,73 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 
+  ;; The patches of a convolution's input as rows (im2col): for each output pixel (b, oy, ox)
+  ;; of x [batch, h, w, c] (NHWC, float32), a row of p of `row` floats: x[b, oy·sh − top + ky,
+  ;; ox·sw − left + kx, :] for ky < kh, kx < kw in that order (zeros outside x), then zeros
+  ;; to the row's end (row ≥ kh·kw·c; strata pads rows to a multiple of 8 for gemm). A
+  ;; convolution's filter gradient is then one product, dyᵀ · p.
+  (func (export "im2col") (param $x i32) (param $p i32) (param $batch i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32) (param $oh i32) (param $ow i32) (param $row i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
+    (local $dst i32) (local $src i32) (local $i i32) (local $cb i32) (local $c16 i32) (local $rowEnd i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $c16 (i32.and (local.get $cb) (i32.const -16)))
+    (local.set $dst (local.get $p))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oy (i32.const 0))
+      (block $yd (loop $yl
+        (br_if $yd (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $xd (loop $xl
+          (br_if $xd (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $rowEnd (i32.add (local.get $dst) (i32.shl (local.get $row) (i32.const 2))))
+          (local.set $ky (i32.const 0))
+          (block $kyd (loop $kyl
+            (br_if $kyd (i32.ge_u (local.get $ky) (local.get $kh)))
+            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (local.get $ky)))
+            (local.set $kx (i32.const 0))
+            (block $kxd (loop $kxl
+              (br_if $kxd (i32.ge_u (local.get $kx) (local.get $kw)))
+              (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (local.get $kx)))
+              (local.set $i (i32.const 0))
+              ;; unsigned comparisons: a negative coordinate is past the end too
+              (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
+                (then
+                  (local.set $src (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)) (local.get $cb))))
+                  (block $vd (loop $vl
+                    (br_if $vd (i32.ge_u (local.get $i) (local.get $c16)))
+                    (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                    (br $vl)))
+                  (block $sd (loop $sl
+                    (br_if $sd (i32.ge_u (local.get $i) (local.get $cb)))
+                    (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.load (i32.add (local.get $src) (local.get $i))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                    (br $sl))))
+                (else
+                  (block $zd (loop $zl
+                    (br_if $zd (i32.ge_u (local.get $i) (local.get $cb)))
+                    (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.const 0))
+                    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                    (br $zl)))))
+              (local.set $dst (i32.add (local.get $dst) (local.get $cb)))
+              (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+              (br $kxl)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyl)))
+          (block $pd (loop $pl
+            (br_if $pd (i32.ge_u (local.get $dst) (local.get $rowEnd)))
+            (f32.store (local.get $dst) (f32.const 0))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (br $pl)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $xl)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
   ;; Element-wise float32 arithmetic, out[i] = a[i] op b[i mod p] for i < n, where p divides
   ;; n: p = n for operands of one shape, p = 1 for a scalar b, and in between for a b that
   ;; repeats along the leading axes (a bias). The backend's own kernels run these on

@@ -90,6 +90,42 @@ function simdKernels(tf: TfCore): SimdKernels | undefined {
   return memory ? loadSimdKernels(memory) : undefined;
 }
 
+/** The most bytes of patches (im2col rows) filterGradByProduct holds at once; larger batches go in parts. */
+export const MAX_PATCH_BYTES = 32 * 2 ** 20;
+
+/**
+ * Conv2DBackpropFilter as strata's products: dW [kh·kw·inC, outC] is the transpose of
+ * dyᵀ [outC, pixels] · patches [pixels, kh·kw·inC] (im2col, rows padded with zeros to a
+ * multiple of 8), in parts of the batch so the patches stay under `maxBytes`. XNNPACK's
+ * convolution (conv-filter-grad.ts) packs the whole of dy as its filter first: 8.3 ms for
+ * the cnn benchmark's first layer, where this takes well under one.
+ */
+export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, maxBytes = MAX_PATCH_BYTES): TensorInfo {
+  const taps = g.filterHeight * g.filterWidth * g.inChannels;
+  const row = Math.ceil(taps / 8) * 8;
+  const pixels = g.outHeight * g.outWidth;
+  const part = Math.max(1, Math.min(g.batchSize, Math.floor(maxBytes / (4 * pixels * row))));
+  const patches = wasm.makeOutput([part * pixels, row], 'float32');
+  const dyT = wasm.makeOutput([g.outChannels, part * pixels], 'float32');
+  const product = wasm.makeOutput([g.outChannels, row], 'float32');
+  const sum = wasm.makeOutput([g.outChannels, row], 'float32');
+  const out = wasm.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
+  const at = (t: TensorInfo) => addressOf(wasm, t);
+  for (let b = 0; b < g.batchSize; b += part) {
+    const n = Math.min(part, g.batchSize - b);
+    simd.im2col(at(x) + 4 * b * g.inHeight * g.inWidth * g.inChannels, at(patches), n, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, row);
+    simd.transpose(at(dy) + 4 * b * pixels * g.outChannels, at(dyT), n * pixels, g.outChannels);
+    simd.gemm(at(dyT), at(patches), b === 0 ? at(sum) : at(product), g.outChannels, n * pixels, row);
+    if (b > 0) simd.add(at(sum), at(product), at(sum), g.outChannels * row, g.outChannels * row);
+  }
+  // dW[tap, o] = sum[o, tap] for the taps (the padding columns dropped).
+  const from = wasm.typedArrayFromHeap(sum) as Float32Array;
+  const to = wasm.typedArrayFromHeap(out) as Float32Array;
+  for (let o = 0; o < g.outChannels; o++) for (let t = 0; t < taps; t++) to[t * g.outChannels + o] = from[o * row + t]!;
+  for (const t of [patches, dyT, product, sum]) wasm.disposeData(t.dataId);
+  return out;
+}
+
 /**
  * Register strata's kernels on the wasm backend (idempotent). Call after the
  * backend is registered, and only on the TensorFlow.js release they were
@@ -307,6 +343,7 @@ export function registerWasmKernels(tf: TfCore): void {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     // Like the cpu backend, dilation 1: tfjs-core's conv2d gradient refuses dilated convolutions.
     const g = geometry(x.shape as Shape4, a.filterShape!, { ...a, dilations: 1 }, false);
+    if (simd?.fused && x.dtype === 'float32' && g.outChannels % 4 === 0) return filterGradByProduct(simd, backend as unknown as WasmBackend, x, dy, g);
     return conv2dFilterGrad({ transpose: transposeK, conv2d, slice: sliceK }, backend as KernelBackend, x, dy, g);
   });
 
