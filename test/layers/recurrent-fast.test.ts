@@ -3,26 +3,42 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { stringify } from 'yaml';
+import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { StateSlot } from '../../src/layers/custom/carried-state.js';
 import { maxAbsDiff } from '../helpers/layers.js';
+import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../src/kernel-names.js';
 
+/**
+ * The engine on `backend`. loadEngine loads TensorFlow.js once, on the first backend asked
+ * for; the wasm one is loaded (with strata's kernels), and the cpu one is always there.
+ */
+async function on(backend: 'cpu' | 'wasm') {
+  const engine = await loadEngine('wasm');
+  await engine.tf.setBackend(backend);
+  assert.equal(engine.tf.getBackend(), backend);
+  return engine;
+}
+
+// units in fours: on wasm the LSTM's steps run as strata's cell kernel (kernel-names.ts); 6: as plain ops.
 const cases = [
-  { type: 'lstm', className: 'LSTM', return_sequences: true, go_backwards: false },
-  { type: 'lstm', className: 'LSTM', return_sequences: false, go_backwards: true },
-  { type: 'gru', className: 'GRU', return_sequences: true, go_backwards: true },
-  { type: 'gru', className: 'GRU', return_sequences: false, go_backwards: false },
+  { type: 'lstm', className: 'LSTM', return_sequences: true, go_backwards: false, units: 6 },
+  { type: 'lstm', className: 'LSTM', return_sequences: false, go_backwards: true, units: 6 },
+  { type: 'lstm', className: 'LSTM', return_sequences: true, go_backwards: false, units: 8 },
+  { type: 'lstm', className: 'LSTM', return_sequences: false, go_backwards: true, units: 12 },
+  { type: 'gru', className: 'GRU', return_sequences: true, go_backwards: true, units: 6 },
+  { type: 'gru', className: 'GRU', return_sequences: false, go_backwards: false, units: 6 },
 ] as const;
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const c of cases) {
-    const label = `${c.type} (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}) on ${backend}`;
+    const label = `${c.type} of ${c.units} units (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}) on ${backend}`;
     test(`${label}: the outputs and every gradient of TensorFlow.js’s ${c.className}, in fewer kernels`, async () => {
-      const engine = await loadEngine(backend);
+      const engine = await on(backend);
       const { tf, tfl } = engine;
-      const [batch, steps, features, units] = [3, 7, 5, 6];
+      const [batch, steps, features, units] = [3, 7, 5, c.units];
       const layerSpec = { type: c.type, name: 'r', units, return_sequences: c.return_sequences, go_backwards: c.go_backwards };
       const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [steps, features] }, layerSpec] } });
       const ours = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
@@ -61,6 +77,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const kernels = async (layer: typeof ours) => (await tf.profile(() => tf.grad((input: Tensor) => tf.sum(layer.apply(input) as Tensor))(x))).kernels.length;
       const [na, nb] = [await kernels(ours), await kernels(builtIn)];
       assert.ok(na < nb, `${na} kernels against the built-in's ${nb}`);
+      // tf.profile sees the sequence op as one kernel; the engine's runKernel sees what runs inside it.
+      const engineRun = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+      const run = engineRun.runKernel;
+      const ran = new Set<string>();
+      engineRun.runKernel = function (name, ...rest) {
+        ran.add(name);
+        return run.call(this, name, ...rest);
+      };
+      try {
+        tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input) as Tensor))(x));
+      } finally {
+        engineRun.runKernel = run;
+      }
+      const byCell = backend === 'wasm' && c.type === 'lstm' && units % 4 === 0;
+      assert.equal(ran.has(LSTM_CELL_KERNEL) && ran.has(LSTM_CELL_GRAD_KERNEL), byCell, `the cell kernels ${byCell ? "ran" : "did not run"}: ${[...ran].join(" ")}`);
     });
   }
 }
@@ -90,11 +121,12 @@ test('building an LSTM (unit_forget_bias) and disposing the model leaves no tens
 });
 
 for (const backend of ['cpu', 'wasm'] as const) {
-  for (const type of ['lstm', 'gru'] as const) {
-    test(`${type} on ${backend} with a carried state: two halves give the whole sequence's outputs, and the gradients of the built-in started from that state`, async () => {
-      const engine = await loadEngine(backend);
+  // 8 LSTM units: on wasm, strata's cell kernel (units in fours).
+  for (const [type, units] of [['lstm', 5], ['lstm', 8], ['gru', 5]] as const) {
+    test(`${type} of ${units} units on ${backend} with a carried state: two halves give the whole sequence's outputs, and the gradients of the built-in started from that state`, async () => {
+      const engine = await on(backend);
       const { tf, tfl } = engine;
-      const [batch, steps, features, units] = [3, 6, 4, 5];
+      const [batch, steps, features] = [3, 6, 4];
       const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [null, features] }, { type, name: 'r', units, return_sequences: true }] } });
       const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r') as ReturnType<typeof tfl.layers.lstm> & { carried: unknown };
       layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 20 + i)));
@@ -173,7 +205,7 @@ const resetAfterCases = [
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const c of resetAfterCases) {
     test(`gru reset_after (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}, use_bias ${c.use_bias}) on ${backend}: the sequence op and the step-by-step cell give a plain reference's outputs and gradients`, async () => {
-      const engine = await loadEngine(backend);
+      const engine = await on(backend);
       const { tf } = engine;
       const [batch, steps, features, units] = [3, 7, 5, 6];
       const layerSpec = { type: 'gru', name: 'r', units, reset_after: true, ...c };

@@ -42,6 +42,10 @@ export interface SimdKernels {
   relu(x: number, dst: number, n: number): void;
   /** dst[i] = tanh(x[i]), float32, within 4e-7 (a rational approximation), NaN kept. */
   tanh(x: number, dst: number, n: number): void;
+  /** One LSTM cell step (kernels.wat has the formulas): z [b, 4u], c [b, u] → a [b, 4u], cn, tc, h [b, u]; u a multiple of 4. */
+  lstmcell(z: number, c: number, a: number, cn: number, tc: number, h: number, batch: number, units: number): void;
+  /** lstmcell's gradient: dh, dc, a, cp, tc → dz [b, 4u] and dcOut [b, u]. */
+  lstmcellgrad(dh: number, dc: number, a: number, cp: number, tc: number, dz: number, dcOut: number, batch: number, units: number): void;
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
   /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */

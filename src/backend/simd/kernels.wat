@@ -645,6 +645,87 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $next))))
 
+  ;; sigmoid of four floats, as 0.5 + 0.5·tanh(x/2) (within 2e-7 of the exact value).
+  (func $sigmoid4 (param $v v128) (result v128)
+    (f32x4.add (v128.const f32x4 0.5 0.5 0.5 0.5) (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (call $tanh4 (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5))))))
+
+  ;; One step of an LSTM cell, from the gates' pre-activations z [batch, 4·units] (Keras's
+  ;; order i, f, c, o) and the cell state c [batch, units]: the activations a [batch, 4·units]
+  ;; (σ(i), σ(f), tanh(g), σ(o)), the next cell state cn = f·c + i·g, tc = tanh(cn), and
+  ;; h = o·tc. units a multiple of 4. What TensorFlow.js does in about ten kernels a step.
+  (func (export "lstmcell") (param $z i32) (param $c i32) (param $a i32) (param $cn i32) (param $tc i32) (param $h i32) (param $batch i32) (param $units i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $zp i32) (local $ap i32) (local $hp i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $cv v128) (local $t v128)
+    (local.set $hb (i32.shl (local.get $units) (i32.const 2)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+      (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+      (local.set $hp (i32.mul (local.get $b) (local.get $hb)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
+        (local.set $i (call $sigmoid4 (v128.load (i32.add (local.get $zp) (local.get $j)))))
+        (local.set $f (call $sigmoid4 (v128.load (i32.add (i32.add (local.get $zp) (local.get $hb)) (local.get $j)))))
+        (local.set $g (call $tanh4 (v128.load (i32.add (i32.add (local.get $zp) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))))
+        (local.set $o (call $sigmoid4 (v128.load (i32.add (i32.add (local.get $zp) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)))))
+        (v128.store (i32.add (local.get $ap) (local.get $j)) (local.get $i))
+        (v128.store (i32.add (i32.add (local.get $ap) (local.get $hb)) (local.get $j)) (local.get $f))
+        (v128.store (i32.add (i32.add (local.get $ap) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)) (local.get $g))
+        (v128.store (i32.add (i32.add (local.get $ap) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j)) (local.get $o))
+        (local.set $cv (f32x4.add
+          (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $c) (i32.add (local.get $hp) (local.get $j)))))
+          (f32x4.mul (local.get $i) (local.get $g))))
+        (v128.store (i32.add (local.get $cn) (i32.add (local.get $hp) (local.get $j))) (local.get $cv))
+        (local.set $t (call $tanh4 (local.get $cv)))
+        (v128.store (i32.add (local.get $tc) (i32.add (local.get $hp) (local.get $j))) (local.get $t))
+        (v128.store (i32.add (local.get $h) (i32.add (local.get $hp) (local.get $j))) (f32x4.mul (local.get $o) (local.get $t)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
+  ;; The gradient of lstmcell's step: from dh (of h) and dc (of cn, from the step after), with
+  ;; the step's activations a, its incoming cell state cp and tc: dz [batch, 4·units] (of the
+  ;; pre-activations, i f g o) and dcOut = (dc + dh·o·(1 − tc²))·f, the gradient of cp.
+  (func (export "lstmcellgrad") (param $dh i32) (param $dc i32) (param $a i32) (param $cp i32) (param $tc i32) (param $dz i32) (param $dcOut i32) (param $batch i32) (param $units i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $ap i32) (local $zp i32) (local $hp i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $t v128) (local $d v128) (local $dca v128) (local $one v128)
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $hb (i32.shl (local.get $units) (i32.const 2)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+      (local.set $zp (i32.add (local.get $dz) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 2)))))
+      (local.set $hp (i32.mul (local.get $b) (local.get $hb)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
+        (local.set $i (v128.load (i32.add (local.get $ap) (local.get $j))))
+        (local.set $f (v128.load (i32.add (i32.add (local.get $ap) (local.get $hb)) (local.get $j))))
+        (local.set $g (v128.load (i32.add (i32.add (local.get $ap) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j))))
+        (local.set $o (v128.load (i32.add (i32.add (local.get $ap) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j))))
+        (local.set $t (v128.load (i32.add (local.get $tc) (i32.add (local.get $hp) (local.get $j)))))
+        (local.set $d (v128.load (i32.add (local.get $dh) (i32.add (local.get $hp) (local.get $j)))))
+        ;; dc + dh·o·(1 − tc²)
+        (local.set $dca (f32x4.add
+          (v128.load (i32.add (local.get $dc) (i32.add (local.get $hp) (local.get $j))))
+          (f32x4.mul (f32x4.mul (local.get $d) (local.get $o)) (f32x4.sub (local.get $one) (f32x4.mul (local.get $t) (local.get $t))))))
+        (v128.store (i32.add (local.get $zp) (local.get $j))
+          (f32x4.mul (f32x4.mul (local.get $dca) (local.get $g)) (f32x4.mul (local.get $i) (f32x4.sub (local.get $one) (local.get $i)))))
+        (v128.store (i32.add (i32.add (local.get $zp) (local.get $hb)) (local.get $j))
+          (f32x4.mul (f32x4.mul (local.get $dca) (v128.load (i32.add (local.get $cp) (i32.add (local.get $hp) (local.get $j)))))
+            (f32x4.mul (local.get $f) (f32x4.sub (local.get $one) (local.get $f)))))
+        (v128.store (i32.add (i32.add (local.get $zp) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j))
+          (f32x4.mul (f32x4.mul (local.get $dca) (local.get $i)) (f32x4.sub (local.get $one) (f32x4.mul (local.get $g) (local.get $g)))))
+        (v128.store (i32.add (i32.add (local.get $zp) (i32.mul (local.get $hb) (i32.const 3))) (local.get $j))
+          (f32x4.mul (f32x4.mul (local.get $d) (local.get $t)) (f32x4.mul (local.get $o) (f32x4.sub (local.get $one) (local.get $o)))))
+        (v128.store (i32.add (local.get $dcOut) (i32.add (local.get $hp) (local.get $j))) (f32x4.mul (local.get $dca) (local.get $f)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
   ;; dst[i] = 1 where x[i] > 0, alpha elsewhere, NaN where x[i] is NaN (float32): Step, which
   ;; Relu's gradient multiplies by.
   (func (export "step") (param $x i32) (param $dst i32) (param $n i32) (param $alpha f32)

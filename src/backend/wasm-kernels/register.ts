@@ -19,6 +19,7 @@ import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
+import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
 import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -46,7 +47,7 @@ interface ConvAttrs {
   inputShape?: Shape4;
 }
 
-/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh and Concat). */
+/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh, Concat and the LSTM cell's two of kernel-names.ts). */
 export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
 
 /** The kernels registerWasmKernels has registered in this process, by name. */
@@ -237,6 +238,23 @@ export function registerWasmKernels(tf: TfCore): void {
     // Relu and Step (Relu's gradient is dy · step(x)): the mlp's three per layer and step.
     unary('Relu', (x, out, n) => simd.relu(x, out, n));
     unary('Step', (x, out, n, attrs) => simd.step(x, out, n, (attrs['alpha'] as number | undefined) ?? 0));
+    // An LSTM cell's step and its gradient, each one kernel (layers/custom/rnn-sequence.ts runs them).
+    register(LSTM_CELL_KERNEL, ({ inputs, backend }) => {
+      const { z, c } = inputs as { z: TensorInfo; c: TensorInfo };
+      const wasm = backend as WasmBackend;
+      const outs = [wasm.makeOutput(z.shape, 'float32'), ...[0, 1, 2].map(() => wasm.makeOutput(c.shape, 'float32'))];
+      const [a, cn, tc, h] = outs.map((t) => addressOf(wasm, t)) as [number, number, number, number];
+      simd.lstmcell(addressOf(wasm, z), addressOf(wasm, c), a, cn, tc, h, c.shape[0]!, c.shape[1]!);
+      return outs;
+    });
+    register(LSTM_CELL_GRAD_KERNEL, ({ inputs, backend }) => {
+      const { dh, dc, a, cp, tc } = inputs as Record<'dh' | 'dc' | 'a' | 'cp' | 'tc', TensorInfo>;
+      const wasm = backend as WasmBackend;
+      const outs = [wasm.makeOutput(a.shape, 'float32'), wasm.makeOutput(dc.shape, 'float32')];
+      const at = (t: TensorInfo) => addressOf(wasm, t);
+      simd.lstmcellgrad(at(dh), at(dc), at(a), at(cp), at(tc), at(outs[0]!), at(outs[1]!), dc.shape[0]!, dc.shape[1]!);
+      return outs;
+    });
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
     unary('Tanh', (x, out, n) => simd.tanh(x, out, n));
   }

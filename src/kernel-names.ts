@@ -1,0 +1,12 @@
+/**
+ * Names of kernels strata registers on a TensorFlow.js backend itself, for the code that
+ * runs them: the wasm backend registers them (backend/wasm-kernels/register.ts) only where
+ * strata's SIMD module loads, and a caller checks `tf.getKernel(name, tf.getBackend())`
+ * and otherwise computes the same with plain ops.
+ */
+
+/** One LSTM cell step: inputs z [batch, 4·units] and c [batch, units]; outputs a, cn, tc, h (kernels.wat `lstmcell`). */
+export const LSTM_CELL_KERNEL = 'StrataLstmCell';
+
+/** Its gradient: inputs dh, dc, a, cp, tc; outputs dz [batch, 4·units] and dcOut [batch, units] (kernels.wat `lstmcellgrad`). */
+export const LSTM_CELL_GRAD_KERNEL = 'StrataLstmCellGrad';
