@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Optimizer } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
 import { ADAM_KERNEL } from '../../src/backend/wasm-kernels/adam.js';
 import { betaPowerAfter, betaPowers, fusedAdam, setBetaPowers } from '../../src/train-registry/fused-adam.js';
@@ -45,7 +46,10 @@ for (const backend of ['wasm', 'cpu']) {
     // TensorFlow.js's setWeights recomputes β1ᵗ and β2ᵗ as pow(β, t + 1), which differs from the
     // float32 product of its steps in the last bits (β2 = 0.999: from step 2), so every step after
     // a resume was scaled slightly differently from the uninterrupted run's.
-    const { tf } = await loadEngine(backend);
+    // loadEngine loads TensorFlow.js once, on the first backend asked for: load wasm, then switch.
+    const { tf } = await loadEngine('wasm');
+    await tf.setBackend(backend);
+    assert.equal(tf.getBackend(), backend);
     const v = tf.variable(tf.ones([3]));
     const opt = fusedAdam(tf, 0.001, 0.9, 0.999, 1e-7);
     const powers = (o: Optimizer) => {
