@@ -10,3 +10,9 @@ export const LSTM_CELL_KERNEL = 'StrataLstmCell';
 
 /** Its gradient: inputs dh, dc, a, cp, tc; outputs dz [batch, 4·units] and dcOut [batch, units] (kernels.wat `lstmcellgrad`). */
 export const LSTM_CELL_GRAD_KERNEL = 'StrataLstmCellGrad';
+
+/** One GRU cell step, the reset gate after the recurrent product: inputs p, q [batch, 3·units], h; outputs zr, cand, hn (kernels.wat `grucell`). */
+export const GRU_CELL_KERNEL = 'StrataGruCell';
+
+/** Its gradient: inputs dh, h, zr, q, cand; outputs dp, dq [batch, 3·units] and dhz [batch, units] (kernels.wat `grucellgrad`). */
+export const GRU_CELL_GRAD_KERNEL = 'StrataGruCellGrad';

@@ -9,7 +9,7 @@ import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { StateSlot } from '../../src/layers/custom/carried-state.js';
 import { maxAbsDiff } from '../helpers/layers.js';
-import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../src/kernel-names.js';
+import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../src/kernel-names.js';
 
 /**
  * The engine on `backend`. loadEngine loads TensorFlow.js once, on the first backend asked
@@ -20,6 +20,23 @@ async function on(backend: 'cpu' | 'wasm') {
   await engine.tf.setBackend(backend);
   assert.equal(engine.tf.getBackend(), backend);
   return engine;
+}
+
+/** The kernels `f` runs, by name: tf.profile sees a sequence op as one kernel, the engine's runKernel what runs inside it. */
+function kernelsRun(tf: Awaited<ReturnType<typeof loadEngine>>['tf'], f: () => void): Set<string> {
+  const engineRun = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const run = engineRun.runKernel;
+  const ran = new Set<string>();
+  engineRun.runKernel = function (name, ...rest) {
+    ran.add(name);
+    return run.call(this, name, ...rest);
+  };
+  try {
+    f();
+  } finally {
+    engineRun.runKernel = run;
+  }
+  return ran;
 }
 
 // units in fours: on wasm the LSTM's steps run as strata's cell kernel (kernel-names.ts); 6: as plain ops.
@@ -77,21 +94,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const kernels = async (layer: typeof ours) => (await tf.profile(() => tf.grad((input: Tensor) => tf.sum(layer.apply(input) as Tensor))(x))).kernels.length;
       const [na, nb] = [await kernels(ours), await kernels(builtIn)];
       assert.ok(na < nb, `${na} kernels against the built-in's ${nb}`);
-      // tf.profile sees the sequence op as one kernel; the engine's runKernel sees what runs inside it.
-      const engineRun = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
-      const run = engineRun.runKernel;
-      const ran = new Set<string>();
-      engineRun.runKernel = function (name, ...rest) {
-        ran.add(name);
-        return run.call(this, name, ...rest);
-      };
-      try {
-        tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input) as Tensor))(x));
-      } finally {
-        engineRun.runKernel = run;
-      }
+      const ran = kernelsRun(tf, () => tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input) as Tensor))(x)));
       const byCell = backend === 'wasm' && c.type === 'lstm' && units % 4 === 0;
-      assert.equal(ran.has(LSTM_CELL_KERNEL) && ran.has(LSTM_CELL_GRAD_KERNEL), byCell, `the cell kernels ${byCell ? "ran" : "did not run"}: ${[...ran].join(" ")}`);
+      assert.equal(ran.has(LSTM_CELL_KERNEL) && ran.has(LSTM_CELL_GRAD_KERNEL), byCell, `the cell kernels ${byCell ? 'ran' : 'did not run'}: ${[...ran].join(' ')}`);
     });
   }
 }
@@ -196,19 +201,22 @@ function resetAfterReference(tf: Awaited<ReturnType<typeof loadEngine>>['tf'], x
   return returnSequences ? tf.stack(outputs, 1) : h;
 }
 
+// units in fours: on wasm the sequence op's steps run as strata's GRU cell kernel (kernel-names.ts).
 const resetAfterCases = [
-  { return_sequences: true, go_backwards: true, use_bias: true },
-  { return_sequences: false, go_backwards: false, use_bias: true },
-  { return_sequences: true, go_backwards: false, use_bias: false },
+  { return_sequences: true, go_backwards: true, use_bias: true, units: 6 },
+  { return_sequences: false, go_backwards: false, use_bias: true, units: 6 },
+  { return_sequences: true, go_backwards: false, use_bias: false, units: 6 },
+  { return_sequences: true, go_backwards: false, use_bias: true, units: 8 },
+  { return_sequences: false, go_backwards: true, use_bias: false, units: 12 },
 ] as const;
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const c of resetAfterCases) {
-    test(`gru reset_after (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}, use_bias ${c.use_bias}) on ${backend}: the sequence op and the step-by-step cell give a plain reference's outputs and gradients`, async () => {
+    test(`gru reset_after of ${c.units} units (return_sequences ${c.return_sequences}, go_backwards ${c.go_backwards}, use_bias ${c.use_bias}) on ${backend}: the sequence op and the step-by-step cell give a plain reference's outputs and gradients`, async () => {
       const engine = await on(backend);
       const { tf } = engine;
-      const [batch, steps, features, units] = [3, 7, 5, 6];
-      const layerSpec = { type: 'gru', name: 'r', units, reset_after: true, ...c };
+      const [batch, steps, features, units] = [3, 7, 5, c.units];
+      const layerSpec = { type: 'gru', name: 'r', reset_after: true, ...c };
       const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [steps, features] }, layerSpec] } });
       const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r');
       assert.equal(layer.getClassName(), 'strata>GRU');
@@ -234,6 +242,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
           return [label, [run(x), tf.grad(loss)(x), ...names.map((n) => grads[n]!)].map((t) => t.dataSync())];
         }),
       );
+      const ran = kernelsRun(tf, () => tf.dispose(tf.grad((input: Tensor) => tf.sum(layer.apply(input) as Tensor))(x)));
+      const byCell = backend === 'wasm' && units % 4 === 0;
+      assert.equal(ran.has(GRU_CELL_KERNEL) && ran.has(GRU_CELL_GRAD_KERNEL), byCell, `the cell kernels ${byCell ? 'ran' : 'did not run'}: ${[...ran].join(' ')}`);
       for (const label of ['sequence op', 'cell']) {
         results[label]!.forEach((g, i) => {
           const want = results.reference![i]!;
@@ -245,20 +256,22 @@ for (const backend of ['cpu', 'wasm'] as const) {
   }
 }
 
-test('gru reset_after with a carried state: two halves give the whole sequence', async () => {
-  const engine = await loadEngine('cpu');
-  const { tf } = engine;
-  const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [null, 4] }, { type: 'gru', name: 'r', units: 5, reset_after: true, return_sequences: true }] } });
-  const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r') as ReturnType<typeof engine.tfl.layers.gru> & { carried: unknown };
-  layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 40 + i)));
-  const x = tf.randomNormal([3, 12, 4], 0, 1, 'float32', 5);
-  const whole = layer.apply(x) as Tensor;
-  const [first, second] = tf.split(x, 2, 1) as [Tensor, Tensor];
-  layer.carried = new StateSlot(tf);
-  const halves = tf.concat([layer.apply(first) as Tensor, layer.apply(second) as Tensor], 1);
-  layer.carried = undefined;
-  assert.ok(maxAbsDiff(halves.dataSync(), whole.dataSync()) < 1e-5, `halves differ from the whole by ${maxAbsDiff(halves.dataSync(), whole.dataSync())}`);
-});
+for (const [backend, units] of [['cpu', 5], ['wasm', 8]] as const) {
+  test(`gru reset_after of ${units} units on ${backend} with a carried state: two halves give the whole sequence`, async () => {
+    const engine = await on(backend);
+    const { tf } = engine;
+    const text = stringify({ version: 1, name: 'rnn', seed: 1, model: { layers: [{ type: 'input', shape: [null, 4] }, { type: 'gru', name: 'r', units, reset_after: true, return_sequences: true }] } });
+    const layer = buildModel(parseSpec('rnn.yaml', text), engine).model.getLayer('r') as ReturnType<typeof engine.tfl.layers.gru> & { carried: unknown };
+    layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.8, 'float32', 40 + i)));
+    const x = tf.randomNormal([3, 12, 4], 0, 1, 'float32', 5);
+    const whole = layer.apply(x) as Tensor;
+    const [first, second] = tf.split(x, 2, 1) as [Tensor, Tensor];
+    layer.carried = new StateSlot(tf);
+    const halves = tf.concat([layer.apply(first) as Tensor, layer.apply(second) as Tensor], 1);
+    layer.carried = undefined;
+    assert.ok(maxAbsDiff(halves.dataSync(), whole.dataSync()) < 1e-5, `halves differ from the whole by ${maxAbsDiff(halves.dataSync(), whole.dataSync())}`);
+  });
+}
 
 test('gru reset_after with dropout while training runs the cell, and the sequence op when predicting', async () => {
   const engine = await loadEngine('cpu');

@@ -46,6 +46,10 @@ export interface SimdKernels {
   lstmcell(z: number, c: number, a: number, cn: number, tc: number, h: number, batch: number, units: number): void;
   /** lstmcell's gradient: dh, dc, a, cp, tc → dz [b, 4u] and dcOut [b, u]. */
   lstmcellgrad(dh: number, dc: number, a: number, cp: number, tc: number, dz: number, dcOut: number, batch: number, units: number): void;
+  /** One reset-after GRU cell step: p, q [b, 3u], h [b, u] → zr [b, 2u], cand, hn [b, u]; u a multiple of 4. */
+  grucell(p: number, q: number, h: number, zr: number, cand: number, hn: number, batch: number, units: number): void;
+  /** grucell's gradient: dh, h, zr, q, cand → dp, dq [b, 3u] and dhz [b, u]. */
+  grucellgrad(dh: number, h: number, zr: number, q: number, cand: number, dp: number, dq: number, dhz: number, batch: number, units: number): void;
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
   /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */

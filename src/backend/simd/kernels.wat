@@ -726,6 +726,81 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
 
+  ;; One step of a GRU cell with the reset gate after the recurrent product (Keras
+  ;; reset_after, PyTorch's nn.GRU), from the step's input projection p [batch, 3·units] and
+  ;; recurrent one r0 = h·U + b [batch, 3·units] (columns z, r, candidate) and the state h:
+  ;; zr = σ(p + r0) over the first 2·units columns, cand = tanh(p_c + r·r0_c), and the next
+  ;; state hn = cand + z·(h − cand). units a multiple of 4.
+  (func (export "grucell") (param $p i32) (param $q i32) (param $h i32) (param $zr i32) (param $cand i32) (param $hn i32) (param $batch i32) (param $units i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $pp i32) (local $qp i32) (local $zp i32) (local $hp i32)
+    (local $z v128) (local $r v128) (local $cv v128) (local $hv v128)
+    (local.set $hb (i32.shl (local.get $units) (i32.const 2)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $pp (i32.add (local.get $p) (i32.mul (local.get $b) (i32.mul (local.get $hb) (i32.const 3)))))
+      (local.set $qp (i32.add (local.get $q) (i32.mul (local.get $b) (i32.mul (local.get $hb) (i32.const 3)))))
+      (local.set $zp (i32.add (local.get $zr) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 1)))))
+      (local.set $hp (i32.mul (local.get $b) (local.get $hb)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
+        (local.set $z (call $sigmoid4 (f32x4.add (v128.load (i32.add (local.get $pp) (local.get $j))) (v128.load (i32.add (local.get $qp) (local.get $j))))))
+        (local.set $r (call $sigmoid4 (f32x4.add (v128.load (i32.add (i32.add (local.get $pp) (local.get $hb)) (local.get $j))) (v128.load (i32.add (i32.add (local.get $qp) (local.get $hb)) (local.get $j))))))
+        (v128.store (i32.add (local.get $zp) (local.get $j)) (local.get $z))
+        (v128.store (i32.add (i32.add (local.get $zp) (local.get $hb)) (local.get $j)) (local.get $r))
+        (local.set $cv (call $tanh4 (f32x4.add
+          (v128.load (i32.add (i32.add (local.get $pp) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))
+          (f32x4.mul (local.get $r) (v128.load (i32.add (i32.add (local.get $qp) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))))))
+        (v128.store (i32.add (local.get $cand) (i32.add (local.get $hp) (local.get $j))) (local.get $cv))
+        (local.set $hv (v128.load (i32.add (local.get $h) (i32.add (local.get $hp) (local.get $j)))))
+        (v128.store (i32.add (local.get $hn) (i32.add (local.get $hp) (local.get $j)))
+          (f32x4.add (local.get $cv) (f32x4.mul (local.get $z) (f32x4.sub (local.get $hv) (local.get $cv)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
+  ;; The gradient of grucell's step from dh (of hn), with the step's h, zr, r0 and cand: dp
+  ;; [batch, 3·units] (of p: the gates' pre-activations, then the candidate's), dq [batch,
+  ;; 3·units] (of r0: the same gates, then the candidate's times r) and dhz = dh·z, the part
+  ;; of h's gradient that does not pass through U.
+  (func (export "grucellgrad") (param $dh i32) (param $h i32) (param $zr i32) (param $q i32) (param $cand i32) (param $dp i32) (param $dq i32) (param $dhz i32) (param $batch i32) (param $units i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $qp i32) (local $zp i32) (local $hp i32) (local $pp i32)
+    (local $z v128) (local $r v128) (local $cv v128) (local $d v128) (local $dc v128) (local $gz v128) (local $gr v128) (local $one v128)
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $hb (i32.shl (local.get $units) (i32.const 2)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $qp (i32.mul (local.get $b) (i32.mul (local.get $hb) (i32.const 3))))
+      (local.set $zp (i32.add (local.get $zr) (i32.mul (local.get $b) (i32.shl (local.get $hb) (i32.const 1)))))
+      (local.set $hp (i32.mul (local.get $b) (local.get $hb)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
+        (local.set $z (v128.load (i32.add (local.get $zp) (local.get $j))))
+        (local.set $r (v128.load (i32.add (i32.add (local.get $zp) (local.get $hb)) (local.get $j))))
+        (local.set $cv (v128.load (i32.add (local.get $cand) (i32.add (local.get $hp) (local.get $j)))))
+        (local.set $d (v128.load (i32.add (local.get $dh) (i32.add (local.get $hp) (local.get $j)))))
+        ;; dc = dh·(1 − z)·(1 − cand²): the candidate's pre-activation
+        (local.set $dc (f32x4.mul (f32x4.mul (local.get $d) (f32x4.sub (local.get $one) (local.get $z))) (f32x4.sub (local.get $one) (f32x4.mul (local.get $cv) (local.get $cv)))))
+        ;; z's: dh·(h − cand)·z(1 − z); r's: dc·r0_c·r(1 − r)
+        (local.set $gz (f32x4.mul (f32x4.mul (local.get $d) (f32x4.sub (v128.load (i32.add (local.get $h) (i32.add (local.get $hp) (local.get $j)))) (local.get $cv)))
+          (f32x4.mul (local.get $z) (f32x4.sub (local.get $one) (local.get $z)))))
+        (local.set $gr (f32x4.mul (f32x4.mul (local.get $dc) (v128.load (i32.add (local.get $q) (i32.add (i32.add (local.get $qp) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))))
+          (f32x4.mul (local.get $r) (f32x4.sub (local.get $one) (local.get $r)))))
+        (local.set $pp (i32.add (local.get $qp) (local.get $j)))
+        (v128.store (i32.add (local.get $dp) (local.get $pp)) (local.get $gz))
+        (v128.store (i32.add (local.get $dp) (i32.add (local.get $pp) (local.get $hb))) (local.get $gr))
+        (v128.store (i32.add (local.get $dp) (i32.add (local.get $pp) (i32.shl (local.get $hb) (i32.const 1)))) (local.get $dc))
+        (v128.store (i32.add (local.get $dq) (local.get $pp)) (local.get $gz))
+        (v128.store (i32.add (local.get $dq) (i32.add (local.get $pp) (local.get $hb))) (local.get $gr))
+        (v128.store (i32.add (local.get $dq) (i32.add (local.get $pp) (i32.shl (local.get $hb) (i32.const 1)))) (f32x4.mul (local.get $dc) (local.get $r)))
+        (v128.store (i32.add (local.get $dhz) (i32.add (local.get $hp) (local.get $j))) (f32x4.mul (local.get $d) (local.get $z)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
   ;; dst[i] = 1 where x[i] > 0, alpha elsewhere, NaN where x[i] is NaN (float32): Step, which
   ;; Relu's gradient multiplies by.
   (func (export "step") (param $x i32) (param $dst i32) (param $n i32) (param $alpha f32)

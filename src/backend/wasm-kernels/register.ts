@@ -19,7 +19,7 @@ import type { AdamAttrs } from './adam.js';
 import { gatherInto } from './gather.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
-import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
+import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
 import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -47,7 +47,7 @@ interface ConvAttrs {
   inputShape?: Shape4;
 }
 
-/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh, Concat and the LSTM cell's two of kernel-names.ts). */
+/** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh, Concat and the LSTM and GRU cells' four of kernel-names.ts). */
 export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
 
 /** The kernels registerWasmKernels has registered in this process, by name. */
@@ -253,6 +253,25 @@ export function registerWasmKernels(tf: TfCore): void {
       const outs = [wasm.makeOutput(a.shape, 'float32'), wasm.makeOutput(dc.shape, 'float32')];
       const at = (t: TensorInfo) => addressOf(wasm, t);
       simd.lstmcellgrad(at(dh), at(dc), at(a), at(cp), at(tc), at(outs[0]!), at(outs[1]!), dc.shape[0]!, dc.shape[1]!);
+      return outs;
+    });
+    // A reset-after GRU cell's step and its gradient (rnn-sequence.ts), likewise.
+    register(GRU_CELL_KERNEL, ({ inputs, backend }) => {
+      const { p, q, h } = inputs as Record<'p' | 'q' | 'h', TensorInfo>;
+      const wasm = backend as WasmBackend;
+      const [batch, units] = h.shape as [number, number];
+      const outs = [wasm.makeOutput([batch, 2 * units], 'float32'), wasm.makeOutput(h.shape, 'float32'), wasm.makeOutput(h.shape, 'float32')];
+      const at = (t: TensorInfo) => addressOf(wasm, t);
+      simd.grucell(at(p), at(q), at(h), at(outs[0]!), at(outs[1]!), at(outs[2]!), batch, units);
+      return outs;
+    });
+    register(GRU_CELL_GRAD_KERNEL, ({ inputs, backend }) => {
+      const { dh, h, zr, q, cand } = inputs as Record<'dh' | 'h' | 'zr' | 'q' | 'cand', TensorInfo>;
+      const wasm = backend as WasmBackend;
+      const [batch, units] = h.shape as [number, number];
+      const outs = [wasm.makeOutput(q.shape, 'float32'), wasm.makeOutput(q.shape, 'float32'), wasm.makeOutput(h.shape, 'float32')];
+      const at = (t: TensorInfo) => addressOf(wasm, t);
+      simd.grucellgrad(at(dh), at(h), at(zr), at(q), at(cand), at(outs[0]!), at(outs[1]!), at(outs[2]!), batch, units);
       return outs;
     });
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.

@@ -18,7 +18,7 @@
  */
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../../tf-types.js';
-import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
+import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
 import type { CarriedState } from './carried-state.js';
 
 /** Step t's rows of a time-major [T·B, n] matrix. */
@@ -273,6 +273,9 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
 export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
   const units = recurrent.shape[0];
+  if (units % 4 === 0 && tf.getKernel(GRU_CELL_KERNEL, tf.getBackend()) && tf.getKernel(GRU_CELL_GRAD_KERNEL, tf.getBackend())) {
+    return gruSequenceResetAfterByCell(tf, x, kernel, recurrent, bias, returnSequences, carried);
+  }
   const run = tf.customGrad((...args) => {
     const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor2D];
     const save = args[4] as unknown as (t: Tensor[]) => void;
@@ -314,6 +317,57 @@ export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D,
         dProjected[t] = tf.concat([dGates, dc], 1);
         dInner[t] = tf.concat([dGates, tf.mul(dc, r!)], 1);
         dhNext = tf.add(tf.mul(dh, z!), tf.matMul(dInner[t]!, uT));
+      }
+      const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
+      const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
+      const hPrevT = stepsT(tf, perStep.filter((_, k) => k % 4 === 0));
+      return [
+        batchMajor(tf, tf.matMul(dProjectedRows, tf.transpose(sw)), batch),
+        tf.matMul(timeMajorT(tf, savedX), dProjectedRows),
+        tf.matMul(hPrevT, dInnerRows),
+        tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)]),
+      ];
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrent, bias);
+}
+
+/** gruSequenceResetAfter with each step's gate arithmetic as one kernel (kernel-names.ts), forward and backward, as lstmSequenceByCell. */
+function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
+  const [batch, steps] = x.shape;
+  const run = tf.customGrad((...args) => {
+    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor2D];
+    const save = args[4] as unknown as (t: Tensor[]) => void;
+    const [bIn, bRec] = tf.unstack(b, 0) as [Tensor1D, Tensor1D];
+    const projected = tf.add(tf.matMul(timeMajor(tf, xIn), w), bIn);
+    let h: Tensor = carried?.take(batch)?.[0] ?? tf.zeros([batch, recurrent.shape[0]]);
+    const kept: Tensor[] = [];
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const q = tf.add(tf.matMul(h, u), bRec);
+      const [zr, cand, hNext] = tf.engine().runKernel(GRU_CELL_KERNEL, { p: rowsOf(tf, projected, t, batch), q, h }) as Tensor[];
+      kept.push(h, zr!, q, cand!);
+      h = hNext!;
+      outputs.push(h);
+    }
+    save([xIn, w, u, ...kept]);
+    carried?.put([h]);
+    const value = returnSequences ? tf.stack(outputs, 1) : h;
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [savedX, sw, su, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, ...Tensor[]];
+      const uT = tf.transpose(su);
+      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
+      const dProjected: Tensor[] = new Array<Tensor>(steps);
+      const dInner: Tensor[] = new Array<Tensor>(steps);
+      let dhNext: Tensor | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const [hPrev, zr, q, cand] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
+        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
+        const [dp, dq, dhz] = tf.engine().runKernel(GRU_CELL_GRAD_KERNEL, { dh, h: hPrev!, zr: zr!, q: q!, cand: cand! }) as Tensor[];
+        dProjected[t] = dp!;
+        dInner[t] = dq!;
+        dhNext = tf.add(dhz!, tf.matMul(dq!, uT));
       }
       const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
       const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
