@@ -4,12 +4,13 @@
  * process end, and STRATA_THREADS is checked like any other input.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { wantedThreads } from '../../src/backend/wasm-threads.js';
 import { hasStackTrace, strata } from '../helpers/cli.js';
+import { SMALL_DENSE_SPEC } from '../helpers/small-dense.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('STRATA_THREADS: a whole number from 1, capped at the build’s 8; by default every core', () => {
@@ -59,7 +60,9 @@ test('the threaded build reports the threads it runs on', async () => {
 
 test('strata train chooses the threads by the model: one for a small dense one, every core for a convolutional one', async () => {
   const run = (config: string) => strata(['train', config, '--backend', 'wasm', '--out', join(tempDir('strata-threads-'), 'run'), '--set', 'train.epochs=1', '--set', 'data.limit=32']);
-  const mlp = await run('configs/spam-mlp.yaml');
+  const small = join(tempDir('strata-threads-'), 'small-dense.yaml');
+  writeFileSync(small, SMALL_DENSE_SPEC);
+  const mlp = await run(small);
   assert.equal(mlp.code, 0, mlp.stderr);
   assert.match(mlp.stderr + mlp.stdout, /on the wasm backend;/);
   if (availableParallelism() > 1) {
