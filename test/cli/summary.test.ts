@@ -28,9 +28,11 @@ const KERAS: Record<string, number[]> = {
   'mnist-cnn': [0, conv(3, 1, 32), 0, conv(3, 32, 64), 0, 0, 0, dense(5 * 5 * 64, 10)],
   'mnist-resnet': [0, conv(3, 1, 32), conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, dense(32, 10)],
   'moby-dick-lstm': [0, 82 * 32, lstm(32, 384), 0, lstm(384, 384), 0, dense(384, 82)],
-  'spam-mlp': [0, dense(5000, 64), 0, dense(64, 2)],
+  // 10,000 word features, dropout on them, then the hidden layer.
+  'spam-mlp': [0, 0, dense(10000, 64), 0, dense(64, 2)],
   'births-gru': [0, gru(5, 64), dense(64, 7)],
-  'births-mlp': [0, 0, dense(28 * 5, 256), dense(256, 256), dense(256, 7)],
+  // A 112-day window, flattened; the MLP and the linear path from the flat window, added.
+  'births-mlp': [0, 0, dense(112 * 5, 256), dense(256, 256), dense(256, 7), dense(112 * 5, 7), 0],
   // Keras MultiHeadAttention (4 projections) + 2 LayerNormalization + the feed-forward Dense pair, as Keras Hub's TransformerEncoder.
   'spam-transformer': [0, 10000 * 64, 128 * 64, ...[1, 2].map(() => 4 * dense(64, 64) + 2 * 2 * 64 + dense(64, 128) + dense(128, 64)), 0, dense(64, 2)],
   // Residual blocks expand into their layers, then Add (and Activation); the third block projects its input with a strided 1×1 Conv2D.
