@@ -53,6 +53,16 @@ function stepsT(tf: TfCore, list: Tensor[]): Tensor2D {
   return tf.concat(list.map((m) => tf.transpose(m)), 1) as Tensor2D;
 }
 
+/**
+ * A sequence op's gradients of x and of the input kernel w, from the time-major gradient of
+ * the input projection (dProjected, [T·B, gates]), and of the recurrent kernel, from the
+ * states each step started from (hs, [B, units] each) and the time-major gradient of the
+ * recurrent projection (dInner; an LSTM's is dProjected itself).
+ */
+function weightGrads(tf: TfCore, x: Tensor3D, w: Tensor2D, hs: Tensor[], dProjected: Tensor2D, dInner: Tensor2D, batch: number): [Tensor, Tensor, Tensor] {
+  return [batchMajor(tf, tf.matMul(dProjected, tf.transpose(w)), batch), tf.matMul(timeMajorT(tf, x), dProjected), tf.matMul(stepsT(tf, hs), dInner)];
+}
+
 /** The upstream gradient of step t's output h_t: from the layer's output and from step t + 1. */
 function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, steps: number, batch: number, fromNext: Tensor | null): Tensor {
   const own = dyRows ? rowsOf(tf, dyRows, t, batch) : t === steps - 1 ? dy : null;
@@ -127,12 +137,8 @@ export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurren
       }
       const dzRows = tf.concat(dz, 0) as Tensor2D;
       // The products are with the scaled weights; the chain rule scales their gradients back.
-      return [
-        batchMajor(tf, tf.matMul(dzRows, tf.transpose(sw)), batch),
-        tf.mul(tf.matMul(timeMajorT(tf, savedX), dzRows), sc),
-        tf.mul(tf.matMul(stepsT(tf, perStep.filter((_, k) => k % 8 === 0)), dzRows), sc),
-        tf.mul(tf.sum(dzRows, 0), sc),
-      ];
+      const [dx, dw, du] = weightGrads(tf, savedX, sw, perStep.filter((_, k) => k % 8 === 0), dzRows, dzRows, batch);
+      return [dx, tf.mul(dw, sc), tf.mul(du, sc), tf.mul(tf.sum(dzRows, 0), sc)];
     };
     return { value, gradFunc };
   });
@@ -184,12 +190,7 @@ function lstmSequenceByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
         dc = dcPrev!;
       }
       const dzRows = tf.concat(dz, 0) as Tensor2D;
-      return [
-        batchMajor(tf, tf.matMul(dzRows, tf.transpose(sw)), batch),
-        tf.matMul(timeMajorT(tf, savedX), dzRows),
-        tf.matMul(stepsT(tf, perStep.filter((_, k) => k % 4 === 0)), dzRows),
-        tf.sum(dzRows, 0),
-      ];
+      return [...weightGrads(tf, savedX, sw, perStep.filter((_, k) => k % 4 === 0), dzRows, dzRows, batch), tf.sum(dzRows, 0)];
     };
     return { value, gradFunc };
   });
@@ -320,13 +321,8 @@ export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D,
       }
       const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
       const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
-      const hPrevT = stepsT(tf, perStep.filter((_, k) => k % 4 === 0));
-      return [
-        batchMajor(tf, tf.matMul(dProjectedRows, tf.transpose(sw)), batch),
-        tf.matMul(timeMajorT(tf, savedX), dProjectedRows),
-        tf.matMul(hPrevT, dInnerRows),
-        tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)]),
-      ];
+      const hs = perStep.filter((_, k) => k % 4 === 0);
+      return [...weightGrads(tf, savedX, sw, hs, dProjectedRows, dInnerRows, batch), tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)])];
     };
     return { value, gradFunc };
   });
@@ -371,13 +367,8 @@ function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, 
       }
       const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
       const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
-      const hPrevT = stepsT(tf, perStep.filter((_, k) => k % 4 === 0));
-      return [
-        batchMajor(tf, tf.matMul(dProjectedRows, tf.transpose(sw)), batch),
-        tf.matMul(timeMajorT(tf, savedX), dProjectedRows),
-        tf.matMul(hPrevT, dInnerRows),
-        tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)]),
-      ];
+      const hs = perStep.filter((_, k) => k % 4 === 0);
+      return [...weightGrads(tf, savedX, sw, hs, dProjectedRows, dInnerRows, batch), tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)])];
     };
     return { value, gradFunc };
   });
