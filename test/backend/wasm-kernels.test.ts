@@ -281,6 +281,42 @@ test('Relu and Step give exactly what the cpu backend gives, zeros, NaN and Step
   }
 });
 
+test('Mean over leading axes (and others) matches the cpu backend', async () => {
+  assert.ok('builtIn' in tf.getKernel('Mean', 'wasm')!.kernelFunc, "strata's Mean is registered");
+  const cases: [number[], number[], boolean][] = [
+    [[8, 5, 6, 12], [0, 1, 2], false],
+    [[8, 5, 6, 12], [0, 1, 2], true],
+    [[7, 3], [0], false],
+    [[4, 5, 6], [0, 2], false],
+    [[4, 5, 6], [2], true],
+  ];
+  let seed = 800;
+  for (const [shape, axis, keepDims] of cases) await agree('Mean', { x: { shape, data: values(size(shape), seed++) } }, { axis, keepDims });
+});
+
+test('Tile copies exactly what the cpu backend does (every axis, leading ones, int32 and bool)', async () => {
+  assert.ok('builtIn' in tf.getKernel('Tile', 'wasm')!.kernelFunc, "strata's Tile is registered");
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 4], [3, 5, 2, 1]],
+    [[2, 3], [2, 3]],
+    [[3, 1, 2], [1, 4, 1]],
+    [[5], [3]],
+    [[2, 2], [1, 1]],
+  ];
+  for (const [shape, reps] of cases) {
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      const outputs = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const y = tf.tile(tf.tensor(Array.from({ length: size(shape) }, (_, j) => (dtype === 'bool' ? j % 2 : j + 1)), shape, dtype), reps);
+          return { shape: y.shape, data: Array.from(y.dataSync()) };
+        });
+      };
+      assert.deepEqual(await outputs('wasm'), await outputs('cpu'), `${dtype} ${shape.join('×')} by ${reps.join('×')}`);
+    }
+  }
+});
+
 test('Concat places every input as the cpu backend does (every axis, int32 and bool, an empty input)', async () => {
   assert.ok('builtIn' in tf.getKernel('Concat', 'wasm')!.kernelFunc, "strata's Concat is registered");
   const cases: [number[][], number][] = [
