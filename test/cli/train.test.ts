@@ -104,7 +104,7 @@ test('--resume refuses a spec that changes weight shapes, and --fork leaves the 
   assert.equal((await strata(['train', 'configs/mnist-mlp.yaml', '--out', out, ...quick])).code, 0);
   const bad = await strata(['train', '--resume', out, '--backend', 'cpu', '--set', 'model.layers[2].units=32', '--set', 'train.epochs=2']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /the spec changes the model's weights, so the checkpoint cannot be continued \(checkpoint has .*\[784, 256\].*spec needs .*\[784, 32\]/);
+  assert.match(bad.stderr, /the spec changes the model's weights, so the checkpoint cannot be continued \(checkpoint has .*\[784, 768\].*spec needs .*\[784, 32\]/);
   const fork = join(tmp(), 'fork');
   const r = await strata(['train', '--resume', out, '--fork', fork, '--backend', 'cpu', '--set', 'train.epochs=2']);
   assert.equal(r.code, 0, r.stderr);

@@ -73,9 +73,10 @@ test('a misspelt dataset is refused at its dataset: value, with the bundled name
   const r = await strata(['validate', file]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
+  const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('dataset: mnsit')) + 1;
   assert.equal(
     r.stderr,
-    `${file}:7:12: error: no bundled dataset or file named 'mnsit' (did you mean 'mnist'?); the bundled datasets are births, mnist, moby-dick, spam, and a path is read relative to the spec\n`,
+    `${file}:${line}:12: error: no bundled dataset or file named 'mnsit' (did you mean 'mnist'?); the bundled datasets are births, mnist, moby-dick, spam, and a path is read relative to the spec\n`,
   );
   assert.ok(!r.stderr.includes(join(dir, 'mnsit')), r.stderr);
   // train refuses it with the same line: both go through run/dataset.ts.
@@ -85,7 +86,7 @@ test('a misspelt dataset is refused at its dataset: value, with the bundled name
   const json = await strata(['validate', file, '--json']);
   assert.deepEqual(
     (JSON.parse(json.stdout) as { errors: { code: string; suggestion: string; line: number; col: number }[] }).errors.map((e) => [e.code, e.suggestion, e.line, e.col]),
-    [['unknown-dataset', 'mnist', 7, 12]],
+    [['unknown-dataset', 'mnist', line, 12]],
   );
   // Through --set the error names the argument.
   const set = await strata(['validate', 'configs/mnist-mlp.yaml', '--set', 'data.dataset=mnsit']);
@@ -97,7 +98,8 @@ test('an input shape the data does not have is refused at the shape, as train re
   const { file } = mlpWith({ 'shape: [28, 28, 1]': 'shape: [28, 28, 3]' });
   const r = await strata(['validate', file]);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, `${file}:12:14: error: layers[0] (input) has shape [28, 28, 3] but mnist examples have shape [28, 28, 1]; set shape: [28, 28, 1]\n`);
+  const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('shape: [28, 28, 3]')) + 1;
+  assert.equal(r.stderr, `${file}:${line}:14: error: layers[0] (input) has shape [28, 28, 3] but mnist examples have shape [28, 28, 1]; set shape: [28, 28, 1]\n`);
 });
 
 test('--no-data checks the spec alone', async () => {

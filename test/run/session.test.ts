@@ -71,7 +71,7 @@ test('3 epochs straight and 1 epoch + resume for 2 end with the same weights (dr
   assert.deepEqual(readMetrics(join(splitDir, 'metrics.jsonl')).map((l) => l.epoch), [1, 2, 3]);
 });
 
-test('resumed at two epoch boundaries, train.epochs raised each time, a run ends bit for bit where 4 straight epochs end (mnist-mlp: adam, dropout, no schedule)', async () => {
+test('resumed at two epoch boundaries, train.epochs raised each time, a run ends bit for bit where 4 straight epochs end (a small MLP: adam, dropout, no schedule)', async () => {
   // 64 steps an epoch: Adam's β powers recomputed on resume (pow(β, t + 1) instead of the
   // running float32 product) differ in their last bits by then, and so did the weights.
   const run = () => ({ text: blobsSpec(8, 3, ''), dataset: blobs(512) });

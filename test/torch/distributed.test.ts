@@ -126,8 +126,9 @@ test('a worker killed mid-epoch: strata exits 1 within 30 s naming it, no worker
 
 test('what a user can get wrong: an uneven batch, carried states, --workers on tfjs, a missing --master, a node rank out of range', async () => {
   const out = join(tmp(), 'run');
+  const batchLine = readFileSync(join(ROOT, 'configs', 'mnist-mlp.yaml'), 'utf8').split('\n').findIndex((l) => l.trim().startsWith('batch_size:')) + 1;
   const cases: [string[], RegExp][] = [
-    [['--engine', 'torch', '--workers', '3'], /mnist-mlp\.yaml:27:\d+: error: train\.batch_size 128 is the global batch, split among 3 workers; choose a size that 3 divides, such as 126 or 129/],
+    [['--engine', 'torch', '--workers', '3'], new RegExp(`mnist-mlp\\.yaml:${batchLine}:\\d+: error: train\\.batch_size 128 is the global batch, split among 3 workers; choose a size that 3 divides, such as 126 or 129`)],
     [['--engine', 'torch', '--workers', '2', '--nodes', '2', '--master', '127.0.0.1:29500', '--set', 'train.batch_size=2'], /--set train\.batch_size=2: error: train\.batch_size 2 is the global batch, split among 4 workers; choose a size that 4 divides, such as 4/],
     [['--engine', 'torch', '--workers', '2', '--set', 'train.carry_state=true'], /train\.carry_state .* cannot be split among 2 workers/],
     [['--workers', '2'], /--workers 2: error: data-parallel training runs on the torch engine: add --engine torch/],
