@@ -26,6 +26,8 @@ interface Expected {
   rows: Row[];
   /** The model's output shapes. */
   outputs: (number | null)[][];
+  /** Parameters not trained: batch norm's moving mean and variance, 2 per channel (default 0). */
+  nonTrainable?: number;
 }
 
 /**
@@ -67,19 +69,24 @@ const EXPECTED: Record<string, Expected> = {
     ],
     outputs: [[null, 10]],
   },
-  // README.md: Keras's "simple MNIST convnet" (the same as configs/mnist-cnn.yaml).
+  // README.md: Keras's "simple MNIST convnet" with batch normalization (the same as configs/mnist-cnn.yaml).
   'mnist-cnn': {
     rows: [
       ['input_1', [null, 28, 28, 1], 0],
-      ['conv2d_1', [null, 26, 26, 32], 3 * 3 * 1 * 32 + 32], // 320; valid padding: 28 - 3 + 1 = 26
+      ['conv2d_1', [null, 26, 26, 32], 3 * 3 * 1 * 32], // 288, no bias; valid padding: 28 - 3 + 1 = 26
+      ['batch_norm_1', [null, 26, 26, 32], 4 * 32], // 128: gamma, beta, moving mean and variance
+      ['relu_1', [null, 26, 26, 32], 0],
       ['max_pool2d_1', [null, 13, 13, 32], 0],
-      ['conv2d_2', [null, 11, 11, 64], 3 * 3 * 32 * 64 + 64], // 18,496
+      ['conv2d_2', [null, 11, 11, 64], 3 * 3 * 32 * 64], // 18,432
+      ['batch_norm_2', [null, 11, 11, 64], 4 * 64], // 256
+      ['relu_2', [null, 11, 11, 64], 0],
       ['max_pool2d_2', [null, 5, 5, 64], 0], // floor(11 / 2)
       ['flatten_1', [null, 1600], 0], // 5·5·64
       ['dropout_1', [null, 1600], 0],
       ['dense_1', [null, 10], 1600 * 10 + 10], // 16,010
     ],
-    outputs: [[null, 10]], // total 320 + 18,496 + 16,010 = 34,826
+    outputs: [[null, 10]], // total 288 + 128 + 18,432 + 256 + 16,010 = 35,114
+    nonTrainable: 2 * 32 + 2 * 64, // 192
   },
   // docs/spec.md #1: softmax regression, no name.
   'spec.md#1': {
@@ -204,9 +211,11 @@ test('the summary docs/cli.md shows is what `strata summary --json` prints', asy
   assert.equal(s.trainable_params, shown.trainable_params);
   assert.equal(s.non_trainable_params, shown.non_trainable_params);
   // And the number is Keras's for that model (as in EXPECTED['mnist-cnn'], the README's copy of it):
-  // conv2d 3·3·1·32 + 32, conv2d 3·3·32·64 + 64, dense (5·5·64)·10 + 10.
-  assert.equal(shown.total_params, 3 * 3 * 1 * 32 + 32 + (3 * 3 * 32 * 64 + 64) + (5 * 5 * 64 * 10 + 10));
-  assert.equal(shown.total_params, 34826);
+  // conv2d 3·3·1·32, batch norm 4·32, conv2d 3·3·32·64, batch norm 4·64, dense (5·5·64)·10 + 10;
+  // the batch norms' moving means and variances (2·32 + 2·64) are not trained.
+  assert.equal(shown.total_params, 3 * 3 * 1 * 32 + 4 * 32 + 3 * 3 * 32 * 64 + 4 * 64 + (5 * 5 * 64 * 10 + 10));
+  assert.equal(shown.total_params, 35114);
+  assert.equal(shown.non_trainable_params, 2 * 32 + 2 * 64);
 });
 
 for (const page of pages) {
@@ -238,9 +247,10 @@ for (const page of pages) {
       assert.deepEqual(rows, expected.rows, `${where}: summary rows`);
       const total = expected.rows.reduce((n, r) => n + r[2], 0);
       assert.equal(s.total_params, total, `${where}: total params`);
-      // None of these specs has batch norm, the one layer with non-trainable parameters.
-      assert.equal(s.trainable_params, total, `${where}: trainable params`);
-      assert.equal(s.non_trainable_params, 0, `${where}: non-trainable params`);
+      // Batch norm is the one layer with non-trainable parameters (its moving statistics).
+      const frozen = expected.nonTrainable ?? 0;
+      assert.equal(s.trainable_params, total - frozen, `${where}: trainable params`);
+      assert.equal(s.non_trainable_params, frozen, `${where}: non-trainable params`);
     }
   });
 }

@@ -25,7 +25,8 @@ const KERAS: Record<string, number[]> = {
   'mnist-mlp-search': [0, 0, dense(784, 256), 0, dense(256, 128), dense(128, 10)],
   // A small student of mnist-cnn (train.distill does not change its model).
   'mnist-student': [0, 0, dense(784, 32), dense(32, 10)],
-  'mnist-cnn': [0, conv(3, 1, 32), 0, conv(3, 32, 64), 0, 0, 0, dense(5 * 5 * 64, 10)],
+  // Batch normalization after each bias-free convolution: 4 per channel, 2 of them not trained.
+  'mnist-cnn': [0, conv(3, 1, 32, false), 4 * 32, 0, 0, conv(3, 32, 64, false), 4 * 64, 0, 0, 0, 0, dense(5 * 5 * 64, 10)],
   'mnist-resnet': [0, conv(3, 1, 32), conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, conv(3, 32, 32, false), 128, 0, conv(3, 32, 32, false), 128, 0, 0, 0, dense(32, 10)],
   'moby-dick-lstm': [0, 82 * 32, lstm(32, 384), 0, lstm(384, 384), 0, dense(384, 82)],
   // 10,000 word features, dropout on them, then the hidden layer.
@@ -75,10 +76,10 @@ for (const file of configFiles()) {
 test('summary prints a table with totals and the backend', async () => {
   const r = await strata(['summary', 'configs/mnist-cnn.yaml', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /conv2d_1\s+conv2d\s+\[batch, 26, 26, 32\]\s+320/);
-  assert.match(r.stdout, /Total params: 34,826/);
-  assert.match(r.stdout, /Trainable params: 34,826/);
-  assert.match(r.stdout, /Non-trainable params: 0/);
+  assert.match(r.stdout, /conv2d_1\s+conv2d\s+\[batch, 26, 26, 32\]\s+288/);
+  assert.match(r.stdout, /Total params: 35,114/);
+  assert.match(r.stdout, /Trainable params: 34,922/);
+  assert.match(r.stdout, /Non-trainable params: 192/);
   assert.match(r.stdout, /Backend: cpu/);
 });
 

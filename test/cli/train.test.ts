@@ -16,7 +16,7 @@ const quick = ['--backend', 'cpu', '--set', 'train.epochs=1', '--set', 'train.ba
 
 const CASES: Record<string, string[]> = {
   'mnist-mlp': [],
-  'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[3].filters=4'],
+  'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[5].filters=4'],
   'spam-mlp': [],
   'births-gru': ['--set', 'model.layers[1].units=8'],
   'births-mlp': ['--set', 'model.layers[2].units=8', '--set', 'model.layers[3].units=8'],

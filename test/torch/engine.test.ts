@@ -25,7 +25,7 @@ const torch = ['--engine', 'torch'];
 /** Every bundled config, shrunk where a full-size layer would make the slice slow. */
 const CASES: Record<string, string[]> = {
   'mnist-mlp': [],
-  'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[3].filters=4'],
+  'mnist-cnn': ['--set', 'model.layers[1].filters=4', '--set', 'model.layers[5].filters=4'],
   'mnist-resnet': [],
   'mnist-resnet-blocks': [],
   'mnist-densenet': [],
