@@ -69,9 +69,10 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
   const fits = (m: number, n: number) => gemm !== undefined && m % 4 === 0 && n % 8 === 0 && (fused || m <= MAX_DIRECT_ROWS);
   /** Whether it takes this one: it fits, and (unless fused) it is b's first product. */
   const direct = (m: number, n: number, b: TensorInfo): boolean => {
+    if (fused) return fits(m, n);
     const first = !used.has(b.dataId);
     used.add(b.dataId);
-    return (first || fused) && fits(m, n);
+    return first && fits(m, n);
   };
   const swapLast = (t: TensorInfo, backend: object): TensorInfo => {
     const perm = t.shape.map((_, i) => i);
