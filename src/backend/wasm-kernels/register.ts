@@ -108,8 +108,9 @@ export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: Ten
   const part = Math.max(1, Math.min(g.batchSize, Math.floor(maxBytes / (4 * pixels * row))));
   const patches = wasm.makeOutput([part * pixels, row], 'float32');
   const dyT = wasm.makeOutput([g.outChannels, part * pixels], 'float32');
-  const product = wasm.makeOutput([g.outChannels, row], 'float32');
   const sum = wasm.makeOutput([g.outChannels, row], 'float32');
+  // Each part after the first is multiplied here and added to the sum.
+  const product = part < g.batchSize ? wasm.makeOutput([g.outChannels, row], 'float32') : sum;
   const out = wasm.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
   const at = (t: TensorInfo) => addressOf(wasm, t);
   for (let b = 0; b < g.batchSize; b += part) {
@@ -123,7 +124,7 @@ export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: Ten
   const from = wasm.typedArrayFromHeap(sum) as Float32Array;
   const to = wasm.typedArrayFromHeap(out) as Float32Array;
   for (let o = 0; o < g.outChannels; o++) for (let t = 0; t < taps; t++) to[t * g.outChannels + o] = from[o * row + t]!;
-  for (const t of [patches, dyT, product, sum]) wasm.disposeData(t.dataId);
+  for (const t of new Set([patches, dyT, product, sum])) wasm.disposeData(t.dataId);
   return out;
 }
 
@@ -177,42 +178,45 @@ export function registerWasmKernels(tf: TfCore): void {
   // the product takes 89 µs there but packs its whole operand, about 2.5 ms for the [43264, 16]
   // gradient of the cnn benchmark's first convolution, where the column sum takes 0.2 ms.
   const matMulK = kernel('BatchMatMul');
-  replace('Sum', (args, own) => {
+  /** A float32 reduction over x's leading axes (Sum's and Mean's attributes): the rows it sums, their width and the output's shape; undefined for any other. */
+  const leadingReduction = (args: Parameters<KernelFunc>[0]) => {
     const x = args.inputs['x'] as TensorInfo;
-    const wasm = args.backend as WasmBackend;
     const a = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(a.axis, x.shape);
     const leading = axes.length < x.shape.length && axes.every((i) => i < axes.length);
-    if (x.dtype !== 'float32' || !leading || tf.util.sizeFromShape(x.shape) === 0) return own(args);
+    if (x.dtype !== 'float32' || !leading || tf.util.sizeFromShape(x.shape) === 0) return undefined;
     const rows = axes.reduce((p, i) => p * x.shape[i]!, 1);
     const outShape = x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n]));
-    if (simd) {
-      const out = wasm.makeOutput(outShape, 'float32');
-      simd.colsum(addressOf(wasm, x), addressOf(wasm, out), rows, tf.util.sizeFromShape(x.shape) / rows);
-      return out;
-    }
-    const ones = wasm.makeOutput([1, 1, rows], 'float32');
+    return { x, rows, cols: tf.util.sizeFromShape(x.shape) / rows, outShape };
+  };
+  /** A leading reduction's column sums, by strata's SIMD kernel. */
+  const columnSums = (wasm: WasmBackend, r: NonNullable<ReturnType<typeof leadingReduction>>, k: SimdKernels): TensorInfo => {
+    const out = wasm.makeOutput(r.outShape, 'float32');
+    k.colsum(addressOf(wasm, r.x), addressOf(wasm, out), r.rows, r.cols);
+    return out;
+  };
+  replace('Sum', (args, own) => {
+    const r = leadingReduction(args);
+    if (!r) return own(args);
+    const wasm = args.backend as WasmBackend;
+    if (simd) return columnSums(wasm, r, simd);
+    const ones = wasm.makeOutput([1, 1, r.rows], 'float32');
     wasm.typedArrayFromHeap(ones).fill(1);
-    const out = matMulK({ inputs: { a: ones, b: { ...x, shape: [1, rows, tf.util.sizeFromShape(x.shape) / rows] } }, backend: wasm, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+    const out = matMulK({ inputs: { a: ones, b: { ...r.x, shape: [1, r.rows, r.cols] } }, backend: wasm, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
     wasm.disposeData(ones.dataId);
-    return { ...out, shape: outShape };
+    return { ...out, shape: r.outShape };
   });
 
   // Mean over leading axes as the column sums, divided (batch norm's moments over [N, H, W]:
   // the backend's own transposes the input first, 9 ms for [128, 26, 26, 32]).
   if (simd) {
     replace('Mean', (args, own) => {
-      const x = args.inputs['x'] as TensorInfo;
-      const a = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      const axes = tf.util.parseAxisParam(a.axis, x.shape);
-      const leading = axes.length < x.shape.length && axes.every((i) => i < axes.length);
-      if (x.dtype !== 'float32' || !leading || tf.util.sizeFromShape(x.shape) === 0) return own(args);
+      const r = leadingReduction(args);
+      if (!r) return own(args);
       const wasm = args.backend as WasmBackend;
-      const rows = axes.reduce((p, i) => p * x.shape[i]!, 1);
-      const out = wasm.makeOutput(x.shape.flatMap((n, i) => (axes.includes(i) ? (a.keepDims ? [1] : []) : [n])), 'float32');
-      simd.colsum(addressOf(wasm, x), addressOf(wasm, out), rows, tf.util.sizeFromShape(x.shape) / rows);
+      const out = columnSums(wasm, r, simd);
       const view = wasm.typedArrayFromHeap(out) as Float32Array;
-      for (let i = 0; i < view.length; i++) view[i] = view[i]! / rows;
+      for (let i = 0; i < view.length; i++) view[i] = view[i]! / r.rows;
       return out;
     });
   }
@@ -288,42 +292,22 @@ export function registerWasmKernels(tf: TfCore): void {
     // Relu and Step (Relu's gradient is dy · step(x)): the mlp's three per layer and step.
     unary('Relu', (x, out, n) => simd.relu(x, out, n));
     unary('Step', (x, out, n, attrs) => simd.step(x, out, n, (attrs['alpha'] as number | undefined) ?? 0));
-    // An LSTM cell's step and its gradient, each one kernel (layers/custom/rnn-sequence.ts runs them).
-    register(LSTM_CELL_KERNEL, ({ inputs, backend }) => {
-      const { z, c } = inputs as { z: TensorInfo; c: TensorInfo };
-      const wasm = backend as WasmBackend;
-      const outs = [wasm.makeOutput(z.shape, 'float32'), ...[0, 1, 2].map(() => wasm.makeOutput(c.shape, 'float32'))];
-      const [a, cn, tc, h] = outs.map((t) => addressOf(wasm, t)) as [number, number, number, number];
-      simd.lstmcell(addressOf(wasm, z), addressOf(wasm, c), a, cn, tc, h, c.shape[0]!, c.shape[1]!);
-      return outs;
-    });
-    register(LSTM_CELL_GRAD_KERNEL, ({ inputs, backend }) => {
-      const { dh, dc, a, cp, tc } = inputs as Record<'dh' | 'dc' | 'a' | 'cp' | 'tc', TensorInfo>;
-      const wasm = backend as WasmBackend;
-      const outs = [wasm.makeOutput(a.shape, 'float32'), wasm.makeOutput(dc.shape, 'float32')];
-      const at = (t: TensorInfo) => addressOf(wasm, t);
-      simd.lstmcellgrad(at(dh), at(dc), at(a), at(cp), at(tc), at(outs[0]!), at(outs[1]!), dc.shape[0]!, dc.shape[1]!);
-      return outs;
-    });
-    // A reset-after GRU cell's step and its gradient (rnn-sequence.ts), likewise.
-    register(GRU_CELL_KERNEL, ({ inputs, backend }) => {
-      const { p, q, h } = inputs as Record<'p' | 'q' | 'h', TensorInfo>;
-      const wasm = backend as WasmBackend;
-      const [batch, units] = h.shape as [number, number];
-      const outs = [wasm.makeOutput([batch, 2 * units], 'float32'), wasm.makeOutput(h.shape, 'float32'), wasm.makeOutput(h.shape, 'float32')];
-      const at = (t: TensorInfo) => addressOf(wasm, t);
-      simd.grucell(at(p), at(q), at(h), at(outs[0]!), at(outs[1]!), at(outs[2]!), batch, units);
-      return outs;
-    });
-    register(GRU_CELL_GRAD_KERNEL, ({ inputs, backend }) => {
-      const { dh, h, zr, q, cand } = inputs as Record<'dh' | 'h' | 'zr' | 'q' | 'cand', TensorInfo>;
-      const wasm = backend as WasmBackend;
-      const [batch, units] = h.shape as [number, number];
-      const outs = [wasm.makeOutput(q.shape, 'float32'), wasm.makeOutput(q.shape, 'float32'), wasm.makeOutput(h.shape, 'float32')];
-      const at = (t: TensorInfo) => addressOf(wasm, t);
-      simd.grucellgrad(at(dh), at(h), at(zr), at(q), at(cand), at(outs[0]!), at(outs[1]!), at(outs[2]!), batch, units);
-      return outs;
-    });
+    // The LSTM's and the reset-after GRU's time step and their gradients, each one kernel
+    // (layers/custom/rnn-sequence.ts runs them): float32 inputs in the SIMD function's order,
+    // then fresh outputs, then the batch and units (of the [batch, units] input named last).
+    const cellKernel = (name: string, ins: string[], outs: (batch: number, units: number) => number[][], run: (...args: number[]) => void) =>
+      register(name, ({ inputs, backend }) => {
+        const wasm = backend as WasmBackend;
+        const given = ins.map((n) => (inputs as Record<string, TensorInfo>)[n]!);
+        const [batch, units] = given[given.length - 1]!.shape as [number, number];
+        const made = outs(batch, units).map((shape) => wasm.makeOutput(shape, 'float32'));
+        run(...[...given, ...made].map((t) => addressOf(wasm, t)), batch, units);
+        return made;
+      });
+    cellKernel(LSTM_CELL_KERNEL, ['z', 'c'], (b, u) => [[b, 4 * u], [b, u], [b, u], [b, u]], simd.lstmcell);
+    cellKernel(LSTM_CELL_GRAD_KERNEL, ['dh', 'dc', 'a', 'cp', 'tc'], (b, u) => [[b, 4 * u], [b, u]], simd.lstmcellgrad);
+    cellKernel(GRU_CELL_KERNEL, ['p', 'q', 'h'], (b, u) => [[b, 2 * u], [b, u], [b, u]], simd.grucell);
+    cellKernel(GRU_CELL_GRAD_KERNEL, ['dh', 'h', 'zr', 'q', 'cand'], (b, u) => [[b, 3 * u], [b, 3 * u], [b, u]], simd.grucellgrad);
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
     unary('Tanh', (x, out, n) => simd.tanh(x, out, n));
   }
