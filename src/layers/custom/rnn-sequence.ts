@@ -273,65 +273,11 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
  */
 export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
-  const units = recurrent.shape[0];
-  if (units % 4 === 0 && tf.getKernel(GRU_CELL_KERNEL, tf.getBackend()) && tf.getKernel(GRU_CELL_GRAD_KERNEL, tf.getBackend())) {
-    return gruSequenceResetAfterByCell(tf, x, kernel, recurrent, bias, returnSequences, carried);
-  }
-  const run = tf.customGrad((...args) => {
-    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor2D];
-    const save = args[4] as unknown as (t: Tensor[]) => void;
-    const [bIn, bRec] = tf.unstack(b, 0) as [Tensor1D, Tensor1D];
-    const projected = tf.add(tf.matMul(timeMajor(tf, xIn), w), bIn);
-    const [pGates, pCand] = tf.split(projected, [2 * units, units], 1);
-    let h: Tensor = carried?.take(batch)?.[0] ?? tf.zeros([batch, units]);
-    const kept: Tensor[] = [];
-    const outputs: Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const inner = tf.add(tf.matMul(h, u), bRec);
-      const [iGates, iCand] = tf.split(inner, [2 * units, units], 1);
-      const zr = tf.sigmoid(tf.add(rowsOf(tf, pGates!, t, batch), iGates!));
-      const [z, r] = tf.split(zr, 2, 1);
-      const cand = tf.tanh(tf.add(rowsOf(tf, pCand!, t, batch), tf.mul(r!, iCand!)));
-      kept.push(h, zr, iCand!, cand);
-      h = tf.add(cand, tf.mul(z!, tf.sub(h, cand)));
-      outputs.push(h);
-    }
-    save([xIn, w, u, ...kept]);
-    carried?.put([h]);
-    const value = returnSequences ? tf.stack(outputs, 1) : h;
-    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [savedX, sw, su, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, ...Tensor[]];
-      const uT = tf.transpose(su);
-      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
-      const dProjected: Tensor[] = new Array<Tensor>(steps);
-      const dInner: Tensor[] = new Array<Tensor>(steps);
-      let dhNext: Tensor | null = null;
-      for (let t = steps - 1; t >= 0; t--) {
-        const [hPrev, zr, iCand, cand] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
-        const [z, r] = tf.split(zr!, 2, 1);
-        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
-        // h' = cand + z ⊙ (h − cand); dc is the gradient of the candidate's pre-activation.
-        const dz = tf.mul(dh, tf.sub(hPrev!, cand!));
-        const dc = tf.mul(tf.sub(dh, tf.mul(dh, z!)), tf.sub(1, tf.square(cand!)));
-        const dr = tf.mul(dc, iCand!);
-        const dGates = tf.mul(tf.concat([dz, dr], 1), tf.mul(zr!, tf.sub(1, zr!)));
-        dProjected[t] = tf.concat([dGates, dc], 1);
-        dInner[t] = tf.concat([dGates, tf.mul(dc, r!)], 1);
-        dhNext = tf.add(tf.mul(dh, z!), tf.matMul(dInner[t]!, uT));
-      }
-      const dProjectedRows = tf.concat(dProjected, 0) as Tensor2D;
-      const dInnerRows = tf.concat(dInner, 0) as Tensor2D;
-      const hs = perStep.filter((_, k) => k % 4 === 0);
-      return [...weightGrads(tf, savedX, sw, hs, dProjectedRows, dInnerRows, batch), tf.stack([tf.sum(dProjectedRows, 0), tf.sum(dInnerRows, 0)])];
-    };
-    return { value, gradFunc };
-  });
-  return run(x, kernel, recurrent, bias);
-}
-
-/** gruSequenceResetAfter with each step's gate arithmetic as one kernel (kernel-names.ts), forward and backward, as lstmSequenceByCell. */
-function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
-  const [batch, steps] = x.shape;
+  // Each step's gate arithmetic: strata's kernel where the backend has it (units in fours), else plain ops.
+  const byKernel = recurrent.shape[0] % 4 === 0 && tf.getKernel(GRU_CELL_KERNEL, tf.getBackend()) && tf.getKernel(GRU_CELL_GRAD_KERNEL, tf.getBackend());
+  const cell = (p: Tensor, q: Tensor, h: Tensor): Tensor[] => (byKernel ? (tf.engine().runKernel(GRU_CELL_KERNEL, { p, q, h }) as Tensor[]) : gruCellOps(tf, p, q, h));
+  const cellGrad = (dh: Tensor, h: Tensor, zr: Tensor, q: Tensor, cand: Tensor): Tensor[] =>
+    byKernel ? (tf.engine().runKernel(GRU_CELL_GRAD_KERNEL, { dh, h, zr, q, cand }) as Tensor[]) : gruCellGradOps(tf, dh, h, zr, q, cand);
   const run = tf.customGrad((...args) => {
     const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor2D];
     const save = args[4] as unknown as (t: Tensor[]) => void;
@@ -342,7 +288,7 @@ function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, 
     const outputs: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       const q = tf.add(tf.matMul(h, u), bRec);
-      const [zr, cand, hNext] = tf.engine().runKernel(GRU_CELL_KERNEL, { p: rowsOf(tf, projected, t, batch), q, h }) as Tensor[];
+      const [zr, cand, hNext] = cell(rowsOf(tf, projected, t, batch), q, h);
       kept.push(h, zr!, q, cand!);
       h = hNext!;
       outputs.push(h);
@@ -360,7 +306,7 @@ function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, 
       for (let t = steps - 1; t >= 0; t--) {
         const [hPrev, zr, q, cand] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
         const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
-        const [dp, dq, dhz] = tf.engine().runKernel(GRU_CELL_GRAD_KERNEL, { dh, h: hPrev!, zr: zr!, q: q!, cand: cand! }) as Tensor[];
+        const [dp, dq, dhz] = cellGrad(dh, hPrev!, zr!, q!, cand!);
         dProjected[t] = dp!;
         dInner[t] = dq!;
         dhNext = tf.add(dhz!, tf.matMul(dq!, uT));
@@ -373,4 +319,32 @@ function gruSequenceResetAfterByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, 
     return { value, gradFunc };
   });
   return run(x, kernel, recurrent, bias);
+}
+
+/**
+ * One reset-after GRU step in plain ops, what GRU_CELL_KERNEL computes: from the step's input
+ * projection p and recurrent projection q [B, 3H] (columns z, r, candidate) and the state h,
+ * [zr, candidate, next h].
+ */
+function gruCellOps(tf: TfCore, p: Tensor, q: Tensor, h: Tensor): Tensor[] {
+  const units = h.shape[1]!;
+  const [pGates, pCand] = tf.split(p, [2 * units, units], 1);
+  const [iGates, iCand] = tf.split(q, [2 * units, units], 1);
+  const zr = tf.sigmoid(tf.add(pGates!, iGates!));
+  const [z, r] = tf.split(zr, 2, 1);
+  const cand = tf.tanh(tf.add(pCand!, tf.mul(r!, iCand!)));
+  return [zr, cand, tf.add(cand, tf.mul(z!, tf.sub(h, cand)))];
+}
+
+/** Its gradient in plain ops, what GRU_CELL_GRAD_KERNEL computes: from dh and the step's h, zr, q and candidate, [dp, dq, dh·z]. */
+function gruCellGradOps(tf: TfCore, dh: Tensor, h: Tensor, zr: Tensor, q: Tensor, cand: Tensor): Tensor[] {
+  const units = h.shape[1]!;
+  const [z, r] = tf.split(zr, 2, 1);
+  const iCand = tf.split(q, [2 * units, units], 1)[1]!;
+  // h' = cand + z ⊙ (h − cand); dc is the gradient of the candidate's pre-activation.
+  const dz = tf.mul(dh, tf.sub(h, cand));
+  const dc = tf.mul(tf.sub(dh, tf.mul(dh, z!)), tf.sub(1, tf.square(cand)));
+  const dr = tf.mul(dc, iCand);
+  const dGates = tf.mul(tf.concat([dz, dr], 1), tf.mul(zr, tf.sub(1, zr)));
+  return [tf.concat([dGates, dc], 1), tf.concat([dGates, tf.mul(dc, r!)], 1), tf.mul(dh, z!)];
 }
