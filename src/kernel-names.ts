@@ -16,3 +16,24 @@ export const GRU_CELL_KERNEL = 'StrataGruCell';
 
 /** Its gradient: inputs dh, h, zr, q, cand; outputs dp, dq [batch, 3·units] and dhz [batch, units] (kernels.wat `grucellgrad`). */
 export const GRU_CELL_GRAD_KERNEL = 'StrataGruCellGrad';
+
+/** Batch norm's statistics over every axis but the last: input x; outputs mean and variance [channels] (kernels.wat `bnstats`). */
+export const CHANNEL_MOMENTS_KERNEL = 'StrataChannelMoments';
+
+/** y = x · a + b along the last axis: inputs x, a, b [channels]; output y (kernels.wat `bnaffine`). */
+export const CHANNEL_AFFINE_KERNEL = 'StrataChannelAffine';
+
+/** Batch norm's gradient sums: inputs dy, x, mean; outputs the column sums of dy and of dy · (x − mean) (kernels.wat `bnsums`). */
+export const BATCH_NORM_SUMS_KERNEL = 'StrataBatchNormSums';
+
+/** Batch norm's input gradient dy · A + (x − mean) · B + C along the last axis: inputs dy, x, mean, A, B, C; output dx (kernels.wat `bngrad`). */
+export const BATCH_NORM_GRAD_KERNEL = 'StrataBatchNormGrad';
+
+/** Layer norm's statistics over the last axis: input x; outputs mean and variance, shaped as x with a last axis of 1 (kernels.wat `rowstats`). */
+export const ROW_MOMENTS_KERNEL = 'StrataRowMoments';
+
+/** (x − mean) · inv · gamma + beta over the last axis: inputs x, mean, inv (as x with a last axis of 1), gamma, beta; output y (kernels.wat `lnaffine`). */
+export const LAYER_NORM_AFFINE_KERNEL = 'StrataLayerNormAffine';
+
+/** Its gradient: inputs dy, x, mean, inv, gamma; outputs dx, dgamma, dbeta (kernels.wat `lngrad`). */
+export const LAYER_NORM_GRAD_KERNEL = 'StrataLayerNormGrad';

@@ -1,5 +1,6 @@
 /** Batch and layer normalization over the last axis. */
 import { buildCustom, buildFixedBuiltIn } from './custom/build.js';
+import { BatchNormalization } from './custom/batch-norm.js';
 import { GroupNormalization } from './custom/group-norm.js';
 import { LayerNormalization } from './custom/layer-norm.js';
 import { bool, initializer, int, num } from './params.js';
@@ -34,8 +35,9 @@ const batchNorm = defineLayer<NormP>({
     knownLast(x!, 'number of channels');
     return x!;
   },
+  // strata's BatchNormalization: the built-in's config and weights, trained by one op with its own gradient (src/layers/custom/batch-norm.ts).
   build: (p, c) =>
-    c.tf.layers.batchNormalization({
+    buildFixedBuiltIn(c, BatchNormalization, {
       name: c.name,
       axis: -1,
       momentum: p.momentum,

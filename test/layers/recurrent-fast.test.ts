@@ -3,41 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { stringify } from 'yaml';
-import '@tensorflow/tfjs-backend-cpu';
 import { loadEngine } from '../../src/backend/select.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { StateSlot } from '../../src/layers/custom/carried-state.js';
+import { kernelsRun, on } from '../helpers/backends.js';
 import { maxAbsDiff } from '../helpers/layers.js';
 import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../src/kernel-names.js';
-
-/**
- * The engine on `backend`. loadEngine loads TensorFlow.js once, on the first backend asked
- * for; the wasm one is loaded (with strata's kernels), and the cpu one is always there.
- */
-async function on(backend: 'cpu' | 'wasm') {
-  const engine = await loadEngine('wasm');
-  await engine.tf.setBackend(backend);
-  assert.equal(engine.tf.getBackend(), backend);
-  return engine;
-}
-
-/** The kernels `f` runs, by name: tf.profile sees a sequence op as one kernel, the engine's runKernel what runs inside it. */
-function kernelsRun(tf: Awaited<ReturnType<typeof loadEngine>>['tf'], f: () => void): Set<string> {
-  const engineRun = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
-  const run = engineRun.runKernel;
-  const ran = new Set<string>();
-  engineRun.runKernel = function (name, ...rest) {
-    ran.add(name);
-    return run.call(this, name, ...rest);
-  };
-  try {
-    f();
-  } finally {
-    engineRun.runKernel = run;
-  }
-  return ran;
-}
 
 // units in fours: on wasm the LSTM's steps run as strata's cell kernel (kernel-names.ts); 6: as plain ops.
 const cases = [

@@ -57,6 +57,7 @@ model:
     - {type: gru, name: gru, units: 3, return_sequences: true}
     - {type: gru, name: gru_reset_after, units: 3, reset_after: true}
     - {type: group_norm, name: gnorm, groups: 2, inputs: [img]}
+    - {type: batch_norm, name: bnorm}
     - {type: conv2d, name: dilated, filters: 4, kernel_size: 3, padding: same, dilation_rate: 2}
     - {type: separable_conv2d, name: separable, filters: 4, kernel_size: 3, padding: same, dilation_rate: 2}
     - {type: depthwise_conv2d, name: depthwise, kernel_size: 3, padding: same, dilation_rate: 2}

@@ -36,6 +36,20 @@ export interface SimdKernels {
   div(a: number, b: number, out: number, n: number, p: number): void;
   /** dst [cols] = the column sums of src [rows, cols], float32. */
   colsum(src: number, dst: number, rows: number, cols: number): void;
+  /** Batch norm's mean and variance [cols] over the rows of x [rows, cols] (cols a multiple of 4; kernels.wat `bnstats`, bnaffine, bnsums and bngrad). */
+  bnstats(x: number, mean: number, variance: number, rows: number, cols: number): void;
+  /** y = x · a + b per column. */
+  bnaffine(x: number, a: number, b: number, y: number, rows: number, cols: number): void;
+  /** s1 = the column sums of dy, s2 of dy · (x − mean). */
+  bnsums(dy: number, x: number, mean: number, s1: number, s2: number, rows: number, cols: number): void;
+  /** dx = dy · A + (x − mean) · B + C per column. */
+  bngrad(dy: number, x: number, mean: number, A: number, B: number, C: number, dx: number, rows: number, cols: number): void;
+  /** Layer norm's mean and variance of each row of x [rows, cols] (cols a multiple of 4; kernels.wat `rowstats`, lnaffine and lngrad). */
+  rowstats(x: number, mean: number, variance: number, rows: number, cols: number): void;
+  /** y = (x − mean[r]) · inv[r] · gamma[c] + beta[c]. */
+  lnaffine(x: number, mean: number, inv: number, gamma: number, beta: number, y: number, rows: number, cols: number): void;
+  /** Layer norm's gradients dx [rows, cols], dgamma and dbeta [cols] (kernels.wat has the formulas). */
+  lngrad(dy: number, x: number, mean: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
   /** dx from x, y and dy of a 2×2, stride-2 max pooling inside x (NHWC, c a multiple of 4); dx's rows and columns past 2·oh, 2·ow are left as they are. */
   maxpoolgrad2x2(x: number, y: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** dst[i] = max(x[i], 0), float32, NaN kept. */

@@ -534,6 +534,220 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowNext))))
 
+  ;; Batch normalization in training, over the rows of x [rows, cols] (float32, NHWC
+  ;; flattened: a row is one pixel's channels; cols a multiple of 4). bnstats: the
+  ;; statistics, as tf.moments computes them (the column sums in row order, divided; then
+  ;; the same for the squared deviations): mean [cols], variance [cols].
+  (func (export "bnstats") (param $x i32) (param $mean i32) (param $var i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowBytes i32) (local $n v128) (local $d v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $mean) (i32.const 0) (local.get $rowBytes))
+    (memory.fill (local.get $var) (i32.const 0) (local.get $rowBytes))
+    (local.set $n (f32x4.splat (f32.convert_i32_u (local.get $rows))))
+    (local.set $row (local.get $x))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (v128.store (i32.add (local.get $mean) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $mean) (local.get $j))) (v128.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext)))
+    (local.set $j (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+      (v128.store (i32.add (local.get $mean) (local.get $j)) (f32x4.div (v128.load (i32.add (local.get $mean) (local.get $j))) (local.get $n)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $next)))
+    (local.set $row (local.get $x))
+    (local.set $r (i32.const 0))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (v128.load (i32.add (local.get $mean) (local.get $j)))))
+        (v128.store (i32.add (local.get $var) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $var) (local.get $j))) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext)))
+    (local.set $j (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+      (v128.store (i32.add (local.get $var) (local.get $j)) (f32x4.div (v128.load (i32.add (local.get $var) (local.get $j))) (local.get $n)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $next))))
+
+  ;; bnaffine: y = x · a[c] + b[c] for every row (the normalization, gamma and beta folded into a and b).
+  (func (export "bnaffine") (param $x i32) (param $a i32) (param $b i32) (param $y i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $end i32) (local $j i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $a) (local.get $j))))
+          (v128.load (i32.add (local.get $b) (local.get $j)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (if (i32.eq (local.get $j) (local.get $rowBytes)) (then (local.set $j (i32.const 0))))
+      (br $next))))
+
+  ;; bnsums: the column sums of dy [rows, cols] into s1 and of dy · (x − mean) into s2 (batch
+  ;; norm's gradients of beta and, once scaled by 1/√(var + ε), of gamma).
+  (func (export "bnsums") (param $dy i32) (param $x i32) (param $mean i32) (param $s1 i32) (param $s2 i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $end i32) (local $j i32) (local $rowBytes i32) (local $g v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (memory.fill (local.get $s1) (i32.const 0) (local.get $rowBytes))
+    (memory.fill (local.get $s2) (i32.const 0) (local.get $rowBytes))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+      (v128.store (i32.add (local.get $s1) (local.get $j))
+        (f32x4.add (v128.load (i32.add (local.get $s1) (local.get $j))) (local.get $g)))
+      (v128.store (i32.add (local.get $s2) (local.get $j))
+        (f32x4.add (v128.load (i32.add (local.get $s2) (local.get $j)))
+          (f32x4.mul (local.get $g) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $j)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (if (i32.eq (local.get $j) (local.get $rowBytes)) (then (local.set $j (i32.const 0))))
+      (br $next))))
+
+  ;; bngrad: dx = dy · A[c] + (x − mean[c]) · B[c] + C[c] (batch norm's input gradient;
+  ;; src/layers/custom/batch-norm.ts computes A, B and C).
+  (func (export "bngrad") (param $dy i32) (param $x i32) (param $mean i32) (param $A i32) (param $B i32) (param $C i32) (param $dx i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $end i32) (local $j i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $dx) (local.get $i))
+        (f32x4.add
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (v128.load (i32.add (local.get $A) (local.get $j))))
+            (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+              (v128.load (i32.add (local.get $B) (local.get $j)))))
+          (v128.load (i32.add (local.get $C) (local.get $j)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (if (i32.eq (local.get $j) (local.get $rowBytes)) (then (local.set $j (i32.const 0))))
+      (br $next))))
+
+  ;; The sum of v's four lanes.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Layer normalization over the last axis of x [rows, cols] (float32, cols a multiple of 4).
+  ;; rowstats: each row's mean and variance (two passes over the row), into mean [rows] and var [rows].
+  (func (export "rowstats") (param $x i32) (param $mean i32) (param $var i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowBytes i32) (local $acc v128) (local $m v128) (local $d v128) (local $n f32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $n (f32.convert_i32_u (local.get $cols)))
+    (local.set $row (local.get $x))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $m (f32x4.splat (f32.div (call $hsum (local.get $acc)) (local.get $n))))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $m)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (f32x4.extract_lane 0 (local.get $m)))
+      (f32.store (i32.add (local.get $var) (i32.shl (local.get $r) (i32.const 2))) (f32.div (call $hsum (local.get $acc)) (local.get $n)))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext))))
+
+  ;; lnaffine: y = (x − mean[r]) · inv[r] · gamma[c] + beta[c].
+  (func (export "lnaffine") (param $x i32) (param $mean i32) (param $inv i32) (param $gamma i32) (param $beta i32) (param $y i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $off i32) (local $rowBytes i32) (local $m v128) (local $iv v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $m (v128.load32_splat (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $iv (v128.load32_splat (i32.add (local.get $inv) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (v128.store (i32.add (local.get $y) (i32.add (local.get $off) (local.get $j)))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $m)) (local.get $iv))
+              (v128.load (i32.add (local.get $gamma) (local.get $j))))
+            (v128.load (i32.add (local.get $beta) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $off (i32.add (local.get $off) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext))))
+
+  ;; lngrad: with x̂ = (x − mean[r]) · inv[r] and g = dy · gamma[c], per row
+  ;;   dx = inv[r] · (g − mean of g − x̂ · mean of g·x̂),
+  ;; and over all rows dgamma [cols] = Σ dy · x̂, dbeta [cols] = Σ dy.
+  (func (export "lngrad") (param $dy i32) (param $x i32) (param $mean i32) (param $inv i32) (param $gamma i32) (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $off i32) (local $rowBytes i32) (local $m v128) (local $iv v128) (local $n f32)
+    (local $s1 v128) (local $s2 v128) (local $d v128) (local $xh v128) (local $g v128) (local $a v128) (local $b v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $n (f32.convert_i32_u (local.get $cols)))
+    (memory.fill (local.get $dgamma) (i32.const 0) (local.get $rowBytes))
+    (memory.fill (local.get $dbeta) (i32.const 0) (local.get $rowBytes))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $m (v128.load32_splat (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $iv (v128.load32_splat (i32.add (local.get $inv) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $s2 (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $d (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j)))))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $m)) (local.get $iv)))
+        (local.set $g (f32x4.mul (local.get $d) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+        (local.set $s1 (f32x4.add (local.get $s1) (local.get $g)))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $g) (local.get $xh))))
+        (v128.store (i32.add (local.get $dgamma) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $d) (local.get $xh))))
+        (v128.store (i32.add (local.get $dbeta) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $d)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $a (f32x4.splat (f32.div (call $hsum (local.get $s1)) (local.get $n))))
+      (local.set $b (f32x4.splat (f32.div (call $hsum (local.get $s2)) (local.get $n))))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $m)) (local.get $iv)))
+        (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j)))) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+        (v128.store (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $j)))
+          (f32x4.mul (f32x4.sub (f32x4.sub (local.get $g) (local.get $a)) (f32x4.mul (local.get $xh) (local.get $b))) (local.get $iv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $off (i32.add (local.get $off) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext))))
+
   ;; The gradient of 2×2, stride-2 max pooling with every window inside x (NHWC,
   ;; float32; C a multiple of 4): each window's dy goes to the first of its four
   ;; inputs, in row-major order, that equals its output y, as in

@@ -6,6 +6,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { TfCore } from '../../tf-types.js';
+import { layerNormLastAxis } from './layer-norm-op.js';
 
 export interface AttentionWeights {
   /** [query_dim, heads, key_dim] and [heads, key_dim]; likewise key, value; output [heads, value_dim, out] and [out]. */
@@ -62,10 +63,9 @@ export function multiHeadAttention(tf: TfCore, w: AttentionWeights, query: Tenso
   return tf.reshape(y, [B!, T!, out]);
 }
 
-/** Layer normalization over the last axis. */
+/** Layer normalization over the last axis (one op with its own gradient: layer-norm-op.ts). */
 export function layerNorm(tf: TfCore, x: Tensor, gamma: LayerVariable, beta: LayerVariable, epsilon: number): Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma.read()), beta.read());
+  return layerNormLastAxis(tf, x, gamma.read(), beta.read(), epsilon);
 }
 
 /** x · w + b over the last axis, for any rank. */
