@@ -29,6 +29,8 @@ export interface SimdKernels {
   adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, b1: number, b2: number, c1: number, c2: number, k1: number, k2: number, eps: number): void;
   /** c [m, n] = a [m, k] · b [k, n], row-major float32, m a multiple of 4 and n of 8. */
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  /** c [m, n] = aᵀ · b for a stored [k, m], likewise. */
+  gemmta(a: number, b: number, c: number, m: number, k: number, n: number): void;
   /** out[i] = a[i] + b[i mod p] for i < n (float32; p divides n). sub, mul and div alike. */
   add(a: number, b: number, out: number, n: number, p: number): void;
   sub(a: number, b: number, out: number, n: number, p: number): void;

@@ -160,14 +160,24 @@
   ;; build also writes each module with them as a multiply and an add (the modules of
   ;; SIMD_MODULES without `fused`), for engines without relaxed SIMD.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
+    (call $product (local.get $a) (local.get $b) (local.get $c) (local.get $M) (local.get $K) (local.get $N)
+      (i32.shl (local.get $K) (i32.const 2)) (i32.const 4)))
+
+  ;; C [M, N] = Aᵀ · B for A stored [K, M] (the gradients' products with a transposed left
+  ;; operand), without transposing A first: the same product reading A by columns.
+  (func (export "gemmta") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
+    (call $product (local.get $a) (local.get $b) (local.get $c) (local.get $M) (local.get $K) (local.get $N)
+      (i32.const 4) (i32.shl (local.get $M) (i32.const 2))))
+
+  ;; The product of both: A's element (i, k) at a + i·$stepI + k·$stepK bytes.
+  (func $product (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $stepI i32) (param $stepK i32)
     (local $i i32) (local $j i32) (local $k i32) (local $k0 i32) (local $kb i32) (local $pa i32) (local $pb i32) (local $pc i32)
-    (local $rowA i32) (local $rowB i32) (local $ra1 i32) (local $ra2 i32) (local $ra3 i32) (local $rb1 i32) (local $rb2 i32) (local $rb3 i32)
+    (local $rowB i32) (local $ra1 i32) (local $ra2 i32) (local $ra3 i32) (local $rb1 i32) (local $rb2 i32) (local $rb3 i32)
     (local $b0 v128) (local $b1 v128) (local $x v128) (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $rowA (i32.shl (local.get $K) (i32.const 2)))
     (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $ra1 (local.get $rowA))
-    (local.set $ra2 (i32.shl (local.get $rowA) (i32.const 1)))
-    (local.set $ra3 (i32.mul (local.get $rowA) (i32.const 3)))
+    (local.set $ra1 (local.get $stepI))
+    (local.set $ra2 (i32.shl (local.get $stepI) (i32.const 1)))
+    (local.set $ra3 (i32.mul (local.get $stepI) (i32.const 3)))
     (local.set $rb1 (local.get $rowB))
     (local.set $rb2 (i32.shl (local.get $rowB) (i32.const 1)))
     (local.set $rb3 (i32.mul (local.get $rowB) (i32.const 3)))
@@ -202,7 +212,7 @@
             (local.set $c21 (v128.load offset=16 (i32.add (local.get $pc) (local.get $rb2))))
             (local.set $c30 (v128.load (i32.add (local.get $pc) (local.get $rb3))))
             (local.set $c31 (v128.load offset=16 (i32.add (local.get $pc) (local.get $rb3))))))
-          (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (local.get $rowA)) (i32.shl (local.get $k0) (i32.const 2)))))
+          (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (local.get $stepI)) (i32.mul (local.get $k0) (local.get $stepK)))))
           (local.set $pb (i32.add (local.get $b) (i32.add (i32.mul (local.get $k0) (local.get $rowB)) (i32.shl (local.get $j) (i32.const 2)))))
           (local.set $k (local.get $kb))
           (block $kd (loop $kl
@@ -221,7 +231,7 @@
             (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $ra3))))
             (local.set $c30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c30)))
             (local.set $c31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c31)))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pa (i32.add (local.get $pa) (local.get $stepK)))
             (local.set $pb (i32.add (local.get $pb) (local.get $rowB)))
             (local.set $k (i32.sub (local.get $k) (i32.const 1)))
             (br $kl)))

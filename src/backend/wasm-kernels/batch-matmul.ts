@@ -60,8 +60,15 @@ export interface MatMulLimits {
 /** strata's SIMD product on heap addresses: c [m, n] = a [m, k] · b [k, n] (m a multiple of 4, n of 8). */
 export type DirectProduct = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
 
+/** strata's products: `gemm`, and `gemmta` for a left operand stored transposed ([k, m]), which it reads as it lies. */
+export interface DirectProducts {
+  gemm: DirectProduct;
+  gemmta: DirectProduct;
+}
+
 /** Wrap the backend's own BatchMatMul (`stock`) with the faster paths. */
-export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits: MatMulLimits = { transpose: MIN_TRANSPOSE_WORK, slice: MIN_SLICE_WORK }, gemm?: DirectProduct, fused = false): KernelFunc {
+export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits: MatMulLimits = { transpose: MIN_TRANSPOSE_WORK, slice: MIN_SLICE_WORK }, products?: DirectProducts, fused = false): KernelFunc {
+  const gemm = products?.gemm;
   // Right operands already multiplied once: XNNPACK has (or is about to have) their packed
   // copy, so later products with them (a recurrent kernel over time steps) stay on XNNPACK.
   const used = new WeakSet<object>();
@@ -100,19 +107,26 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     const wasm = backend as WasmBackend;
 
     const at = (t: TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
-    const product = (ta: TensorInfo, tb: TensorInfo, shape: number[]): TensorInfo => {
-      const out = wasm.makeOutput(shape, 'float32');
-      gemm!(at(ta), at(tb), at(out), m, k, n);
-      return out;
-    };
+    // strata's product reads a transposed left operand as it lies (gemmta); XNNPACK and the
+    // right operand need the transpose made.
+    const run = transposeA ? products?.gemmta : gemm;
     if (batchA === 1 && batchB === 1) {
       const shape = [...(outerA.length >= outerB.length ? outerA : outerB), m, n];
-      if (!transposeA && !transposeB) return direct(m, n, b) ? product(a, b, shape) : stock(args);
+      const product = (tb: TensorInfo) => {
+        const out = wasm.makeOutput(shape, 'float32');
+        run!(at(a), at(tb), at(out), m, k, n);
+        return out;
+      };
+      if (!transposeA && !transposeB) return direct(m, n, b) ? product(b) : stock(args);
       if (work < limits.transpose) return stock(args);
-      const ta = transposeA ? swapLast(a, backend) : a;
       const tb = transposeB ? swapLast(b, backend) : b;
-      const out = direct(m, n, tb) ? product(ta, tb, shape) : stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) });
-      if (ta !== a) wasm.disposeData(ta.dataId);
+      let out: TensorInfo;
+      if (direct(m, n, tb)) out = product(tb);
+      else {
+        const ta = transposeA ? swapLast(a, backend) : a;
+        out = stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) }) as TensorInfo;
+        if (ta !== a) wasm.disposeData(ta.dataId);
+      }
       if (tb !== b) wasm.disposeData(tb.dataId);
       return out;
     }
@@ -120,29 +134,31 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
     // A batch of pairs (no broadcasting): one fast product per pair.
     const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
     if (!sameOuter || work < limits.slice || m === 0 || n === 0 || k === 0) return stock(args);
-    const ta = transposeA ? swapLast(a, backend) : a;
     const tb = transposeB ? swapLast(b, backend) : b;
     const out = wasm.makeOutput([...outerA, m, n], 'float32');
-    const attrsPlain = plainAttrs(attrs);
     if (fits(m, n)) {
       // strata's product caches nothing, so it reads each pair where it lies.
-      const [pa, pb, pc] = [ta, tb, out].map(at) as [number, number, number];
-      for (let i = 0; i < batchA; i++) gemm!(pa + 4 * i * m * k, pb + 4 * i * k * n, pc + 4 * i * m * n, m, k, n);
-    } else for (let i = 0; i < batchA; i++) {
-      // Fresh operands for every pair: the backend caches XNNPACK's packed copy of b under
-      // b's tensor id, so refilling one tensor would reuse the first pair's b. Views are
-      // made afresh too: an allocation can grow the heap and detach older ones.
-      const sa = wasm.makeOutput([1, m, k], 'float32');
-      const sb = wasm.makeOutput([1, k, n], 'float32');
-      wasm.typedArrayFromHeap(sa).set(wasm.typedArrayFromHeap(ta).subarray(i * m * k, (i + 1) * m * k));
-      wasm.typedArrayFromHeap(sb).set(wasm.typedArrayFromHeap(tb).subarray(i * k * n, (i + 1) * k * n));
-      const r = stock({ inputs: { a: sa, b: sb }, backend, attrs: attrsPlain }) as TensorInfo;
-      wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(r), i * m * n);
-      wasm.disposeData(r.dataId);
-      wasm.disposeData(sa.dataId);
-      wasm.disposeData(sb.dataId);
+      const [pa, pb, pc] = [a, tb, out].map(at) as [number, number, number];
+      for (let i = 0; i < batchA; i++) run!(pa + 4 * i * m * k, pb + 4 * i * k * n, pc + 4 * i * m * n, m, k, n);
+    } else {
+      const ta = transposeA ? swapLast(a, backend) : a;
+      const attrsPlain = plainAttrs(attrs);
+      for (let i = 0; i < batchA; i++) {
+        // Fresh operands for every pair: the backend caches XNNPACK's packed copy of b under
+        // b's tensor id, so refilling one tensor would reuse the first pair's b. Views are
+        // made afresh too: an allocation can grow the heap and detach older ones.
+        const sa = wasm.makeOutput([1, m, k], 'float32');
+        const sb = wasm.makeOutput([1, k, n], 'float32');
+        wasm.typedArrayFromHeap(sa).set(wasm.typedArrayFromHeap(ta).subarray(i * m * k, (i + 1) * m * k));
+        wasm.typedArrayFromHeap(sb).set(wasm.typedArrayFromHeap(tb).subarray(i * k * n, (i + 1) * k * n));
+        const r = stock({ inputs: { a: sa, b: sb }, backend, attrs: attrsPlain }) as TensorInfo;
+        wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(r), i * m * n);
+        wasm.disposeData(r.dataId);
+        wasm.disposeData(sa.dataId);
+        wasm.disposeData(sb.dataId);
+      }
+      if (ta !== a) wasm.disposeData(ta.dataId);
     }
-    if (ta !== a) wasm.disposeData(ta.dataId);
     if (tb !== b) wasm.disposeData(tb.dataId);
     return out;
   };

@@ -99,7 +99,7 @@ export const MAX_PATCH_BYTES = 32 * 2 ** 20;
 
 /**
  * Conv2DBackpropFilter as strata's products: dW [kh·kw·inC, outC] is the transpose of
- * dyᵀ [outC, pixels] · patches [pixels, kh·kw·inC] (im2col, rows padded with zeros to a
+ * dyᵀ [outC, pixels] · patches [pixels, kh·kw·inC] (gemmta, reading dy as it lies; im2col, rows padded with zeros to a
  * multiple of 8), in parts of the batch so the patches stay under `maxBytes`. XNNPACK's
  * convolution (conv-filter-grad.ts) packs the whole of dy as its filter first: 8.3 ms for
  * the cnn benchmark's first layer, where this takes well under one.
@@ -110,7 +110,6 @@ export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: Ten
   const pixels = g.outHeight * g.outWidth;
   const part = Math.max(1, Math.min(g.batchSize, Math.floor(maxBytes / (4 * pixels * row))));
   const patches = wasm.makeOutput([part * pixels, row], 'float32');
-  const dyT = wasm.makeOutput([g.outChannels, part * pixels], 'float32');
   const sum = wasm.makeOutput([g.outChannels, row], 'float32');
   // Each part after the first is multiplied here and added to the sum.
   const product = part < g.batchSize ? wasm.makeOutput([g.outChannels, row], 'float32') : sum;
@@ -119,15 +118,14 @@ export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: Ten
   for (let b = 0; b < g.batchSize; b += part) {
     const n = Math.min(part, g.batchSize - b);
     simd.im2col(at(x) + 4 * b * g.inHeight * g.inWidth * g.inChannels, at(patches), n, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, row);
-    simd.transpose(at(dy) + 4 * b * pixels * g.outChannels, at(dyT), n * pixels, g.outChannels);
-    simd.gemm(at(dyT), at(patches), b === 0 ? at(sum) : at(product), g.outChannels, n * pixels, row);
+    simd.gemmta(at(dy) + 4 * b * pixels * g.outChannels, at(patches), b === 0 ? at(sum) : at(product), g.outChannels, n * pixels, row);
     if (b > 0) simd.add(at(sum), at(product), at(sum), g.outChannels * row, g.outChannels * row);
   }
   // dW[tap, o] = sum[o, tap] for the taps (the padding columns dropped).
   const from = wasm.typedArrayFromHeap(sum) as Float32Array;
   const to = wasm.typedArrayFromHeap(out) as Float32Array;
   for (let o = 0; o < g.outChannels; o++) for (let t = 0; t < taps; t++) to[t * g.outChannels + o] = from[o * row + t]!;
-  for (const t of new Set([patches, dyT, product, sum])) wasm.disposeData(t.dataId);
+  for (const t of new Set([patches, product, sum])) wasm.disposeData(t.dataId);
   return out;
 }
 
@@ -528,7 +526,7 @@ export function registerWasmKernels(tf: TfCore): void {
   // Transposed and batched products: on the backend's fast path when large enough (batch-matmul.ts).
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (matMul !== undefined && !(matMul.kernelFunc as { strata?: boolean }).strata) {
-    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd?.gemm, simd?.fused);
+    const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd, simd?.fused);
     (fast as { strata?: boolean }).strata = true;
     register('BatchMatMul', fast);
   }
