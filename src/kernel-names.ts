@@ -37,3 +37,6 @@ export const LAYER_NORM_AFFINE_KERNEL = 'StrataLayerNormAffine';
 
 /** Its gradient: inputs dy, x, mean, inv, gamma; outputs dx, dgamma, dbeta (kernels.wat `lngrad`). */
 export const LAYER_NORM_GRAD_KERNEL = 'StrataLayerNormGrad';
+
+/** Softmax's gradient over the last axis, y · (dy − Σ dy · y): inputs dy, y; output dx (kernels.wat `softmaxgrad`). */
+export const SOFTMAX_GRAD_KERNEL = 'StrataSoftmaxGrad';

@@ -9,9 +9,15 @@
  * layer_norm spent most of each training step there (19 samples/s on wasm,
  * 89 without that one layer). Here the gradient is one reshape and one sum:
  * dy viewed as [r0, x0, r1, x1, ...] and summed over the repeat axes.
+ *
+ * `Softmax`: tfjs-core's gradient y · dy − Σ(y · dy) · y is four kernels over
+ * the whole of y (a transformer's attention weights, [64, 4, 64, 64] in the
+ * benchmark: 2.8 ms a layer on wasm); where strata's wasm kernel is
+ * registered (src/kernel-names.ts) it is one, y · (dy − Σ dy · y).
  */
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
+import { SOFTMAX_GRAD_KERNEL } from '../kernel-names.js';
 
 /** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
 export function tileGradPlan(xShape: readonly number[], reps: readonly number[]): { shape: number[]; repAxes: number[] } {
@@ -41,6 +47,24 @@ export function installGradients(tf: TfCore): void {
           const { shape, repAxes } = tileGradPlan(x.shape, reps);
           if (repAxes.length === 0) return tf.reshape(g, x.shape);
           return tf.reshape(tf.sum(tf.reshape(g, shape), repAxes), x.shape);
+        },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.Softmax,
+    outputsToSave: [true],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const [y] = saved as [Tensor];
+      const g = dy as Tensor;
+      const dim = attrs.dim as number;
+      const last = dim === -1 || dim === y.rank - 1;
+      const byKernel = last && y.dtype === 'float32' && y.shape[y.rank - 1]! % 4 === 0 && tf.getKernel(SOFTMAX_GRAD_KERNEL, tf.getBackend()) !== undefined;
+      return {
+        logits: () => {
+          if (byKernel) return (tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy: g, y }) as Tensor[])[0]!;
+          const dyTimesY = tf.mul(g, y);
+          return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [dim], true), y));
         },
       };
     },

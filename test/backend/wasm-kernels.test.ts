@@ -10,6 +10,8 @@ import { loadEngine } from '../../src/backend/select.js';
 import type { TfCore } from '../../src/tf-types.js';
 import { Rng } from '../../src/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
+import { SOFTMAX_GRAD_KERNEL } from '../../src/kernel-names.js';
+import { kernelsRun } from '../helpers/backends.js';
 
 let tf: TfCore;
 before(async () => {
@@ -449,6 +451,28 @@ test('GatherV2 matches the cpu backend (embedding lookups, inner axes, batch dim
   }
   await tf.setBackend('wasm');
   assert.throws(() => tf.tidy(() => tf.gather(tf.ones([5, 2]), tf.tensor1d([1, 5], 'int32'))), /index value 5 is not in \[0, 4\]/);
+});
+
+test('the gradient of softmax matches the cpu backend, by strata\'s kernel (last axis in fours) and by tfjs-core\'s formula', async () => {
+  let seed = 700;
+  for (const shape of [[3, 4, 8], [2, 16], [5, 6], [2, 3, 5, 64]]) {
+    const x = values(size(shape), seed++);
+    const w = values(size(shape), seed++);
+    const grad = async (backend: string) => {
+      await tf.setBackend(backend);
+      let data = new Float32Array();
+      const ran = kernelsRun(tf, () => {
+        data = tf.tidy(() => Float32Array.from(tf.grad((t: import('@tensorflow/tfjs-core').Tensor) => tf.sum(tf.mul(tf.tensor(w, shape), tf.softmax(t))))(tf.tensor(x, shape)).dataSync()));
+      });
+      return { ran, data };
+    };
+    const cpu = await grad('cpu');
+    const wasm = await grad('wasm');
+    const d = maxRelDiff(wasm.data, cpu.data);
+    assert.ok(d < 1e-5, `softmax gradient on ${shape.join('×')}: max relative difference ${d}`);
+    assert.equal(wasm.ran.has(SOFTMAX_GRAD_KERNEL), shape[shape.length - 1]! % 4 === 0, [...wasm.ran].join(' '));
+    assert.ok(!cpu.ran.has(SOFTMAX_GRAD_KERNEL));
+  }
 });
 
 test('the replaced kernels leave no tensors behind', async () => {

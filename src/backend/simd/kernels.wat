@@ -758,6 +758,34 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowNext))))
 
+  ;; Softmax's gradient over the last axis of y [rows, cols] (cols a multiple of 4): per row
+  ;; dx = y · (dy − Σ dy · y), one pass for the sum and one for dx (tfjs-core's is four kernels).
+  (func (export "softmaxgrad") (param $dy i32) (param $y i32) (param $dx i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $off i32) (local $rowBytes i32) (local $acc v128) (local $s v128) (local $yv v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rowsDone (loop $rowNext
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (local.get $off))
+      (local.set $off (i32.add (local.get $off) (local.get $rowBytes)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $off)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (v128.load (i32.add (local.get $y) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $s (f32x4.splat (call $hsum (local.get $acc))))
+      (local.set $j (i32.sub (local.get $off) (local.get $rowBytes)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $off)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (v128.store (i32.add (local.get $dx) (local.get $j))
+          (f32x4.mul (local.get $yv) (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $j))) (local.get $s))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowNext))))
+
   ;; The gradient of 2×2, stride-2 max pooling with every window inside x (NHWC,
   ;; float32; C a multiple of 4): each window's dy goes to the first of its four
   ;; inputs, in row-major order, that equals its output y, as in

@@ -21,7 +21,7 @@ import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import {
   BATCH_NORM_GRAD_KERNEL, BATCH_NORM_SUMS_KERNEL, CHANNEL_AFFINE_KERNEL, CHANNEL_MOMENTS_KERNEL, GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL,
-  LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, ROW_MOMENTS_KERNEL,
+  LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, ROW_MOMENTS_KERNEL, SOFTMAX_GRAD_KERNEL,
 } from '../../kernel-names.js';
 import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
@@ -321,8 +321,8 @@ export function registerWasmKernels(tf: TfCore): void {
     cellKernel(LSTM_CELL_GRAD_KERNEL, ['dh', 'dc', 'a', 'cp', 'tc'], (b, u) => [[b, 4 * u], [b, u]], simd.lstmcellgrad);
     cellKernel(GRU_CELL_KERNEL, ['p', 'q', 'h'], (b, u) => [[b, 2 * u], [b, u], [b, u]], simd.grucell);
     cellKernel(GRU_CELL_GRAD_KERNEL, ['dh', 'h', 'zr', 'q', 'cand'], (b, u) => [[b, 3 * u], [b, 3 * u], [b, u]], simd.grucellgrad);
-    // Batch and layer normalization's passes over a whole [..., channels] tensor
-    // (layers/custom/batch-norm.ts and layer-norm-op.ts run them, channels a multiple of 4):
+    // Batch and layer normalization's passes and softmax's gradient over a whole [..., channels]
+    // tensor (layers/custom/batch-norm.ts, layer-norm-op.ts and backend/gradients.ts run them, channels a multiple of 4):
     // outputs shaped as x ('x'), as [channels] ('c') or as x with a last axis of 1 ('r'), sized
     // by the rows (every axis but the last) and channels of the input named first.
     const channelKernel = (name: string, ins: string[], outs: ('x' | 'c' | 'r')[], run: (...args: number[]) => void) => {
@@ -341,6 +341,7 @@ export function registerWasmKernels(tf: TfCore): void {
     channelKernel(ROW_MOMENTS_KERNEL, ['x'], ['r', 'r'], simd.rowstats);
     channelKernel(LAYER_NORM_AFFINE_KERNEL, ['x', 'mean', 'inv', 'gamma', 'beta'], ['x'], simd.lnaffine);
     channelKernel(LAYER_NORM_GRAD_KERNEL, ['dy', 'x', 'mean', 'inv', 'gamma'], ['x', 'c', 'c'], simd.lngrad);
+    channelKernel(SOFTMAX_GRAD_KERNEL, ['dy', 'y'], ['x'], simd.softmaxgrad);
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
     unary('Tanh', (x, out, n) => simd.tanh(x, out, n));
   }
