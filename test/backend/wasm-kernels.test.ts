@@ -395,6 +395,10 @@ test('Sum (over leading axes: a product with ones), Mean, Max, Min, Prod and Tra
     [[4, 6, 6, 3], (x) => tf.transpose(x, [3, 1, 2, 0])],
     [[4, 6, 6, 3], (x) => tf.transpose(x, [1, 2, 0, 3])],
     [[2, 3, 4, 5, 6], (x) => tf.transpose(x, [4, 2, 0, 3, 1])],
+    // The last axis kept (attention's heads split and joined, and a rank-5 shuffle).
+    [[3, 8, 4, 16], (x) => tf.transpose(x, [0, 2, 1, 3])],
+    [[3, 4, 8, 16], (x) => tf.transpose(x, [0, 2, 1, 3])],
+    [[2, 3, 4, 5, 8], (x) => tf.transpose(x, [3, 1, 0, 2, 4])],
     // Above MIN_TILED_TRANSPOSE: tiles, including rotations of more axes and edges that are not whole tiles.
     [[600, 500], (x) => tf.transpose(x)],
     [[40, 50, 150], (x) => tf.transpose(x, [2, 0, 1])],
