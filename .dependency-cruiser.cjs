@@ -10,7 +10,7 @@
  */
 const RANKS = [
   // Leaves that anything may use.
-  ['errors.ts', 'version.ts', 'tf-types.ts', 'rng.ts', 'round.ts', 'kernel-names.ts'],
+  ['errors.ts', 'version.ts', 'tf-types.ts', 'rng.ts', 'round.ts', 'kernel-names.ts', 'kernel-calls.ts'],
   // Text with positions, JSON Schema checks with located messages, suggestions.
   ['document'],
   // The TensorFlow.js backend, and the layer registry with its layers.

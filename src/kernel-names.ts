@@ -40,3 +40,6 @@ export const LAYER_NORM_GRAD_KERNEL = 'StrataLayerNormGrad';
 
 /** Softmax's gradient over the last axis, y · (dy − Σ dy · y): inputs dy, y; output dx (kernels.wat `softmaxgrad`). */
 export const SOFTMAX_GRAD_KERNEL = 'StrataSoftmaxGrad';
+
+/** Relu's gradient dy · step(x) in one pass: inputs dy, x; output dx (kernels.wat `relugrad`). */
+export const RELU_GRAD_KERNEL = 'StrataReluGrad';

@@ -14,9 +14,19 @@
  * the whole of y (a transformer's attention weights, [64, 4, 64, 64] in the
  * benchmark: 2.8 ms a layer on wasm); where strata's wasm kernel is
  * registered (src/kernel-names.ts) it is one, y · (dy − Σ dy · y).
+ *
+ * `Relu`: tfjs-core's dy · step(x) is two kernels over x (three with its cast
+ * to float32); strata's wasm kernel is one pass with the same values.
+ *
+ * `FusedConv2D` (tfjs-core has none: it runs the kernel only outside a gradient):
+ * strata's Conv2D layer runs it while training (layers/custom/conv-fused.ts), with
+ * a linear or relu activation; the gradient is g = dy · step(y) for relu (y > 0
+ * exactly where the sum before it is), else dy, then the convolution's own
+ * gradient kernels and Σ g for the bias, each made only for an input that needs it.
  */
-import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
+import { reluGrad } from '../kernel-calls.js';
 import { SOFTMAX_GRAD_KERNEL } from '../kernel-names.js';
 
 /** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
@@ -48,6 +58,32 @@ export function installGradients(tf: TfCore): void {
           if (repAxes.length === 0) return tf.reshape(g, x.shape);
           return tf.reshape(tf.sum(tf.reshape(g, shape), repAxes), x.shape);
         },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+      const [x] = saved as [Tensor];
+      return { x: () => reluGrad(tf, dy as Tensor, x) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.FusedConv2D,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
+      const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as Record<string, unknown>;
+      if (activation !== 'relu' && activation !== 'linear') throw new Error(`strata's FusedConv2D gradient takes a linear or relu activation, not ${String(activation)}`);
+      if ([dilations].flat().some((d) => d !== 1)) throw new Error("strata's FusedConv2D gradient takes dilation 1");
+      const g = activation === 'relu' ? reluGrad(tf, dy as Tensor, y) : (dy as Tensor);
+      const conv = { strides, pad, dataFormat, dimRoundingMode } as unknown as NamedAttrMap;
+      return {
+        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as NamedAttrMap) as Tensor,
+        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...conv, filterShape: filter.shape } as unknown as NamedAttrMap) as Tensor,
+        bias: () => tf.sum(g, [0, 1, 2]),
       };
     },
   });

@@ -96,8 +96,9 @@ const conv2d = defineLayer<ConvP>({
   },
   build: (p, c) => {
     const args = { ...windowArgs(p, c, 2), filters: p.filters, ...kernelArgs(p, c) };
-    // TensorFlow.js cannot train a dilated Conv2D; strata's subclass convolves the input's phases instead.
-    return undilated(p) ? c.tf.layers.conv2d(args) : buildFixedBuiltIn(c, Conv2D, args);
+    // strata's subclass: trains a dilated Conv2D (convolving the input's phases), which TensorFlow.js
+    // cannot, and trains the bias and relu fused into the convolution (custom/conv-fused.ts).
+    return buildFixedBuiltIn(c, Conv2D, args);
   },
   weights: ([x], p) => [expand(p.kernel_size, 2).reduce((a, k) => a * k, 1) * (x![x!.length - 1] ?? 1) * p.filters, p.filters],
   example: { inputs: [[8, 8, 2]], params: { filters: 3, kernel_size: 3, padding: 'same' }, kerasParams: 57 },

@@ -10,7 +10,7 @@ import { loadEngine } from '../../src/backend/select.js';
 import type { TfCore } from '../../src/tf-types.js';
 import { Rng } from '../../src/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
-import { SOFTMAX_GRAD_KERNEL } from '../../src/kernel-names.js';
+import { RELU_GRAD_KERNEL, SOFTMAX_GRAD_KERNEL } from '../../src/kernel-names.js';
 import { kernelsRun } from '../helpers/backends.js';
 
 let tf: TfCore;
@@ -476,6 +476,27 @@ test('the gradient of softmax matches the cpu backend, by strata\'s kernel (last
     assert.ok(d < 1e-5, `softmax gradient on ${shape.join('×')}: max relative difference ${d}`);
     assert.equal(wasm.ran.has(SOFTMAX_GRAD_KERNEL), shape[shape.length - 1]! % 4 === 0, [...wasm.ran].join(' '));
     assert.ok(!cpu.ran.has(SOFTMAX_GRAD_KERNEL));
+  }
+});
+
+test('the gradient of relu by strata\'s kernel gives exactly what the cpu backend gives (zeros, negatives, NaN, infinite dy, odd lengths)', async () => {
+  for (const n of [1, 7, 64]) {
+    const x = values(n, 800 + n);
+    const dy = values(n, 900 + n);
+    x[0] = 0;
+    if (n > 2) [x[1], dy[2]] = [NaN, Infinity];
+    const grad = async (backend: string) => {
+      await tf.setBackend(backend);
+      let data = new Float32Array();
+      const ran = kernelsRun(tf, () => {
+        data = tf.tidy(() => Float32Array.from(tf.grad((t: import('@tensorflow/tfjs-core').Tensor) => tf.sum(tf.mul(tf.tensor(dy), tf.relu(t))))(tf.tensor(x)).dataSync()));
+      });
+      return { ran, data };
+    };
+    const cpu = await grad('cpu');
+    const wasm = await grad('wasm');
+    assert.deepEqual(Array.from(wasm.data), Array.from(cpu.data), `relu gradient over ${n}`);
+    assert.ok(wasm.ran.has(RELU_GRAD_KERNEL) && !cpu.ran.has(RELU_GRAD_KERNEL));
   }
 });
 

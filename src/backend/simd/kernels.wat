@@ -1053,6 +1053,34 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
 
+  ;; Relu's gradient in one pass: dx = dy · step(x) as tfjs-core computes it (dy where x > 0,
+  ;; dy · 0 elsewhere, NaN where x is NaN), without step(x) as a tensor of its own.
+  (func (export "relugrad") (param $dy i32) (param $x i32) (param $dx i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128) (local $g v128) (local $s f32) (local $t f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+      (v128.store (i32.add (local.get $dx) (local.get $i))
+        (v128.bitselect
+          (f32x4.mul (local.get $g) (local.get $v))
+          (v128.bitselect (local.get $g) (f32x4.mul (local.get $g) (f32x4.splat (f32.const 0))) (f32x4.gt (local.get $v) (f32x4.splat (f32.const 0))))
+          (f32x4.ne (local.get $v) (local.get $v))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $t (f32.load (i32.add (local.get $dy) (local.get $i))))
+      (f32.store (i32.add (local.get $dx) (local.get $i))
+        (select (f32.mul (local.get $t) (local.get $s))
+          (select (local.get $t) (f32.mul (local.get $t) (f32.const 0)) (f32.gt (local.get $s) (f32.const 0)))
+          (f32.ne (local.get $s) (local.get $s))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
+
   ;; dst[i] = 1 where x[i] > 0, alpha elsewhere, NaN where x[i] is NaN (float32): Step, which
   ;; Relu's gradient multiplies by.
   (func (export "step") (param $x i32) (param $dst i32) (param $n i32) (param $alpha f32)

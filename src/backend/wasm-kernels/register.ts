@@ -21,7 +21,7 @@ import { maxPoolGrad } from './max-pool-grad.js';
 import { sliceInto } from './slice.js';
 import {
   BATCH_NORM_GRAD_KERNEL, BATCH_NORM_SUMS_KERNEL, CHANNEL_AFFINE_KERNEL, CHANNEL_MOMENTS_KERNEL, GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL,
-  LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, ROW_MOMENTS_KERNEL, SOFTMAX_GRAD_KERNEL,
+  LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, RELU_GRAD_KERNEL, ROW_MOMENTS_KERNEL, SOFTMAX_GRAD_KERNEL,
 } from '../../kernel-names.js';
 import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
@@ -342,6 +342,8 @@ export function registerWasmKernels(tf: TfCore): void {
     channelKernel(LAYER_NORM_AFFINE_KERNEL, ['x', 'mean', 'inv', 'gamma', 'beta'], ['x'], simd.lnaffine);
     channelKernel(LAYER_NORM_GRAD_KERNEL, ['dy', 'x', 'mean', 'inv', 'gamma'], ['x', 'c', 'c'], simd.lngrad);
     channelKernel(SOFTMAX_GRAD_KERNEL, ['dy', 'y'], ['x'], simd.softmaxgrad);
+    // Relu's gradient (backend/gradients.ts runs it): dx shaped as dy, over every element.
+    ownKernel(RELU_GRAD_KERNEL, ['dy', 'x'], ([dy]) => [dy!.shape], ([dy]) => [tf.util.sizeFromShape(dy!.shape)], simd.relugrad);
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
     unary('Tanh', (x, out, n) => simd.tanh(x, out, n));
   }
