@@ -10,9 +10,10 @@
  */
 const RANKS = [
   // Leaves that anything may use.
-  ['errors.ts', 'version.ts', 'tf-types.ts', 'rng.ts', 'round.ts', 'kernel-names.ts', 'kernel-calls.ts'],
-  // Text with positions, JSON Schema checks with located messages, suggestions.
-  ['document'],
+  ['errors.ts', 'version.ts', 'tf-types.ts', 'rng.ts', 'round.ts', 'kernel-names.ts'],
+  // Text with positions, JSON Schema checks with located messages, suggestions; calls of
+  // strata's own kernels that both the backend and the layers make.
+  ['document', 'kernel-calls.ts'],
   // The TensorFlow.js backend, and the layer registry with its layers.
   ['backend', 'layers'],
   // The training registry: optimizers, losses, schedules, metrics.

@@ -95,7 +95,7 @@ export function installGradients(tf: TfCore): void {
       const g = dy as Tensor;
       const dim = attrs.dim as number;
       const last = dim === -1 || dim === y.rank - 1;
-      const byKernel = last && y.dtype === 'float32' && y.shape[y.rank - 1]! % 4 === 0 && tf.getKernel(SOFTMAX_GRAD_KERNEL, tf.getBackend()) !== undefined;
+      const byKernel = last && y.dtype === 'float32' && y.rank > 0 && tf.getKernel(SOFTMAX_GRAD_KERNEL, tf.getBackend()) !== undefined;
       return {
         logits: () => {
           if (byKernel) return (tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy: g, y }) as Tensor[])[0]!;

@@ -52,7 +52,7 @@ export interface SimdKernels {
   lnaffine(x: number, mean: number, inv: number, gamma: number, beta: number, y: number, rows: number, cols: number): void;
   /** Layer norm's gradients dx [rows, cols], dgamma and dbeta [cols] (kernels.wat has the formulas). */
   lngrad(dy: number, x: number, mean: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
-  /** Softmax's gradient over the last axis: dx = y · (dy − Σ dy · y) per row of [rows, cols] (cols a multiple of 4). */
+  /** Softmax's gradient over the last axis: dx = y · (dy − Σ dy · y) per row of [rows, cols]. */
   softmaxgrad(dy: number, y: number, dx: number, rows: number, cols: number): void;
   /** dx from x, y and dy of a 2×2, stride-2 max pooling inside x (NHWC, c a multiple of 4); dx's rows and columns past 2·oh, 2·ow are left as they are. */
   maxpoolgrad2x2(x: number, y: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;

@@ -758,31 +758,45 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowNext))))
 
-  ;; Softmax's gradient over the last axis of y [rows, cols] (cols a multiple of 4): per row
-  ;; dx = y · (dy − Σ dy · y), one pass for the sum and one for dx (tfjs-core's is four kernels).
+  ;; Softmax's gradient over the last axis of y [rows, cols]: per row dx = y · (dy − Σ dy · y),
+  ;; one pass for the sum and one for dx (tfjs-core's is four kernels); four columns at a
+  ;; time, then the rest one by one.
   (func (export "softmaxgrad") (param $dy i32) (param $y i32) (param $dx i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $j i32) (local $off i32) (local $rowBytes i32) (local $acc v128) (local $s v128) (local $yv v128)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local $r i32) (local $j i32) (local $row i32) (local $end i32) (local $vend i32) (local $acc v128) (local $s v128) (local $t f32)
     (block $rowsDone (loop $rowNext
       (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $end (i32.add (local.get $row) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $vend (i32.add (local.get $row) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
       (local.set $acc (v128.const i32x4 0 0 0 0))
-      (local.set $j (local.get $off))
-      (local.set $off (i32.add (local.get $off) (local.get $rowBytes)))
+      (local.set $j (local.get $row))
       (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $off)))
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
         (local.set $acc (f32x4.add (local.get $acc)
           (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (v128.load (i32.add (local.get $y) (local.get $j))))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $next)))
-      (local.set $s (f32x4.splat (call $hsum (local.get $acc))))
-      (local.set $j (i32.sub (local.get $off) (local.get $rowBytes)))
+      (local.set $t (call $hsum (local.get $acc)))
       (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $off)))
-        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $j))))
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $t (f32.add (local.get $t)
+          (f32.mul (f32.load (i32.add (local.get $dy) (local.get $j))) (f32.load (i32.add (local.get $y) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $next)))
+      (local.set $s (f32x4.splat (local.get $t)))
+      (local.set $j (local.get $row))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
         (v128.store (i32.add (local.get $dx) (local.get $j))
-          (f32x4.mul (local.get $yv) (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $j))) (local.get $s))))
+          (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $j))) (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $j))) (local.get $s))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $next)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (f32.store (i32.add (local.get $dx) (local.get $j))
+          (f32.mul (f32.load (i32.add (local.get $y) (local.get $j))) (f32.sub (f32.load (i32.add (local.get $dy) (local.get $j))) (local.get $t))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $next)))
+      (local.set $row (local.get $end))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowNext))))
 

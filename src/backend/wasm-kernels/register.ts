@@ -87,6 +87,14 @@ function repeatsAlongLeading(shape: readonly number[], out: readonly number[]): 
   return own.length <= out.length && own.every((d, i) => d === out[out.length - own.length + i]);
 }
 
+/** Whether a tensor of `shape` holds one value for each row (last axis) of `out`: `out` with a last axis of 1. */
+function oneARow(shape: readonly number[], out: readonly number[]): boolean {
+  return shape.length === out.length && shape[shape.length - 1] === 1 && out[out.length - 1] !== 1 && shape.slice(0, -1).every((d, i) => d === out[i]);
+}
+
+/** The most elements a row broadcast (oneARow) computes in JavaScript; larger ones are the backend's. */
+const MAX_ROW_BROADCAST = 65536;
+
 /** strata's SIMD kernels on the backend's heap (none with STRATA_SIMD=0). */
 function simdKernels(tf: TfCore): SimdKernels | undefined {
   if (process.env.STRATA_SIMD === '0') return undefined;
@@ -267,8 +275,13 @@ export function registerWasmKernels(tf: TfCore): void {
   // kernels wake XNNPACK's thread pool for each call, which costs more than the arithmetic
   // at the sizes of a training step. Other broadcasts keep the backend's kernels.
   if (simd) {
-    const binary = [['Add', simd.add, true], ['Sub', simd.sub, false], ['Multiply', simd.mul, true], ['RealDiv', simd.div, false]] as const;
-    for (const [name, op, commutes] of binary) {
+    const binary = [
+      ['Add', simd.add, true, (x: number, y: number) => x + y],
+      ['Sub', simd.sub, false, (x: number, y: number) => x - y],
+      ['Multiply', simd.mul, true, (x: number, y: number) => x * y],
+      ['RealDiv', simd.div, false, (x: number, y: number) => x / y],
+    ] as const;
+    for (const [name, op, commutes, one] of binary) {
       replace(name, (args, own) => {
         let { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
         if (a.dtype !== 'float32' || b.dtype !== 'float32') return own(args);
@@ -277,6 +290,16 @@ export function registerWasmKernels(tf: TfCore): void {
         if (n === 0) return own(args);
         if (tf.util.sizeFromShape(a.shape) !== n && commutes) [a, b] = [b, a];
         const p = tf.util.sizeFromShape(b.shape);
+        if (tf.util.sizeFromShape(a.shape) === n && n <= MAX_ROW_BROADCAST && oneARow(b.shape, shape)) {
+          // b one value a row ([rows, 1] against [rows, cols]: a sum's gradient, a loss's
+          // per-example weights), in JavaScript: small, and the backend's own wakes its
+          // thread pool (160 µs for [64, 1] · [64, 10] on two threads). Float32 results are
+          // the same: each operation is rounded once from double precision.
+          const cols = shape[shape.length - 1]!;
+          return compute(args.backend as WasmBackend, shape, 'float32', [a, b], (out, av, bv) => {
+            for (let i = 0; i < n; i++) out[i] = one(av![i]!, bv![Math.floor(i / cols)]!);
+          });
+        }
         if (tf.util.sizeFromShape(a.shape) !== n || !repeatsAlongLeading(b.shape, shape)) return own(args);
         // out = a op b, b repeating every p of the n elements.
         const wasm = args.backend as WasmBackend;
@@ -321,8 +344,8 @@ export function registerWasmKernels(tf: TfCore): void {
     cellKernel(LSTM_CELL_GRAD_KERNEL, ['dh', 'dc', 'a', 'cp', 'tc'], (b, u) => [[b, 4 * u], [b, u]], simd.lstmcellgrad);
     cellKernel(GRU_CELL_KERNEL, ['p', 'q', 'h'], (b, u) => [[b, 2 * u], [b, u], [b, u]], simd.grucell);
     cellKernel(GRU_CELL_GRAD_KERNEL, ['dh', 'h', 'zr', 'q', 'cand'], (b, u) => [[b, 3 * u], [b, 3 * u], [b, u]], simd.grucellgrad);
-    // Batch and layer normalization's passes and softmax's gradient over a whole [..., channels]
-    // tensor (layers/custom/batch-norm.ts, layer-norm-op.ts and backend/gradients.ts run them, channels a multiple of 4):
+    // Batch and layer normalization's passes (channels a multiple of 4) and softmax's gradient
+    // over a whole [..., channels] tensor (layers/custom/batch-norm.ts, layer-norm-op.ts and backend/gradients.ts run them):
     // outputs shaped as x ('x'), as [channels] ('c') or as x with a last axis of 1 ('r'), sized
     // by the rows (every axis but the last) and channels of the input named first.
     const channelKernel = (name: string, ins: string[], outs: ('x' | 'c' | 'r')[], run: (...args: number[]) => void) => {
