@@ -229,6 +229,28 @@ test('BatchMatMul with transposed operands and batches matches the cpu backend, 
   }
 });
 
+test('_FusedMatMul (a dense layer\'s product, bias and relu) matches the cpu backend: n in eights and not, transposes, no bias, other activations', async () => {
+  let seed = 650;
+  // [m, k, n, transposeA, transposeB, bias, activation]
+  const cases: [number, number, number, boolean, boolean, boolean, string][] = [
+    [64, 128, 10, false, false, true, 'linear'],
+    [64, 128, 16, false, false, true, 'relu'],
+    [8, 20, 10, true, false, true, 'relu'],
+    [12, 30, 24, false, true, false, 'linear'],
+    [64, 800, 10, false, false, true, 'linear'],
+    [16, 20, 8, false, false, true, 'elu'],
+  ];
+  assert.ok('builtIn' in tf.getKernel('_FusedMatMul', 'wasm')!.kernelFunc, "strata's _FusedMatMul is registered");
+  for (const [m, k, n, transposeA, transposeB, bias, activation] of cases) {
+    // Rank 3, as tf.fused.matMul hands them to the kernel.
+    const a = transposeA ? [1, k, m] : [1, m, k];
+    const b = transposeB ? [1, n, k] : [1, k, n];
+    const inputs: Record<string, Input> = { a: { shape: a, data: values(size(a), seed++) }, b: { shape: b, data: values(size(b), seed++) } };
+    if (bias) inputs['bias'] = { shape: [n], data: values(n, seed++) };
+    await agree('_FusedMatMul', inputs, { transposeA, transposeB, activation });
+  }
+});
+
 test('a right operand multiplied a second time gives the same product (on XNNPACK where the unfused product took the first)', async () => {
   const { MAX_DIRECT_ROWS } = await import('../../src/backend/wasm-kernels/batch-matmul.js');
   await tf.setBackend('wasm');

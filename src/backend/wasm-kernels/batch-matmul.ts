@@ -72,11 +72,16 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
   // Right operands already multiplied once: XNNPACK has (or is about to have) their packed
   // copy, so later products with them (a recurrent kernel over time steps) stay on XNNPACK.
   const used = new WeakSet<object>();
-  /** Whether strata's product can take an [m, k] · [k, n] product at all (its block sizes, and unless fused its row limit). */
-  const fits = (m: number, n: number) => gemm !== undefined && m % 4 === 0 && n % 8 === 0 && (fused || m <= MAX_DIRECT_ROWS);
+  /**
+   * Whether strata's product can take an [m, k] · [k, n] product at all (its block sizes, and
+   * unless fused its row limit); with `pad`, a single pair whose n is not a multiple of 8 too,
+   * when fused (its operand and result copied through ones padded to a multiple of 8: a
+   * classifier's last layer, n = 10, which XNNPACK took with a packing of the new weights).
+   */
+  const fits = (m: number, n: number, pad = false) => gemm !== undefined && m % 4 === 0 && (n % 8 === 0 || (pad && fused)) && (fused || m <= MAX_DIRECT_ROWS);
   /** Whether it takes this one: it fits, and (unless fused) it is b's first product. */
-  const direct = (m: number, n: number, b: TensorInfo): boolean => {
-    if (fused) return fits(m, n);
+  const direct = (m: number, n: number, b: TensorInfo, pad = false): boolean => {
+    if (fused) return fits(m, n, pad);
     const first = !used.has(b.dataId);
     used.add(b.dataId);
     return first && fits(m, n);
@@ -114,14 +119,30 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
       const shape = [...(outerA.length >= outerB.length ? outerA : outerB), m, n];
       const product = (tb: TensorInfo) => {
         const out = wasm.makeOutput(shape, 'float32');
-        run!(at(a), at(tb), at(out), m, k, n);
+        if (n % 8 === 0) {
+          run!(at(a), at(tb), at(out), m, k, n);
+          return out;
+        }
+        // b and the result through copies with n8 columns, the extra ones zero.
+        const n8 = Math.ceil(n / 8) * 8;
+        const pa = at(a);
+        const bp = wasm.makeOutput([k, n8], 'float32');
+        const cp = wasm.makeOutput([m, n8], 'float32');
+        const [bv, src] = [wasm.typedArrayFromHeap(bp), wasm.typedArrayFromHeap(tb)];
+        bv.fill(0);
+        for (let r = 0; r < k; r++) for (let j = 0; j < n; j++) bv[r * n8 + j] = src[r * n + j]!;
+        run!(pa, at(bp), at(cp), m, k, n8);
+        const [cv, ov] = [wasm.typedArrayFromHeap(cp), wasm.typedArrayFromHeap(out)];
+        for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) ov[r * n + j] = cv[r * n8 + j]!;
+        wasm.disposeData(bp.dataId);
+        wasm.disposeData(cp.dataId);
         return out;
       };
-      if (!transposeA && !transposeB) return direct(m, n, b) ? product(b) : stock(args);
+      if (!transposeA && !transposeB) return direct(m, n, b, true) ? product(b) : stock(args);
       if (work < limits.transpose) return stock(args);
       const tb = transposeB ? swapLast(b, backend) : b;
       let out: TensorInfo;
-      if (direct(m, n, tb)) out = product(tb);
+      if (direct(m, n, tb, true)) out = product(tb);
       else {
         const ta = transposeA ? swapLast(a, backend) : a;
         out = stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) }) as TensorInfo;
