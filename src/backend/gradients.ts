@@ -18,13 +18,14 @@
  * `Relu`: tfjs-core's dy · step(x) is two kernels over x (three with its cast
  * to float32); strata's wasm kernel is one pass with the same values.
  *
- * `FusedConv2D` (tfjs-core has none: it runs the kernel only outside a gradient):
- * strata's Conv2D layer runs it while training (layers/custom/conv-fused.ts), with
- * a linear or relu activation; the gradient is g = dy · step(y) for relu (y > 0
- * exactly where the sum before it is), else dy, then the convolution's own
- * gradient kernels and Σ g for the bias, each made only for an input that needs it.
+ * `FusedConv2D` and `_FusedMatMul` (tfjs-core has none: it runs them only outside
+ * a gradient, or inside its own custom gradient): strata's Conv2D and Dense layers
+ * and its transformer's products run them while training (layers/custom/fused.ts),
+ * with a linear or relu activation; the gradient is g = dy · step(y) for relu (y > 0
+ * exactly where the sum before it is), else dy, then the product's own gradients and
+ * Σ g for the bias, each made only for an input that needs it.
  */
-import type { NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
 import { reluGrad } from '../kernel-calls.js';
 import { SOFTMAX_GRAD_KERNEL } from '../kernel-names.js';
@@ -42,6 +43,13 @@ export function tileGradPlan(xShape: readonly number[], reps: readonly number[])
     if (n > 1) shape.push(n);
   });
   return { shape, repAxes };
+}
+
+/** dy through a fused kernel's activation, from its output y: relu's gradient, or dy itself for linear. */
+function fusedActivationGrad(tf: TfCore, dy: Tensor, y: Tensor, activation: string | undefined, kernel: string): Tensor {
+  if (activation === 'relu') return reluGrad(tf, dy, y);
+  if (activation === undefined || activation === 'linear') return dy;
+  throw new Error(`strata's ${kernel} gradient takes a linear or relu activation, not ${activation}`);
 }
 
 export function installGradients(tf: TfCore): void {
@@ -76,15 +84,30 @@ export function installGradients(tf: TfCore): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
       const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as Record<string, unknown>;
-      if (activation !== 'relu' && activation !== 'linear') throw new Error(`strata's FusedConv2D gradient takes a linear or relu activation, not ${String(activation)}`);
       if ([dilations].flat().some((d) => d !== 1)) throw new Error("strata's FusedConv2D gradient takes dilation 1");
-      const g = activation === 'relu' ? reluGrad(tf, dy as Tensor, y) : (dy as Tensor);
+      const g = fusedActivationGrad(tf, dy as Tensor, y, activation as string | undefined, 'FusedConv2D');
       const conv = { strides, pad, dataFormat, dimRoundingMode } as unknown as NamedAttrMap;
       return {
         x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as NamedAttrMap) as Tensor,
         filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...conv, filterShape: filter.shape } as unknown as NamedAttrMap) as Tensor,
         bias: () => tf.sum(g, [0, 1, 2]),
       };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf._FusedMatMul,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const [a, b, y] = saved as [Tensor3D, Tensor3D, Tensor3D];
+      const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
+      const g = fusedActivationGrad(tf, dy as Tensor, y, activation, '_FusedMatMul') as Tensor3D;
+      // tfjs-core's gradient of a product, for each way its operands can be transposed.
+      const [ga, gb] = !transposeA && !transposeB ? [() => tf.matMul(g, b, false, true), () => tf.matMul(a, g, true, false)]
+        : !transposeA ? [() => tf.matMul(g, b), () => tf.matMul(g, a, true, false)]
+        : !transposeB ? [() => tf.matMul(b, g, false, true), () => tf.matMul(a, g)]
+        : [() => tf.matMul(b, g, true, true), () => tf.matMul(g, a, true, true)];
+      return { a: ga, b: gb, bias: () => tf.sum(g, g.shape.slice(0, -1).map((_, i) => i)) };
     },
   });
   tf.registerGradient({

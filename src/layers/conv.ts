@@ -97,7 +97,7 @@ const conv2d = defineLayer<ConvP>({
   build: (p, c) => {
     const args = { ...windowArgs(p, c, 2), filters: p.filters, ...kernelArgs(p, c) };
     // strata's subclass: trains a dilated Conv2D (convolving the input's phases), which TensorFlow.js
-    // cannot, and trains the bias and relu fused into the convolution (custom/conv-fused.ts).
+    // cannot, and trains the bias and relu fused into the convolution (custom/fused.ts).
     return buildFixedBuiltIn(c, Conv2D, args);
   },
   weights: ([x], p) => [expand(p.kernel_size, 2).reduce((a, k) => a * k, 1) * (x![x!.length - 1] ?? 1) * p.filters, p.filters],

@@ -1,4 +1,6 @@
 /** Core layers: input, dense, activation, dropout, flatten, reshape. */
+import { buildFixedBuiltIn } from './custom/build.js';
+import { Dense } from './custom/dense.js';
 import { ACTIVATIONS, activation, choice, int, num, shape } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
@@ -44,7 +46,8 @@ const dense = defineLayer<LayerParams & { units: number; activation: ActivationN
     return [...x!.slice(0, -1), p.units];
   },
   weights: ([x], p) => [(x![x!.length - 1] ?? 1) * p.units, p.units],
-  build: (p, c) => c.tf.layers.dense({ name: c.name, units: p.units, activation: act(p.activation) as 'linear', ...kernelArgs(p, c) }),
+  // strata's Dense: the built-in's config and weights, its bias and relu fused into the product while training (custom/dense.ts).
+  build: (p, c) => buildFixedBuiltIn(c, Dense, { name: c.name, units: p.units, activation: act(p.activation) as 'linear', ...kernelArgs(p, c) }),
   example: { inputs: [[6]], params: { units: 4, activation: 'relu' }, kerasParams: 28 },
 });
 

@@ -13,6 +13,7 @@ import * as attention from './attention.js';
 import * as batchNorm from './batch-norm.js';
 import type { Env } from './env.js';
 import * as convFixes from './conv-fixes.js';
+import * as dense from './dense.js';
 import { isStrataClass } from './define.js';
 import type { StrataClass } from './define.js';
 import * as groupNorm from './group-norm.js';
@@ -23,7 +24,7 @@ import * as recurrentFast from './recurrent-fast.js';
 import * as transformer from './transformer.js';
 
 /** The modules of src/layers/custom/ that define classes (test/layers/registration.test.ts checks none is missing). */
-const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, convFixes, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
+const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, convFixes, dense, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
 
 /** The handles `module` exports. */
 export function strataClassesIn(module: object): StrataClass[] {

@@ -20,7 +20,7 @@ import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import { fusedConv2d } from './conv-fused.js';
+import { fusedConv2d } from './fused.js';
 import { fixedBuiltIn } from './define.js';
 import { perCopy } from './env.js';
 import type { Layer, TfCore } from '../../tf-types.js';
@@ -164,7 +164,7 @@ export const Conv2D = fixedBuiltIn('Conv2D', (env) => {
       const c = this as unknown as ConvFields & { dataFormat: string; activation: { getClassName(): string } };
       const activation = c.activation.getClassName();
       const x = single(inputs);
-      // Training, with the bias and a relu or no activation: one fused kernel (conv-fused.ts).
+      // Training, with the bias and a relu or no activation: one fused kernel (fused.ts).
       if (kwargs['training'] === true && builtInCan(c) && c.dataFormat === 'channelsLast' && x.rank === 4 && x.dtype === 'float32' && (activation === 'relu' || activation === 'linear')) {
         return tf.tidy(() => fusedConv2d(tf, x as Tensor4D, c.kernel.read() as Tensor4D, c.useBias && c.bias ? c.bias.read() : null, c.strides as [number, number], c.padding === 'same' ? 'same' : 'valid', activation === 'relu'));
       }

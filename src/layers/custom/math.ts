@@ -6,6 +6,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { TfCore } from '../../tf-types.js';
+import { fusedDense } from './fused.js';
 import { layerNormLastAxis } from './layer-norm-op.js';
 
 export interface AttentionWeights {
@@ -27,14 +28,12 @@ export interface AttentionOptions {
   onWeights?: (weights: Tensor) => void;
 }
 
-/** x [B, T, d] · w [d, ...rest] + b → [B, T, prod(rest)]. */
+/** x [B, T, d] · w [d, ...rest] + b → [B, T, prod(rest)], the bias fused into the product. */
 function project(tf: TfCore, x: Tensor, w: LayerVariable, b: LayerVariable | undefined): Tensor {
-  const [B, T, d] = x.shape as number[];
+  const d = x.shape[x.rank - 1]!;
   const wt = w.read();
   const out = wt.shape.slice(1).reduce((a, n) => a * n, 1);
-  let y = tf.matMul(tf.reshape(x, [B! * T!, d!]), tf.reshape(wt, [d!, out]));
-  if (b) y = tf.add(y, tf.reshape(b.read(), [out]));
-  return tf.reshape(y, [B!, T!, out]);
+  return fusedDense(tf, x, tf.reshape(wt, [d, out]), b ? tf.reshape(b.read(), [out]) : null, false);
 }
 
 /** A lower-triangular [T, S] mask of ones (query t may see keys s ≤ t). */
@@ -57,10 +56,7 @@ export function multiHeadAttention(tf: TfCore, w: AttentionWeights, query: Tenso
   if (o.training && o.dropout > 0) probs = tf.dropout(probs, o.dropout);
   const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B!, T!, o.heads * o.valueDim]);
   const wo = w.o.read();
-  const out = wo.shape[2]!;
-  let y = tf.matMul(tf.reshape(ctx, [B! * T!, o.heads * o.valueDim]), tf.reshape(wo, [o.heads * o.valueDim, out]));
-  if (w.ob) y = tf.add(y, w.ob.read());
-  return tf.reshape(y, [B!, T!, out]);
+  return fusedDense(tf, ctx, tf.reshape(wo, [o.heads * o.valueDim, wo.shape[2]!]), w.ob ? w.ob.read() : null, false);
 }
 
 /** Layer normalization over the last axis (one op with its own gradient: layer-norm-op.ts). */
@@ -68,13 +64,11 @@ export function layerNorm(tf: TfCore, x: Tensor, gamma: LayerVariable, beta: Lay
   return layerNormLastAxis(tf, x, gamma.read(), beta.read(), epsilon);
 }
 
-/** x · w + b over the last axis, for any rank. */
-export function dense(tf: TfCore, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {
-  const d = x.shape[x.rank - 1]!;
-  const out = w.shape[w.rank - 1]!;
-  let y = tf.matMul(tf.reshape(x, [-1, d]), w);
-  if (b) y = tf.add(y, b);
-  return tf.reshape(y, [...x.shape.slice(0, -1), out]);
+/** x · w + b over the last axis, for any rank, then `activation` (a relu fused into the product with the bias). */
+export function dense(tf: TfCore, x: Tensor, w: Tensor, b: Tensor | undefined, activation = 'linear'): Tensor {
+  const fused = activation === 'relu' || activation === 'linear';
+  const y = fusedDense(tf, x, w, b ?? null, activation === 'relu');
+  return fused ? y : applyActivation(tf, activation, y);
 }
 
 /** Apply a strata activation name (the keys of ACTIVATIONS, plus leaky_relu) with tensor ops. */

@@ -11,7 +11,7 @@ import { shapes, strataBase } from './base.js';
 import type { StrataLayer, TfShape } from './base.js';
 import { customLayer } from './define.js';
 import { perCopy } from './env.js';
-import { applyActivation, dense, layerNorm, multiHeadAttention } from './math.js';
+import { dense, layerNorm, multiHeadAttention } from './math.js';
 import type { AttentionWeights } from './math.js';
 
 /** The spec keys both blocks keep. */
@@ -71,7 +71,7 @@ const blockBase = perCopy((env) => {
       return recordAttention(tf, (record) => this.forward(inputs, false, record));
     }
     ff(f: FeedForward, x: Tensor): Tensor {
-      return dense(tf, applyActivation(tf, this.keys.activation, dense(tf, x, f.w1.read(), f.b1.read())), f.w2.read(), f.b2.read());
+      return dense(tf, dense(tf, x, f.w1.read(), f.b1.read(), this.keys.activation), f.w2.read(), f.b2.read());
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
       return shapes(inputShape as TfShape)[0]!;

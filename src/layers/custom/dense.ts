@@ -1,0 +1,35 @@
+/**
+ * Dense with its bias and relu fused into the product while training (fused.ts): the
+ * built-in runs a relu layer's product, bias Add and Relu as three kernels then, since
+ * tf.fused.matMul fuses only a linear activation inside a gradient. Other activations,
+ * inference and other dtypes are the built-in's; the class keeps its name, config and
+ * weights, so saved models are plain Keras Dense.
+ */
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { single } from './base.js';
+import { fixedBuiltIn } from './define.js';
+import { fusedDense } from './fused.js';
+import type { Layer } from '../../tf-types.js';
+
+interface DenseFields {
+  kernel: LayerVariable;
+  bias: LayerVariable | null;
+  activation: { getClassName(): string };
+}
+
+export const Dense = fixedBuiltIn('Dense', (env) => {
+  const { tf, tfl } = env;
+  // The built-in class is not exported by name; a throwaway instance gives it.
+  const BuiltIn = tfl.layers.dense({ units: 1 }).constructor as new (args: object) => Layer;
+  return class Dense extends BuiltIn {
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      const f = this as unknown as DenseFields;
+      const activation = f.activation.getClassName();
+      const x = single(inputs);
+      if (kwargs['training'] !== true || x.dtype !== 'float32' || x.rank < 2 || (activation !== 'relu' && activation !== 'linear')) return super.call(inputs, kwargs);
+      return tf.tidy(() => fusedDense(tf, x, f.kernel.read(), f.bias ? f.bias.read() : null, activation === 'relu'));
+    }
+  };
+});
