@@ -7,6 +7,18 @@ import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { kernelsRun, on } from '../helpers/backends.js';
 import { maxAbsDiff } from '../helpers/layers.js';
+import type { Engine } from '../../src/backend/select.js';
+import type { Layer } from '../../src/tf-types.js';
+
+/** A layer's output while training, then the gradients of a weighted sum of it: by its input, then by each trainable weight. */
+function trained(tf: Engine['tf'], layer: Layer, x: Tensor): ArrayLike<number>[] {
+  const vars = layer.trainableWeights.map((v) => (v as unknown as { val: { name: string } }).val);
+  const y = layer.apply(x, { training: true }) as Tensor;
+  const w = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+  const loss = (input: Tensor) => tf.sum(tf.mul(w, layer.apply(input, { training: true }) as Tensor)) as Scalar;
+  const { grads } = tf.variableGrads(() => loss(x), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
+  return [y, tf.grad(loss)(x), ...vars.map((v) => grads[v.name]!)].map((t) => t.dataSync());
+}
 
 const cases = [
   { activation: 'relu', use_bias: true, padding: 'valid', strides: 1 },
@@ -30,16 +42,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const weights = ours.getWeights().map((t, i) => tf.randomNormal(t.shape, 0, 0.5, 'float32', 20 + i));
       ours.setWeights(weights);
       builtIn.setWeights(weights);
-      const run = (l: typeof ours) => {
-        const vars = l.trainableWeights.map((v) => (v as unknown as { val: { name: string } }).val);
-        const y = l.apply(x, { training: true }) as Tensor;
-        const w = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
-        const loss = (input: Tensor) => tf.sum(tf.mul(w, l.apply(input, { training: true }) as Tensor)) as Scalar;
-        const { grads } = tf.variableGrads(() => loss(x), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
-        return [y, tf.grad(loss)(x), ...vars.map((v) => grads[v.name]!)].map((t) => t.dataSync());
-      };
-      const a = run(ours);
-      const b = run(builtIn);
+      const a = trained(tf, ours, x);
+      const b = trained(tf, builtIn, x);
       assert.equal(a.length, c.use_bias ? 4 : 3);
       a.forEach((t, i) => assert.ok(maxAbsDiff(t, b[i]!) < 1e-4, `${['output', 'input gradient', 'kernel gradient', 'bias gradient'][i]} differs by ${maxAbsDiff(t, b[i]!)}`));
 
@@ -89,16 +93,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const weights = ours.getWeights().map((t, i) => tf.randomNormal(t.shape, 0, 0.5, 'float32', 20 + i));
       ours.setWeights(weights);
       builtIn.setWeights(weights);
-      const run = (l: typeof ours) => {
-        const vars = l.trainableWeights.map((v) => (v as unknown as { val: { name: string } }).val);
-        const y = l.apply(x, { training: true }) as Tensor;
-        const w = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
-        const loss = (input: Tensor) => tf.sum(tf.mul(w, l.apply(input, { training: true }) as Tensor)) as Scalar;
-        const { grads } = tf.variableGrads(() => loss(x), vars as unknown as Parameters<typeof tf.variableGrads>[1]);
-        return [y, tf.grad(loss)(x), ...vars.map((v) => grads[v.name]!)].map((t) => t.dataSync());
-      };
-      const a = run(ours);
-      const b = run(builtIn);
+      const a = trained(tf, ours, x);
+      const b = trained(tf, builtIn, x);
       assert.equal(a.length, c.use_bias ? 4 : 3);
       a.forEach((t, i) => assert.ok(maxAbsDiff(t, b[i]!) < 1e-5, `${['output', 'input gradient', 'kernel gradient', 'bias gradient'][i]} differs by ${maxAbsDiff(t, b[i]!)}`));
       const ran = kernelsRun(tf, () => tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input, { training: true }) as Tensor))(x)));
