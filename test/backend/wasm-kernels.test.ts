@@ -86,6 +86,9 @@ test('Conv2DBackpropFilter by strata\'s products (out-channels in fours): channe
     { shape: [3, 9, 8, 8, 3, 8], stride: 2, pad: 'same' },
     { shape: [2, 10, 11, 5, 3, 12], stride: 1, pad: 'same' },
     { shape: [2, 10, 11, 5, 2, 4], stride: 2, pad: 'valid' },
+    // One input channel and out-channels in eights: patchesᵀ · dy (9 taps padded to 12).
+    { shape: [3, 9, 9, 1, 3, 16], stride: 1, pad: 'valid' },
+    { shape: [2, 8, 8, 2, 3, 8], stride: 2, pad: 'same' },
   ];
   for (const { shape: [b, h, w, c, k, o], stride, pad } of cases) {
     const x = [b, h, w, c];
@@ -101,23 +104,28 @@ test('Conv2DBackpropFilter by products: a batch whose patches exceed the limit, 
   await tf.setBackend('wasm');
   const backend = tf.backend() as unknown as Parameters<typeof filterGradByProduct>[1] & { wasm: import('../../src/backend/simd/kernels.js').EmscriptenModule };
   const simd = loadSimdKernels(backendMemory(backend.wasm)!)!;
-  const xShape: [number, number, number, number] = [6, 12, 12, 8];
-  const g = tf.backend_util.computeConv2DInfo(xShape, [3, 3, 8, 16], 1, 1, 'same');
-  const x = tf.tensor(values(size(xShape), 700), xShape);
-  const dy = tf.tensor(values(size(g.outShape), 701), g.outShape);
-  const info = (t: import('@tensorflow/tfjs-core').Tensor) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-  const read = (t: { dataId: object; shape: number[] }) => {
-    const data = Float32Array.from(backend.typedArrayFromHeap(t as never) as Float32Array);
-    backend.disposeData(t.dataId);
-    return data;
-  };
-  const whole = read(filterGradByProduct(simd, backend, info(x), info(dy), g));
-  // 4 · 144 · 72 bytes of patches an image: a limit of 2.5 images' worth makes parts of 2.
-  const parts = read(filterGradByProduct(simd, backend, info(x), info(dy), g, 2.5 * 4 * 144 * 72));
-  assert.ok(maxRelDiff(parts, whole) < 1e-4, `in parts the gradient differs by ${maxRelDiff(parts, whole)}`);
-  const cpu = (await run('cpu', 'Conv2DBackpropFilter', { x: { shape: xShape, data: values(size(xShape), 700) }, dy: { shape: g.outShape, data: values(size(g.outShape), 701) } }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape: [3, 3, 8, 16] })).data;
-  assert.ok(maxRelDiff(whole, cpu) < 1e-4, `the gradient differs from the cpu backend's by ${maxRelDiff(whole, cpu)}`);
-  tf.dispose([x, dy]);
+  // [input channels, patch row]: 72 taps (dyᵀ · patches, rows of 72) and 9 (patchesᵀ · dy, rows of 12).
+  for (const [c, row] of [[8, 72], [1, 12]] as const) {
+    await tf.setBackend('wasm');
+    const xShape: [number, number, number, number] = [6, 12, 12, c];
+    const filterShape: [number, number, number, number] = [3, 3, c, 16];
+    const g = tf.backend_util.computeConv2DInfo(xShape, filterShape, 1, 1, 'same');
+    const x = tf.tensor(values(size(xShape), 700), xShape);
+    const dy = tf.tensor(values(size(g.outShape), 701), g.outShape);
+    const info = (t: import('@tensorflow/tfjs-core').Tensor) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+    const read = (t: { dataId: object; shape: number[] }) => {
+      const data = Float32Array.from(backend.typedArrayFromHeap(t as never) as Float32Array);
+      backend.disposeData(t.dataId);
+      return data;
+    };
+    const whole = read(filterGradByProduct(simd, backend, info(x), info(dy), g));
+    // 4 · 144 · row bytes of patches an image: a limit of 2.5 images' worth makes parts of 2.
+    const parts = read(filterGradByProduct(simd, backend, info(x), info(dy), g, 2.5 * 4 * 144 * row));
+    assert.ok(maxRelDiff(parts, whole) < 1e-4, `in parts the gradient differs by ${maxRelDiff(parts, whole)}`);
+    const cpu = (await run('cpu', 'Conv2DBackpropFilter', { x: { shape: xShape, data: values(size(xShape), 700) }, dy: { shape: g.outShape, data: values(size(g.outShape), 701) } }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape })).data;
+    assert.ok(maxRelDiff(whole, cpu) < 1e-4, `the gradient differs from the cpu backend's by ${maxRelDiff(whole, cpu)}`);
+    tf.dispose([x, dy]);
+  }
 });
 
 test('Conv2DBackpropFilter at MNIST size (relu-sparse input) matches the cpu backend', async () => {
