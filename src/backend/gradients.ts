@@ -27,7 +27,7 @@
  */
 import type { NamedAttrMap, Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
-import { reluGrad } from '../kernel-calls.js';
+import { hasKernels, reluGrad } from '../kernel-calls.js';
 import { SOFTMAX_GRAD_KERNEL } from '../kernel-names.js';
 
 /** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
@@ -84,14 +84,10 @@ export function installGradients(tf: TfCore): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
       const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as Record<string, unknown>;
-      if ([dilations].flat().some((d) => d !== 1)) throw new Error("strata's FusedConv2D gradient takes dilation 1");
       const g = fusedActivationGrad(tf, dy as Tensor, y, activation as string | undefined, 'FusedConv2D');
-      const conv = { strides, pad, dataFormat, dimRoundingMode } as unknown as NamedAttrMap;
-      return {
-        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as NamedAttrMap) as Tensor,
-        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...conv, filterShape: filter.shape } as unknown as NamedAttrMap) as Tensor,
-        bias: () => tf.sum(g, [0, 1, 2]),
-      };
+      // The convolution's own gradient (tfjs-core's, for Conv2D), and Σ g for the bias.
+      const conv = tf.getGradient(tf.Conv2D).gradFunc(g, [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode } as unknown as NamedAttrMap);
+      return { ...conv, bias: () => tf.sum(g, [0, 1, 2]) };
     },
   });
   tf.registerGradient({
@@ -102,12 +98,10 @@ export function installGradients(tf: TfCore): void {
       const [a, b, y] = saved as [Tensor3D, Tensor3D, Tensor3D];
       const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
       const g = fusedActivationGrad(tf, dy as Tensor, y, activation, '_FusedMatMul') as Tensor3D;
-      // tfjs-core's gradient of a product, for each way its operands can be transposed.
-      const [ga, gb] = !transposeA && !transposeB ? [() => tf.matMul(g, b, false, true), () => tf.matMul(a, g, true, false)]
-        : !transposeA ? [() => tf.matMul(g, b), () => tf.matMul(g, a, true, false)]
-        : !transposeB ? [() => tf.matMul(b, g, false, true), () => tf.matMul(a, g)]
-        : [() => tf.matMul(b, g, true, true), () => tf.matMul(g, a, true, true)];
-      return { a: ga, b: gb, bias: () => tf.sum(g, g.shape.slice(0, -1).map((_, i) => i)) };
+      // The product's own gradient (tfjs-core's, for BatchMatMul), and Σ g over the rows for
+      // the bias (strata's layers give a bias of n values; another shape fails the tape's check).
+      const product = tf.getGradient(tf.BatchMatMul).gradFunc(g, [a, b], { transposeA, transposeB } as unknown as NamedAttrMap);
+      return { ...product, bias: () => tf.sum(g, g.shape.slice(0, -1).map((_, i) => i)) };
     },
   });
   tf.registerGradient({
@@ -118,7 +112,7 @@ export function installGradients(tf: TfCore): void {
       const g = dy as Tensor;
       const dim = attrs.dim as number;
       const last = dim === -1 || dim === y.rank - 1;
-      const byKernel = last && y.dtype === 'float32' && y.rank > 0 && tf.getKernel(SOFTMAX_GRAD_KERNEL, tf.getBackend()) !== undefined;
+      const byKernel = last && y.dtype === 'float32' && y.rank > 0 && hasKernels(tf, SOFTMAX_GRAD_KERNEL);
       return {
         logits: () => {
           if (byKernel) return (tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy: g, y }) as Tensor[])[0]!;

@@ -247,6 +247,7 @@ test('_FusedMatMul (a dense layer\'s product, bias and relu) matches the cpu bac
     [12, 30, 24, false, true, false, 'linear'],
     [64, 800, 10, false, false, true, 'linear'],
     [16, 20, 8, false, false, true, 'elu'],
+    [8, 12, 8, false, false, true, 'relu'],
   ];
   assert.ok('builtIn' in tf.getKernel('_FusedMatMul', 'wasm')!.kernelFunc, "strata's _FusedMatMul is registered");
   for (const [m, k, n, transposeA, transposeB, bias, activation] of cases) {

@@ -51,6 +51,19 @@ export const MAX_DIRECT_ROWS = 160;
  * lstm 2.0k → 2.6k.
  */
 
+/**
+ * The most multiply-adds (m·k·n, n rounded up to 8) of a single product whose n is not a
+ * multiple of 8 that strata's product takes through copies padded to a multiple of 8 (a
+ * classifier's last layer, n = 10), unless its left operand is transposed: then the backend's
+ * path transposes it first and packs the new right operand, and the padded product pays at any
+ * size. Measured (docs/performance.md): [64, 800]ᵀ · [64, 10] 286 → 66 µs; 64 × 128 × 10 with
+ * the bias 50 → 19 µs; 64 × 800 × 10 with the bias 143 against XNNPACK's 94 on two threads.
+ */
+export const MAX_PADDED_WORK = 262144;
+
+/** Whether a product with n not a multiple of 8 goes through padded copies (MAX_PADDED_WORK). */
+export const padded = (m: number, k: number, n: number, transposeA: boolean): boolean => transposeA || m * k * Math.ceil(n / 8) * 8 <= MAX_PADDED_WORK;
+
 /** The size limits below which the backend's own kernel is used (the benchmark sets them to 0). */
 export interface MatMulLimits {
   transpose: number;
@@ -75,8 +88,7 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
   /**
    * Whether strata's product can take an [m, k] · [k, n] product at all (its block sizes, and
    * unless fused its row limit); with `pad`, a single pair whose n is not a multiple of 8 too,
-   * when fused (its operand and result copied through ones padded to a multiple of 8: a
-   * classifier's last layer, n = 10, which XNNPACK took with a packing of the new weights).
+   * when fused (`padded` says which).
    */
   const fits = (m: number, n: number, pad = false) => gemm !== undefined && m % 4 === 0 && (n % 8 === 0 || (pad && fused)) && (fused || m <= MAX_DIRECT_ROWS);
   /** Whether it takes this one: it fits, and (unless fused) it is b's first product. */
@@ -138,11 +150,12 @@ export function fastBatchMatMul(stock: KernelFunc, transpose: KernelFunc, limits
         wasm.disposeData(cp.dataId);
         return out;
       };
-      if (!transposeA && !transposeB) return direct(m, n, b, true) ? product(b) : stock(args);
+      const pad = padded(m, k, n, transposeA);
+      if (!transposeA && !transposeB) return direct(m, n, b, pad) ? product(b) : stock(args);
       if (work < limits.transpose) return stock(args);
       const tb = transposeB ? swapLast(b, backend) : b;
       let out: TensorInfo;
-      if (direct(m, n, tb, true)) out = product(tb);
+      if (direct(m, n, tb, pad)) out = product(tb);
       else {
         const ta = transposeA ? swapLast(a, backend) : a;
         out = stock({ inputs: { a: ta, b: tb }, backend, attrs: plainAttrs(attrs) }) as TensorInfo;

@@ -95,9 +95,6 @@ function oneARow(shape: readonly number[], out: readonly number[]): boolean {
 /** The most elements a row broadcast (oneARow) computes in JavaScript; larger ones are the backend's. */
 const MAX_ROW_BROADCAST = 65536;
 
-/** The most multiply-adds (m·k·n, n rounded up to 8) of a _FusedMatMul strata takes when n is not a multiple of 8. */
-const MAX_PADDED_FUSED_WORK = 262144;
-
 /** strata's SIMD kernels on the backend's heap (none with STRATA_SIMD=0). */
 function simdKernels(tf: TfCore): SimdKernels | undefined {
   if (process.env.STRATA_SIMD === '0') return undefined;
@@ -307,7 +304,8 @@ export function registerWasmKernels(tf: TfCore): void {
           // b one value a row ([rows, 1] against [rows, cols]: a sum's gradient, a loss's
           // per-example weights), in JavaScript: small, and the backend's own wakes its
           // thread pool (160 µs for [64, 1] · [64, 10] on two threads). Float32 results are
-          // the same: each operation is rounded once from double precision.
+          // the same: + − × ÷ of two float32 values, rounded to double and then to float32,
+          // give the correctly rounded float32 result.
           const cols = shape[shape.length - 1]!;
           return compute(args.backend as WasmBackend, shape, 'float32', [a, b], (out, av, bv) => {
             for (let i = 0; i < n; i++) out[i] = one(av![i]!, bv![Math.floor(i / cols)]!);
@@ -568,9 +566,9 @@ export function registerWasmKernels(tf: TfCore): void {
     const fast = fastBatchMatMul(matMul.kernelFunc, transposeK, undefined, simd, simd?.fused);
     (fast as { strata?: boolean }).strata = true;
     register('BatchMatMul', fast);
-    // The dense layers' product with its bias (and relu) in one: that product, then the bias
-    // and relu in place on its fresh result. The backend's own is XNNPACK's fully connected
-    // operator, which packs the weights anew each step they change.
+    // The dense layers' product with its bias (and relu) in one: the product above (strata's
+    // where it takes it), then the bias and relu in place on its fresh result. The backend's
+    // own is XNNPACK's fully connected operator, which packs the weights anew each step they change.
     if (simd?.fused) {
       const simdK = simd;
       replace('_FusedMatMul', (args, own) => {
@@ -578,17 +576,13 @@ export function registerWasmKernels(tf: TfCore): void {
         const { transposeA, transposeB, activation } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
         const n = b!.shape[transposeB ? b!.shape.length - 2 : b!.shape.length - 1]!;
         const plain = activation === undefined || activation === 'linear' || activation === 'relu';
-        // With n not a multiple of 8 strata's product copies its operand and result through padded
-        // ones, which pays only on small products (measured: 64 × 128 × 10 19 µs against XNNPACK's
-        // 50, 64 × 800 × 10 143 against 94 on two threads).
         const m = a!.shape[transposeA ? a!.shape.length - 1 : a!.shape.length - 2]!;
-        const k = a!.shape[transposeA ? a!.shape.length - 2 : a!.shape.length - 1]!;
-        const small = m * k * Math.ceil(n / 8) * 8 <= MAX_PADDED_FUSED_WORK;
-        if (!plain || (n % 8 !== 0 && !small) || preluActivationWeights || a!.dtype !== 'float32' || b!.dtype !== 'float32' || (bias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== n))) return own(args);
+        const outShape = [...a!.shape.slice(0, -2), m, n];
+        if (!plain || preluActivationWeights || a!.dtype !== 'float32' || b!.dtype !== 'float32' || (bias && (bias.dtype !== 'float32' || !repeatsAlongLeading(bias.shape, outShape)))) return own(args);
         const wasm = args.backend as WasmBackend;
         const out = fast({ inputs: { a: a!, b: b! }, backend: wasm, attrs: { transposeA, transposeB } }) as TensorInfo;
         const size = tf.util.sizeFromShape(out.shape);
-        if (bias) simdK.add(addressOf(wasm, out), addressOf(wasm, bias), addressOf(wasm, out), size, n);
+        if (bias) simdK.add(addressOf(wasm, out), addressOf(wasm, bias), addressOf(wasm, out), size, tf.util.sizeFromShape(bias.shape));
         if (activation === 'relu') simdK.relu(addressOf(wasm, out), addressOf(wasm, out), size);
         return out;
       });

@@ -23,9 +23,9 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_SUMS_KERNEL, CHANNEL_AFFINE_KERNEL, CHANNEL_MOMENTS_KERNEL } from '../../kernel-names.js';
 import type { TfCore } from '../../tf-types.js';
+import { hasKernels } from '../../kernel-calls.js';
 import { single } from './base.js';
-import { fixedBuiltIn } from './define.js';
-import type { Layer } from '../../tf-types.js';
+import { classOf, fixedBuiltIn } from './define.js';
 
 interface BatchNormFields {
   axis: number;
@@ -37,8 +37,6 @@ interface BatchNormFields {
   movingVariance: LayerVariable;
 }
 
-const PASSES = [CHANNEL_MOMENTS_KERNEL, CHANNEL_AFFINE_KERNEL, BATCH_NORM_SUMS_KERNEL, BATCH_NORM_GRAD_KERNEL];
-
 /**
  * Batch normalization of x over every axis but the last, with its gradient (the formulas
  * above): y, and the batch's mean and variance (kept: the caller disposes them).
@@ -47,7 +45,7 @@ export function batchNormInTraining(tf: TfCore, x: Tensor, gamma: Tensor, beta: 
   const channels = x.shape[x.rank - 1]!;
   const rows = x.size / channels;
   const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const byKernel = channels % 4 === 0 && PASSES.every((k) => tf.getKernel(k, tf.getBackend()));
+  const byKernel = channels % 4 === 0 && hasKernels(tf, CHANNEL_MOMENTS_KERNEL, CHANNEL_AFFINE_KERNEL, BATCH_NORM_SUMS_KERNEL, BATCH_NORM_GRAD_KERNEL);
   const run = (name: string, inputs: Record<string, Tensor>) => tf.engine().runKernel(name, inputs) as Tensor[];
   let stats: Tensor[] = [];
   const op = tf.customGrad((...args) => {
@@ -78,8 +76,7 @@ export function batchNormInTraining(tf: TfCore, x: Tensor, gamma: Tensor, beta: 
 
 export const BatchNormalization = fixedBuiltIn('BatchNormalization', (env) => {
   const { tf, tfl } = env;
-  // The built-in class is not exported by name; a throwaway instance gives it.
-  const BuiltIn = tfl.layers.batchNormalization({}).constructor as new (args: object) => Layer;
+  const BuiltIn = classOf(tfl.layers.batchNormalization({}));
   return class BatchNormalization extends BuiltIn {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       const f = this as unknown as BatchNormFields;

@@ -21,7 +21,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
 import { fusedConv2d } from './fused.js';
-import { fixedBuiltIn } from './define.js';
+import { classOf, fixedBuiltIn } from './define.js';
 import { perCopy } from './env.js';
 import type { Layer, TfCore } from '../../tf-types.js';
 
@@ -59,9 +59,6 @@ export function dilateKernel(tf: TfCore, kernel: Tensor, dilation: readonly numb
   return k;
 }
 
-type Ctor = new (args: object) => Layer;
-/** A built-in layer class, from a throwaway instance (tfjs-layers does not export the classes by name). */
-const classOf = (layer: Layer): Ctor => layer.constructor as Ctor;
 
 /** Whether the built-in can do the job itself. */
 const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);

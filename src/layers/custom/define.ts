@@ -88,6 +88,9 @@ export function customLayer(className: string, make: (env: Env) => abstract new 
   return defineClass<LayerClass, 'custom layer'>(className, 'custom layer', make);
 }
 
+/** A built-in layer's class, from a throwaway instance of it (tfjs-layers does not export the classes by name). */
+export const classOf = (layer: Layer): new (args: object) => Layer => layer.constructor as new (args: object) => Layer;
+
 /**
  * A subclass of a TensorFlow.js layer that fixes or speeds it up, registered in
  * the built-in's place under the built-in's own class name (checked), so that

@@ -9,9 +9,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import { fixedBuiltIn } from './define.js';
+import { classOf, fixedBuiltIn } from './define.js';
 import { fusedDense } from './fused.js';
-import type { Layer } from '../../tf-types.js';
 
 interface DenseFields {
   kernel: LayerVariable;
@@ -21,8 +20,7 @@ interface DenseFields {
 
 export const Dense = fixedBuiltIn('Dense', (env) => {
   const { tf, tfl } = env;
-  // The built-in class is not exported by name; a throwaway instance gives it.
-  const BuiltIn = tfl.layers.dense({ units: 1 }).constructor as new (args: object) => Layer;
+  const BuiltIn = classOf(tfl.layers.dense({ units: 1 }));
   return class Dense extends BuiltIn {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       const f = this as unknown as DenseFields;

@@ -1,12 +1,13 @@
 /**
- * Products with their bias and relu as one kernel while training. tfjs-core fuses them
+ * Products with their bias and relu as one kernel, while training too. tfjs-core fuses them
  * (FusedConv2D, _FusedMatMul) only outside a gradient, or for a linear activation: while
  * training a layer with relu, tf.fused.conv2d and tf.fused.matMul run the product, the
  * bias Add and the Relu as three kernels, each a pass over the output. Here the layers run
  * the backend's fused kernel themselves (on wasm, XNNPACK adds the bias and applies relu as
  * it writes a convolution; strata's product does both in place on its result), and
  * strata's gradients for those kernels (src/backend/gradients.ts) give what tfjs-core's
- * three would.
+ * three would. Conv2D and Dense call these while training; the transformer's products
+ * (math.ts) always.
  */
 import type { NamedAttrMap, Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../../tf-types.js';

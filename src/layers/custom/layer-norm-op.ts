@@ -15,14 +15,13 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, ROW_MOMENTS_KERNEL } from '../../kernel-names.js';
 import type { TfCore } from '../../tf-types.js';
-
-const PASSES = [ROW_MOMENTS_KERNEL, LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL];
+import { hasKernels } from '../../kernel-calls.js';
 
 /** (x − mean) / √(variance + ε) · gamma + beta over x's last axis, gamma and beta of its size. */
 export function layerNormLastAxis(tf: TfCore, x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): Tensor {
   const features = x.shape[x.rank - 1]!;
   const leading = x.shape.slice(0, -1).map((_, i) => i);
-  const byKernel = features % 4 === 0 && PASSES.every((k) => tf.getKernel(k, tf.getBackend()));
+  const byKernel = features % 4 === 0 && hasKernels(tf, ROW_MOMENTS_KERNEL, LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL);
   const run = (name: string, inputs: Record<string, Tensor>) => tf.engine().runKernel(name, inputs) as Tensor[];
   const op = tf.customGrad((...args) => {
     const [xIn, g, b] = args as [Tensor, Tensor, Tensor];

@@ -13,9 +13,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { single } from './base.js';
-import { fixedBuiltIn } from './define.js';
+import { classOf, fixedBuiltIn } from './define.js';
 import { layerNormLastAxis } from './layer-norm-op.js';
-import type { Layer } from '../../tf-types.js';
 
 interface LayerNormFields {
   axis: number[];
@@ -26,8 +25,7 @@ interface LayerNormFields {
 
 export const LayerNormalization = fixedBuiltIn('LayerNormalization', (env) => {
   const { tf, tfl } = env;
-  // The built-in class is not exported by name; a throwaway instance gives it.
-  const BuiltIn = tfl.layers.layerNormalization({}).constructor as new (args: object) => Layer;
+  const BuiltIn = classOf(tfl.layers.layerNormalization({}));
   return class LayerNormalization extends BuiltIn {
     override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
       const f = this as unknown as LayerNormFields;
