@@ -132,3 +132,31 @@ test('dense training as a first layer computes no input gradient', async () => {
   assert.equal(products, 1, 'one product in the gradient: the kernel\'s, not the input\'s');
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('without strata\'s gradients of the fused kernels (strata\'s layers in a plain TensorFlow.js program), the same outputs and gradients by plain ops', async () => {
+  const engine = await on('wasm');
+  const { tf } = engine;
+  const { fusedConv2d, fusedDense } = await import('../../src/layers/custom/fused.js');
+  // The same TensorFlow.js, as a program that registered strata's layers and not its gradients sees it.
+  const plainTf = { ...tf, getGradient: () => undefined } as unknown as typeof tf;
+  const x = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([3, 3, 3, 8], 0, 0.5, 'float32', 2);
+  const b = tf.randomNormal([8], 0, 0.5, 'float32', 3);
+  const xd = tf.randomNormal([2, 5, 12], 0, 1, 'float32', 4);
+  const wd = tf.randomNormal([12, 8], 0, 0.5, 'float32', 5);
+  for (const [name, f] of [
+    ['conv2d', (t: typeof tf, input: Tensor, k: Tensor) => fusedConv2d(t, input as never, k as never, b, [1, 1], 'same', true)],
+    ['dense', (t: typeof tf, input: Tensor, k: Tensor) => fusedDense(t, input, k, b, true)],
+  ] as const) {
+    const [input, kernel] = name === 'conv2d' ? [x, w] : [xd, wd];
+    const grads = (t: typeof tf) => tf.grads((i: Tensor, k: Tensor) => tf.sum(tf.square(f(t, i, k))))([input, kernel]).map((g) => g.dataSync());
+    let ran = new Set<string>();
+    let viaPlain: ArrayLike<number>[] = [];
+    ran = kernelsRun(tf, () => {
+      viaPlain = grads(plainTf);
+    });
+    assert.ok(!ran.has('FusedConv2D') && !ran.has('_FusedMatMul'), `${name}: ${[...ran].join(' ')}`);
+    const viaFused = grads(tf);
+    viaFused.forEach((g, i) => assert.ok(maxAbsDiff(g, viaPlain[i]!) < 1e-4, `${name} gradient ${i} differs by ${maxAbsDiff(g, viaPlain[i]!)}`));
+  }
+});
