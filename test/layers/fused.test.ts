@@ -20,6 +20,18 @@ function trained(tf: Engine['tf'], layer: Layer, x: Tensor): ArrayLike<number>[]
   return [y, tf.grad(loss)(x), ...vars.map((v) => grads[v.name]!)].map((t) => t.dataSync());
 }
 
+/** With the same random weights, `ours` gives `builtIn`'s output and gradients while training, within `tolerance`. */
+function sameAsBuiltIn(tf: Engine['tf'], ours: Layer, builtIn: Layer, x: Tensor, biased: boolean, tolerance: number): void {
+  builtIn.apply(x);
+  const weights = ours.getWeights().map((t, i) => tf.randomNormal(t.shape, 0, 0.5, 'float32', 20 + i));
+  ours.setWeights(weights);
+  builtIn.setWeights(weights);
+  const a = trained(tf, ours, x);
+  const b = trained(tf, builtIn, x);
+  assert.equal(a.length, biased ? 4 : 3);
+  a.forEach((t, i) => assert.ok(maxAbsDiff(t, b[i]!) < tolerance, `${['output', 'input gradient', 'kernel gradient', 'bias gradient'][i]} differs by ${maxAbsDiff(t, b[i]!)}`));
+}
+
 const cases = [
   { activation: 'relu', use_bias: true, padding: 'valid', strides: 1 },
   { activation: 'relu', use_bias: false, padding: 'same', strides: 2 },
@@ -38,14 +50,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.equal(ours.getClassName(), 'Conv2D');
       const builtIn = tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: c.activation, useBias: c.use_bias, padding: c.padding, strides: c.strides });
       const x = tf.randomNormal([2, 7, 7, 3], 0, 1, 'float32', 3);
-      builtIn.apply(x);
-      const weights = ours.getWeights().map((t, i) => tf.randomNormal(t.shape, 0, 0.5, 'float32', 20 + i));
-      ours.setWeights(weights);
-      builtIn.setWeights(weights);
-      const a = trained(tf, ours, x);
-      const b = trained(tf, builtIn, x);
-      assert.equal(a.length, c.use_bias ? 4 : 3);
-      a.forEach((t, i) => assert.ok(maxAbsDiff(t, b[i]!) < 1e-4, `${['output', 'input gradient', 'kernel gradient', 'bias gradient'][i]} differs by ${maxAbsDiff(t, b[i]!)}`));
+      sameAsBuiltIn(tf, ours, builtIn, x, c.use_bias, 1e-4);
 
       // tanh: TensorFlow.js's own path (its fused convolution with the bias, then Tanh).
       const ran = kernelsRun(tf, () => tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input, { training: true }) as Tensor))(x)));
@@ -89,14 +94,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.equal(ours.getClassName(), 'Dense');
       const builtIn = tfl.layers.dense({ units: 10, activation: c.activation, useBias: c.use_bias });
       const x = tf.randomNormal([4, ...shape], 0, 1, 'float32', 3);
-      builtIn.apply(x);
-      const weights = ours.getWeights().map((t, i) => tf.randomNormal(t.shape, 0, 0.5, 'float32', 20 + i));
-      ours.setWeights(weights);
-      builtIn.setWeights(weights);
-      const a = trained(tf, ours, x);
-      const b = trained(tf, builtIn, x);
-      assert.equal(a.length, c.use_bias ? 4 : 3);
-      a.forEach((t, i) => assert.ok(maxAbsDiff(t, b[i]!) < 1e-5, `${['output', 'input gradient', 'kernel gradient', 'bias gradient'][i]} differs by ${maxAbsDiff(t, b[i]!)}`));
+      sameAsBuiltIn(tf, ours, builtIn, x, c.use_bias, 1e-5);
       const ran = kernelsRun(tf, () => tf.dispose(tf.grad((input: Tensor) => tf.sum(ours.apply(input, { training: true }) as Tensor))(x)));
       // relu and linear: one fused kernel, no Add and no Relu (tanh: the built-in's product, bias Add and Tanh).
       assert.ok(ran.has('_FusedMatMul') && !ran.has('Relu'), [...ran].join(' '));
