@@ -11,14 +11,16 @@
  * as cuDNN does it, the input projection of all steps is one matrix product
  * before the loop, the weight gradients are one product each after it
  * (sums over all steps), and the loop itself holds only the recurrent product
- * and the gates' element-wise arithmetic. Only plain ops are used, so it runs
- * and gives the same values on every backend.
+ * and the gates' element-wise arithmetic: one of strata's kernels where the
+ * backend has it (the LSTM's and the reset-after GRU's; src/kernel-names.ts),
+ * else the same arithmetic in plain ops, so it runs on every backend.
  *
  * Rows are time-major inside: row t·B + b is sample b at step t.
  */
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../../tf-types.js';
 import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../kernel-names.js';
+import { hasKernels } from '../../kernel-calls.js';
 import type { CarriedState } from './carried-state.js';
 
 /** Step t's rows of a time-major [T·B, n] matrix. */
@@ -74,85 +76,18 @@ function outputGrad(tf: TfCore, dyRows: Tensor2D | null, dy: Tensor, t: number, 
  * LSTM over x [B, T, D] from zero states (or from `carried`'s, which then
  * receives the final h and c), gates in Keras order (i, f, c, o),
  * sigmoid gates and tanh cell: kernel [D, 4H], recurrent [H, 4H], bias [4H].
- * Returns h of every step [B, T, H], or of the last [B, H].
- *
- * The candidate gate's columns are doubled first, so that one sigmoid over all
- * four gates gives it as well (tanh(z) = 2σ(2z) − 1, and the backend's tanh is
- * the slower kernel), and the gradient of all four is one product with σ(1 − σ).
+ * Returns h of every step [B, T, H], or of the last [B, H]. Each step's gate
+ * arithmetic is strata's kernel where the backend has it (units in fours;
+ * kernel-names.ts: about 8 kernels a step where the plain ops take 30), else
+ * the same arithmetic in plain ops (lstmCellOps, lstmCellGradOps).
  */
 export function lstmSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
   const units = recurrent.shape[0];
-  if (units % 4 === 0 && tf.getKernel(LSTM_CELL_KERNEL, tf.getBackend()) && tf.getKernel(LSTM_CELL_GRAD_KERNEL, tf.getBackend())) {
-    return lstmSequenceByCell(tf, x, kernel, recurrent, bias, returnSequences, carried);
-  }
-  const run = tf.customGrad((...args) => {
-    const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor1D];
-    const save = args[4] as unknown as (t: Tensor[]) => void;
-    // 1 for i, f and o; 2 for the candidate c.
-    const scale = tf.concat([tf.ones([2 * units]), tf.fill([units], 2), tf.ones([units])]);
-    const ws = tf.mul(w, scale);
-    const us = tf.mul(u, scale);
-    const rows = timeMajor(tf, xIn);
-    const projected = tf.add(tf.matMul(rows, ws), tf.mul(b, scale));
-    const start = carried?.take(batch);
-    let h: Tensor = start?.[0] ?? tf.zeros([batch, units]);
-    let c: Tensor = start?.[1] ?? tf.zeros([batch, units]);
-    const kept: Tensor[] = [];
-    const outputs: Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const a = tf.sigmoid(tf.add(rowsOf(tf, projected, t, batch), tf.matMul(h, us)));
-      const [i, f, s, o] = tf.split(a, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
-      const g = tf.sub(tf.mul(s, 2), 1);
-      const cNext = tf.add(tf.mul(f, c), tf.mul(i, g));
-      const tc = tf.tanh(cNext);
-      kept.push(h, c, a, i, f, g, o, tc);
-      h = tf.mul(o, tc);
-      c = cNext;
-      outputs.push(h);
-    }
-    save([xIn, ws, us, scale, ...kept]);
-    // After save: the starting state is among the kept tensors, and put frees it.
-    carried?.put([h, c]);
-    const value = returnSequences ? tf.stack(outputs, 1) : h;
-    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [savedX, sw, su, sc, ...perStep] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, ...Tensor[]];
-      const one = tf.scalar(1);
-      const uT = tf.transpose(su);
-      const dyRows = returnSequences ? timeMajor(tf, dy) : null;
-      const dz: Tensor[] = new Array<Tensor>(steps);
-      let dhNext: Tensor | null = null;
-      let dc: Tensor | null = null;
-      for (let t = steps - 1; t >= 0; t--) {
-        const [, cPrev, a, i, f, g, o, tc] = perStep.slice(8 * t, 8 * t + 8) as Tensor[];
-        const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
-        // h = o · tanh(c): into o, and into c on top of what c's next step sends back.
-        const dcHere = tf.mul(tf.mul(dh, o!), tf.sub(one, tf.square(tc!)));
-        const dcAll: Tensor = dc ? tf.add(dc, dcHere) : dcHere;
-        // Into the four sigmoid outputs (the candidate's is s, with g = 2s − 1), then through σ' = σ(1 − σ).
-        const da = tf.concat([tf.mul(dcAll, g!), tf.mul(dcAll, cPrev!), tf.mul(tf.mul(dcAll, i!), 2), tf.mul(dh, tc!)], 1);
-        dz[t] = tf.mul(da, tf.sub(a!, tf.square(a!)));
-        dhNext = tf.matMul(dz[t]!, uT);
-        dc = tf.mul(dcAll, f!);
-      }
-      const dzRows = tf.concat(dz, 0) as Tensor2D;
-      // The products are with the scaled weights; the chain rule scales their gradients back.
-      const [dx, dw, du] = weightGrads(tf, savedX, sw, perStep.filter((_, k) => k % 8 === 0), dzRows, dzRows, batch);
-      return [dx, tf.mul(dw, sc), tf.mul(du, sc), tf.mul(tf.sum(dzRows, 0), sc)];
-    };
-    return { value, gradFunc };
-  });
-  return run(x, kernel, recurrent, bias);
-}
-
-/**
- * lstmSequence with each step's gate arithmetic as one kernel of the backend's (kernel-names.ts:
- * strata's wasm kernels register it), forward and backward: about 8 kernels a step where the
- * plain ops take 30. Same inputs, outputs and gradients as lstmSequence, to float32 rounding.
- */
-function lstmSequenceByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor1D, returnSequences: boolean, carried?: CarriedState): Tensor {
-  const [batch, steps] = x.shape;
-  const units = recurrent.shape[0];
+  const byKernel = units % 4 === 0 && hasKernels(tf, LSTM_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL);
+  const cell = (z: Tensor, c: Tensor): Tensor[] => (byKernel ? (tf.engine().runKernel(LSTM_CELL_KERNEL, { z, c }) as Tensor[]) : lstmCellOps(tf, z, c));
+  const cellGrad = (dh: Tensor, dc: Tensor, a: Tensor, cp: Tensor, tc: Tensor): Tensor[] =>
+    byKernel ? (tf.engine().runKernel(LSTM_CELL_GRAD_KERNEL, { dh, dc, a, cp, tc }) as Tensor[]) : lstmCellGradOps(tf, dh, dc, a, cp, tc);
   const run = tf.customGrad((...args) => {
     const [xIn, w, u, b] = args as [Tensor3D, Tensor2D, Tensor2D, Tensor1D];
     const save = args[4] as unknown as (t: Tensor[]) => void;
@@ -164,7 +99,7 @@ function lstmSequenceByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
     const outputs: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       const z = tf.add(rowsOf(tf, projected, t, batch), tf.matMul(h, u));
-      const [a, cNext, tc, hNext] = tf.engine().runKernel(LSTM_CELL_KERNEL, { z, c }) as Tensor[];
+      const [a, cNext, tc, hNext] = cell(z, c);
       kept.push(h, c, a!, tc!);
       h = hNext!;
       c = cNext!;
@@ -184,7 +119,7 @@ function lstmSequenceByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
       for (let t = steps - 1; t >= 0; t--) {
         const [, cPrev, a, tc] = perStep.slice(4 * t, 4 * t + 4) as Tensor[];
         const dh = outputGrad(tf, dyRows, dy, t, steps, batch, dhNext);
-        const [dzt, dcPrev] = tf.engine().runKernel(LSTM_CELL_GRAD_KERNEL, { dh, dc, a: a!, cp: cPrev!, tc: tc! }) as Tensor[];
+        const [dzt, dcPrev] = cellGrad(dh, dc, a!, cPrev!, tc!);
         dz[t] = dzt!;
         dhNext = tf.matMul(dzt!, uT);
         dc = dcPrev!;
@@ -195,6 +130,32 @@ function lstmSequenceByCell(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
     return { value, gradFunc };
   });
   return run(x, kernel, recurrent, bias);
+}
+
+/**
+ * One LSTM step in plain ops, what LSTM_CELL_KERNEL computes: from the gates' pre-activations
+ * z [B, 4H] (i, f, c, o) and the cell state c, [a (σ(i), σ(f), tanh(g), σ(o)), next c, tanh(next c), next h].
+ */
+function lstmCellOps(tf: TfCore, z: Tensor, c: Tensor): Tensor[] {
+  const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+  const [i, f, g, o] = [tf.sigmoid(zi), tf.sigmoid(zf), tf.tanh(zg), tf.sigmoid(zo)];
+  const cNext = tf.add(tf.mul(f, c), tf.mul(i, g));
+  const tc = tf.tanh(cNext);
+  return [tf.concat([i, f, g, o], 1), cNext, tc, tf.mul(o, tc)];
+}
+
+/**
+ * Its gradient in plain ops, what LSTM_CELL_GRAD_KERNEL computes: from dh (of h) and dc (of the
+ * next c, from the step after), with the step's a, incoming c and tanh(next c), [dz, dc of the incoming c].
+ */
+function lstmCellGradOps(tf: TfCore, dh: Tensor, dc: Tensor, a: Tensor, cp: Tensor, tc: Tensor): Tensor[] {
+  const [i, f, g, o] = tf.split(a, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+  // h = o · tanh(c): into o, and into c on top of what c's next step sends back.
+  const dcAll = tf.add(dc, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))));
+  // Into the gates' activations, then through σ' = σ(1 − σ) (tanh' = 1 − tanh² for the candidate).
+  const sig = (s: Tensor) => tf.sub(s, tf.square(s));
+  const dz = tf.concat([tf.mul(tf.mul(dcAll, g), sig(i)), tf.mul(tf.mul(dcAll, cp), sig(f)), tf.mul(tf.mul(dcAll, i), tf.sub(1, tf.square(g))), tf.mul(tf.mul(dh, tc), sig(o))], 1);
+  return [dz, tf.mul(dcAll, f)];
 }
 
 /**
@@ -274,7 +235,7 @@ export function gruSequence(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent
 export function gruSequenceResetAfter(tf: TfCore, x: Tensor3D, kernel: Tensor2D, recurrent: Tensor2D, bias: Tensor, returnSequences: boolean, carried?: CarriedState): Tensor {
   const [batch, steps] = x.shape;
   // Each step's gate arithmetic: strata's kernel where the backend has it (units in fours), else plain ops.
-  const byKernel = recurrent.shape[0] % 4 === 0 && tf.getKernel(GRU_CELL_KERNEL, tf.getBackend()) && tf.getKernel(GRU_CELL_GRAD_KERNEL, tf.getBackend());
+  const byKernel = recurrent.shape[0] % 4 === 0 && hasKernels(tf, GRU_CELL_KERNEL, GRU_CELL_GRAD_KERNEL);
   const cell = (p: Tensor, q: Tensor, h: Tensor): Tensor[] => (byKernel ? (tf.engine().runKernel(GRU_CELL_KERNEL, { p, q, h }) as Tensor[]) : gruCellOps(tf, p, q, h));
   const cellGrad = (dh: Tensor, h: Tensor, zr: Tensor, q: Tensor, cand: Tensor): Tensor[] =>
     byKernel ? (tf.engine().runKernel(GRU_CELL_GRAD_KERNEL, { dh, h, zr, q, cand }) as Tensor[]) : gruCellGradOps(tf, dh, h, zr, q, cand);
