@@ -8,7 +8,7 @@ import { buildFixedBuiltIn } from './custom/build.js';
 import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from './custom/conv-fixes.js';
 import { expand, expectRank, knownLast, ShapeProblem, windowOutput } from './shape.js';
 import type { Shape } from './shape.js';
-import { activityParams, biasArgs, biasParams, kernelArgs, kernelParams, weightArgs, weightParams } from './weights.js';
+import { biasArgs, biasParams, kernelArgs, kernelParams, weightArgs, weightParams } from './weights.js';
 
 type ConvP = LayerParams & {
   filters: number;
@@ -137,7 +137,6 @@ const separableConv2d = defineLayer<SepP>({
     ...weightParams('depthwise', 'glorot_uniform'),
     ...weightParams('pointwise', 'glorot_uniform'),
     ...biasParams(),
-    ...activityParams(),
   },
   arity: 'one',
   outputShape: ([x], p) => {
@@ -152,7 +151,6 @@ const separableConv2d = defineLayer<SepP>({
       ...weightArgs(p, c, 'depthwise'),
       ...weightArgs(p, c, 'pointwise'),
       ...biasArgs(p, c),
-      activityRegularizer: c.regularizer(p.activity_regularizer),
     };
     // TensorFlow.js cannot train a dilated SeparableConv2D; strata's subclass convolves the input's phases instead.
     return undilated(p) ? c.tf.layers.separableConv2d(args) : buildFixedBuiltIn(c, SeparableConv2D, args);
@@ -171,7 +169,6 @@ const depthwiseConv2d = defineLayer<SepP>({
     activation: activation('The activation applied to the output.', 'linear'),
     ...weightParams('depthwise', 'glorot_uniform'),
     ...biasParams(),
-    ...activityParams(),
   },
   arity: 'one',
   outputShape: ([x], p) => {
@@ -185,7 +182,6 @@ const depthwiseConv2d = defineLayer<SepP>({
       depthMultiplier: p.depth_multiplier,
       ...weightArgs(p, c, 'depthwise'),
       ...biasArgs(p, c),
-      activityRegularizer: c.regularizer(p.activity_regularizer),
     };
     // TensorFlow.js's DepthwiseConv2D ignores dilation_rate (and has no dilated gradient); strata's subclass does both.
     return undilated(p) ? c.tf.layers.depthwiseConv2d(args) : buildFixedBuiltIn(c, DepthwiseConv2D, args);

@@ -8,7 +8,7 @@ import { defineLayer } from './registry.js';
 import type { LayerDef, LayerExample, LayerParams } from './registry.js';
 import { expectRank, knownLast, ShapeProblem } from './shape.js';
 import type { Shape } from './shape.js';
-import { activityParams, biasArgs, biasParams, weightArgs, weightParams } from './weights.js';
+import { biasArgs, biasParams, weightArgs, weightParams } from './weights.js';
 
 type RnnP = LayerParams & {
   units: number;
@@ -60,7 +60,6 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
             ),
           }
         : {}),
-      ...activityParams(),
     },
     arity: 'one',
     outputShape: ([x], p) => rnnOutput(x!, p),
@@ -84,7 +83,6 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
         ...weightArgs(p, c, 'recurrent'),
         ...biasArgs(p, c),
         ...(type === 'lstm' ? { unitForgetBias: p.unit_forget_bias } : {}),
-        activityRegularizer: c.regularizer(p.activity_regularizer),
       };
       // LSTM and GRU: strata's subclasses, which run the whole sequence as one operation where they can (custom/recurrent-fast.ts).
       if (type === 'lstm') return buildFixedBuiltIn(c, LSTM, args);

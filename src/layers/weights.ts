@@ -23,13 +23,13 @@ export function biasParams(): Record<string, Param> {
   };
 }
 
-export function activityParams(): Record<string, Param> {
-  return { activity_regularizer: regularizer("Penalty on the layer's output.") };
-}
-
-/** kernel + bias + activity keys, as a Keras Dense or Conv layer has them. */
+/**
+ * kernel + bias keys, as a Keras Dense or Conv layer has them. Not Keras's
+ * `activity_regularizer`: TensorFlow.js refuses to call a layer that has one (and the torch
+ * engine follows it), so a spec naming it gets the schema's unknown-key error.
+ */
 export function kernelParams(defaultInit = 'glorot_uniform'): Record<string, Param> {
-  return { ...weightParams('kernel', defaultInit), ...biasParams(), ...activityParams() };
+  return { ...weightParams('kernel', defaultInit), ...biasParams() };
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -51,5 +51,5 @@ export function biasArgs(p: LayerParams, c: BuildContext): Record<string, unknow
 }
 
 export function kernelArgs(p: LayerParams, c: BuildContext): Record<string, unknown> {
-  return { ...weightArgs(p, c, 'kernel'), ...biasArgs(p, c), activityRegularizer: c.regularizer(p.activity_regularizer) };
+  return { ...weightArgs(p, c, 'kernel'), ...biasArgs(p, c) };
 }
