@@ -43,3 +43,11 @@ export const SOFTMAX_GRAD_KERNEL = 'StrataSoftmaxGrad';
 
 /** Relu's gradient dy · step(x) in one pass: inputs dy, x; output dx (kernels.wat `relugrad`). */
 export const RELU_GRAD_KERNEL = 'StrataReluGrad';
+
+/**
+ * Softmax with sparse cross-entropy and its gradient, over the last axis: inputs logits
+ * [rows, classes] and labels (class ids, one a row); attrs epsilon (the log's clip) and scale
+ * (1 / rows for the mean); outputs the probabilities, the mean over rows of −log(clip(p[label]))
+ * (a scalar) and (p − onehot(label)) · scale (wasm-kernels/softmax-cross-entropy.ts). A label outside the classes gives a zero loss and gradient.
+ */
+export const SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL = 'StrataSparseSoftmaxCrossEntropy';

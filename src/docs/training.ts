@@ -57,6 +57,8 @@ export function renderTrainingDocs(registry: TrainRegistry): string {
     '',
     `\`loss\` is one of ${names(registry.losses)}. ${labelsSentence(registry)}`,
     '',
+    `With ${[...registry.losses].filter((l) => l.fromLogits).map((l) => `\`${l.name}\``).join(' or ')}, a model that is a stack of dense layers (an input, \`flatten\` or not, then \`dense\` layers with relu or linear activations, the last a softmax) trains on gradients computed from the softmax's logits in closed form, as Keras computes cross-entropy for a softmax output, instead of through TensorFlow.js's tape: the same to rounding, in a third of the kernels (docs/performance.md). A probability under the log's clip (1e-7) still gets its gradient there. Dropout, other activations, regularizers, class weights and distillation keep the tape.`,
+    '',
     ...[...registry.losses].flatMap((l) => entrySection(l, ` Keras: \`${l.keras}\`.${l.smoothing ? ' Takes `label_smoothing`.' : ''}`)),
     '## Learning-rate schedules',
     '',

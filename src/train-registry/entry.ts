@@ -6,7 +6,7 @@
  * and, for metrics, whether higher is better. Lists of names anywhere in
  * strata are derived from here, as layer types are from the layer registry.
  */
-import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
+import type { Optimizer, Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
 import type { Param } from '../document/json-schema.js';
 
@@ -38,6 +38,16 @@ export interface LossOptions {
   labelSmoothing: number;
 }
 
+/** A loss computed from a softmax's logits (LossDef.fromLogits). */
+export interface LogitsLoss {
+  /** softmax(logits). */
+  probabilities: Tensor;
+  /** The examples' mean loss, as the loss's function gives it from the probabilities. */
+  meanLoss: Scalar;
+  /** The gradient of the examples' mean loss with respect to the logits. */
+  meanGradient: Tensor;
+}
+
 /** A loss as a function of (targets, predictions) returning one value per example. */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
@@ -47,6 +57,13 @@ export interface LossDef extends Entry {
   /** Whether `label_smoothing` applies. */
   smoothing: boolean;
   make(tf: TfCore, o: LossOptions): LossFn;
+  /**
+   * For a loss of a softmax's probabilities: the softmax, each example's loss and the mean
+   * loss's gradient with respect to the logits, from the logits, the gradient in closed form.
+   * A step that has the logits (train/dense-gradients.ts) uses it instead of differentiating
+   * through the softmax and the clipped log, as Keras does for a softmax output.
+   */
+  fromLogits?(tf: TfCore, o: LossOptions): (yTrue: Tensor, logits: Tensor) => LogitsLoss;
 }
 
 export interface ScheduleContext {

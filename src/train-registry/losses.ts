@@ -3,19 +3,65 @@
  * example, so class weights can scale them before the mean. Predictions are
  * the model's outputs (probabilities after softmax or sigmoid), as in Keras.
  */
-import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
 import { defineLoss } from './entry.js';
-import type { LossDef, LossFn } from './entry.js';
+import type { LogitsLoss, LossDef, LossFn } from './entry.js';
+import { hasKernels } from '../kernel-calls.js';
+import { SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL } from '../kernel-names.js';
 
 /** Keras's clipping epsilon for log of probabilities. */
 const EPS = 1e-7;
 
-function crossEntropy(tf: TfCore, smooth: number): LossFn {
-  return (y: Tensor, p: Tensor) => {
-    const k = p.shape[p.shape.length - 1]!;
-    const target = smooth > 0 ? tf.add(tf.mul(y, 1 - smooth), smooth / k) : y;
-    return tf.neg(tf.sum(tf.mul(target, tf.log(tf.clipByValue(p, EPS, 1 - EPS))), -1));
+/** One-hot (or probability) rows mixed with the uniform distribution over their k classes by `smooth`. */
+function smoothed(tf: TfCore, y: Tensor, k: number, smooth: number): Tensor {
+  return smooth > 0 ? tf.add(tf.mul(y, 1 - smooth), smooth / k) : y;
+}
+
+/** −Σ t·log p over the last axis, p clipped away from 0 and 1 as Keras clips it. */
+function crossEntropyOf(tf: TfCore, t: Tensor, p: Tensor): Tensor {
+  return tf.neg(tf.sum(tf.mul(t, tf.log(tf.clipByValue(p, EPS, 1 - EPS))), -1));
+}
+
+/** Cross-entropy of (targets, probabilities), the targets one-hot or probability rows as `toRows` makes them. */
+function crossEntropy(tf: TfCore, smooth: number, toRows: (y: Tensor, p: Tensor) => Tensor = (y) => y): LossFn {
+  return (y, p) => crossEntropyOf(tf, smoothed(tf, toRows(y, p), p.shape[p.shape.length - 1]!, smooth), p);
+}
+
+/**
+ * The same from a softmax's logits. −Σ t·log softmax(z) differentiated with respect to z is
+ * p·Σt − t (p − t for targets that sum to 1). It differs from the derivative through the
+ * clipped log only where that clip holds a probability (under 1e-7 or over 1 − 1e-7), whose
+ * gradient the clip sets to zero.
+ */
+function crossEntropyFromLogits(tf: TfCore, smooth: number, toRows: (y: Tensor, p: Tensor) => Tensor = (y) => y): (y: Tensor, logits: Tensor) => LogitsLoss {
+  return (y, logits) => {
+    const probabilities = tf.softmax(logits);
+    const t = smoothed(tf, toRows(y, probabilities), logits.shape[logits.shape.length - 1]!, smooth);
+    const rows = logits.size / logits.shape[logits.shape.length - 1]!;
+    const meanGradient = tf.div(tf.sub(tf.mul(probabilities, tf.sum(t, -1, true)), t), rows);
+    return { probabilities, meanLoss: tf.mean(crossEntropyOf(tf, t, probabilities)) as Scalar, meanGradient };
+  };
+}
+
+/** Class ids (one per example, or per step of a sequence) as one-hot rows of the predictions' shape. */
+function oneHotLike(tf: TfCore, y: Tensor, p: Tensor): Tensor {
+  return tf.oneHot(tf.cast(tf.reshape(y, p.shape.slice(0, -1)), 'int32'), p.shape[p.shape.length - 1]!);
+}
+
+/**
+ * Sparse cross-entropy from logits: with no smoothing, strata's one kernel where the backend
+ * has it (the softmax, each example's loss and its gradient in one pass), else the ops of
+ * crossEntropyFromLogits.
+ */
+function sparseCrossEntropyFromLogits(tf: TfCore, smooth: number): (y: Tensor, logits: Tensor) => LogitsLoss {
+  const ops = crossEntropyFromLogits(tf, smooth, (y, p) => oneHotLike(tf, y, p));
+  return (y, logits) => {
+    if (smooth > 0 || logits.dtype !== 'float32' || !hasKernels(tf, SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL)) return ops(y, logits);
+    const classes = logits.shape[logits.shape.length - 1]!;
+    const attrs = { epsilon: EPS, scale: classes / logits.size };
+    const [probabilities, meanLoss, meanGradient] = tf.engine().runKernel(SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels: y }, attrs) as Tensor[];
+    return { probabilities: probabilities!, meanLoss: meanLoss as Scalar, meanGradient: meanGradient! };
   };
 }
 
@@ -28,6 +74,7 @@ export const lossEntries = [
     targets: 'one_hot',
     smoothing: true,
     make: (tf, o) => crossEntropy(tf, o.labelSmoothing),
+    fromLogits: (tf, o) => crossEntropyFromLogits(tf, o.labelSmoothing),
   }),
   defineLoss({
     name: 'sparse_categorical_crossentropy',
@@ -36,10 +83,8 @@ export const lossEntries = [
     params: {},
     targets: 'sparse',
     smoothing: true,
-    make: (tf, o) => {
-      const ce = crossEntropy(tf, o.labelSmoothing);
-      return (y, p) => ce(tf.oneHot(tf.cast(tf.reshape(y, p.shape.slice(0, -1)), 'int32'), p.shape[p.shape.length - 1]!), p);
-    },
+    make: (tf, o) => crossEntropy(tf, o.labelSmoothing, (y, p) => oneHotLike(tf, y, p)),
+    fromLogits: (tf, o) => sparseCrossEntropyFromLogits(tf, o.labelSmoothing),
   }),
   defineLoss({
     name: 'binary_crossentropy',

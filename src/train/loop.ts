@@ -226,7 +226,7 @@ class TrainingRun {
     this.carried = this.lanes ? new CarriedStates(tf, model) : undefined;
     this.batchesPerEpoch = batchesPerEpoch(split.size, config, this.lanes);
     const schedule = { base: this.opt.baseLearningRate, stepsPerEpoch: this.batchesPerEpoch, totalSteps: this.batchesPerEpoch * config.epochs };
-    this.step = new GradientStep(tf, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms, parts.teacher);
+    this.step = new GradientStep(tf, engine.tfl, model, config, this.opt, this.ctx, schedule, classWeightVector(dataset, this.ctx, config.class_weights), hooks.gradientNorms, parts.teacher);
     this.state = withPlateau(config, start);
     this.pruner = parts.pruner ?? (config.pruning ? new Pruner(tf, model, config.pruning) : undefined);
     this.pruner?.begin(this.batchesPerEpoch, this.state.step);

@@ -10,7 +10,8 @@ import { loadEngine } from '../../src/backend/select.js';
 import type { TfCore } from '../../src/tf-types.js';
 import { Rng } from '../../src/rng.js';
 import { maxRelDiff } from '../helpers/layers.js';
-import { RELU_GRAD_KERNEL, SOFTMAX_GRAD_KERNEL } from '../../src/kernel-names.js';
+import { RELU_GRAD_KERNEL, SOFTMAX_GRAD_KERNEL, SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL } from '../../src/kernel-names.js';
+import { trainRegistry } from '../../src/train-registry/catalog.js';
 import { kernelsRun } from '../helpers/backends.js';
 
 let tf: TfCore;
@@ -533,6 +534,43 @@ test('the gradient of relu by strata\'s kernel gives exactly what the cpu backen
     const wasm = await grad('wasm');
     assert.deepEqual(Array.from(wasm.data), Array.from(cpu.data), `relu gradient over ${n}`);
     assert.ok(wasm.ran.has(RELU_GRAD_KERNEL) && !cpu.ran.has(RELU_GRAD_KERNEL));
+  }
+});
+
+test('sparse cross-entropy from logits by strata\'s kernel gives the ops\' probabilities, mean loss and gradient (int32 and float32 ids, ids out of range, saturated rows, sequences)', async () => {
+  const fromLogits = trainRegistry.losses.get('sparse_categorical_crossentropy')!.fromLogits!;
+  let seed = 1000;
+  for (const [shape, dtype] of [[[6, 5], 'int32'], [[2, 3, 10], 'float32'], [[4, 1000], 'int32']] as [number[], 'int32' | 'float32'][]) {
+    const z = values(size(shape), seed++).map((v) => v * 8);
+    const classes = shape[shape.length - 1]!;
+    const rows = size(shape) / classes;
+    const r = random(seed++);
+    const ids = Array.from({ length: rows }, () => Math.floor(r() * classes));
+    [ids[0], ids[1]] = [-1, classes];
+    z.fill(-40, 2 * classes, 3 * classes);
+    z[2 * classes] = 40; // a row whose label's probability is under the log's clip
+    ids[2] = 1;
+    const read = async (backend: string) => {
+      await tf.setBackend(backend);
+      let out: Float32Array[] = [];
+      const ran = kernelsRun(tf, () => {
+        out = tf.tidy(() => {
+          const loss = fromLogits(tf, { labelSmoothing: 0 })(tf.tensor(ids, shape.slice(0, -1), dtype), tf.tensor(z, [...shape]));
+          return [loss.probabilities, loss.meanLoss, loss.meanGradient].map((t) => Float32Array.from(t.dataSync()));
+        });
+      });
+      return { ran, out };
+    };
+    const cpu = await read('cpu');
+    const wasm = await read('wasm');
+    assert.ok(wasm.ran.has(SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL) && !cpu.ran.has(SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL));
+    ['probabilities', 'mean loss', 'gradient'].forEach((what, i) => {
+      const d = maxRelDiff(wasm.out[i]!, cpu.out[i]!);
+      assert.ok(d < 1e-5, `${what} on ${shape.join('×')}: max relative difference ${d}`);
+    });
+    // Rows with an id out of range have no gradient; the saturated row's loss is the clip's.
+    assert.ok(wasm.out[2]!.subarray(0, 2 * classes).every((v) => v === 0));
+    assert.ok(cpu.out[1]![0]! > -Math.log(1e-7) / rows);
   }
 });
 

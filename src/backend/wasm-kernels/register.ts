@@ -22,7 +22,9 @@ import { sliceInto } from './slice.js';
 import {
   BATCH_NORM_GRAD_KERNEL, BATCH_NORM_SUMS_KERNEL, CHANNEL_AFFINE_KERNEL, CHANNEL_MOMENTS_KERNEL, GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL,
   LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, RELU_GRAD_KERNEL, ROW_MOMENTS_KERNEL, SOFTMAX_GRAD_KERNEL,
+  SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL,
 } from '../../kernel-names.js';
+import { sparseSoftmaxCrossEntropy } from './softmax-cross-entropy.js';
 import type { CopyRuns } from './slice.js';
 import { asMatrixTranspose, MIN_TILED_TRANSPOSE, transposeTiled } from './transpose.js';
 import { unsortedSegmentSum } from './segment-sum.js';
@@ -51,7 +53,7 @@ interface ConvAttrs {
 }
 
 /** The kernel names strata registers for wasm (with its SIMD module also Add, Sub, Multiply, RealDiv, Square, Relu, Step, Tanh, Concat and the LSTM and GRU cells' four of kernel-names.ts). */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', 'Slice', 'SplitV', 'Unpack', 'Sum', 'Identity', 'GatherV2', 'Transpose', ADAM_KERNEL, SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL] as const;
 
 /** The kernels registerWasmKernels has registered in this process, by name. */
 const installed = new Set<string>();
@@ -557,6 +559,21 @@ export function registerWasmKernels(tf: TfCore): void {
     } else {
       adamStep(a, view(accBeta1!)[0]!, view(accBeta2!)[0]!, view(value!), view(gradient!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!));
     }
+    return outs;
+  });
+
+  // A classifier's softmax, sparse cross-entropy and its gradient in one pass (softmax-cross-entropy.ts;
+  // used by src/train-registry/losses.ts).
+  register(SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL, ({ inputs, backend, attrs }) => {
+    const { logits, labels } = inputs as Record<string, TensorInfo>;
+    const wasm = backend as WasmBackend;
+    const classes = logits!.shape[logits!.shape.length - 1]!;
+    const rows = tf.util.sizeFromShape(logits!.shape) / classes;
+    if (logits!.dtype !== 'float32' || tf.util.sizeFromShape(labels!.shape) !== rows) throw new Error(`${SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL} takes float32 logits and one label a row (got ${logits!.dtype} [${logits!.shape}] and labels [${labels!.shape}])`);
+    const outs = [logits!.shape, [], logits!.shape].map((shape) => wasm.makeOutput(shape, 'float32'));
+    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+    const { epsilon, scale } = attrs as unknown as { epsilon: number; scale: number };
+    view(outs[1]!)[0] = sparseSoftmaxCrossEntropy(view(logits!), wasm.typedArrayFromHeap(labels!), rows, classes, epsilon, scale, view(outs[0]!), view(outs[2]!));
     return outs;
   });
 
