@@ -73,6 +73,7 @@ export interface SimdKernels {
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
   /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */
+  filtergrad3x3c1(x: number, dy: number, out: number, batch: number, h: number, w: number, outChannels: number, sh: number, sw: number, top: number, left: number, oh: number, ow: number): void;
   im2col(x: number, p: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, oh: number, ow: number, row: number): void;
   /** `rows` runs of `bytes` bytes from src to dst, src advancing by srcStride bytes and dst by dstStride after each. */
   copyrows(src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number): void;

@@ -273,8 +273,13 @@
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32) (param $oh i32) (param $ow i32) (param $row i32)
     (local $b i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
     (local $dst i32) (local $src i32) (local $i i32) (local $cb i32) (local $c16 i32) (local $rowEnd i32)
+    (local $ix0 i32) (local $runB i32) (local $vecB i32) (local $xEnd i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $c16 (i32.and (local.get $cb) (i32.const -16)))
+    ;; a patch row (one ky): kw·c floats that lie together in x when all kw pixels are inside it
+    (local.set $runB (i32.mul (local.get $kw) (local.get $cb)))
+    (local.set $vecB (i32.and (i32.add (local.get $runB) (i32.const 15)) (i32.const -16)))
+    (local.set $xEnd (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $batch) (local.get $h)) (local.get $w)) (local.get $cb))))
     (local.set $dst (local.get $p))
     (block $bd (loop $bl
       (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
@@ -289,7 +294,33 @@
           (block $kyd (loop $kyl
             (br_if $kyd (i32.ge_u (local.get $ky) (local.get $kh)))
             (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (local.get $ky)))
+            (local.set $ix0 (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
             (local.set $kx (i32.const 0))
+            ;; The whole patch row inside x: one run, copied 16 bytes at a time (a first layer's
+            ;; c = 1 makes a tap 4 bytes, which the per-tap copy below took one at a time). The
+            ;; last vector may read past the run and write past it: only where both stay inside
+            ;; x and inside the patch's row, whose later taps or zero padding are written after.
+            (if (i32.and (i32.lt_u (local.get $iy) (local.get $h))
+                  (i32.and (i32.lt_u (local.get $ix0) (local.get $w)) (i32.le_u (i32.add (local.get $ix0) (local.get $kw)) (local.get $w))))
+              (then
+                (local.set $src (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix0)) (local.get $cb))))
+                (local.set $i (i32.const 0))
+                (if (i32.and (i32.le_u (i32.add (local.get $dst) (local.get $vecB)) (local.get $rowEnd))
+                      (i32.le_u (i32.add (local.get $src) (local.get $vecB)) (local.get $xEnd)))
+                  (then
+                    (block $rvd (loop $rvl
+                      (br_if $rvd (i32.ge_u (local.get $i) (local.get $runB)))
+                      (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+                      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                      (br $rvl))))
+                  (else
+                    (block $rsd (loop $rsl
+                      (br_if $rsd (i32.ge_u (local.get $i) (local.get $runB)))
+                      (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.load (i32.add (local.get $src) (local.get $i))))
+                      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                      (br $rsl)))))
+                (local.set $dst (i32.add (local.get $dst) (local.get $runB)))
+                (local.set $kx (local.get $kw))))
             (block $kxd (loop $kxl
               (br_if $kxd (i32.ge_u (local.get $kx) (local.get $kw)))
               (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (local.get $kx)))
@@ -326,6 +357,132 @@
             (br $pl)))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
           (br $xl)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
+  ;; A convolution's filter gradient for a single input channel and a 3 × 3 kernel (a first
+  ;; layer on grayscale images), without patches: dW[t, o] = Σ over output pixels of
+  ;; x[pixel's tap t] · dy[pixel, o], for out [9, O] (taps ky, kx in order; O a multiple of 4).
+  ;; One output row at a time (its dy stays in L1), four output channels at a time with the
+  ;; nine taps' sums in registers: per pixel one load of dy and nine broadcast loads of x.
+  ;; im2col wrote the 4-byte taps one at a time for this (a third of the patches' bytes
+  ;; padding) and the product read them back. Pixels whose window leaves x (padding) check each tap.
+  (func (export "filtergrad3x3c1") (param $x i32) (param $dy i32) (param $out i32) (param $batch i32) (param $h i32) (param $w i32) (param $O i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32) (param $oh i32) (param $ow i32)
+    (local $ob i32) (local $b i32) (local $oy i32) (local $ox i32) (local $iy i32) (local $ix i32) (local $p i32) (local $p1 i32) (local $p2 i32) (local $p0 i32)
+    (local $pd i32) (local $rowB i32) (local $dyPixel i32) (local $dyRow i32) (local $rowIn i32) (local $stepB i32)
+    (local $d v128) (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128)
+    (local.set $rowB (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $stepB (i32.shl (local.get $sw) (i32.const 2)))
+    (local.set $dyPixel (i32.shl (local.get $O) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (i32.const 9) (local.get $dyPixel)))
+    (local.set $dyRow (local.get $dy))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oy (i32.const 0))
+      (block $yd (loop $yl
+        (br_if $yd (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $iy (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+        ;; the window's three rows inside x (signed: iy may be negative), and where the first starts at ix = 0
+        (local.set $rowIn (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.le_s (i32.add (local.get $iy) (i32.const 3)) (local.get $h))))
+        (local.set $p0 (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $rowB))))
+        (local.set $ob (i32.const 0))
+        (block $obd (loop $obl
+          (br_if $obd (i32.ge_u (local.get $ob) (local.get $O)))
+          (local.set $a0 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 0) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a1 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 1) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a2 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 2) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a3 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 3) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a4 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 4) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a5 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 5) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a6 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 6) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a7 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 7) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $a8 (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 8) (local.get $O)) (local.get $ob)) (i32.const 2)))))
+          (local.set $pd (i32.add (local.get $dyRow) (i32.shl (local.get $ob) (i32.const 2))))
+          (local.set $ix (i32.sub (i32.const 0) (local.get $left)))
+          (local.set $p (i32.add (local.get $p0) (i32.shl (local.get $ix) (i32.const 2))))
+          (local.set $ox (i32.const 0))
+          (block $xd (loop $xl
+            (br_if $xd (i32.ge_u (local.get $ox) (local.get $ow)))
+            (local.set $d (v128.load (local.get $pd)))
+            (local.set $p1 (i32.add (local.get $p) (local.get $rowB)))
+            (local.set $p2 (i32.add (local.get $p1) (local.get $rowB)))
+            (if (i32.and (local.get $rowIn) (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (i32.const 3)) (local.get $w))))
+              (then
+                  (local.set $v (v128.load32_splat (local.get $p)))
+                  (local.set $a0 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a0)))
+                  (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+                  (local.set $a1 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a1)))
+                  (local.set $v (v128.load32_splat offset=8 (local.get $p)))
+                  (local.set $a2 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a2)))
+                  (local.set $v (v128.load32_splat (local.get $p1)))
+                  (local.set $a3 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a3)))
+                  (local.set $v (v128.load32_splat offset=4 (local.get $p1)))
+                  (local.set $a4 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a4)))
+                  (local.set $v (v128.load32_splat offset=8 (local.get $p1)))
+                  (local.set $a5 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a5)))
+                  (local.set $v (v128.load32_splat (local.get $p2)))
+                  (local.set $a6 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a6)))
+                  (local.set $v (v128.load32_splat offset=4 (local.get $p2)))
+                  (local.set $a7 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a7)))
+                  (local.set $v (v128.load32_splat offset=8 (local.get $p2)))
+                  (local.set $a8 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a8))))
+              (else
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 0)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 0)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load (local.get $p))))
+                  (local.set $a0 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a0)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 0)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 1)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=4 (local.get $p))))
+                  (local.set $a1 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a1)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 0)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 2)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=8 (local.get $p))))
+                  (local.set $a2 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a2)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 1)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 0)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load (local.get $p1))))
+                  (local.set $a3 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a3)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 1)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 1)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=4 (local.get $p1))))
+                  (local.set $a4 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a4)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 1)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 2)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=8 (local.get $p1))))
+                  (local.set $a5 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a5)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 2)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 0)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load (local.get $p2))))
+                  (local.set $a6 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a6)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 2)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 1)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=4 (local.get $p2))))
+                  (local.set $a7 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a7)))))
+                  (if (i32.and (i32.lt_u (i32.add (local.get $iy) (i32.const 2)) (local.get $h)) (i32.lt_u (i32.add (local.get $ix) (i32.const 2)) (local.get $w)))
+                    (then
+                  (local.set $v (f32x4.splat (f32.load offset=8 (local.get $p2))))
+                  (local.set $a8 (f32x4.relaxed_madd (local.get $v) (local.get $d) (local.get $a8)))))))
+            (local.set $pd (i32.add (local.get $pd) (local.get $dyPixel)))
+            (local.set $p (i32.add (local.get $p) (local.get $stepB)))
+            (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+            (br $xl)))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 0) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a0))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 1) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a1))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 2) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a2))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 3) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a3))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 4) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a4))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 5) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a5))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 6) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a6))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 7) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a7))
+          (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.const 8) (local.get $O)) (local.get $ob)) (i32.const 2))) (local.get $a8))
+          (local.set $ob (i32.add (local.get $ob) (i32.const 4)))
+          (br $obl)))
+        (local.set $dyRow (i32.add (local.get $dyRow) (i32.mul (local.get $ow) (local.get $dyPixel))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $yl)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

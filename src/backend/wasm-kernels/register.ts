@@ -120,6 +120,13 @@ export const MAX_PATCH_BYTES = 32 * 2 ** 20;
 export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, maxBytes = MAX_PATCH_BYTES): TensorInfo {
   const taps = g.filterHeight * g.filterWidth * g.inChannels;
   const outC = g.outChannels;
+  const at = (t: TensorInfo) => addressOf(wasm, t);
+  if (g.inChannels === 1 && g.filterHeight === 3 && g.filterWidth === 3) {
+    // A first layer on one channel: the sums straight from x and dy, no patches (kernels.wat filtergrad3x3c1).
+    const out = wasm.makeOutput([3, 3, 1, outC], 'float32');
+    simd.filtergrad3x3c1(at(x), at(dy), at(out), g.batchSize, g.inHeight, g.inWidth, outC, g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth);
+    return out;
+  }
   const byTaps = outC % 8 === 0 && Math.ceil(taps / 4) * 4 < Math.ceil(taps / 8) * 8;
   const row = byTaps ? Math.ceil(taps / 4) * 4 : Math.ceil(taps / 8) * 8;
   const pixels = g.outHeight * g.outWidth;
@@ -130,7 +137,6 @@ export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: Ten
   // Each part after the first is multiplied here and added to the sum.
   const product = part < g.batchSize ? wasm.makeOutput(shape, 'float32') : sum;
   const out = wasm.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, outC], 'float32');
-  const at = (t: TensorInfo) => addressOf(wasm, t);
   for (let b = 0; b < g.batchSize; b += part) {
     const n = Math.min(part, g.batchSize - b);
     const dyPart = at(dy) + 4 * b * pixels * outC;
