@@ -4,7 +4,7 @@
  * for backends without.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RELU_GRAD_KERNEL } from './kernel-names.js';
+import { RELU_GRAD_KERNEL, RELU_GRAD_SUMS_KERNEL } from './kernel-names.js';
 import type { TfCore } from './tf-types.js';
 
 /** Whether the current backend has every one of strata's kernels `names` (strata registers them on wasm). */
@@ -19,4 +19,18 @@ export function reluGrad(tf: TfCore, dy: Tensor, x: Tensor): Tensor {
     return (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as Tensor[])[0]!;
   }
   return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+}
+
+/**
+ * Relu's gradient over [..., channels] and the gradient's sums over every axis but the last (a
+ * bias's gradient): in one pass by strata's kernel where registered (channels a multiple of
+ * 4), else reluGrad and `sums` undefined, for the caller to sum when it needs them.
+ */
+export function reluGradWithSums(tf: TfCore, dy: Tensor, x: Tensor): { dx: Tensor; sums?: Tensor } {
+  const channels = x.shape[x.rank - 1] ?? 0;
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && x.rank >= 2 && channels % 4 === 0 && hasKernels(tf, RELU_GRAD_SUMS_KERNEL)) {
+    const [dx, sums] = tf.engine().runKernel(RELU_GRAD_SUMS_KERNEL, { dy, x }) as Tensor[];
+    return { dx: dx!, sums: sums! };
+  }
+  return { dx: reluGrad(tf, dy, x) };
 }

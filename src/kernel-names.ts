@@ -44,6 +44,9 @@ export const SOFTMAX_GRAD_KERNEL = 'StrataSoftmaxGrad';
 /** Relu's gradient dy · step(x) in one pass: inputs dy, x; output dx (kernels.wat `relugrad`). */
 export const RELU_GRAD_KERNEL = 'StrataReluGrad';
 
+/** The same over [..., channels] (channels a multiple of 4), with the sums of dx over every axis but the last: inputs dy, x; outputs dx and sums [channels] (kernels.wat `relugradsums`). */
+export const RELU_GRAD_SUMS_KERNEL = 'StrataReluGradSums';
+
 /**
  * Softmax with sparse cross-entropy and its gradient, over the last axis: inputs logits
  * [rows, classes] and labels (class ids, one a row); attrs epsilon (the log's clip) and scale

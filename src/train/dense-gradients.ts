@@ -17,7 +17,7 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { fusedDense } from '../layers/custom/fused.js';
-import { reluGrad } from '../kernel-calls.js';
+import { reluGradWithSums } from '../kernel-calls.js';
 import type { LogitsLoss } from '../train-registry/entry.js';
 import type { LayersModel, TfCore } from '../tf-types.js';
 import type { DenseFields } from './softmax-head.js';
@@ -58,14 +58,16 @@ export function denseStackGradients(tf: TfCore, model: LayersModel, fromLogits: 
       const { probabilities, meanLoss: value, meanGradient } = fromLogits(y, logits);
       // Backward: dz is the mean loss's gradient with respect to a layer's product plus bias.
       let dz = meanGradient;
+      // dz's column sums, when relu's gradient gave them with dz.
+      let sums: Tensor | undefined;
       const grads: NamedTensorMap = {};
       for (let i = layers.length - 1; i >= 0; i--) {
         const { kernel, bias } = layers[i]!;
         if (trainable.has(nameOf(kernel))) grads[nameOf(kernel)] = tf.matMul(inputs[i]!, dz, true, false);
-        if (bias && trainable.has(nameOf(bias))) grads[nameOf(bias)] = tf.sum(dz, 0);
+        if (bias && trainable.has(nameOf(bias))) grads[nameOf(bias)] = sums ?? tf.sum(dz, 0);
         if (i === 0) break;
         const dx = tf.matMul(dz, kernel.read(), false, true);
-        dz = layers[i - 1]!.relu ? reluGrad(tf, dx, inputs[i]!) : dx;
+        ({ dx: dz, sums } = layers[i - 1]!.relu ? reluGradWithSums(tf, dx, inputs[i]!) : { dx, sums: undefined });
       }
       return { value, grads, pred: probabilities };
     });

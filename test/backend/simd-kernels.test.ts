@@ -158,6 +158,26 @@ test('relu and step: max(x, 0) and x > 0 ? 1 : alpha, NaN kept, every length', (
   }
 });
 
+test('relugradsums: relugrad\'s dx (zeros, NaN) and each column\'s sum of it, to float32 rounding', () => {
+  for (const { name, memory, k } of builds()) {
+    for (const [rows, cols] of [[1, 4], [5, 8], [33, 16]] as const) {
+      const n = rows * cols;
+      const { at, views } = place(memory, [n, n, n, n, cols], n);
+      const [dy, x, dx, plain, sums] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      x.forEach((v, i) => (x[i] = i % 5 === 0 ? 0 : i % 11 === 3 ? Number.NaN : v));
+      k.relugradsums(at[0]!, at[1]!, at[2]!, at[4]!, rows, cols);
+      k.relugrad(at[0]!, at[1]!, at[3]!, n);
+      assert.deepEqual(Array.from(dx), Array.from(plain), `${name} dx ${rows}×${cols}`);
+      for (let c = 0; c < cols; c++) {
+        let want = 0;
+        for (let r = 0; r < rows; r++) want += plain[r * cols + c]!;
+        if (Number.isNaN(want)) assert.ok(Number.isNaN(sums[c]!), `${name} sum ${c}`);
+        else assert.ok(Math.abs(sums[c]! - want) <= 1e-5 * Math.max(1, Math.abs(want)) * rows, `${name} sum ${c}: ${sums[c]} against ${want}`);
+      }
+    }
+  }
+});
+
 test('tanh: within 4e-7 of Math.tanh from 0 to ±20, x itself near 0, ±1 far out, NaN kept, every length', () => {
   for (const { name, memory, k } of builds()) {
     for (const n of [1, 3, 4, 9, 100, 4001]) {

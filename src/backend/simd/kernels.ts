@@ -70,6 +70,7 @@ export interface SimdKernels {
   grucellgrad(dh: number, h: number, zr: number, q: number, cand: number, dp: number, dq: number, dhz: number, batch: number, units: number): void;
   /** dx[i] = dy[i] · step(x[i]) (Relu's gradient), float32, as tfjs-core's product gives it. */
   relugrad(dy: number, x: number, dx: number, n: number): void;
+  relugradsums(dy: number, x: number, dx: number, sums: number, rows: number, cols: number): void;
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
   /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */

@@ -1226,6 +1226,36 @@
 
   ;; Relu's gradient in one pass: dx = dy · step(x) as tfjs-core computes it (dy where x > 0,
   ;; dy · 0 elsewhere, NaN where x is NaN), without step(x) as a tensor of its own.
+  ;; relugrad for [rows, cols] (cols a multiple of 4) that also sums each column of dx into
+  ;; sums [cols]: a relu layer's gradient and its bias's in one pass, where tf.sum read dx again.
+  (func (export "relugradsums") (param $dy i32) (param $x i32) (param $dx i32) (param $sums i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $rowB i32) (local $v v128) (local $g v128) (local $at i32)
+    (local.set $rowB (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $sums) (i32.const 0) (local.get $rowB))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_u (local.get $c) (local.get $rowB)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $c))))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $c))))
+        ;; relugrad's: dy where x > 0, dy · 0 where not, dy · x where x is NaN
+        (local.set $g
+          (v128.bitselect
+            (f32x4.mul (local.get $g) (local.get $v))
+            (v128.bitselect (local.get $g) (f32x4.mul (local.get $g) (f32x4.splat (f32.const 0))) (f32x4.gt (local.get $v) (f32x4.splat (f32.const 0))))
+            (f32x4.ne (local.get $v) (local.get $v))))
+        (v128.store (i32.add (local.get $dx) (local.get $c)) (local.get $g))
+        (local.set $at (i32.add (local.get $sums) (local.get $c)))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $g)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $cl)))
+      (local.set $x (i32.add (local.get $x) (local.get $rowB)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $rowB)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $rowB)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
+
   (func (export "relugrad") (param $dy i32) (param $x i32) (param $dx i32) (param $n i32)
     (local $i i32) (local $end i32) (local $v v128) (local $g v128) (local $s f32) (local $t f32)
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))

@@ -22,7 +22,7 @@ import { sliceInto } from './slice.js';
 import {
   BATCH_NORM_GRAD_KERNEL, BATCH_NORM_SUMS_KERNEL, CHANNEL_AFFINE_KERNEL, CHANNEL_MOMENTS_KERNEL, GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL,
   LAYER_NORM_AFFINE_KERNEL, LAYER_NORM_GRAD_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, RELU_GRAD_KERNEL, ROW_MOMENTS_KERNEL, SOFTMAX_GRAD_KERNEL,
-  SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL,
+  RELU_GRAD_SUMS_KERNEL, SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL,
 } from '../../kernel-names.js';
 import { sparseSoftmaxCrossEntropy } from './softmax-cross-entropy.js';
 import type { CopyRuns } from './slice.js';
@@ -384,6 +384,7 @@ export function registerWasmKernels(tf: TfCore): void {
     channelKernel(LAYER_NORM_AFFINE_KERNEL, ['x', 'mean', 'inv', 'gamma', 'beta'], ['x'], simd.lnaffine);
     channelKernel(LAYER_NORM_GRAD_KERNEL, ['dy', 'x', 'mean', 'inv', 'gamma'], ['x', 'c', 'c'], simd.lngrad);
     channelKernel(SOFTMAX_GRAD_KERNEL, ['dy', 'y'], ['x'], simd.softmaxgrad);
+    channelKernel(RELU_GRAD_SUMS_KERNEL, ['dy', 'x'], ['x', 'c'], simd.relugradsums);
     // Relu's gradient (backend/gradients.ts runs it): dx shaped as dy, over every element.
     ownKernel(RELU_GRAD_KERNEL, ['dy', 'x'], ([dy]) => [dy!.shape], ([dy]) => [tf.util.sizeFromShape(dy!.shape)], simd.relugrad);
     // Tanh four at a time (the backend's calls tanhf an element at a time): the recurrent layers' cells.
