@@ -60,7 +60,7 @@ export interface LossDef extends Entry {
   /**
    * For a loss of a softmax's probabilities: the softmax, each example's loss and the mean
    * loss's gradient with respect to the logits, from the logits, the gradient in closed form.
-   * A step that has the logits (train/dense-gradients.ts) uses it instead of differentiating
+   * A step that has the logits (train/stack-gradients.ts) uses it instead of differentiating
    * through the softmax and the clipped log, as Keras does for a softmax output.
    */
   fromLogits?(tf: TfCore, o: LossOptions): (yTrue: Tensor, logits: Tensor) => LogitsLoss;

@@ -12,8 +12,8 @@ import { fusedDense } from '../layers/custom/fused.js';
 import type { TrainConfig } from './config.js';
 import type { MetricAccumulator } from './metrics.js';
 import { distillationTerm } from './distill.js';
-import { denseStackGradients } from './dense-gradients.js';
-import type { BatchGradients } from './dense-gradients.js';
+import { stackGradients } from './stack-gradients.js';
+import type { BatchGradients } from './stack-gradients.js';
 import { softmaxHead } from './softmax-head.js';
 import type { SoftmaxHead } from './softmax-head.js';
 
@@ -40,7 +40,7 @@ export class GradientStep {
   private currentLr = Number.NaN;
   private readonly lossFn: LossFn;
   private readonly classWeights: Tensor | undefined;
-  /** The loss and gradients by hand, for a stack of dense layers (dense-gradients.ts); otherwise the tape's. */
+  /** The loss and gradients by hand, for a plain stack of layers (stack-gradients.ts); otherwise the tape's. */
   private readonly byHand: ((x: Tensor, y: Tensor) => BatchGradients) | undefined;
   /** On the tape, the loss from the logits of a dense softmax output (softmax-head.ts), with the loss entry's `fromLogits`. */
   private readonly head: { split: SoftmaxHead; fromLogits: (y: Tensor, logits: Tensor) => LogitsLoss } | undefined;
@@ -64,7 +64,7 @@ export class GradientStep {
     const fromLogits = config.loss.def.fromLogits?.(tf, { labelSmoothing: config.label_smoothing });
     // Class weights need each example's loss, which the loss from logits does not give; distillation needs the tape.
     const logits = fromLogits && !weightsByClass;
-    this.byHand = logits && !config.distill ? denseStackGradients(tf, model, fromLogits) : undefined;
+    this.byHand = logits && !config.distill ? stackGradients(tf, model, fromLogits) : undefined;
     const split = logits && !this.byHand ? softmaxHead(tfl, model) : undefined;
     this.head = split && fromLogits ? { split, fromLogits } : undefined;
   }

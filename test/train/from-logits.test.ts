@@ -1,6 +1,6 @@
 /**
- * Training from the logits of a dense softmax output: a stack of dense layers on gradients by
- * hand (src/train/dense-gradients.ts), any other such model on the tape with the loss from
+ * Training from the logits of a dense softmax output: a plain stack of layers on gradients by
+ * hand (src/train/stack-gradients.ts), any other such model on the tape with the loss from
  * the logits (src/train/softmax-head.ts). Both give the tape's loss, gradients and outputs
  * through the softmax, to rounding.
  */
@@ -12,7 +12,7 @@ import { SPARSE_SOFTMAX_CROSS_ENTROPY_KERNEL } from '../../src/kernel-names.js';
 import { buildModel } from '../../src/model/build.js';
 import { parseSpec } from '../../src/spec/read.js';
 import { trainConfig } from '../../src/train/config.js';
-import { denseStackGradients } from '../../src/train/dense-gradients.js';
+import { stackGradients } from '../../src/train/stack-gradients.js';
 import { softmaxHead } from '../../src/train/softmax-head.js';
 import { initialState, train } from '../../src/train/loop.js';
 import type { Engine } from '../../src/backend/select.js';
@@ -38,7 +38,7 @@ function setup(engine: Engine, train: Record<string, unknown>, layers: object[] 
   const { model } = buildModel(spec, engine);
   const config = trainConfig(spec.train, false);
   const fromLogits = config.loss.def.fromLogits?.(engine.tf, { labelSmoothing: config.label_smoothing });
-  return { model, config, byHand: denseStackGradients(engine.tf, model, fromLogits) };
+  return { model, config, byHand: stackGradients(engine.tf, model, fromLogits) };
 }
 
 const losses = [
@@ -90,6 +90,66 @@ for (const backend of ['cpu', 'wasm'] as const) {
   }
 }
 
+/** Convolution stacks: relu and linear, valid and same padding, strides, pooling, no bias. */
+const CONV_STACKS: [string, object[]][] = [
+  ['conv relu → pool → conv → flatten → dense', [
+    { type: 'input', shape: [9, 9, 2] },
+    { type: 'conv2d', filters: 4, kernel_size: 3, activation: 'relu' },
+    { type: 'max_pool2d', pool_size: 2 },
+    { type: 'conv2d', filters: 8, kernel_size: 2, padding: 'same', use_bias: false },
+    { type: 'flatten' },
+    { type: 'dense', units: CLASSES, activation: 'softmax' },
+  ]],
+  ['a first conv on one channel (strided, same) → pool (same) → flatten → dense relu → dense', [
+    { type: 'input', shape: [8, 8, 1] },
+    { type: 'conv2d', filters: 8, kernel_size: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'max_pool2d', pool_size: 3, strides: 2, padding: 'same' },
+    { type: 'flatten' },
+    { type: 'dense', units: 6, activation: 'relu' },
+    { type: 'dense', units: CLASSES, activation: 'softmax' },
+  ]],
+];
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const [what, layers] of CONV_STACKS) {
+    test(`${what} on ${backend}: the tape's loss, gradients and probabilities`, async () => {
+      const engine = await on(backend);
+      const { tf } = engine;
+      const stack = setup(engine, { loss: 'sparse_categorical_crossentropy' }, layers);
+      const shape = (layers[0] as { shape: number[] }).shape;
+      const x = tf.randomNormal([5, ...shape], 0, 1, 'float32', 8);
+      const y = tf.tensor1d([4, 0, 2, 2, 1], 'int32');
+      const ran = againstTape(engine, stack, x, y);
+      // An input gradient only for a convolution after the first: the first one's is not computed.
+      assert.equal(ran.has('Conv2DBackpropInput'), layers.filter((l) => (l as { type: string }).type === 'conv2d').length > 1, [...ran].join(' '));
+      tf.dispose([x, y]);
+      stack.model.dispose();
+    });
+  }
+}
+
+test('the first layer with weights computes no input gradient, after flatten too', async () => {
+  const engine = await on('cpu');
+  const { tf } = engine;
+  const { model, byHand } = setup(engine, { loss: 'sparse_categorical_crossentropy' });
+  const x = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 7);
+  const y = tf.tensor1d([1, 0, 4], 'int32');
+  // Input gradients are the products with the kernel transposed: one each for the second and third dense layers.
+  const runner = tf.engine() as unknown as { runKernel: (name: string, inputs: unknown, attrs?: { transposeB?: boolean }) => unknown };
+  const runKernel = runner.runKernel;
+  let inputGradients = 0;
+  runner.runKernel = function (name, inputs, attrs) {
+    if (name === 'BatchMatMul' && attrs?.transposeB) inputGradients++;
+    return runKernel.call(this, name, inputs, attrs);
+  };
+  try {
+    byHand!(x, y);
+  } finally {
+    runner.runKernel = runKernel;
+  }
+  assert.equal(inputGradients, 2);
+  model.dispose();
+});
+
 test('a frozen layer gets no gradient and still passes one on', async () => {
   const engine = await on('cpu');
   const { tf } = engine;
@@ -111,6 +171,10 @@ test('other models and losses take the tape', async () => {
     ['binary cross-entropy', { loss: 'binary_crossentropy' }, [input!, flatten!, hidden!, { type: 'dense', units: 1, activation: 'sigmoid' }]],
     ['dense over a sequence', sparse, [{ type: 'input', shape: [4, 8] }, hidden!, last!]],
     ['a residual', sparse, [{ type: 'input', shape: [8] }, { type: 'residual', layers: [hidden] }, last!]],
+    ['batch norm', sparse, [input!, { type: 'conv2d', filters: 2, kernel_size: 2 }, { type: 'batch_norm' }, flatten!, last!]],
+    ['a dilated convolution', sparse, [input!, { type: 'conv2d', filters: 2, kernel_size: 2, dilation_rate: 2 }, flatten!, last!]],
+    ['average pooling', sparse, [input!, { type: 'avg_pool2d', pool_size: 2 }, flatten!, last!]],
+    ['a softmax convolution at the end', sparse, [input!, { type: 'conv2d', filters: 2, kernel_size: 4, activation: 'softmax' }]],
   ];
   for (const [what, trainKeys, layers] of others) {
     const { model, byHand } = setup(engine, trainKeys, layers);
@@ -119,19 +183,20 @@ test('other models and losses take the tape', async () => {
   }
 });
 
-/** Random inputs of [4, 4, 2] with class ids below CLASSES. */
-function randomData(n: number): Dataset {
-  const x = Float32Array.from({ length: n * 32 }, (_, i) => Math.sin(i * 12.9898) * 2);
+/** n random inputs of `shape` with class ids below CLASSES. */
+function randomData(n: number, shape: number[]): Dataset {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: n * size }, (_, i) => Math.sin(i * 12.9898) * 2);
   const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % CLASSES);
   return {
-    name: 'random', task: 'classification', inputShape: [4, 4, 2], inputDtype: 'float32', targetShape: [], targetDtype: 'int32',
-    classes: Array.from({ length: CLASSES }, (_, i) => `c${i}`), train: arraySplit(x, y, 32, 1), fingerprint: `random-${n}`,
+    name: 'random', task: 'classification', inputShape: shape, inputDtype: 'float32', targetShape: [], targetDtype: 'int32',
+    classes: Array.from({ length: CLASSES }, (_, i) => `c${i}`), train: arraySplit(x, y, size, 1), fingerprint: `random-${n}`,
   };
 }
 
 /** Train `layers` on 64 random examples on wasm: whether strata's loss kernel ran (only a loss from logits runs it), the last loss, the weights. */
 async function trainedOn(engine: Engine, layers: object[], extra: Record<string, unknown>) {
-    const data = randomData(64);
+    const data = randomData(64, (layers[0] as { shape: number[] }).shape);
     const { model, config } = setup(engine, { loss: 'sparse_categorical_crossentropy', ...extra }, layers);
     // Whether the step ran strata's loss kernel, which only the step by hand calls.
     const runner = engine.tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
@@ -151,7 +216,8 @@ const [input, flatten, hidden, linear, last] = STACK;
 const trainings: [string, object[]][] = [
   ['a dense stack (by hand)', STACK],
   ['dropout before the output (on the tape, the loss from the logits)', [input!, flatten!, hidden!, { type: 'dropout', rate: 0.2 }, linear!, last!]],
-  ['a convolution (on the tape, the loss from the logits)', [input!, { type: 'conv2d', filters: 3, kernel_size: 2, activation: 'relu' }, flatten!, last!]],
+  ['a convolution stack (by hand)', CONV_STACKS[0]![1]],
+  ['batch norm after a convolution (on the tape, the loss from the logits)', [input!, { type: 'conv2d', filters: 3, kernel_size: 2, use_bias: false }, { type: 'batch_norm' }, flatten!, last!]],
 ];
 for (const [what, layers] of trainings) {
   test(`training ${what} ends where the tape through the softmax does`, async () => {
