@@ -23,7 +23,8 @@
  * and its transformer's products run them while training (layers/custom/fused.ts),
  * with a linear or relu activation; the gradient is g = dy · step(y) for relu (y > 0
  * exactly where the sum before it is), else dy, then the product's own gradients and
- * Σ g for the bias, each made only for an input that needs it.
+ * Σ g for the bias, each made only for an input that needs it (except that relu's one
+ * pass gives Σ g with g, used or not).
  */
 import type { NamedAttrMap, Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';

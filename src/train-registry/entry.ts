@@ -58,10 +58,11 @@ export interface LossDef extends Entry {
   smoothing: boolean;
   make(tf: TfCore, o: LossOptions): LossFn;
   /**
-   * For a loss of a softmax's probabilities: the softmax, each example's loss and the mean
-   * loss's gradient with respect to the logits, from the logits, the gradient in closed form.
-   * A step that has the logits (train/stack-gradients.ts) uses it instead of differentiating
-   * through the softmax and the clipped log, as Keras does for a softmax output.
+   * For a loss of a softmax's probabilities: from the logits, the softmax, the examples' mean
+   * loss (as `make`'s function gives it from the probabilities, clip included) and the mean
+   * loss's gradient with respect to the logits in closed form. A step that has the logits
+   * (train/step.ts, train/stack-gradients.ts) uses it instead of differentiating through the
+   * softmax and the clipped log, as Keras differentiates cross-entropy for a softmax output.
    */
   fromLogits?(tf: TfCore, o: LossOptions): (yTrue: Tensor, logits: Tensor) => LogitsLoss;
 }

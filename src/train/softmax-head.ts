@@ -5,17 +5,8 @@
  * for a softmax output, instead of differentiating through the softmax and the clipped log:
  * one kernel on wasm for a sparse cross-entropy instead of about fifteen in each direction.
  */
-import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { DenseFields } from '../layers/custom/dense.js';
 import type { LayersModel, SymbolicTensor, TfLayers } from '../tf-types.js';
-
-/** The fields of a Dense layer read here (TensorFlow.js declares them private or loosely). */
-export interface DenseFields {
-  kernel: LayerVariable;
-  bias: LayerVariable | null;
-  activation: { getClassName(): string };
-  kernelRegularizer?: unknown;
-  biasRegularizer?: unknown;
-}
 
 /** The layers before a model's dense softmax output (undefined when the layer reads the model's input), and that layer. */
 export interface SoftmaxHead {

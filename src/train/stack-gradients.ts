@@ -23,7 +23,7 @@ import { fusedConv2d, fusedDense } from '../layers/custom/fused.js';
 import { reluGradWithSums } from '../kernel-calls.js';
 import type { LogitsLoss } from '../train-registry/entry.js';
 import type { LayersModel, TfCore } from '../tf-types.js';
-import type { DenseFields } from './softmax-head.js';
+import type { DenseFields } from '../layers/custom/dense.js';
 
 /** A batch's mean loss, the gradient of each trainable variable by its name, and the model's outputs. */
 export interface BatchGradients {
@@ -86,7 +86,11 @@ export function stackGradients(tf: TfCore, model: LayersModel, fromLogits: ((y: 
       const g: Grads = { grads: {}, trainable };
       let dy: Tensor | undefined = meanGradient;
       for (let i = layers.length - 1; i >= 0 && dy; i--) dy = layers[i]!.backward(dy, values[i]!, values[i + 1]!, g, i > firstWeighted);
-      return { value, grads: g.grads, pred: probabilities };
+      // In the model's order of its weights, as tf.variableGrads gives them: optimizers keep
+      // their state (Adam's moments, a checkpoint's) by position in that order.
+      const grads: NamedTensorMap = {};
+      for (const name of model.trainableWeights.map(nameOf)) if (g.grads[name]) grads[name] = g.grads[name];
+      return { value, grads, pred: probabilities };
     });
   };
 }
@@ -160,7 +164,7 @@ function flatten(tf: TfCore): StackLayer {
 function layerStack(tf: TfCore, model: LayersModel): StackLayer[] | undefined {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return undefined;
   const [input, ...rest] = model.layers;
-  if (!input || input.getClassName() !== 'InputLayer' || model.inputs[0]!.dtype !== 'float32') return undefined;
+  if (!input || input.getClassName() !== 'InputLayer' || model.inputs[0]!.dtype !== 'float32' || model.losses.length > 0) return undefined;
   let previous: Layer = input;
   let rank = model.inputs[0]!.shape.length;
   const stack: StackLayer[] = [];

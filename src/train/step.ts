@@ -2,7 +2,9 @@
  * One optimizer step: the learning rate of the schedule, decoupled weight
  * decay, the loss (class-weighted, plus the layers' own losses) and its
  * gradients, optional gradient norms for the report, clipping, the update,
- * and the batch's statistics added to the epoch's metrics.
+ * and the batch's statistics added to the epoch's metrics. The gradients come
+ * by hand for a plain stack of layers (stack-gradients.ts), else from the tape,
+ * with the loss from the logits where the output is a dense softmax (softmax-head.ts).
  */
 import type { NamedTensorMap, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { LogitsLoss, LossFn, MetricContext, PlateauState, ScheduleContext } from '../train-registry/entry.js';

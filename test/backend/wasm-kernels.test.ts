@@ -87,8 +87,12 @@ test('Conv2DBackpropFilter by strata\'s products (out-channels in fours): channe
     { shape: [3, 9, 8, 8, 3, 8], stride: 2, pad: 'same' },
     { shape: [2, 10, 11, 5, 3, 12], stride: 1, pad: 'same' },
     { shape: [2, 10, 11, 5, 2, 4], stride: 2, pad: 'valid' },
-    // One input channel and out-channels in eights: patchesᵀ · dy (9 taps padded to 12).
-    { shape: [3, 9, 9, 1, 3, 16], stride: 1, pad: 'valid' },
+    // Three input channels and out-channels in eights: patchesᵀ · dy (27 taps padded to 28).
+    { shape: [3, 9, 9, 3, 3, 16], stride: 1, pad: 'valid' },
+    // One input channel, 3 × 3: the sums straight from x and dy (filtergrad3x3c1), the window
+    // leaving x on the bottom and right only (even size, stride 2, same), and on every side.
+    { shape: [3, 10, 10, 1, 3, 8], stride: 2, pad: 'same' },
+    { shape: [2, 7, 6, 1, 3, 12], stride: 1, pad: 'same' },
     { shape: [2, 8, 8, 2, 3, 8], stride: 2, pad: 'same' },
   ];
   for (const { shape: [b, h, w, c, k, o], stride, pad } of cases) {
@@ -105,8 +109,8 @@ test('Conv2DBackpropFilter by products: a batch whose patches exceed the limit, 
   await tf.setBackend('wasm');
   const backend = tf.backend() as unknown as Parameters<typeof filterGradByProduct>[1] & { wasm: import('../../src/backend/simd/kernels.js').EmscriptenModule };
   const simd = loadSimdKernels(backendMemory(backend.wasm)!)!;
-  // [input channels, patch row]: 72 taps (dyᵀ · patches, rows of 72) and 9 (patchesᵀ · dy, rows of 12).
-  for (const [c, row] of [[8, 72], [1, 12]] as const) {
+  // [input channels, patch row]: 72 taps (dyᵀ · patches, rows of 72) and 27 (patchesᵀ · dy, rows of 28).
+  for (const [c, row] of [[8, 72], [3, 28]] as const) {
     await tf.setBackend('wasm');
     const xShape: [number, number, number, number] = [6, 12, 12, c];
     const filterShape: [number, number, number, number] = [3, 3, c, 16];

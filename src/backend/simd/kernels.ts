@@ -70,11 +70,13 @@ export interface SimdKernels {
   grucellgrad(dh: number, h: number, zr: number, q: number, cand: number, dp: number, dq: number, dhz: number, batch: number, units: number): void;
   /** dx[i] = dy[i] · step(x[i]) (Relu's gradient), float32, as tfjs-core's product gives it. */
   relugrad(dy: number, x: number, dx: number, n: number): void;
+  /** relugrad over [rows, cols] (cols a multiple of 4), with each column's sum of dx in sums [cols]. */
   relugradsums(dy: number, x: number, dx: number, sums: number, rows: number, cols: number): void;
   /** dst[i] = x[i] > 0 ? 1 : alpha, float32, NaN kept. */
   step(x: number, dst: number, n: number, alpha: number): void;
-  /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */
+  /** A 3 × 3 convolution's filter gradient for one input channel, out [9, outChannels] from x [batch, h, w, 1] and dy (outChannels a multiple of 4). */
   filtergrad3x3c1(x: number, dy: number, out: number, batch: number, h: number, w: number, outChannels: number, sh: number, sw: number, top: number, left: number, oh: number, ow: number): void;
+  /** The patches of x [batch, h, w, c] (float32, NHWC) as rows of `row` floats of p, one an output pixel (kernels.wat has the layout). */
   im2col(x: number, p: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, oh: number, ow: number, row: number): void;
   /** `rows` runs of `bytes` bytes from src to dst, src advancing by srcStride bytes and dst by dstStride after each. */
   copyrows(src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number): void;

@@ -1224,9 +1224,7 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
 
-  ;; Relu's gradient in one pass: dx = dy · step(x) as tfjs-core computes it (dy where x > 0,
-  ;; dy · 0 elsewhere, NaN where x is NaN), without step(x) as a tensor of its own.
-  ;; relugrad for [rows, cols] (cols a multiple of 4) that also sums each column of dx into
+  ;; relugrad (below) for [rows, cols] (cols a multiple of 4) that also sums each column of dx into
   ;; sums [cols]: a relu layer's gradient and its bias's in one pass, where tf.sum read dx again.
   (func (export "relugradsums") (param $dy i32) (param $x i32) (param $dx i32) (param $sums i32) (param $rows i32) (param $cols i32)
     (local $r i32) (local $c i32) (local $rowB i32) (local $v v128) (local $g v128) (local $at i32)
@@ -1256,6 +1254,8 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl))))
 
+;; Relu's gradient in one pass: dx = dy · step(x) as tfjs-core computes it (dy where x > 0,
+  ;; dy · 0 elsewhere, NaN where x is NaN), without step(x) as a tensor of its own.
   (func (export "relugrad") (param $dy i32) (param $x i32) (param $dx i32) (param $n i32)
     (local $i i32) (local $end i32) (local $v v128) (local $g v128) (local $s f32) (local $t f32)
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))

@@ -112,16 +112,17 @@ export const MAX_PATCH_BYTES = 32 * 2 ** 20;
  * [kh·kw·inC, outC] sums, over the output's pixels, each pixel's patch times its dy. As one
  * product it is patchesᵀ · dy ([taps, outC]: taps padded to a multiple of 4, outC one of 8)
  * or the transpose of dyᵀ · patches ([outC, taps]: outC in fours, taps padded to 8), whichever
- * pads less (a first layer's 9 taps: 12 rows against 16 columns); gemmta reads the left
- * operand as it lies. The batch goes in parts so the patches stay under `maxBytes`. XNNPACK's
- * convolution (conv-filter-grad.ts) packs the whole of dy as its filter first: 8.3 ms for
- * the cnn benchmark's first layer, where this takes well under one.
+ * pads less (an RGB layer's 27 taps: 28 rows against 32 columns); gemmta reads the left
+ * operand as it lies. The batch goes in parts so the patches stay under `maxBytes`. A 3 × 3
+ * kernel on one input channel (outC in fours) takes no patches: kernels.wat filtergrad3x3c1
+ * sums straight from x and dy. XNNPACK's convolution (conv-filter-grad.ts) packs the whole of
+ * dy as its filter first: 8.3 ms for the cnn benchmark's first layer, where this takes under one.
  */
 export function filterGradByProduct(simd: SimdKernels, wasm: WasmBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, maxBytes = MAX_PATCH_BYTES): TensorInfo {
   const taps = g.filterHeight * g.filterWidth * g.inChannels;
   const outC = g.outChannels;
   const at = (t: TensorInfo) => addressOf(wasm, t);
-  if (g.inChannels === 1 && g.filterHeight === 3 && g.filterWidth === 3) {
+  if (g.inChannels === 1 && g.filterHeight === 3 && g.filterWidth === 3 && outC % 4 === 0) {
     // A first layer on one channel: the sums straight from x and dy, no patches (kernels.wat filtergrad3x3c1).
     const out = wasm.makeOutput([3, 3, 1, outC], 'float32');
     simd.filtergrad3x3c1(at(x), at(dy), at(out), g.batchSize, g.inHeight, g.inWidth, outC, g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth);

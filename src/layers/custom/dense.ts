@@ -12,10 +12,13 @@ import { single } from './base.js';
 import { classOf, fixedBuiltIn } from './define.js';
 import { fusedDense } from './fused.js';
 
-interface DenseFields {
+/** The fields of TensorFlow.js's Dense read here and by the training step (it declares them private or loosely). */
+export interface DenseFields {
   kernel: LayerVariable;
   bias: LayerVariable | null;
   activation: { getClassName(): string };
+  kernelRegularizer?: unknown;
+  biasRegularizer?: unknown;
 }
 
 export const Dense = fixedBuiltIn('Dense', (env) => {
