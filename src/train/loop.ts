@@ -270,6 +270,10 @@ class TrainingRun {
     delete state.epochSoFar;
     let firstBad = -1;
     let interrupted = false;
+    // Let signal handlers run at each epoch's start too, not only when the losses are read (a
+    // few times a second): an epoch of a few milliseconds (a search's small trial) would
+    // otherwise run to its end before a stop or Ctrl-C was seen.
+    await new Promise((resolve) => setImmediate(resolve));
     for (let b = state.batch; b < this.batchesPerEpoch; b++) {
       const indices = batches[b]!;
       const batch = split.batch(indices);
