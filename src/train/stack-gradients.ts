@@ -77,7 +77,8 @@ export function stackGradients(tf: TfCore, model: LayersModel, fromLogits: ((y: 
   // No layer before the first with weights needs a gradient: nor does that layer's input.
   const firstWeighted = layers.findIndex((l) => l.weighted);
   return (x, y) => {
-    const trainable = new Set(model.trainableWeights.map(nameOf));
+    const names = model.trainableWeights.map(nameOf);
+    const trainable = new Set(names);
     return tf.tidy(() => {
       // Forward, keeping each layer's input; the last one's output is the logits.
       const values: Tensor[] = [x];
@@ -89,7 +90,7 @@ export function stackGradients(tf: TfCore, model: LayersModel, fromLogits: ((y: 
       // In the model's order of its weights, as tf.variableGrads gives them: optimizers keep
       // their state (Adam's moments, a checkpoint's) by position in that order.
       const grads: NamedTensorMap = {};
-      for (const name of model.trainableWeights.map(nameOf)) if (g.grads[name]) grads[name] = g.grads[name];
+      for (const name of names) if (g.grads[name]) grads[name] = g.grads[name];
       return { value, grads, pred: probabilities };
     });
   };
