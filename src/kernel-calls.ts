@@ -34,3 +34,17 @@ export function reluGradWithSums(tf: TfCore, dy: Tensor, x: Tensor): { dx: Tenso
   }
   return { dx: reluGrad(tf, dy, x) };
 }
+
+/**
+ * dy through a fused kernel's activation (strata's FusedConv2D and _FusedMatMul gradients, and
+ * the step by hand of src/train/stack-gradients.ts), from its output y: relu's gradient, or dy itself for
+ * linear; with the sums over every axis but the last when one pass gave them (the bias's gradient).
+ */
+export function activationGrad(tf: TfCore, dy: Tensor, y: Tensor, activation: string | undefined, kernel: string): { g: Tensor; sums?: Tensor } {
+  if (activation === 'relu') {
+    const { dx, sums } = reluGradWithSums(tf, dy, y);
+    return { g: dx, sums };
+  }
+  if (activation === undefined || activation === 'linear') return { g: dy };
+  throw new Error(`strata's ${kernel} gradient takes a linear or relu activation, not ${activation}`);
+}

@@ -28,7 +28,7 @@
  */
 import type { NamedAttrMap, Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TfCore } from '../tf-types.js';
-import { hasKernels, reluGrad, reluGradWithSums } from '../kernel-calls.js';
+import { activationGrad, hasKernels, reluGrad } from '../kernel-calls.js';
 import { SOFTMAX_GRAD_KERNEL } from '../kernel-names.js';
 
 /** The shape [r0, x0, r1, x1, ...] (axes of length 1 left out) and which of its axes are repeats. */
@@ -44,19 +44,6 @@ export function tileGradPlan(xShape: readonly number[], reps: readonly number[])
     if (n > 1) shape.push(n);
   });
   return { shape, repAxes };
-}
-
-/**
- * dy through a fused kernel's activation, from its output y: relu's gradient, or dy itself for
- * linear; with the sums over every axis but the last when one pass gave them (the bias's gradient).
- */
-function fusedActivationGrad(tf: TfCore, dy: Tensor, y: Tensor, activation: string | undefined, kernel: string): { g: Tensor; sums?: Tensor } {
-  if (activation === 'relu') {
-    const { dx, sums } = reluGradWithSums(tf, dy, y);
-    return { g: dx, sums };
-  }
-  if (activation === undefined || activation === 'linear') return { g: dy };
-  throw new Error(`strata's ${kernel} gradient takes a linear or relu activation, not ${activation}`);
 }
 
 export function installGradients(tf: TfCore): void {
@@ -91,7 +78,7 @@ export function installGradients(tf: TfCore): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
       const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as Record<string, unknown>;
-      const { g, sums } = fusedActivationGrad(tf, dy as Tensor, y, activation as string | undefined, 'FusedConv2D');
+      const { g, sums } = activationGrad(tf, dy as Tensor, y, activation as string | undefined, 'FusedConv2D');
       // The convolution's own gradient (tfjs-core's, for Conv2D), and Σ g for the bias.
       const conv = tf.getGradient(tf.Conv2D).gradFunc(g, [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode } as unknown as NamedAttrMap);
       return { ...conv, bias: () => sums ?? tf.sum(g, [0, 1, 2]) };
@@ -104,7 +91,7 @@ export function installGradients(tf: TfCore): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [a, b, y] = saved as [Tensor3D, Tensor3D, Tensor3D];
       const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
-      const { g, sums } = fusedActivationGrad(tf, dy as Tensor, y, activation, '_FusedMatMul');
+      const { g, sums } = activationGrad(tf, dy as Tensor, y, activation, '_FusedMatMul');
       // The product's own gradient (tfjs-core's, for BatchMatMul), and Σ g over the rows for
       // the bias (strata's layers give a bias of n values; another shape fails the tape's check).
       const product = tf.getGradient(tf.BatchMatMul).gradFunc(g, [a, b], { transposeA, transposeB } as unknown as NamedAttrMap);

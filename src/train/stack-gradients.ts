@@ -20,7 +20,7 @@
 import type { NamedAttrMap, NamedTensorMap, Scalar, Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { fusedConv2d, fusedDense } from '../layers/custom/fused.js';
-import { reluGradWithSums } from '../kernel-calls.js';
+import { activationGrad } from '../kernel-calls.js';
 import type { LogitsLoss } from '../train-registry/entry.js';
 import type { LayersModel, TfCore } from '../tf-types.js';
 import type { DenseFields } from '../layers/custom/dense.js';
@@ -99,13 +99,6 @@ export function stackGradients(tf: TfCore, model: LayersModel, fromLogits: ((y: 
 /** A weight's name as tf.variableGrads keys its gradient. */
 const nameOf = (w: LayerVariable): string => (w.read() as Variable).name;
 
-/** The gradient through a relu or linear activation from its output y, with its sums over every axis but the last when one pass gave them. */
-function throughActivation(tf: TfCore, dy: Tensor, y: Tensor, relu: boolean): { g: Tensor; sums?: Tensor } {
-  if (!relu) return { g: dy };
-  const { dx, sums } = reluGradWithSums(tf, dy, y);
-  return { g: dx, sums };
-}
-
 /** A weight's gradient into `g` when the weight trains. */
 function put(g: Grads, w: LayerVariable | null, gradient: () => Tensor): void {
   if (w && g.trainable.has(nameOf(w))) g.grads[nameOf(w)] = gradient();
@@ -116,7 +109,7 @@ function dense(tf: TfCore, f: DenseFields, relu: boolean): StackLayer {
     weighted: true,
     forward: (x) => fusedDense(tf, x, f.kernel.read(), f.bias?.read() ?? null, relu),
     backward: (dy, x, y, grads, needDx) => {
-      const { g, sums } = throughActivation(tf, dy, y, relu);
+      const { g, sums } = activationGrad(tf, dy, y, relu ? 'relu' : 'linear', 'stack');
       put(grads, f.kernel, () => tf.matMul(x, g, true, false));
       put(grads, f.bias, () => sums ?? tf.sum(g, 0));
       return needDx ? tf.matMul(g, f.kernel.read(), false, true) : undefined;
@@ -132,7 +125,7 @@ function conv2d(tf: TfCore, c: ConvFields, relu: boolean): StackLayer {
     weighted: true,
     forward: (x) => fusedConv2d(tf, x as Tensor4D, c.kernel.read() as Tensor4D, c.bias?.read() ?? null, strides, pad, relu),
     backward: (dy, x, y, grads, needDx) => {
-      const { g, sums } = throughActivation(tf, dy, y, relu);
+      const { g, sums } = activationGrad(tf, dy, y, relu ? 'relu' : 'linear', 'stack');
       // tfjs-core's Conv2D gradient: each of its two made only when asked for.
       const conv = tf.getGradient(tf.Conv2D).gradFunc(g, [x, c.kernel.read()], attrs);
       put(grads, c.kernel, conv['filter']!);
