@@ -23,7 +23,10 @@ import { fusedConv2d, fusedDense } from '../layers/custom/fused.js';
 import { activationGrad } from '../kernel-calls.js';
 import type { LogitsLoss } from '../train-registry/entry.js';
 import type { LayersModel, TfCore } from '../tf-types.js';
+import { fusedDenseActivation } from '../layers/custom/dense.js';
 import type { DenseFields } from '../layers/custom/dense.js';
+import { fusedConv2dActivation } from '../layers/custom/conv-fixes.js';
+import type { Conv2DFusedFields } from '../layers/custom/conv-fixes.js';
 
 /** A batch's mean loss, the gradient of each trainable variable by its name, and the model's outputs. */
 export interface BatchGradients {
@@ -51,11 +54,8 @@ interface StackLayer {
 }
 
 /** The fields of a Conv2D layer read here. */
-interface ConvFields extends DenseFields {
+interface ConvFields extends DenseFields, Conv2DFusedFields {
   strides: number[];
-  padding: string;
-  dilationRate: number | number[];
-  dataFormat: string;
 }
 
 /** The fields of a MaxPooling2D layer read here. */
@@ -185,12 +185,14 @@ function stackLayer(tf: TfCore, layer: Layer, rank: number, last: boolean): Stac
   if (kind !== 'Dense' && kind !== 'Conv2D') return undefined;
   const f = layer as unknown as ConvFields;
   if (f.kernelRegularizer || f.biasRegularizer) return undefined;
-  const activation = f.activation.getClassName();
-  // The last layer is the dense softmax, whose logits the loss takes; the others relu or linear.
-  if (last ? kind !== 'Dense' || activation !== 'softmax' : activation !== 'relu' && activation !== 'linear') return undefined;
-  const relu = activation === 'relu';
-  if (kind === 'Dense') return rank === 2 ? dense(tf, f, relu) : undefined;
-  const rates = Array.isArray(f.dilationRate) ? f.dilationRate : [f.dilationRate];
-  const plain = rank === 4 && channelsLast && (f.padding === 'valid' || f.padding === 'same') && rates.every((d) => d === 1);
-  return plain ? conv2d(tf, f, relu) : undefined;
+  // The last layer is the dense softmax, whose logits the loss takes.
+  if (last) return kind === 'Dense' && rank === 2 && f.activation.getClassName() === 'softmax' ? dense(tf, f, false) : undefined;
+  // The others as their training call runs them: one fused kernel with a relu or no activation.
+  const x = { dtype: 'float32', rank };
+  if (kind === 'Dense') {
+    const activation = rank === 2 ? fusedDenseActivation(f, x) : undefined;
+    return activation ? dense(tf, f, activation === 'relu') : undefined;
+  }
+  const activation = fusedConv2dActivation(f, x);
+  return activation ? conv2d(tf, f, activation === 'relu') : undefined;
 }

@@ -40,7 +40,7 @@ interface ConvFields {
   activation: { apply(x: Tensor): Tensor };
 }
 
-const rates = (c: ConvFields): number[] => (Array.isArray(c.dilationRate) ? c.dilationRate : Array.from({ length: c.rank }, () => c.dilationRate as number));
+const rates = (c: Pick<ConvFields, 'dilationRate' | 'rank'>): number[] => (Array.isArray(c.dilationRate) ? c.dilationRate : Array.from({ length: c.rank }, () => c.dilationRate as number));
 
 /** A kernel [k1, …, in, out] with d − 1 zeros between neighbouring taps along each spatial axis. */
 export function dilateKernel(tf: TfCore, kernel: Tensor, dilation: readonly number[]): Tensor {
@@ -61,7 +61,27 @@ export function dilateKernel(tf: TfCore, kernel: Tensor, dilation: readonly numb
 
 
 /** Whether the built-in can do the job itself. */
-const builtInCan = (c: ConvFields) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
+const builtInCan = (c: Pick<ConvFields, 'padding' | 'dilationRate' | 'rank'>) => c.padding !== 'causal' && rates(c).every((d) => d === 1);
+
+/** The fields of Conv2D that decide its fused training path. */
+export interface Conv2DFusedFields {
+  rank: number;
+  padding: 'valid' | 'same' | 'causal';
+  dilationRate: number | number[];
+  dataFormat: string;
+  activation: { getClassName(): string };
+}
+
+/**
+ * The activation Conv2D fuses into its convolution while training, or undefined where it runs
+ * the built-in's (or the dilated) kernels: the one condition for the layer's call and for the
+ * training step by hand (src/train/stack-gradients.ts), which computes the gradient of what the call ran.
+ */
+export function fusedConv2dActivation(c: Conv2DFusedFields, x: { dtype: string; rank: number }): 'relu' | 'linear' | undefined {
+  const activation = c.activation.getClassName();
+  const plain = builtInCan(c) && c.dataFormat === 'channelsLast';
+  return plain && x.rank === 4 && x.dtype === 'float32' && (activation === 'relu' || activation === 'linear') ? activation : undefined;
+}
 
 /** What the four subclasses share, made once per TensorFlow.js copy. */
 const convParts = perCopy((env) => {
@@ -158,11 +178,11 @@ export const Conv2D = fixedBuiltIn('Conv2D', (env) => {
   const { tf } = env;
   return class Conv2D extends classOf(env.tfl.layers.conv2d({ filters: 1, kernelSize: 1 })) {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
-      const c = this as unknown as ConvFields & { dataFormat: string; activation: { getClassName(): string } };
-      const activation = c.activation.getClassName();
+      const c = this as unknown as ConvFields & Conv2DFusedFields;
       const x = single(inputs);
       // Training, with the bias and a relu or no activation: one fused kernel (fused.ts).
-      if (kwargs['training'] === true && builtInCan(c) && c.dataFormat === 'channelsLast' && x.rank === 4 && x.dtype === 'float32' && (activation === 'relu' || activation === 'linear')) {
+      const activation = kwargs['training'] === true ? fusedConv2dActivation(c, x) : undefined;
+      if (activation) {
         return tf.tidy(() => fusedConv2d(tf, x as Tensor4D, c.kernel.read() as Tensor4D, c.useBias && c.bias ? c.bias.read() : null, c.strides as [number, number], c.padding === 'same' ? 'same' : 'valid', activation === 'relu'));
       }
       return call2d(this, inputs, convOp, () => super.call(inputs, kwargs));

@@ -21,15 +21,25 @@ export interface DenseFields {
   biasRegularizer?: unknown;
 }
 
+/**
+ * The activation Dense fuses into its product while training, or undefined where it runs the
+ * built-in's kernels: the one condition for the layer's call and for the training step by hand
+ * (src/train/stack-gradients.ts), which computes the gradient of what the call ran.
+ */
+export function fusedDenseActivation(f: DenseFields, x: { dtype: string; rank: number }): 'relu' | 'linear' | undefined {
+  const activation = f.activation.getClassName();
+  return x.dtype === 'float32' && x.rank >= 2 && (activation === 'relu' || activation === 'linear') ? activation : undefined;
+}
+
 export const Dense = fixedBuiltIn('Dense', (env) => {
   const { tf, tfl } = env;
   const BuiltIn = classOf(tfl.layers.dense({ units: 1 }));
   return class Dense extends BuiltIn {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       const f = this as unknown as DenseFields;
-      const activation = f.activation.getClassName();
       const x = single(inputs);
-      if (kwargs['training'] !== true || x.dtype !== 'float32' || x.rank < 2 || (activation !== 'relu' && activation !== 'linear')) return super.call(inputs, kwargs);
+      const activation = kwargs['training'] === true ? fusedDenseActivation(f, x) : undefined;
+      if (!activation) return super.call(inputs, kwargs);
       return tf.tidy(() => fusedDense(tf, x, f.kernel.read(), f.bias ? f.bias.read() : null, activation === 'relu'));
     }
   };
