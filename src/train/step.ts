@@ -125,7 +125,7 @@ export class GradientStep {
       let out: Tensor;
       if (this.head) {
         const { meanLoss, probabilities, logits } = this.lossFromLogits(this.head, x, y);
-        pred = tf.keep(probabilities);
+        pred = probabilities; // kept by lossFromLogits
         loss = meanLoss;
         // The distillation term differentiates through the probabilities: softmax on the tape.
         out = distill ? tf.softmax(logits) : probabilities;
