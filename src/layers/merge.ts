@@ -3,6 +3,8 @@ import { int } from './params.js';
 import { defineLayer } from './registry.js';
 import type { LayerDef, LayerParams } from './registry.js';
 import { formatShape, ShapeProblem } from './shape.js';
+import { buildFixedBuiltIn } from './custom/build.js';
+import { Concatenate } from './custom/concatenate.js';
 import type { Shape } from './shape.js';
 
 const dimsMatch = (a: number | null, b: number | null) => a === null || b === null || a === b;
@@ -64,7 +66,7 @@ const concatenate = defineLayer<LayerParams & { axis: number }>({
     }
     return inputs[0]!.map((d, j) => (j === k ? total : d));
   },
-  build: (p, c) => c.tf.layers.concatenate({ name: c.name, axis: p.axis }),
+  build: (p, c) => buildFixedBuiltIn(c, Concatenate, { name: c.name, axis: p.axis }),
   example: { inputs: [[4], [3]], params: {}, kerasParams: 0 },
 });
 

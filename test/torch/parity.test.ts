@@ -246,9 +246,8 @@ const MODELS: Record<string, { layers: Record<string, unknown>[]; ids?: number; 
       { type: 'concatenate', name: 'w', inputs: ['h', 'h'], axis: 2 },
       { type: 'max_pool2d', name: 'p', inputs: ['w'], pool_size: 2 },
       { type: 'reshape', name: 'r', inputs: ['p'], target_shape: [9, 3] },
-      // axis 1, not -2: TF.js 4.22 concatenates along the last axis for every negative axis (K.concatenate),
-      // while its output shape says otherwise; torch follows the declared shape.
-      { type: 'concatenate', name: 's', inputs: ['r', 'r'], axis: 1 },
+      // A negative axis other than -1 (TF.js's own Concatenate joins along the last axis for all of them; strata's fixes it).
+      { type: 'concatenate', name: 's', inputs: ['r', 'r'], axis: -2 },
     ],
   },
   conv_variants: {

@@ -11,6 +11,7 @@ import * as activationFn from './activation-fn.js';
 import * as adaptivePool from './adaptive-pool.js';
 import * as attention from './attention.js';
 import * as batchNorm from './batch-norm.js';
+import * as concatenate from './concatenate.js';
 import type { Env } from './env.js';
 import * as convFixes from './conv-fixes.js';
 import * as dense from './dense.js';
@@ -24,7 +25,7 @@ import * as recurrentFast from './recurrent-fast.js';
 import * as transformer from './transformer.js';
 
 /** The modules of src/layers/custom/ that define classes (test/layers/registration.test.ts checks none is missing). */
-const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, convFixes, dense, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
+const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, concatenate, convFixes, dense, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
 
 /** The handles `module` exports. */
 export function strataClassesIn(module: object): StrataClass[] {
