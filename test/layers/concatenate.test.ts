@@ -1,7 +1,8 @@
 /**
  * concatenate along a negative axis other than -1: TensorFlow.js's own Concatenate joins
  * along the last axis for every negative axis; strata's joins where the axis says, as its
- * output shape declares, trains, and reloads as a plain Concatenate.
+ * output shape declares, trains, and saves the axis counted from the front, so that plain
+ * TensorFlow.js, reloading the model, joins where strata did.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -43,7 +44,11 @@ for (const axis of [-2, 1]) {
     assert.deepEqual(await got.data(), await want.data());
     const reloaded = await saveAndReload(engine, model);
     assert.equal(reloaded.getLayer('join').getClassName(), 'Concatenate');
+    assert.equal(reloaded.getLayer('join').getConfig()['axis'], 1);
     assert.deepEqual(await (reloaded.predict([a, b]) as Tensor).data(), await want.data());
+    // TensorFlow.js's own Concatenate from the saved config: what a plain TensorFlow.js loads.
+    const plain = engine.tfl.layers.concatenate(reloaded.getLayer('join').getConfig());
+    assert.deepEqual(await (plain.apply([a, b]) as Tensor).data(), await want.data());
     tf.dispose([a, b, want, got]);
   });
 }
