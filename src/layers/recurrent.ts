@@ -2,6 +2,7 @@
 import { act } from './core.js';
 import { buildFixedBuiltIn } from './custom/build.js';
 import { GRU, GRU_RESET_AFTER, LSTM } from './custom/recurrent-fast.js';
+import { Bidirectional, SimpleRNN } from './custom/recurrent-losses.js';
 import { activation, bool, choice, int, num, ref } from './params.js';
 import type { ActivationName } from './params.js';
 import { defineLayer } from './registry.js';
@@ -87,14 +88,12 @@ function recurrent(type: 'simple_rnn' | 'lstm' | 'gru', keras: string, descripti
       // LSTM and GRU: strata's subclasses, which run the whole sequence as one operation where they can (custom/recurrent-fast.ts).
       if (type === 'lstm') return buildFixedBuiltIn(c, LSTM, args);
       if (type === 'gru') return p.reset_after ? buildFixedBuiltIn(c, GRU_RESET_AFTER, { ...args, resetAfter: true }) : buildFixedBuiltIn(c, GRU, args);
-      return c.tf.layers.simpleRNN(args as Parameters<TfRnnBuilder>[0]);
+      return buildFixedBuiltIn(c, SimpleRNN, args);
     },
     example: { inputs: [[5, 3]], params: { units: 4 }, kerasParams },
     ...(variants.length > 0 ? { variants } : {}),
   });
 }
-
-type TfRnnBuilder = (args: { units: number }) => ReturnType<typeof import('@tensorflow/tfjs-layers').layers.lstm>;
 
 const simpleRnn = recurrent('simple_rnn', 'SimpleRNN', 'A fully connected recurrent layer: the output of each step is fed back with the next input.', 32);
 const lstm = recurrent('lstm', 'LSTM', 'Long short-term memory (Hochreiter & Schmidhuber, 1997). Parameters: 4 × (units × (features + units) + units).', 128);
@@ -134,9 +133,9 @@ const bidirectional = defineLayer<BiP>({
     return [...one, ...one];
   },
   build: (p, c) =>
-    c.tf.layers.bidirectional({
+    buildFixedBuiltIn(c, Bidirectional, {
       name: c.name,
-      layer: c.nested(p.layer, 'layer') as Parameters<typeof c.tf.layers.bidirectional>[0]['layer'],
+      layer: c.nested(p.layer, 'layer'),
       mergeMode: p.merge_mode,
     }),
   example: { inputs: [[5, 3]], params: { layer: { type: 'lstm', units: 4 } }, kerasParams: 256 },

@@ -55,6 +55,8 @@ model:
     - {type: conv1d, name: causal, filters: 4, kernel_size: 3, padding: causal, dilation_rate: 2}
     - {type: lstm, name: lstm, units: 4, return_sequences: true}
     - {type: gru, name: gru, units: 3, return_sequences: true}
+    - {type: simple_rnn, name: rnn, units: 3, return_sequences: true}
+    - {type: bidirectional, name: bi, layer: {type: lstm, units: 2, return_sequences: true}}
     - {type: gru, name: gru_reset_after, units: 3, reset_after: true}
     - {type: group_norm, name: gnorm, groups: 2, inputs: [img]}
     - {type: batch_norm, name: bnorm}

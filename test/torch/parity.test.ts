@@ -352,14 +352,17 @@ function allCases(): Case[] {
 }
 
 /**
- * Every kind of layer loss: weight penalties (built-in and strata's layers) and the mixture of experts' load balancing.
- * The LSTM's penalties are not among them: TF.js keeps them on its cell, where model.calculateLosses() does not look.
+ * Every kind of layer loss: weight penalties (built-in and strata's layers, recurrent layers' and a
+ * Bidirectional's among them: TensorFlow.js's own keep them on their cells, unreported) and the
+ * mixture of experts' load balancing.
  */
 const L1L2 = { l1: 0.01, l2: 0.02 };
 const LOSS_LAYERS = [
   { type: 'input', shape: [5] },
   { type: 'embedding', input_dim: 10, output_dim: 8, embeddings_regularizer: { l2: 0.03 } },
   { type: 'lstm', units: 8, return_sequences: true, kernel_regularizer: L1L2, recurrent_regularizer: { l1: 0.02 }, bias_regularizer: { l2: 0.5 } },
+  { type: 'bidirectional', layer: { type: 'gru', units: 4, return_sequences: true, kernel_regularizer: { l2: 0.05 }, recurrent_regularizer: { l1: 0.01 }, bias_regularizer: { l1: 0.2 } } },
+  { type: 'simple_rnn', units: 8, return_sequences: true, kernel_regularizer: { l1: 0.03 }, recurrent_regularizer: L1L2, bias_regularizer: { l2: 0.4 } },
   { type: 'transformer_encoder', heads: 2, ff_units: 6, kernel_regularizer: L1L2, bias_regularizer: { l1: 0.1 } },
   { type: 'conv1d', filters: 8, kernel_size: 2, kernel_regularizer: { l2: 0.04 }, bias_regularizer: { l1: 0.3 } },
   { type: 'batch_norm', gamma_regularizer: { l2: 0.1 }, beta_regularizer: { l1: 0.1 } },

@@ -8,8 +8,8 @@ GRU, a whole-sequence autograd Function); otherwise the step-by-step formulas.
 TF.js behaviours matched: masked steps keep the state (and repeat the output);
 input and recurrent dropout masks are made once per call; LSTM and GRU carry
 their state between batches when train.carry_state asks; the weight
-regularizers are not losses (TF.js keeps them on the cell, where
-model.calculateLosses() does not look).
+regularizers are losses, as strata's TF.js classes report their cells'
+(src/layers/custom/recurrent-losses.ts).
 """
 import torch
 import torch.nn.functional as F
@@ -35,13 +35,6 @@ class _RNN(TLayer):
 
     def bias_shape(self):
         return [self.gates * self.units]
-
-    def losses(self):
-        # TF.js keeps a recurrent layer's weights, and their regularizers, on its cell, and
-        # model.calculateLosses() never sees the cell's losses: TF.js trains LSTM, GRU and SimpleRNN
-        # (and Bidirectional over them) without their kernel/recurrent/bias penalties, strata's GRU
-        # with reset_after (a subclass of TF.js's) included. Matched here, until strata fixes it there.
-        return []
 
     def build(self, shapes):
         c = self.cfg

@@ -22,10 +22,11 @@ import * as layerNorm from './layer-norm.js';
 import * as moe from './moe.js';
 import * as position from './position.js';
 import * as recurrentFast from './recurrent-fast.js';
+import * as recurrentLosses from './recurrent-losses.js';
 import * as transformer from './transformer.js';
 
 /** The modules of src/layers/custom/ that define classes (test/layers/registration.test.ts checks none is missing). */
-const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, concatenate, convFixes, dense, groupNorm, layerNorm, moe, position, recurrentFast, transformer];
+const MODULES: readonly object[] = [activationFn, adaptivePool, attention, batchNorm, concatenate, convFixes, dense, groupNorm, layerNorm, moe, position, recurrentFast, recurrentLosses, transformer];
 
 /** The handles `module` exports. */
 export function strataClassesIn(module: object): StrataClass[] {

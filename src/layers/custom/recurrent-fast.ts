@@ -26,6 +26,8 @@ import { extendedBuiltIn, fixedBuiltIn } from './define.js';
 import type { Env } from './env.js';
 import type { Layer, TfCore } from '../../tf-types.js';
 import { gruSequence, gruSequenceResetAfter, lstmSequence } from './rnn-sequence.js';
+import { withCellLosses } from './recurrent-losses.js';
+import type { RegularizerFn } from '@tensorflow/tfjs-layers/dist/types.js';
 
 /** The fields of tfjs-layers' RNN layers and cells the subclasses read. */
 interface RnnFields {
@@ -92,6 +94,10 @@ export const LSTM = fixedBuiltIn('LSTM', (env) => {
   return class LSTM extends (tfl.layers.lstm({ units: 1 }).constructor as Ctor) {
     /** Set by the training loop while it carries this layer's state (never saved). */
     carried: CarriedState | undefined = undefined;
+    /** With its cell's weight penalties (recurrent-losses.ts). */
+    override get losses(): RegularizerFn[] {
+      return withCellLosses(super.losses, this);
+    }
     /**
      * The built-in's `unit_forget_bias` initializer leaves its 4 intermediate tensors
      * behind; built in a scope they are freed (the weights are variables, which a scope
@@ -199,6 +205,10 @@ const gruClass = (env: Env) => {
   return class GRU extends (tfl.layers.gru({ units: 1 }).constructor as Ctor) {
     /** Set by the training loop while it carries this layer's state (never saved). */
     carried: CarriedState | undefined = undefined;
+    /** With its cell's weight penalties (recurrent-losses.ts). */
+    override get losses(): RegularizerFn[] {
+      return withCellLosses(super.losses, this);
+    }
     constructor(args: object) {
       const { resetAfter, ...rest } = args as { resetAfter?: boolean };
       // The built-in's constructor refuses resetAfter and puts its cell into the arguments it is given.
